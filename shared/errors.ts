@@ -1,0 +1,44 @@
+/**
+ * Machine-readable error codes shared by the API, the volunteer protocol and the runtimes.
+ * Codes are stable; messages are for people.
+ */
+
+/** Why a job failed. Volunteers report these; the orchestrator adds its own (TIMEOUT, MAX_RETRIES). */
+export const JOB_ERROR_CODES = [
+  'GUEST_ERROR',
+  'SYNTAX_ERROR',
+  'TIMEOUT',
+  'OUT_OF_MEMORY',
+  'STACK_OVERFLOW',
+  'CANCELLED',
+  'RESULT_NOT_JSON',
+  'RESULT_TOO_LARGE',
+  'RUNTIME_UNAVAILABLE',
+  'WORKER_CRASHED',
+  'MAX_RETRIES',
+] as const
+export type JobErrorCode = (typeof JOB_ERROR_CODES)[number]
+
+/** Codes an orchestrator sends in protocol `error` frames. */
+export const PROTOCOL_ERROR_CODES = [
+  'BAD_FRAME',
+  'PROTOCOL_VERSION',
+  'HELLO_REQUIRED',
+  'UNKNOWN_JOB',
+  'TOO_MANY_BAD_FRAMES',
+  'HELLO_TIMEOUT',
+  'HEARTBEAT_TIMEOUT',
+] as const
+export type ProtocolErrorCode = (typeof PROTOCOL_ERROR_CODES)[number]
+
+/** An error that survives a thread or wire boundary as plain data (comlink's lesson). */
+export interface ErrorData {
+  name: string
+  message: string
+  stack?: string
+}
+
+export function toErrorData(err: unknown): ErrorData {
+  if (err instanceof Error) return { name: err.name, message: err.message, stack: err.stack }
+  return { name: 'Error', message: String(err) }
+}

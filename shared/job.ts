@@ -1,0 +1,53 @@
+/** The job model shared by orchestrator, volunteers and runners: types, states, failures. */
+import { z } from 'zod'
+import { JOB_ERROR_CODES } from './errors'
+
+/** Runtimes a job can ask for, with the aliases users type (the original accepted these). */
+export const RUNTIMES = ['js', 'lua', 'python', 'wasm'] as const
+export const Runtime = z.enum(RUNTIMES)
+export type Runtime = z.infer<typeof Runtime>
+
+const RUNTIME_ALIASES: Record<string, Runtime> = {
+  js: 'js',
+  javascript: 'js',
+  lua: 'lua',
+  python: 'python',
+  py: 'python',
+  wasm: 'wasm',
+}
+
+/** Maps `javascript` → `js`, `py` → `python`; `undefined` for anything else. */
+export function normalizeRuntime(name: string): Runtime | undefined {
+  return RUNTIME_ALIASES[name.toLowerCase()]
+}
+
+export const JOB_STATUSES = ['pending', 'running', 'completed', 'failed', 'cancelled'] as const
+export const JobStatus = z.enum(JOB_STATUSES)
+export type JobStatus = z.infer<typeof JobStatus>
+
+export function isFinished(status: JobStatus): boolean {
+  return status === 'completed' || status === 'failed' || status === 'cancelled'
+}
+
+/** A namespace names an owner (a user, a team); it becomes part of storage paths later. */
+export const NAMESPACE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/
+export const Namespace = z
+  .string()
+  .regex(
+    NAMESPACE_PATTERN,
+    'must be 1-64 letters, digits, "-" or "_", starting with a letter or digit',
+  )
+
+export const JobErrorCode = z.enum(JOB_ERROR_CODES)
+
+/** Why a job failed: a code, the guest's message, and where the guest said it failed. */
+export const JobError = z.object({
+  code: JobErrorCode,
+  message: z.string().max(64 * 1024),
+  line: z.number().int().nonnegative().optional(),
+  traceback: z
+    .string()
+    .max(64 * 1024)
+    .optional(),
+})
+export type JobError = z.infer<typeof JobError>

@@ -1,0 +1,35 @@
+/** Builders shared by the runtime tests. */
+import type { Runtime } from '../job'
+import type { JsonObject } from '../json'
+import type { GuestRuntime, RunControl, RunOutcome, RunRequest } from './runtime'
+
+export function request(
+  runtime: Runtime,
+  code: string,
+  input: JsonObject | null = null,
+  over: Partial<RunRequest> = {},
+): RunRequest {
+  return {
+    runtime,
+    code,
+    input,
+    timeoutMs: 2000,
+    memoryBytes: 32 << 20,
+    outputLimit: 64 * 1024,
+    ...over,
+  }
+}
+
+export function control(timeoutMs = 2000, cancelled = () => false): RunControl {
+  return { deadline: Date.now() + timeoutMs, isCancelled: cancelled }
+}
+
+export async function run(
+  rt: GuestRuntime,
+  code: string,
+  input: JsonObject | null = null,
+  over: Partial<RunRequest> = {},
+): Promise<RunOutcome> {
+  const req = request(rt.name, code, input, over)
+  return rt.run(req, control(req.timeoutMs))
+}
