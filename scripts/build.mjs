@@ -4,6 +4,7 @@ import { build } from 'esbuild'
 const entries = {
   'node/cli': 'edge/adapter/node/cli.ts',
   'node/runtime-thread': 'edge/adapter/node/runtime-thread.ts',
+  'node/worker-host-thread': 'edge/adapter/node/worker-host-thread.ts',
 }
 
 const started = Date.now()

@@ -16,3 +16,18 @@ export function tryParseJson(text: string): JsonValue | undefined {
     return undefined
   }
 }
+
+/** How deeply arrays and objects nest in a parsed value, counted without recursion. */
+export function jsonDepth(value: unknown, limit = Infinity): number {
+  let deepest = 0
+  const stack: [unknown, number][] = [[value, 0]]
+  while (stack.length) {
+    const [item, depth] = stack.pop() as [unknown, number]
+    if (item === null || typeof item !== 'object') continue
+    const level = depth + 1
+    if (level > deepest) deepest = level
+    if (deepest > limit) return deepest
+    for (const child of Array.isArray(item) ? item : Object.values(item)) stack.push([child, level])
+  }
+  return deepest
+}

@@ -141,9 +141,14 @@ function parseWith<T>(schema: z.ZodType<T>, text: string): Parsed<T> {
   } catch {
     return { ok: false, error: 'frame is not JSON text' }
   }
-  const parsed = schema.safeParse(data)
-  if (parsed.success) return { ok: true, frame: parsed.data }
-  return { ok: false, error: describeIssues(parsed.error) }
+  try {
+    const parsed = schema.safeParse(data)
+    if (parsed.success) return { ok: true, frame: parsed.data }
+    return { ok: false, error: describeIssues(parsed.error, data) }
+  } catch {
+    // Only pathological nesting gets here (the recursive JSON schema runs out of stack).
+    return { ok: false, error: 'frame is nested too deeply' }
+  }
 }
 
 export const parseVolunteerFrame = (text: string): Parsed<VolunteerFrame> =>

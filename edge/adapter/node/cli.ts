@@ -1,0 +1,133 @@
+/** `zerverless`: the orchestrator (default) or, with `--worker <url>`, a standalone worker. */
+import os from 'node:os'
+import path from 'node:path'
+import { Command, InvalidArgumentError } from 'commander'
+import { VERSION } from '../../core/config'
+import { startServer } from './server'
+import { runWorkerMode } from './worker-mode'
+
+function integer(min: number, max: number) {
+  return (value: string) => {
+    const n = Number(value)
+    if (!/^\d+$/.test(value) || n < min || n > max)
+      throw new InvalidArgumentError(`must be a whole number from ${min} to ${max}`)
+    return n
+  }
+}
+
+function seconds(value: string): number {
+  const n = Number(value)
+  if (!Number.isFinite(n) || n <= 0)
+    throw new InvalidArgumentError('must be a positive number of seconds')
+  return n
+}
+
+const cores = os.availableParallelism()
+
+const program = new Command('zerverless')
+  .description(
+    'Volunteer-powered compute: an orchestrator with internal workers, or a worker for one.',
+  )
+  .version(VERSION)
+  .option(
+    '--port <n>',
+    'HTTP port (env PORT); 0 picks a free one',
+    integer(0, 65535),
+    Number(process.env.PORT ?? 8000),
+  )
+  .option(
+    '--host <address>',
+    'address to listen on; keep 127.0.0.1 unless the API is protected',
+    '127.0.0.1',
+  )
+  .option(
+    '--data-dir <dir>',
+    'where jobs are stored (env ZERVERLESS_DATA_DIR)',
+    process.env.ZERVERLESS_DATA_DIR ?? './data',
+  )
+  .option(
+    '--workers <n>',
+    `volunteers to run in this process, one sandbox thread each; 0 for none (default: ${cores}, one per core)`,
+    integer(0, 1024),
+  )
+  .option(
+    '--worker <ws-url>',
+    'run only a worker: connect to this orchestrator, e.g. ws://host:8000/ws/volunteer',
+  )
+  .option(
+    '--namespaces <list>',
+    'with --worker: only run jobs from these comma-separated namespaces',
+  )
+  .option(
+    '--max-body-bytes <n>',
+    'largest request body the API accepts',
+    integer(1024, 1 << 30),
+    1024 * 1024,
+  )
+  .option(
+    '--heartbeat-interval <seconds>',
+    'how often volunteers must show they are alive; two missed intervals drop them',
+    seconds,
+    15,
+  )
+  .addHelpText(
+    'after',
+    `
+Examples:
+  $ zerverless                                   orchestrator on 127.0.0.1:8000 with ${cores} internal workers
+  $ zerverless --workers 0 --port 9000           orchestrator only, volunteers connect from elsewhere
+  $ zerverless --worker ws://host:8000/ws/volunteer --workers 4
+                                                 donate 4 threads to another orchestrator`,
+  )
+
+program.parse()
+const opts = program.opts<{
+  port: number
+  host: string
+  dataDir: string
+  workers?: number
+  worker?: string
+  namespaces?: string
+  maxBodyBytes: number
+  heartbeatInterval: number
+}>()
+
+if (opts.worker) {
+  runWorkerMode({
+    url: opts.worker,
+    workers: opts.workers ?? cores,
+    namespaces: opts.namespaces
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  })
+} else {
+  const workers = opts.workers ?? cores
+  const server = await startServer({
+    host: opts.host,
+    port: opts.port,
+    dataDir: path.resolve(opts.dataDir),
+    workers,
+    config: {
+      maxBodyBytes: opts.maxBodyBytes,
+      heartbeatIntervalMs: Math.round(opts.heartbeatInterval * 1000),
+    },
+  }).catch((err: NodeJS.ErrnoException) => {
+    const why =
+      err.code === 'EADDRINUSE' ? `port ${opts.port} is already in use (try --port)` : err.message
+    console.error(`zerverless: cannot start: ${why}`)
+    process.exit(1)
+  })
+  console.log(
+    `zerverless listening on ${server.url} (${workers} internal worker${workers === 1 ? '' : 's'}, data in ${path.resolve(opts.dataDir)})`,
+  )
+  let stopping = false
+  const shutdown = (signal: string) => {
+    if (stopping) process.exit(1)
+    stopping = true
+    console.log(`zerverless: ${signal} received, shutting down`)
+    void server.close().then(() => process.exit(0))
+  }
+  process.on('SIGINT', () => shutdown('SIGINT'))
+  process.on('SIGTERM', () => shutdown('SIGTERM'))
+}

@@ -1,0 +1,93 @@
+/** The Node host: SQLite in the data directory, the core app on node-server with `ws`, internal workers. */
+import { mkdirSync } from 'node:fs'
+import type { AddressInfo } from 'node:net'
+import path from 'node:path'
+import { serve, upgradeWebSocket } from '@hono/node-server'
+import { WebSocketServer } from 'ws'
+import { createApp } from '../../core/app'
+import { defaultConfig, type OrchestratorConfig } from '../../core/config'
+import { Orchestrator } from '../../core/orchestrator'
+import type { VolunteerSession } from '../../core/volunteers/volunteer-session'
+import { startInternalWorkers, type InternalWorkers } from './internal-workers'
+import { openSqlite } from './sqlite'
+
+export interface ServerOptions {
+  host: string
+  port: number
+  dataDir: string
+  workers: number
+  config?: Partial<OrchestratorConfig>
+}
+
+export interface RunningServer {
+  url: string
+  port: number
+  orchestrator: Orchestrator
+  close(): Promise<void>
+}
+
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  mkdirSync(options.dataDir, { recursive: true })
+  const db = openSqlite(path.join(options.dataDir, 'zerverless.db'))
+  const config = defaultConfig(options.config)
+  const orchestrator = new Orchestrator(db, config)
+  orchestrator.start()
+
+  const volunteerSocket = upgradeWebSocket(() => {
+    let session: VolunteerSession | undefined
+    return {
+      onOpen: (_event, ws) => {
+        session = orchestrator.hub.connect({
+          send: (text) => ws.send(text),
+          close: (code, reason) => ws.close(code, reason),
+        })
+      },
+      onMessage: (event, _ws) => {
+        if (!session) return
+        // Binary frames are not part of the protocol; hand them on as text so they count as malformed.
+        orchestrator.hub.receive(
+          session,
+          typeof event.data === 'string' ? event.data : '<binary frame>',
+        )
+      },
+      onClose: () => {
+        if (session) orchestrator.hub.disconnect(session)
+      },
+    }
+  })
+  const app = createApp({ orchestrator, host: 'node', volunteerSocket })
+  const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxFrameBytes })
+  const server = serve({
+    fetch: app.fetch,
+    port: options.port,
+    hostname: options.host,
+    websocket: { server: wss },
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve)
+    server.once('error', reject)
+  })
+  const { port } = server.address() as AddressInfo
+  const displayHost = options.host.includes(':') ? `[${options.host}]` : options.host
+  const url = `http://${displayHost}:${port}`
+
+  const workers: InternalWorkers | undefined =
+    options.workers > 0
+      ? startInternalWorkers(`ws://${displayHost}:${port}/ws/volunteer`, options.workers)
+      : undefined
+
+  let closing: Promise<void> | undefined
+  const close = () =>
+    (closing ??= (async () => {
+      await workers?.stop()
+      orchestrator.stop()
+      orchestrator.hub.closeAll('orchestrator shutting down')
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        // Keep-alive connections would hold close() open.
+        if ('closeAllConnections' in server) server.closeAllConnections()
+      })
+      db.close()
+    })())
+  return { url, port, orchestrator, close }
+}

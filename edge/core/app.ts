@@ -1,0 +1,57 @@
+/**
+ * The HTTP API as one Hono app built only on Web-standard APIs; each host mounts it and supplies
+ * what differs (the SQL behind the orchestrator, how a WebSocket upgrade is accepted).
+ */
+import { Hono, type MiddlewareHandler } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import { renderError, renderNotFound } from './http-error'
+import type { Orchestrator } from './orchestrator'
+import { healthRoutes } from './routes/health-routes'
+import { jobRoutes } from './routes/job-routes'
+
+export interface AppDeps {
+  orchestrator: Orchestrator
+  /** Which host serves this app, shown by `/info`. */
+  host: 'node' | 'workers'
+  /** Accepts a volunteer's WebSocket upgrade on `/ws/volunteer`. */
+  volunteerSocket?: MiddlewareHandler
+}
+
+export function createApp(deps: AppDeps): Hono {
+  const { orchestrator } = deps
+  const app = new Hono()
+  const maxSize = orchestrator.config.maxBodyBytes
+
+  app.onError(renderError)
+  app.notFound(renderNotFound)
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize,
+      // The unread rest of the body makes the connection unusable: tell the client not to reuse it.
+      onError: (c) =>
+        c.json(
+          { error: `the request body is larger than ${maxSize} bytes`, code: 'PAYLOAD_TOO_LARGE' },
+          413,
+          { connection: 'close' },
+        ),
+    }),
+  )
+
+  app.route('/', healthRoutes(orchestrator, deps.host))
+  app.route('/api/jobs', jobRoutes(orchestrator))
+  app.get('/ws/volunteer', async (c, next) => {
+    if (deps.volunteerSocket && c.req.header('upgrade')?.toLowerCase() === 'websocket') {
+      const upgraded = await deps.volunteerSocket(c, next)
+      if (upgraded) return upgraded
+    }
+    return c.json(
+      {
+        error: 'this endpoint takes WebSocket connections from volunteers',
+        code: 'UPGRADE_REQUIRED',
+      },
+      426,
+    )
+  })
+  return app
+}

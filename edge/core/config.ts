@@ -1,0 +1,41 @@
+/** Everything an operator can tune, with the defaults `npm start` uses. */
+export interface OrchestratorConfig {
+  nodeId: string
+  version: string
+  /** Request bodies larger than this get 413. */
+  maxBodyBytes: number
+  defaultTimeoutSeconds: number
+  maxTimeoutSeconds: number
+  defaultMaxRetries: number
+  /** Longest `?wait=` a caller may ask for. */
+  maxWaitSeconds: number
+  maxBatchSize: number
+  timeoutGraceMs: number
+  heartbeatIntervalMs: number
+  heartbeatMisses: number
+  helloTimeoutMs: number
+  maxFrameBytes: number
+  badFrameLimit: number
+}
+
+export const VERSION = '0.1.0'
+
+export function defaultConfig(overrides: Partial<OrchestratorConfig> = {}): OrchestratorConfig {
+  return {
+    nodeId: 'node-default',
+    version: VERSION,
+    maxBodyBytes: 1024 * 1024,
+    defaultTimeoutSeconds: 30,
+    maxTimeoutSeconds: 3600,
+    defaultMaxRetries: 3,
+    maxWaitSeconds: 300,
+    maxBatchSize: 10_000,
+    timeoutGraceMs: 1000,
+    heartbeatIntervalMs: 15_000,
+    heartbeatMisses: 2,
+    helloTimeoutMs: 10_000,
+    maxFrameBytes: 16 * 1024 * 1024,
+    badFrameLimit: 20,
+    ...overrides,
+  }
+}

@@ -1,0 +1,87 @@
+/** A job as stored, and as the API shows it. */
+import type { JobError, JobStatus, Runtime } from '../../../shared/job'
+import type { JsonObject, JsonValue } from '../../../shared/json'
+
+export interface JobRecord {
+  seq: number
+  id: string
+  job_type: Runtime
+  namespace: string
+  code_hash: string
+  input_data: JsonObject | null
+  timeout_ms: number
+  max_retries: number
+  status: JobStatus
+  result: JsonValue | undefined
+  output: string | null
+  error: JobError | null
+  volunteer_id: string | null
+  attempts: number
+  batch_id: string | null
+  created_at: number
+  started_at: number | null
+  completed_at: number | null
+}
+
+/** What callers submit; the store fills in ids, times and state. */
+export interface NewJob {
+  job_type: Runtime
+  namespace: string
+  code: string
+  code_hash: string
+  input_data: JsonObject | null
+  timeout_ms: number
+  max_retries: number
+  batch_id: string | null
+}
+
+/** The JSON the API returns for a job (seed field names, plus what the original left out). */
+export interface JobView {
+  id: string
+  job_type: Runtime
+  namespace: string
+  status: JobStatus
+  code?: string
+  input_data: JsonObject | null
+  timeout_seconds: number
+  max_retries: number
+  attempts: number
+  result: JsonValue
+  output: string | null
+  error: JobError | null
+  volunteer_id: string | null
+  batch_id: string | null
+  created_at: string
+  started_at: string | null
+  completed_at: string | null
+  duration_ms: number | null
+  progress?: { fraction?: number; message?: string }
+}
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString())
+
+export function toJobView(job: JobRecord, code?: string): JobView {
+  return {
+    id: job.id,
+    job_type: job.job_type,
+    namespace: job.namespace,
+    status: job.status,
+    ...(code !== undefined && { code }),
+    input_data: job.input_data,
+    timeout_seconds: job.timeout_ms / 1000,
+    max_retries: job.max_retries,
+    attempts: job.attempts,
+    result: job.result ?? null,
+    output: job.output,
+    error: job.error,
+    volunteer_id: job.volunteer_id,
+    batch_id: job.batch_id,
+    created_at: new Date(job.created_at).toISOString(),
+    started_at: iso(job.started_at),
+    completed_at: iso(job.completed_at),
+    duration_ms:
+      job.started_at !== null && job.completed_at !== null
+        ? job.completed_at - job.started_at
+        : null,
+  }
+}

@@ -1,0 +1,292 @@
+/**
+ * The job room: every state change of every job goes through here. pending → running → completed |
+ * failed | cancelled, with re-queues when a volunteer vanishes and server-side deadlines. The store
+ * is written first; memory (queues, counters, waiters) follows.
+ */
+import type { JobError, JobStatus } from '../../../shared/job'
+import { isFinished, JOB_STATUSES } from '../../../shared/job'
+import type { JobErrorFrame, ResultFrame } from '../../../shared/protocol'
+import { formatSeconds } from '../../../shared/runtime/runtime'
+import type { Finish, JobStore, ListQuery } from '../store/job-store'
+import { MinHeap } from '../util/min-heap'
+import type { VolunteerSession } from '../volunteers/volunteer-session'
+import { Dispatcher } from './dispatcher'
+import type { JobRecord, NewJob } from './job-record'
+import { PendingIndex, type PendingEntry } from './pending-index'
+import { Waiters } from './waiters'
+
+export interface SchedulerOptions {
+  /** Extra time past `timeout_seconds` before the orchestrator fails a job itself. */
+  timeoutGraceMs: number
+}
+
+interface Deadline {
+  at: number
+  id: string
+  attempt: number
+}
+
+export type CancelOutcome =
+  { ok: true; job: JobRecord } | { ok: false; reason: 'not_found' | 'finished'; job?: JobRecord }
+
+const CODE_CACHE_SIZE = 256
+
+export class Scheduler {
+  readonly pending = new PendingIndex()
+  readonly dispatcher: Dispatcher
+  /** Volunteers by id, for the ones holding running jobs. */
+  readonly sessions = new Map<string, VolunteerSession>()
+  private readonly deadlines = new MinHeap<Deadline>((a, b) => a.at < b.at)
+  private readonly waiters = new Waiters()
+  private readonly counts: Record<JobStatus, number>
+  private readonly progress = new Map<string, { fraction?: number; message?: string }>()
+  private readonly codeCache = new Map<string, string>()
+
+  constructor(
+    private readonly store: JobStore,
+    private readonly options: SchedulerOptions,
+  ) {
+    this.dispatcher = new Dispatcher(this.pending, (entry, session) => this.startOn(entry, session))
+    // Nothing survives a restart running: those jobs go back in the queue, keeping their attempts.
+    store.requeueAllRunning()
+    for (const row of store.pending())
+      this.pending.add({
+        id: row.id,
+        seq: row.seq,
+        runtime: row.job_type,
+        namespace: row.namespace,
+      })
+    this.counts = store.counts()
+  }
+
+  // ── submitting and reading ─────────────────────────────────────────────────
+
+  submit(jobs: NewJob[], now = Date.now()): JobRecord[] {
+    const ids = jobs.map(() => crypto.randomUUID())
+    const records = this.store.insert(jobs, ids, now)
+    this.counts.pending += records.length
+    for (const job of records) {
+      const entry = { id: job.id, seq: job.seq, runtime: job.job_type, namespace: job.namespace }
+      this.pending.add(entry)
+      this.dispatcher.offer(entry)
+    }
+    // Some may have started already; report what is stored now.
+    return records.map((r) => (this.pending.has(r.id) ? r : (this.store.get(r.id) ?? r)))
+  }
+
+  get(id: string): JobRecord | undefined {
+    return this.store.get(id)
+  }
+
+  list(query: ListQuery): { jobs: JobRecord[]; total: number } {
+    return this.store.list(query)
+  }
+
+  /** The source of a job's code, cached because batches share one program. */
+  codeOf(hash: string): string {
+    let code = this.codeCache.get(hash)
+    if (code === undefined) {
+      code = this.store.code(hash) ?? ''
+      if (this.codeCache.size >= CODE_CACHE_SIZE)
+        this.codeCache.delete(this.codeCache.keys().next().value as string)
+      this.codeCache.set(hash, code)
+    }
+    return code
+  }
+
+  progressOf(id: string): { fraction?: number; message?: string } | undefined {
+    return this.progress.get(id)
+  }
+
+  statusCounts(): Record<JobStatus, number> {
+    return { ...this.counts }
+  }
+
+  /** Resolves when the job ends or `ms` pass, whichever is first. */
+  async waitFor(id: string, ms: number): Promise<JobRecord | undefined> {
+    const job = this.store.get(id)
+    if (!job || isFinished(job.status) || ms <= 0) return job
+    await this.waiters.wait(id, ms)
+    return this.store.get(id)
+  }
+
+  async waitForBatch(batchId: string, ms: number): Promise<Record<JobStatus, number>> {
+    const counts = this.store.batchCounts(batchId)
+    if (batchDone(counts) || ms <= 0) return counts
+    await this.waiters.wait(`batch:${batchId}`, ms)
+    return this.store.batchCounts(batchId)
+  }
+
+  batchCounts(batchId: string): Record<JobStatus, number> {
+    return this.store.batchCounts(batchId)
+  }
+
+  // ── volunteers' reports ────────────────────────────────────────────────────
+
+  /** A volunteer finished a job. False when it does not hold that attempt (late or forged). */
+  report(session: VolunteerSession, frame: ResultFrame | JobErrorFrame, now = Date.now()): boolean {
+    if (!session.holds(frame.job_id, frame.attempt)) return false
+    session.running.delete(frame.job_id)
+    if (frame.type === 'result') {
+      session.completed++
+      this.end(
+        frame.job_id,
+        { status: 'completed', result: frame.result, output: frame.output },
+        now,
+      )
+    } else if (frame.retryable) {
+      session.failed++
+      this.retryOrFail(frame.job_id, `the volunteer failed to run it: ${frame.error.message}`, now)
+    } else {
+      session.failed++
+      this.end(
+        frame.job_id,
+        { status: 'failed', error: frame.error, output: frame.output ?? null },
+        now,
+      )
+    }
+    this.dispatcher.refresh(session)
+    return true
+  }
+
+  noteProgress(
+    session: VolunteerSession,
+    jobId: string,
+    attempt: number,
+    progress: { fraction?: number; message?: string },
+  ): boolean {
+    if (!session.holds(jobId, attempt)) return false
+    this.progress.set(jobId, progress)
+    return true
+  }
+
+  /** A volunteer is gone: what it held goes back in the queue (or fails after max_retries). */
+  release(session: VolunteerSession, now = Date.now()): void {
+    this.dispatcher.remove(session)
+    this.sessions.delete(session.id)
+    for (const jobId of session.running.keys())
+      this.retryOrFail(jobId, 'the volunteer running it disconnected', now)
+    session.running.clear()
+  }
+
+  /** A volunteer said hello, finished draining, or otherwise changed what it can take. */
+  admit(session: VolunteerSession): void {
+    this.sessions.set(session.id, session)
+    this.dispatcher.refresh(session)
+  }
+
+  // ── cancelling and deadlines ───────────────────────────────────────────────
+
+  cancel(id: string, now = Date.now()): CancelOutcome {
+    const job = this.store.get(id)
+    if (!job) return { ok: false, reason: 'not_found' }
+    if (isFinished(job.status)) return { ok: false, reason: 'finished', job }
+    const session = job.volunteer_id ? this.sessions.get(job.volunteer_id) : undefined
+    if (job.status === 'running' && session?.holds(id, job.attempts)) {
+      session.running.delete(id)
+      session.send({ type: 'cancel', job_id: id, attempt: job.attempts, reason: 'cancelled' })
+      this.dispatcher.refresh(session)
+    }
+    this.end(
+      id,
+      { status: 'cancelled', error: { code: 'CANCELLED', message: 'cancelled by request' } },
+      now,
+    )
+    return { ok: true, job: this.store.get(id) ?? job }
+  }
+
+  /** Fails every running job whose deadline passed; returns how many. */
+  expire(now = Date.now()): number {
+    let expired = 0
+    for (let top = this.deadlines.peek(); top && top.at <= now; top = this.deadlines.peek()) {
+      this.deadlines.pop()
+      const job = this.store.get(top.id)
+      if (!job || job.status !== 'running' || job.attempts !== top.attempt) continue
+      const session = job.volunteer_id ? this.sessions.get(job.volunteer_id) : undefined
+      if (session?.holds(job.id, top.attempt)) {
+        session.running.delete(job.id)
+        session.send({ type: 'cancel', job_id: job.id, attempt: top.attempt, reason: 'timeout' })
+        this.dispatcher.refresh(session)
+      }
+      const error: JobError = {
+        code: 'TIMEOUT',
+        message: `job exceeded its timeout of ${formatSeconds(job.timeout_ms)}`,
+      }
+      this.end(job.id, { status: 'failed', error }, now)
+      expired++
+    }
+    return expired
+  }
+
+  // ── transitions ────────────────────────────────────────────────────────────
+
+  private startOn(entry: PendingEntry, session: VolunteerSession, now = Date.now()): boolean {
+    this.pending.remove(entry.id)
+    const job = this.store.start(entry.id, session.id, now)
+    if (!job) return false
+    this.move('pending', 'running')
+    session.running.set(job.id, job.attempts)
+    this.deadlines.push({
+      at: now + job.timeout_ms + this.options.timeoutGraceMs,
+      id: job.id,
+      attempt: job.attempts,
+    })
+    const sent = session.send({
+      type: 'job',
+      job_id: job.id,
+      attempt: job.attempts,
+      job_type: job.job_type,
+      namespace: job.namespace,
+      code: this.codeOf(job.code_hash),
+      input_data: job.input_data,
+      timeout_ms: job.timeout_ms,
+    })
+    // A socket that died before its close event: take the job back now.
+    if (!sent) {
+      session.running.delete(job.id)
+      this.retryOrFail(job.id, 'the volunteer running it disconnected', now)
+    }
+    return sent
+  }
+
+  private retryOrFail(id: string, why: string, now: number): void {
+    const job = this.store.get(id)
+    if (!job || job.status !== 'running') return
+    if (job.attempts > job.max_retries) {
+      const error: JobError = {
+        code: 'MAX_RETRIES',
+        message: `gave up after ${job.attempts} attempt${job.attempts === 1 ? '' : 's'}: ${why}`,
+      }
+      this.end(id, { status: 'failed', error }, now)
+      return
+    }
+    if (!this.store.requeue(id)) return
+    this.move('running', 'pending')
+    this.progress.delete(id)
+    const entry = { id, seq: job.seq, runtime: job.job_type, namespace: job.namespace }
+    this.pending.add(entry)
+    this.dispatcher.offer(entry)
+  }
+
+  private end(id: string, end: Finish, now: number): void {
+    const before = this.store.get(id)
+    if (!before || !this.store.finish(id, end, now)) return
+    this.move(before.status, end.status)
+    this.pending.remove(id)
+    this.progress.delete(id)
+    this.waiters.wake(id)
+    if (before.batch_id && this.waiters.has(`batch:${before.batch_id}`)) {
+      if (batchDone(this.store.batchCounts(before.batch_id)))
+        this.waiters.wake(`batch:${before.batch_id}`)
+    }
+  }
+
+  private move(from: JobStatus, to: JobStatus): void {
+    this.counts[from]--
+    this.counts[to]++
+  }
+}
+
+export function batchDone(counts: Record<JobStatus, number>): boolean {
+  return JOB_STATUSES.every((s) => isFinished(s) || counts[s] === 0)
+}

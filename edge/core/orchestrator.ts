@@ -1,0 +1,81 @@
+/**
+ * The composition root of the core: one store, one scheduler, one volunteer hub, and the clock
+ * that enforces deadlines and heartbeats. Hosts create it with their SQL and drive `tick`.
+ */
+import type { Runtime } from '../../shared/job'
+import type { OrchestratorConfig } from './config'
+import { Scheduler } from './jobs/scheduler'
+import { JobStore } from './store/job-store'
+import { MIGRATIONS } from './store/migrations'
+import { migrate, type Sql } from './store/sql'
+import { VolunteerHub } from './volunteers/volunteer-hub'
+
+/** How often deadlines are checked; the worst extra delay past `timeout_seconds` + grace. */
+const TICK_MS = 100
+
+export class Orchestrator {
+  readonly scheduler: Scheduler
+  readonly hub: VolunteerHub
+  readonly startedAt = Date.now()
+  private timer: ReturnType<typeof setInterval> | undefined
+  private lastSweep = 0
+
+  constructor(
+    sql: Sql,
+    readonly config: OrchestratorConfig,
+  ) {
+    migrate(sql, MIGRATIONS)
+    this.scheduler = new Scheduler(new JobStore(sql), { timeoutGraceMs: config.timeoutGraceMs })
+    this.hub = new VolunteerHub(this.scheduler, config)
+  }
+
+  start(): void {
+    this.timer ??= setInterval(() => this.tick(), TICK_MS)
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer)
+    this.timer = undefined
+  }
+
+  tick(now = Date.now()): void {
+    this.scheduler.expire(now)
+    if (now - this.lastSweep >= this.config.heartbeatIntervalMs / 4) {
+      this.lastSweep = now
+      this.hub.sweep(now)
+    }
+  }
+
+  uptimeSeconds(now = Date.now()): number {
+    return Math.floor((now - this.startedAt) / 1000)
+  }
+
+  /** Counts for `/stats`: volunteers by state, slots, and which runtimes are on offer. */
+  volunteerStats() {
+    let idle = 0
+    let busy = 0
+    let draining = 0
+    let slots = 0
+    let slotsBusy = 0
+    const runtimes: Partial<Record<Runtime, number>> = {}
+    for (const session of this.hub.connected) {
+      if (session.state === 'greeting' || session.state === 'closed' || !session.capabilities)
+        continue
+      if (session.state === 'draining') draining++
+      else if (session.running.size > 0) busy++
+      else idle++
+      slots += session.capabilities.concurrency
+      slotsBusy += session.running.size
+      for (const runtime of session.capabilities.runtimes)
+        runtimes[runtime] = (runtimes[runtime] ?? 0) + 1
+    }
+    return {
+      connected: this.hub.size,
+      idle,
+      busy,
+      draining,
+      slots: { total: slots, busy: slotsBusy },
+      runtimes,
+    }
+  }
+}

@@ -1,0 +1,115 @@
+/** `/api/jobs`: submit one or many, read, list, wait, cancel. */
+import { Hono } from 'hono'
+import { isFinished } from '../../../shared/job'
+import { sha256Hex } from '../../../shared/hash'
+import type { OrchestratorConfig } from '../config'
+import { HttpError } from '../http-error'
+import type { JobRecord, NewJob } from '../jobs/job-record'
+import { toJobView, type JobView } from '../jobs/job-record'
+import type { Scheduler } from '../jobs/scheduler'
+import { batchDone } from '../jobs/scheduler'
+import type { Orchestrator } from '../orchestrator'
+import { batchSubmission, jobListQuery, jobSubmission, waitQuery } from './job-schemas'
+import { parseBody, parseQuery } from './request-body'
+
+export const DEFAULT_NAMESPACE = 'default'
+
+export function jobRoutes(orchestrator: Orchestrator): Hono {
+  const app = new Hono()
+  const { config, scheduler } = orchestrator
+  const single = jobSubmission(config)
+  const batch = batchSubmission(config)
+  const waitSchema = waitQuery(config)
+
+  app.post('/', async (c) => {
+    const body = await parseBody(c, single)
+    const [job] = scheduler.submit([await newJob(body, body.input_data ?? null, null, config)])
+    return c.json(view(scheduler, job as JobRecord), 201)
+  })
+
+  app.post('/batch', async (c) => {
+    const body = await parseBody(c, batch)
+    const batchId = crypto.randomUUID()
+    const template = await newJob(body, null, batchId, config)
+    const jobs = scheduler.submit(body.inputs.map((input) => ({ ...template, input_data: input })))
+    return c.json({ batch_id: batchId, count: jobs.length, job_ids: jobs.map((j) => j.id) }, 201)
+  })
+
+  app.get('/', (c) => {
+    const query = parseQuery(c, jobListQuery)
+    const limit = query.limit ?? 20
+    const offset = query.offset ?? 0
+    const { jobs, total } = scheduler.list({
+      status: query.status,
+      namespace: query.namespace,
+      batchId: query.batch_id,
+      limit,
+      offset,
+    })
+    return c.json({ jobs: jobs.map((j) => view(scheduler, j)), total, limit, offset })
+  })
+
+  app.get('/batch/:batchId', async (c) => {
+    const { wait } = parseQuery(c, waitSchema)
+    const batchId = c.req.param('batchId')
+    const counts = await scheduler.waitForBatch(batchId, (wait ?? 0) * 1000)
+    const total = Object.values(counts).reduce((a, b) => a + b, 0)
+    if (total === 0) throw new HttpError(404, 'BATCH_NOT_FOUND', `no batch with id ${batchId}`)
+    return c.json({ batch_id: batchId, total, done: batchDone(counts), ...counts })
+  })
+
+  app.get('/:id', async (c) => {
+    const { wait } = parseQuery(c, waitSchema)
+    const job = await scheduler.waitFor(c.req.param('id'), (wait ?? 0) * 1000)
+    if (!job) throw notFound(c.req.param('id'))
+    return c.json(view(scheduler, job))
+  })
+
+  app.delete('/:id', (c) => {
+    const id = c.req.param('id')
+    const outcome = scheduler.cancel(id)
+    if (outcome.ok) return c.json(view(scheduler, outcome.job))
+    if (outcome.reason === 'not_found') throw notFound(id)
+    throw new HttpError(
+      409,
+      'JOB_FINISHED',
+      `job ${id} already ${outcome.job?.status}; only pending or running jobs can be cancelled`,
+    )
+  })
+
+  return app
+}
+
+const notFound = (id: string) => new HttpError(404, 'JOB_NOT_FOUND', `no job with id ${id}`)
+
+function view(scheduler: Scheduler, job: JobRecord): JobView {
+  const shown = toJobView(job, scheduler.codeOf(job.code_hash))
+  const progress = isFinished(job.status) ? undefined : scheduler.progressOf(job.id)
+  return progress ? { ...shown, progress } : shown
+}
+
+interface Submission {
+  job_type: NewJob['job_type']
+  code: string
+  namespace?: string
+  timeout_seconds?: number
+  max_retries?: number
+}
+
+async function newJob(
+  body: Submission,
+  input: NewJob['input_data'],
+  batchId: string | null,
+  config: OrchestratorConfig,
+): Promise<NewJob> {
+  return {
+    job_type: body.job_type,
+    namespace: body.namespace ?? DEFAULT_NAMESPACE,
+    code: body.code,
+    code_hash: await sha256Hex(body.code),
+    input_data: input,
+    timeout_ms: Math.round((body.timeout_seconds ?? config.defaultTimeoutSeconds) * 1000),
+    max_retries: body.max_retries ?? config.defaultMaxRetries,
+    batch_id: batchId,
+  }
+}

@@ -1,0 +1,108 @@
+/** What the job routes accept. Messages are written to follow the field name. */
+import { z } from 'zod'
+import { JOB_STATUSES, Namespace, normalizeRuntime, RUNTIMES } from '../../../shared/job'
+import { JsonObject } from '../../../shared/json'
+import type { OrchestratorConfig } from '../config'
+
+const runtimeName = z
+  .string({ error: 'must be a string such as "js" or "lua"' })
+  .transform((name, ctx) => {
+    const runtime = normalizeRuntime(name)
+    if (!runtime) {
+      ctx.issues.push({
+        code: 'custom',
+        input: name,
+        message: `must be one of ${RUNTIMES.join(', ')} (or javascript, py); got '${name}'`,
+      })
+      return z.NEVER
+    }
+    return runtime
+  })
+
+const between = (min: number, max: number, what = 'a number') =>
+  z
+    .number({ error: `must be ${what} between ${min} and ${max}` })
+    .min(min, { error: (i) => `must be between ${min} and ${max}; got ${String(i.input)}` })
+    .max(max, { error: (i) => `must be between ${min} and ${max}; got ${String(i.input)}` })
+
+const inputData = z
+  .record(z.string(), z.json(), { error: 'must be a JSON object (it becomes INPUT in the job)' })
+  .nullable() as z.ZodType<JsonObject | null>
+
+function common(config: OrchestratorConfig) {
+  return {
+    job_type: runtimeName,
+    code: z
+      .string({ error: 'must be a string of source code' })
+      .min(1, { error: 'must not be empty' }),
+    namespace: Namespace.optional(),
+    timeout_seconds: between(1, config.maxTimeoutSeconds).optional(),
+    max_retries: between(0, 10, 'an integer').int({ error: 'must be an integer' }).optional(),
+  }
+}
+
+export function jobSubmission(config: OrchestratorConfig) {
+  return z.strictObject({ ...common(config), input_data: inputData.optional() })
+}
+
+export function batchSubmission(config: OrchestratorConfig) {
+  return z.strictObject({
+    ...common(config),
+    inputs: z
+      .array(inputData, { error: 'must be an array of JSON objects, one per job' })
+      .min(1, { error: 'must hold at least one input' })
+      .max(config.maxBatchSize, { error: `must hold at most ${config.maxBatchSize} inputs` }),
+  })
+}
+
+function oneOf<T extends string>(values: readonly T[]) {
+  return z.string().transform((value, ctx) => {
+    if ((values as readonly string[]).includes(value)) return value as T
+    ctx.issues.push({
+      code: 'custom',
+      input: value,
+      message: `must be one of ${values.join(', ')}; got '${value}'`,
+    })
+    return z.NEVER
+  })
+}
+
+const intParam = (name: string, min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, { error: `must be a whole number between ${min} and ${max}` })
+    .transform(Number)
+    .pipe(
+      z
+        .number()
+        .min(min, { error: `must be between ${min} and ${max}` })
+        .max(max, { error: `must be between ${min} and ${max}` }),
+    )
+    .describe(name)
+
+export const jobListQuery = z.object({
+  status: oneOf(JOB_STATUSES).optional(),
+  namespace: Namespace.optional(),
+  batch_id: z.string().max(128).optional(),
+  limit: intParam('limit', 1, 1000).optional(),
+  offset: intParam('offset', 0, Number.MAX_SAFE_INTEGER).optional(),
+})
+
+export function waitQuery(config: OrchestratorConfig) {
+  return z.object({
+    wait: z
+      .string()
+      .regex(/^\d+(\.\d+)?$/, {
+        error: `must be a number of seconds between 0 and ${config.maxWaitSeconds}`,
+      })
+      .transform(Number)
+      .pipe(
+        z
+          .number()
+          .max(config.maxWaitSeconds, {
+            error: `must be at most ${config.maxWaitSeconds} seconds`,
+          }),
+      )
+      .optional(),
+  })
+}

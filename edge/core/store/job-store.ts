@@ -1,0 +1,223 @@
+/** Jobs in SQL: one implementation for both hosts, since both speak SQLite. */
+import type { JobError, JobStatus } from '../../../shared/job'
+import { JOB_STATUSES } from '../../../shared/job'
+import type { JsonValue } from '../../../shared/json'
+import type { JobRecord, NewJob } from '../jobs/job-record'
+import type { Sql, SqlValue } from './sql'
+
+interface JobRow {
+  seq: number
+  id: string
+  job_type: string
+  namespace: string
+  code_hash: string
+  input_data: string | null
+  timeout_ms: number
+  max_retries: number
+  status: string
+  result: string | null
+  output: string | null
+  error: string | null
+  volunteer_id: string | null
+  attempts: number
+  batch_id: string | null
+  created_at: number
+  started_at: number | null
+  completed_at: number | null
+}
+
+const COLUMNS = `seq, id, job_type, namespace, code_hash, input_data, timeout_ms, max_retries, status,
+  result, output, error, volunteer_id, attempts, batch_id, created_at, started_at, completed_at`
+
+function fromRow(row: JobRow): JobRecord {
+  return {
+    ...row,
+    job_type: row.job_type as JobRecord['job_type'],
+    status: row.status as JobStatus,
+    input_data: row.input_data === null ? null : JSON.parse(row.input_data),
+    result: row.result === null ? undefined : (JSON.parse(row.result) as JsonValue),
+    error: row.error === null ? null : (JSON.parse(row.error) as JobError),
+  }
+}
+
+export interface ListQuery {
+  status?: JobStatus
+  namespace?: string
+  batchId?: string
+  limit: number
+  offset: number
+}
+
+export type Finish =
+  | { status: 'completed'; result: JsonValue; output: string }
+  | { status: 'failed' | 'cancelled'; error: JobError; output?: string | null }
+
+/** The columns a pending job needs to be queued again after a restart. */
+export interface PendingRow {
+  seq: number
+  id: string
+  job_type: JobRecord['job_type']
+  namespace: string
+}
+
+export class JobStore {
+  constructor(private readonly sql: Sql) {}
+
+  /** Inserts jobs atomically: all of a batch is stored, or none of it. */
+  insert(jobs: NewJob[], ids: string[], now: number): JobRecord[] {
+    return this.sql.transaction(() => {
+      const codes = new Set<string>()
+      for (const job of jobs) {
+        if (codes.has(job.code_hash)) continue
+        codes.add(job.code_hash)
+        this.sql.run(
+          'INSERT OR IGNORE INTO code_blobs (hash, code) VALUES (?, ?)',
+          job.code_hash,
+          job.code,
+        )
+      }
+      return jobs.map((job, i) => {
+        const id = ids[i] as string
+        const input = job.input_data === null ? null : JSON.stringify(job.input_data)
+        this.sql.run(
+          `INSERT INTO jobs (id, job_type, namespace, code_hash, input_data, timeout_ms, max_retries, status, batch_id, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
+          id,
+          job.job_type,
+          job.namespace,
+          job.code_hash,
+          input,
+          job.timeout_ms,
+          job.max_retries,
+          job.batch_id,
+          now,
+        )
+        const seq = this.sql.get<{ seq: number }>('SELECT last_insert_rowid() AS seq')?.seq ?? 0
+        return {
+          seq,
+          id,
+          job_type: job.job_type,
+          namespace: job.namespace,
+          code_hash: job.code_hash,
+          input_data: job.input_data,
+          timeout_ms: job.timeout_ms,
+          max_retries: job.max_retries,
+          status: 'pending',
+          result: undefined,
+          output: null,
+          error: null,
+          volunteer_id: null,
+          attempts: 0,
+          batch_id: job.batch_id,
+          created_at: now,
+          started_at: null,
+          completed_at: null,
+        } satisfies JobRecord
+      })
+    })
+  }
+
+  get(id: string): JobRecord | undefined {
+    const row = this.sql.get<JobRow>(`SELECT ${COLUMNS} FROM jobs WHERE id = ?`, id)
+    return row && fromRow(row)
+  }
+
+  code(hash: string): string | undefined {
+    return this.sql.get<{ code: string }>('SELECT code FROM code_blobs WHERE hash = ?', hash)?.code
+  }
+
+  /** Newest first, as the original listed them. */
+  list(query: ListQuery): { jobs: JobRecord[]; total: number } {
+    const filters: [string, SqlValue | undefined][] = [
+      ['status = ?', query.status],
+      ['namespace = ?', query.namespace],
+      ['batch_id = ?', query.batchId],
+    ]
+    const active = filters.filter(([, value]) => value !== undefined)
+    const clause = active.length ? `WHERE ${active.map(([sql]) => sql).join(' AND ')}` : ''
+    const params = active.map(([, value]) => value as SqlValue)
+    const rows = this.sql.all<JobRow>(
+      `SELECT ${COLUMNS} FROM jobs ${clause} ORDER BY seq DESC LIMIT ? OFFSET ?`,
+      ...params,
+      query.limit,
+      query.offset,
+    )
+    const total =
+      this.sql.get<{ n: number }>(`SELECT COUNT(*) AS n FROM jobs ${clause}`, ...params)?.n ?? 0
+    return { jobs: rows.map(fromRow), total }
+  }
+
+  /** pending → running for one more attempt; undefined when the job was not pending. */
+  start(id: string, volunteerId: string, now: number): JobRecord | undefined {
+    const changed = this.sql.run(
+      `UPDATE jobs SET status = 'running', volunteer_id = ?, attempts = attempts + 1, started_at = ?
+       WHERE id = ? AND status = 'pending'`,
+      volunteerId,
+      now,
+      id,
+    )
+    return changed ? this.get(id) : undefined
+  }
+
+  /** Ends a job unless it already ended; true when this call ended it. */
+  finish(id: string, end: Finish, now: number): boolean {
+    const result = end.status === 'completed' ? JSON.stringify(end.result) : null
+    const error = end.status === 'completed' ? null : JSON.stringify(end.error)
+    const output = end.output ?? null
+    return (
+      this.sql.run(
+        `UPDATE jobs SET status = ?, result = ?, error = ?, output = ?, completed_at = ?
+         WHERE id = ? AND status IN ('pending', 'running')`,
+        end.status,
+        result,
+        error,
+        output,
+        now,
+        id,
+      ) > 0
+    )
+  }
+
+  /** running → pending, for another volunteer to pick up. */
+  requeue(id: string): boolean {
+    return (
+      this.sql.run(
+        `UPDATE jobs SET status = 'pending', volunteer_id = NULL, started_at = NULL WHERE id = ? AND status = 'running'`,
+        id,
+      ) > 0
+    )
+  }
+
+  /** After a restart nothing is running anywhere: put every running job back in the queue. */
+  requeueAllRunning(): number {
+    return this.sql.run(
+      `UPDATE jobs SET status = 'pending', volunteer_id = NULL, started_at = NULL WHERE status = 'running'`,
+    )
+  }
+
+  pending(): PendingRow[] {
+    return this.sql.all<PendingRow>(
+      `SELECT seq, id, job_type, namespace FROM jobs WHERE status = 'pending' ORDER BY seq`,
+    )
+  }
+
+  counts(): Record<JobStatus, number> {
+    const counts = Object.fromEntries(JOB_STATUSES.map((s) => [s, 0])) as Record<JobStatus, number>
+    for (const row of this.sql.all<{ status: JobStatus; n: number }>(
+      'SELECT status, COUNT(*) AS n FROM jobs GROUP BY status',
+    )) {
+      counts[row.status] = row.n
+    }
+    return counts
+  }
+
+  batchCounts(batchId: string): Record<JobStatus, number> {
+    const counts = Object.fromEntries(JOB_STATUSES.map((s) => [s, 0])) as Record<JobStatus, number>
+    const rows = this.sql.all<{ status: JobStatus; n: number }>(
+      'SELECT status, COUNT(*) AS n FROM jobs WHERE batch_id = ? GROUP BY status',
+      batchId,
+    )
+    for (const row of rows) counts[row.status] = row.n
+    return counts
+  }
+}

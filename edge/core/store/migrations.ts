@@ -1,0 +1,33 @@
+/** The schema, as an append-only list: never edit a shipped migration, add the next one. */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE code_blobs (
+    hash TEXT PRIMARY KEY,
+    code TEXT NOT NULL
+  ) WITHOUT ROWID;
+
+  CREATE TABLE jobs (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    job_type TEXT NOT NULL,
+    namespace TEXT NOT NULL,
+    code_hash TEXT NOT NULL REFERENCES code_blobs(hash),
+    input_data TEXT,
+    timeout_ms INTEGER NOT NULL,
+    max_retries INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    result TEXT,
+    output TEXT,
+    error TEXT,
+    volunteer_id TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    batch_id TEXT,
+    created_at INTEGER NOT NULL,
+    started_at INTEGER,
+    completed_at INTEGER
+  );
+  CREATE INDEX jobs_by_status ON jobs (status, seq);
+  CREATE INDEX jobs_by_namespace ON jobs (namespace, seq);
+  CREATE INDEX jobs_by_batch ON jobs (batch_id, seq) WHERE batch_id IS NOT NULL;
+  `,
+]

@@ -1,0 +1,37 @@
+/**
+ * The one storage seam both hosts share: synchronous SQL. better-sqlite3 on Node and Durable Object
+ * SQLite (`ctx.storage.sql`) on Workers are both synchronous, so the core needs no async store.
+ */
+export type SqlValue = string | number | bigint | null
+
+export interface Sql {
+  all<T>(query: string, ...params: SqlValue[]): T[]
+  get<T>(query: string, ...params: SqlValue[]): T | undefined
+  /** Runs a statement; returns the number of rows changed. */
+  run(query: string, ...params: SqlValue[]): number
+  transaction<T>(fn: () => T): T
+}
+
+/** Applies each migration once, in order, recording progress in `_migrations`. */
+export function migrate(sql: Sql, migrations: readonly string[]): void {
+  sql.run(
+    'CREATE TABLE IF NOT EXISTS _migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)',
+  )
+  const row = sql.get<{ v: number | null }>('SELECT MAX(version) AS v FROM _migrations')
+  const applied = row?.v ?? 0
+  migrations.forEach((migration, i) => {
+    const version = i + 1
+    if (version <= applied) return
+    sql.transaction(() => {
+      for (const statement of splitStatements(migration)) sql.run(statement)
+      sql.run('INSERT INTO _migrations (version, applied_at) VALUES (?, ?)', version, Date.now())
+    })
+  })
+}
+
+function splitStatements(script: string): string[] {
+  return script
+    .split(/;\s*(?:\n|$)/)
+    .map((s) => s.trim())
+    .filter(Boolean)
+}

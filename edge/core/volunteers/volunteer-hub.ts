@@ -1,0 +1,195 @@
+/**
+ * The `/ws/volunteer` protocol on the orchestrator's side, independent of the socket library:
+ * hosts call `connect` when a socket opens, then `receive` and `disconnect`.
+ */
+import type { ProtocolErrorCode } from '../../../shared/errors'
+import {
+  HEARTBEAT_ACK_FRAME,
+  HEARTBEAT_FRAME,
+  parseVolunteerFrame,
+  PROTOCOL_VERSION,
+  type VolunteerFrame,
+} from '../../../shared/protocol'
+import type { Scheduler } from '../jobs/scheduler'
+import { VolunteerSession, type VolunteerLink } from './volunteer-session'
+
+export interface HubOptions {
+  heartbeatIntervalMs: number
+  /** Heartbeat intervals a volunteer may miss before it is dropped. */
+  heartbeatMisses: number
+  helloTimeoutMs: number
+  maxFrameBytes: number
+  /** Malformed frames tolerated before the socket is closed. */
+  badFrameLimit: number
+}
+
+/** Close codes (RFC 6455 §7.4): 1008 policy violation, 1002 protocol error, 1001 going away. */
+export const CLOSE = { normal: 1000, goingAway: 1001, protocol: 1002, policy: 1008 } as const
+
+export class VolunteerHub {
+  private readonly sessions = new Set<VolunteerSession>()
+
+  constructor(
+    private readonly scheduler: Scheduler,
+    private readonly options: HubOptions,
+  ) {}
+
+  get connected(): Iterable<VolunteerSession> {
+    return this.sessions
+  }
+
+  get size(): number {
+    return this.sessions.size
+  }
+
+  connect(link: VolunteerLink, now = Date.now()): VolunteerSession {
+    const session = new VolunteerSession(crypto.randomUUID(), link, now)
+    this.sessions.add(session)
+    return session
+  }
+
+  receive(session: VolunteerSession, text: string, now = Date.now()): void {
+    if (session.state === 'closed') return
+    // The hot path: heartbeats are fixed strings, answered without parsing.
+    if (text === HEARTBEAT_FRAME) {
+      session.lastSeen = now
+      session.sendText(HEARTBEAT_ACK_FRAME)
+      return
+    }
+    if (text.length > this.options.maxFrameBytes)
+      return this.reject(session, 'BAD_FRAME', `frame exceeds ${this.options.maxFrameBytes} bytes`)
+    const parsed = parseVolunteerFrame(text)
+    if (!parsed.ok) return this.reject(session, 'BAD_FRAME', parsed.error)
+    session.lastSeen = now
+    this.handle(session, parsed.frame, now)
+  }
+
+  disconnect(session: VolunteerSession, now = Date.now()): void {
+    if (session.state === 'closed') return
+    session.state = 'closed'
+    this.sessions.delete(session)
+    this.scheduler.release(session, now)
+  }
+
+  /** Drops volunteers that said nothing for too long, or never said hello. */
+  sweep(now = Date.now()): void {
+    const silentFor = this.options.heartbeatIntervalMs * this.options.heartbeatMisses
+    for (const session of [...this.sessions]) {
+      if (session.state === 'greeting' && now - session.connectedAt > this.options.helloTimeoutMs) {
+        this.drop(
+          session,
+          'HELLO_TIMEOUT',
+          `no hello within ${this.options.helloTimeoutMs} ms`,
+          now,
+        )
+      } else if (now - session.lastSeen > silentFor) {
+        this.drop(
+          session,
+          'HEARTBEAT_TIMEOUT',
+          `no heartbeat for ${now - session.lastSeen} ms`,
+          now,
+        )
+      }
+    }
+  }
+
+  /** Asks every volunteer to stop and closes their sockets (orchestrator shutdown). */
+  closeAll(reason: string): void {
+    for (const session of [...this.sessions]) {
+      session.send({ type: 'drain', reason })
+      session.close(CLOSE.goingAway, reason)
+      this.disconnect(session)
+    }
+  }
+
+  private handle(session: VolunteerSession, frame: VolunteerFrame, now: number): void {
+    if (frame.type === 'hello') return this.hello(session, frame)
+    if (session.state === 'greeting')
+      return this.reject(session, 'HELLO_REQUIRED', `send hello before '${frame.type}'`)
+    switch (frame.type) {
+      case 'heartbeat':
+        session.sendText(HEARTBEAT_ACK_FRAME)
+        return
+      case 'result':
+      case 'error':
+        if (!this.scheduler.report(session, frame, now)) this.unknownJob(session, frame.job_id)
+        return
+      case 'progress':
+        if (
+          !this.scheduler.noteProgress(session, frame.job_id, frame.attempt, {
+            fraction: frame.fraction,
+            message: frame.message,
+          })
+        ) {
+          this.unknownJob(session, frame.job_id)
+        }
+        return
+      case 'drain':
+        session.state = 'draining'
+        this.scheduler.dispatcher.remove(session)
+        return
+    }
+  }
+
+  private hello(
+    session: VolunteerSession,
+    frame: Extract<VolunteerFrame, { type: 'hello' }>,
+  ): void {
+    if (session.state !== 'greeting')
+      return this.reject(session, 'BAD_FRAME', 'hello was already received on this connection')
+    if (frame.protocol !== PROTOCOL_VERSION) {
+      session.send({
+        type: 'error',
+        code: 'PROTOCOL_VERSION',
+        message: `this orchestrator speaks protocol ${PROTOCOL_VERSION}; the volunteer sent ${frame.protocol}`,
+      })
+      session.close(CLOSE.protocol, 'unsupported protocol version')
+      return
+    }
+    session.capabilities = frame.capabilities
+    session.agent = frame.agent
+    session.state = 'active'
+    session.send({
+      type: 'welcome',
+      protocol: PROTOCOL_VERSION,
+      volunteer_id: session.id,
+      heartbeat_interval_ms: this.options.heartbeatIntervalMs,
+      max_frame_bytes: this.options.maxFrameBytes,
+    })
+    this.scheduler.admit(session)
+  }
+
+  /** A result for a job this volunteer does not hold: late after a timeout, or made up. */
+  private unknownJob(session: VolunteerSession, jobId: string): void {
+    session.send({
+      type: 'error',
+      code: 'UNKNOWN_JOB',
+      message: `job ${jobId} is not assigned to this volunteer`,
+      job_id: jobId,
+    })
+  }
+
+  private reject(session: VolunteerSession, code: ProtocolErrorCode, message: string): void {
+    session.badFrames++
+    if (session.badFrames > this.options.badFrameLimit) {
+      this.drop(
+        session,
+        'TOO_MANY_BAD_FRAMES',
+        `closed after ${session.badFrames} malformed frames`,
+      )
+      return
+    }
+    session.send({ type: 'error', code, message })
+  }
+
+  private drop(
+    session: VolunteerSession,
+    code: ProtocolErrorCode,
+    message: string,
+    now = Date.now(),
+  ): void {
+    session.send({ type: 'error', code, message })
+    session.close(CLOSE.policy, message.slice(0, 120))
+    this.disconnect(session, now)
+  }
+}

@@ -1,0 +1,66 @@
+/** One connected volunteer: what it can run, what it holds, and how it is behaving. */
+import type { Capabilities } from '../../../shared/capabilities'
+import type { AgentInfo, OrchestratorFrame } from '../../../shared/protocol'
+import { encodeFrame } from '../../../shared/protocol'
+
+/** The host's side of a socket: Node's `ws`, or a Durable Object's hibernatable WebSocket. */
+export interface VolunteerLink {
+  send(text: string): void
+  close(code: number, reason: string): void
+}
+
+export type SessionState = 'greeting' | 'active' | 'draining' | 'closed'
+
+export class VolunteerSession {
+  state: SessionState = 'greeting'
+  capabilities: Capabilities | undefined
+  agent: AgentInfo | undefined
+  /** job id → the attempt this volunteer is running. */
+  readonly running = new Map<string, number>()
+  lastSeen: number
+  badFrames = 0
+  completed = 0
+  failed = 0
+
+  constructor(
+    readonly id: string,
+    private readonly link: VolunteerLink,
+    readonly connectedAt: number,
+  ) {
+    this.lastSeen = connectedAt
+  }
+
+  /** Slots it can take more jobs in right now. */
+  get freeSlots(): number {
+    if (this.state !== 'active' || !this.capabilities) return 0
+    return Math.max(0, this.capabilities.concurrency - this.running.size)
+  }
+
+  holds(jobId: string, attempt: number): boolean {
+    return this.running.get(jobId) === attempt
+  }
+
+  /** Sends a frame; false when the socket is already gone. */
+  send(frame: OrchestratorFrame): boolean {
+    return this.sendText(encodeFrame(frame))
+  }
+
+  sendText(text: string): boolean {
+    if (this.state === 'closed') return false
+    try {
+      this.link.send(text)
+      return true
+    } catch {
+      return false
+    }
+  }
+
+  close(code: number, reason: string): void {
+    if (this.state === 'closed') return
+    try {
+      this.link.close(code, reason)
+    } catch {
+      // Already closing; the host reports the close either way.
+    }
+  }
+}

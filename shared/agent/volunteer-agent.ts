@@ -1,0 +1,296 @@
+/**
+ * A volunteer's side of `/ws/volunteer`, for every kind of volunteer (internal workers,
+ * `zerverless --worker`, the PWA, the runner): connect, say hello, run what arrives on an executor,
+ * report, heartbeat, reconnect with backoff, drain on request.
+ */
+import type { Capabilities } from '../capabilities'
+import {
+  encodeFrame,
+  HEARTBEAT_FRAME,
+  parseOrchestratorFrame,
+  PROTOCOL_VERSION,
+  type AgentInfo,
+  type JobFrame,
+  type OrchestratorFrame,
+  type VolunteerFrame,
+} from '../protocol'
+import type { RunOutcome } from '../runtime/runtime'
+import { Backoff } from './backoff'
+
+/** The subset of the browser WebSocket API the agent needs; `ws` in Node provides it too. */
+export interface SocketLike {
+  readonly readyState: number
+  send(data: string): void
+  close(code?: number, reason?: string): void
+  onopen: ((event: unknown) => void) | null
+  onmessage: ((event: { data: unknown }) => void) | null
+  onclose: ((event: { code: number; reason: string }) => void) | null
+  onerror: ((event: unknown) => void) | null
+}
+
+/** Runs one attempt of a job somewhere killable; resolves with the outcome, never rejects. */
+export interface JobExecutor {
+  execute(job: JobFrame, signal: AbortSignal): Promise<RunOutcome>
+  close(): Promise<void>
+}
+
+export type AgentState = 'idle' | 'connecting' | 'connected' | 'draining' | 'stopped'
+
+export type AgentEvent =
+  | { type: 'state'; state: AgentState }
+  | { type: 'welcome'; volunteerId: string }
+  | { type: 'job-started'; jobId: string; jobType: string }
+  | { type: 'job-finished'; jobId: string; ok: boolean; durationMs: number; error?: string }
+  | { type: 'protocol-error'; code: string; message: string }
+  | { type: 'disconnected'; code: number; reason: string; retryInMs?: number }
+
+export interface AgentOptions {
+  url: string
+  connect: (url: string) => SocketLike
+  executor: JobExecutor
+  capabilities: Capabilities
+  agent: AgentInfo
+  onEvent?: (event: AgentEvent) => void
+  backoff?: Backoff
+}
+
+const OPEN = 1
+/** Intervals without any frame from the orchestrator before the socket is presumed dead. */
+const SILENCE_INTERVALS = 3
+
+interface RunningJob {
+  attempt: number
+  abort: AbortController
+}
+
+export class VolunteerAgent {
+  private socket: SocketLike | undefined
+  private state: AgentState = 'idle'
+  private readonly running = new Map<string, RunningJob>()
+  private heartbeat: ReturnType<typeof setInterval> | undefined
+  private reconnect: ReturnType<typeof setTimeout> | undefined
+  private lastHeard = 0
+  private readonly backoff: Backoff
+  private drained: (() => void) | undefined
+  volunteerId: string | undefined
+  completed = 0
+  failed = 0
+
+  constructor(private readonly options: AgentOptions) {
+    this.backoff = options.backoff ?? new Backoff()
+  }
+
+  get status(): AgentState {
+    return this.state
+  }
+
+  get runningJobs(): number {
+    return this.running.size
+  }
+
+  start(): void {
+    if (this.state !== 'idle') return
+    this.open()
+  }
+
+  /** Stops taking jobs, lets running ones finish and report, then closes. */
+  drain(): Promise<void> {
+    if (this.state === 'stopped') return Promise.resolve()
+    this.setState('draining')
+    clearTimeout(this.reconnect)
+    this.send({ type: 'drain', reason: 'volunteer is shutting down' })
+    if (this.running.size === 0) {
+      this.stop()
+      return Promise.resolve()
+    }
+    return new Promise((resolve) => (this.drained = resolve))
+  }
+
+  /** Closes at once; running jobs are abandoned and the orchestrator re-queues them. */
+  stop(): void {
+    this.setState('stopped')
+    clearTimeout(this.reconnect)
+    this.abortAll()
+    this.closeSocket(1000, 'volunteer stopped')
+    this.drained?.()
+    this.drained = undefined
+  }
+
+  private open(): void {
+    this.setState('connecting')
+    let socket: SocketLike
+    try {
+      socket = this.options.connect(this.options.url)
+    } catch {
+      this.scheduleReconnect(1006, 'could not open a socket')
+      return
+    }
+    this.socket = socket
+    socket.onopen = () => {
+      this.lastHeard = Date.now()
+      this.send({
+        type: 'hello',
+        protocol: PROTOCOL_VERSION,
+        agent: this.options.agent,
+        capabilities: this.options.capabilities,
+      })
+    }
+    socket.onmessage = (event) => {
+      if (typeof event.data === 'string') this.receive(event.data)
+    }
+    socket.onerror = () => {
+      // A close event follows; reconnecting is handled there.
+    }
+    socket.onclose = (event) => {
+      if (this.socket !== socket) return
+      this.socket = undefined
+      clearInterval(this.heartbeat)
+      this.abortAll()
+      if (this.state === 'stopped' || this.state === 'draining') {
+        this.setState('stopped')
+        this.drained?.()
+        this.drained = undefined
+        this.options.onEvent?.({ type: 'disconnected', code: event.code, reason: event.reason })
+        return
+      }
+      this.scheduleReconnect(event.code, event.reason)
+    }
+  }
+
+  private scheduleReconnect(code: number, reason: string): void {
+    const delay = this.backoff.next()
+    this.setState('connecting')
+    this.options.onEvent?.({ type: 'disconnected', code, reason, retryInMs: delay })
+    this.reconnect = setTimeout(() => this.open(), delay)
+  }
+
+  private receive(text: string): void {
+    this.lastHeard = Date.now()
+    const parsed = parseOrchestratorFrame(text)
+    if (!parsed.ok) {
+      this.options.onEvent?.({ type: 'protocol-error', code: 'BAD_FRAME', message: parsed.error })
+      return
+    }
+    this.handle(parsed.frame)
+  }
+
+  private handle(frame: OrchestratorFrame): void {
+    switch (frame.type) {
+      case 'welcome':
+        this.volunteerId = frame.volunteer_id
+        this.backoff.reset()
+        if (this.state === 'connecting') this.setState('connected')
+        this.startHeartbeat(frame.heartbeat_interval_ms)
+        this.options.onEvent?.({ type: 'welcome', volunteerId: frame.volunteer_id })
+        return
+      case 'heartbeat_ack':
+        return
+      case 'job':
+        this.run(frame)
+        return
+      case 'cancel': {
+        const job = this.running.get(frame.job_id)
+        if (job && job.attempt === frame.attempt) job.abort.abort(frame.reason)
+        return
+      }
+      case 'error':
+        this.options.onEvent?.({ type: 'protocol-error', code: frame.code, message: frame.message })
+        return
+      case 'drain':
+        // The orchestrator is going away; its close follows and we reconnect with backoff.
+        return
+    }
+  }
+
+  private run(job: JobFrame): void {
+    if (this.running.has(job.job_id) || this.state === 'draining' || this.state === 'stopped')
+      return
+    const abort = new AbortController()
+    this.running.set(job.job_id, { attempt: job.attempt, abort })
+    this.options.onEvent?.({ type: 'job-started', jobId: job.job_id, jobType: job.job_type })
+    void this.options.executor
+      .execute(job, abort.signal)
+      .then((outcome) => this.finish(job, abort, outcome))
+  }
+
+  private finish(job: JobFrame, abort: AbortController, outcome: RunOutcome): void {
+    const held = this.running.get(job.job_id)
+    if (held?.abort === abort) this.running.delete(job.job_id)
+    if (outcome.ok) this.completed++
+    else this.failed++
+    this.options.onEvent?.({
+      type: 'job-finished',
+      jobId: job.job_id,
+      ok: outcome.ok,
+      durationMs: outcome.durationMs,
+      ...(!outcome.ok && { error: outcome.error.message }),
+    })
+    // Cancelled by the orchestrator, or the socket it came on is gone: nobody wants this report.
+    if (!abort.signal.aborted && held?.abort === abort) {
+      if (outcome.ok) {
+        this.send({
+          type: 'result',
+          job_id: job.job_id,
+          attempt: job.attempt,
+          result: outcome.result,
+          output: outcome.output,
+        })
+      } else {
+        this.send({
+          type: 'error',
+          job_id: job.job_id,
+          attempt: job.attempt,
+          error: outcome.error,
+          output: outcome.output,
+        })
+      }
+    }
+    if (this.state === 'draining' && this.running.size === 0) this.stop()
+  }
+
+  private startHeartbeat(intervalMs: number): void {
+    clearInterval(this.heartbeat)
+    const every = Math.max(50, Math.floor(intervalMs / 2))
+    this.heartbeat = setInterval(() => {
+      if (Date.now() - this.lastHeard > intervalMs * SILENCE_INTERVALS) {
+        // A dead peer may never complete the close handshake: treat the socket as lost now.
+        const socket = this.socket
+        this.closeSocket(4000, 'orchestrator stopped answering')
+        socket?.onclose?.({ code: 4000, reason: 'orchestrator stopped answering' })
+        return
+      }
+      if (this.socket?.readyState === OPEN) this.socket.send(HEARTBEAT_FRAME)
+    }, every)
+  }
+
+  private send(frame: VolunteerFrame): void {
+    if (this.socket?.readyState !== OPEN) return
+    try {
+      this.socket.send(encodeFrame(frame))
+    } catch {
+      // The close event will follow.
+    }
+  }
+
+  private closeSocket(code: number, reason: string): void {
+    clearInterval(this.heartbeat)
+    const socket = this.socket
+    if (!socket) return
+    try {
+      socket.close(code, reason)
+    } catch {
+      // Already closed.
+    }
+  }
+
+  private abortAll(): void {
+    for (const job of this.running.values()) job.abort.abort('disconnected')
+    this.running.clear()
+  }
+
+  private setState(state: AgentState): void {
+    if (this.state === state) return
+    this.state = state
+    this.options.onEvent?.({ type: 'state', state })
+  }
+}

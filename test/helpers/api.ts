@@ -1,0 +1,40 @@
+/** A tiny JSON client for the API under test. */
+export interface ApiResponse<T = any> {
+  status: number
+  body: T
+  headers: Headers
+}
+
+export function api(base: string) {
+  const call = async <T = any>(
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<ApiResponse<T>> => {
+    const res = await fetch(base + path, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    })
+    const text = await res.text()
+    let parsed: unknown = text
+    try {
+      parsed = JSON.parse(text)
+    } catch {
+      // Not JSON: keep the text.
+    }
+    return { status: res.status, body: parsed as T, headers: res.headers }
+  }
+  return {
+    get: <T = any>(path: string) => call<T>('GET', path),
+    post: <T = any>(path: string, body: unknown) => call<T>('POST', path, body),
+    delete: <T = any>(path: string) => call<T>('DELETE', path),
+    /** Submits a job and waits for it to end. */
+    async run(job: Record<string, unknown>, waitSeconds = 20) {
+      const created = await call('POST', '/api/jobs', job)
+      if (created.status !== 201)
+        throw new Error(`submit failed: ${created.status} ${JSON.stringify(created.body)}`)
+      return (await call('GET', `/api/jobs/${created.body.id}?wait=${waitSeconds}`)).body
+    },
+  }
+}
