@@ -28,12 +28,17 @@ beforeAll(async () => {
 })
 
 afterEach(async () => {
-  for (const v of volunteers.splice(0)) v.close()
-  // Leave nothing pending for the next test.
-  const { body } = await client.get('/api/jobs?status=pending&limit=1000')
-  for (const job of body.jobs) await client.delete(`/api/jobs/${job.id}`)
-  const running = await client.get('/api/jobs?status=running&limit=1000')
-  for (const job of running.body.jobs) await client.delete(`/api/jobs/${job.id}`)
+  const leaving = volunteers.splice(0)
+  for (const v of leaving) v.close()
+  await Promise.all(leaving.map((v) => v.waitClosed()))
+  await eventually(
+    async () => (await client.get('/stats')).body.volunteers.connected === 0 || undefined,
+  )
+  // Leave nothing pending or running for the next test.
+  for (const status of ['pending', 'running']) {
+    const { body } = await client.get(`/api/jobs?status=${status}&limit=1000`)
+    for (const job of body.jobs) await client.delete(`/api/jobs/${job.id}`)
+  }
 })
 
 afterAll(async () => {

@@ -2,6 +2,7 @@
  * The composition root of the core: one store, one scheduler, one volunteer hub, and the clock
  * that enforces deadlines and heartbeats. Hosts create it with their SQL and drive `tick`.
  */
+import { sha256Hex } from '../../shared/hash'
 import type { Runtime } from '../../shared/job'
 import type { OrchestratorConfig } from './config'
 import { Scheduler } from './jobs/scheduler'
@@ -20,10 +21,15 @@ export class Orchestrator {
   private timer: ReturnType<typeof setInterval> | undefined
   private lastSweep = 0
 
+  /** Hex SHA-256 of code; hosts with a synchronous one pass it (Web Crypto's costs ~0.1 ms a call). */
+  readonly sha256: (text: string) => string | Promise<string>
+
   constructor(
     sql: Sql,
     readonly config: OrchestratorConfig,
+    host: { sha256?: (text: string) => string } = {},
   ) {
+    this.sha256 = host.sha256 ?? sha256Hex
     migrate(sql, MIGRATIONS)
     this.scheduler = new Scheduler(new JobStore(sql), { timeoutGraceMs: config.timeoutGraceMs })
     this.hub = new VolunteerHub(this.scheduler, config)

@@ -353,7 +353,9 @@ export class LuaRuntime implements GuestRuntime {
     try {
       text = JSON.stringify(toJson(this.lua, L, 1))
     } catch (err) {
-      throw new Error(`json.encode: ${err instanceof Error ? err.message : String(err)}`)
+      throw new Error(`json.encode: ${err instanceof Error ? err.message : String(err)}`, {
+        cause: err,
+      })
     }
     this.lua.pushString(L, text)
     return 1
@@ -365,7 +367,9 @@ export class LuaRuntime implements GuestRuntime {
     try {
       value = JSON.parse(this.lua.readString(L, 1)) as JsonValue
     } catch (err) {
-      throw new Error(`json.decode: ${err instanceof Error ? err.message : String(err)}`)
+      throw new Error(`json.decode: ${err instanceof Error ? err.message : String(err)}`, {
+        cause: err,
+      })
     }
     pushJson(this.lua, L, value)
     return 1

@@ -112,7 +112,7 @@ function readTable(
   }
   seen.delete(self)
   if (isSequence(keys)) {
-    const array: JsonValue[] = new Array(keys.length)
+    const array: JsonValue[] = Array.from({ length: keys.length }, () => null)
     keys.forEach((k, i) => (array[(k as number) - 1] = values[i] ?? null))
     return array
   }

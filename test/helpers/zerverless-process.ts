@@ -66,11 +66,13 @@ export async function startZerverless(
     output: () => output,
     exited,
     stop: async () => {
-      if (child.exitCode === null && child.pid) process.kill(child.pid, 'SIGTERM')
+      if (child.exitCode === null && child.signalCode === null && child.pid)
+        process.kill(child.pid, 'SIGTERM')
       return exited
     },
     kill: async () => {
-      if (child.exitCode === null && child.pid) process.kill(child.pid, 'SIGKILL')
+      if (child.exitCode === null && child.signalCode === null && child.pid)
+        process.kill(child.pid, 'SIGKILL')
       await exited
     },
   }

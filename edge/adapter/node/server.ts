@@ -1,4 +1,5 @@
 /** The Node host: SQLite in the data directory, the core app on node-server with `ws`, internal workers. */
+import { createHash } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
@@ -30,7 +31,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   mkdirSync(options.dataDir, { recursive: true })
   const db = openSqlite(path.join(options.dataDir, 'zerverless.db'))
   const config = defaultConfig(options.config)
-  const orchestrator = new Orchestrator(db, config)
+  const orchestrator = new Orchestrator(db, config, {
+    sha256: (text) => createHash('sha256').update(text).digest('hex'),
+  })
   orchestrator.start()
 
   const volunteerSocket = upgradeWebSocket(() => {

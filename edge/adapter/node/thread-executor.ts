@@ -59,7 +59,11 @@ export class ThreadExecutor implements JobExecutor {
     this.outputLimit = options.outputLimit ?? RUN_DEFAULTS.outputLimit
     this.killGraceMs = options.killGraceMs ?? 1000
     this.cancelGraceMs = options.cancelGraceMs ?? 250
-    for (let i = 0; i < options.threads; i++) this.slots.push(this.spawn())
+    for (let i = 0; i < options.threads; i++) {
+      const slot = {} as Slot
+      this.spawnInto(slot)
+      this.slots.push(slot)
+    }
   }
 
   /** Threads replaced so far (for tests and stats). */
@@ -153,20 +157,20 @@ export class ThreadExecutor implements JobExecutor {
     void old.terminate()
     if (this.closed) return
     this.replaced++
-    const fresh = this.spawn()
-    slot.worker = fresh.worker
-    slot.flag = fresh.flag
+    this.spawnInto(slot)
     this.pump()
   }
 
-  private spawn(): Slot {
+  /** Starts a sandbox thread for a slot; the listeners check the slot still owns that thread. */
+  private spawnInto(slot: Slot): void {
     const cancelFlag = new SharedArrayBuffer(4)
     const init: ThreadInit = { cancelFlag, stackBytes: GUEST_STACK_BYTES }
     const worker = new Worker(entryPoint('runtime-thread'), {
       workerData: init,
       resourceLimits: { stackSizeMb: THREAD_STACK_MB },
     })
-    const slot: Slot = { worker, flag: new Int32Array(cancelFlag) }
+    slot.worker = worker
+    slot.flag = new Int32Array(cancelFlag)
     worker.on(
       'message',
       ({ id, outcome }: { id: number; outcome: RunOutcome & { poisoned?: boolean } }) => {
@@ -192,7 +196,6 @@ export class ThreadExecutor implements JobExecutor {
     }
     worker.on('error', (err) => crashed(err.message))
     worker.on('exit', (code) => crashed(`exit code ${code}`))
-    return slot
   }
 }
 

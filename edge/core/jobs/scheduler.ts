@@ -41,6 +41,8 @@ export class Scheduler {
   private readonly counts: Record<JobStatus, number>
   private readonly progress = new Map<string, { fraction?: number; message?: string }>()
   private readonly codeCache = new Map<string, string>()
+  /** Unfinished jobs of batches someone is waiting on. */
+  private readonly batchRemaining = new Map<string, number>()
 
   constructor(
     private readonly store: JobStore,
@@ -113,7 +115,11 @@ export class Scheduler {
   async waitForBatch(batchId: string, ms: number): Promise<Record<JobStatus, number>> {
     const counts = this.store.batchCounts(batchId)
     if (batchDone(counts) || ms <= 0) return counts
-    await this.waiters.wait(`batch:${batchId}`, ms)
+    // Counted down as its jobs end, so waiting costs nothing per job (no re-count of the batch).
+    this.batchRemaining.set(batchId, counts.pending + counts.running)
+    const key = `batch:${batchId}`
+    await this.waiters.wait(key, ms)
+    if (!this.waiters.has(key)) this.batchRemaining.delete(batchId)
     return this.store.batchCounts(batchId)
   }
 
@@ -131,6 +137,7 @@ export class Scheduler {
       session.completed++
       this.end(
         frame.job_id,
+        'running',
         { status: 'completed', result: frame.result, output: frame.output },
         now,
       )
@@ -141,6 +148,7 @@ export class Scheduler {
       session.failed++
       this.end(
         frame.job_id,
+        'running',
         { status: 'failed', error: frame.error, output: frame.output ?? null },
         now,
       )
@@ -189,6 +197,7 @@ export class Scheduler {
     }
     this.end(
       id,
+      job.status,
       { status: 'cancelled', error: { code: 'CANCELLED', message: 'cancelled by request' } },
       now,
     )
@@ -212,7 +221,7 @@ export class Scheduler {
         code: 'TIMEOUT',
         message: `job exceeded its timeout of ${formatSeconds(job.timeout_ms)}`,
       }
-      this.end(job.id, { status: 'failed', error }, now)
+      this.end(job.id, 'running', { status: 'failed', error }, now)
       expired++
     }
     return expired
@@ -257,7 +266,7 @@ export class Scheduler {
         code: 'MAX_RETRIES',
         message: `gave up after ${job.attempts} attempt${job.attempts === 1 ? '' : 's'}: ${why}`,
       }
-      this.end(id, { status: 'failed', error }, now)
+      this.end(id, 'running', { status: 'failed', error }, now)
       return
     }
     if (!this.store.requeue(id)) return
@@ -268,16 +277,23 @@ export class Scheduler {
     this.dispatcher.offer(entry)
   }
 
-  private end(id: string, end: Finish, now: number): void {
-    const before = this.store.get(id)
-    if (!before || !this.store.finish(id, end, now)) return
-    this.move(before.status, end.status)
-    this.pending.remove(id)
+  /** Ends a job that was `from` (the caller knows: it just read or held it). */
+  private end(id: string, from: JobStatus, end: Finish, now: number): void {
+    const ended = this.store.finish(id, end, now)
+    if (!ended) return
+    this.move(from, end.status)
+    if (from === 'pending') this.pending.remove(id)
     this.progress.delete(id)
     this.waiters.wake(id)
-    if (before.batch_id && this.waiters.has(`batch:${before.batch_id}`)) {
-      if (batchDone(this.store.batchCounts(before.batch_id)))
-        this.waiters.wake(`batch:${before.batch_id}`)
+    const batch = ended.batch_id
+    const remaining = batch === null ? undefined : this.batchRemaining.get(batch)
+    if (batch !== null && remaining !== undefined) {
+      if (remaining <= 1) {
+        this.batchRemaining.delete(batch)
+        this.waiters.wake(`batch:${batch}`)
+      } else {
+        this.batchRemaining.set(batch, remaining - 1)
+      }
     }
   }
 

@@ -25,6 +25,6 @@ export class Waiters {
   wake(key: string): void {
     const set = this.waiting.get(key)
     if (!set) return
-    for (const done of [...set]) done()
+    for (const done of Array.from(set)) done()
   }
 }

@@ -1,8 +1,6 @@
 /** `/api/jobs`: submit one or many, read, list, wait, cancel. */
 import { Hono } from 'hono'
 import { isFinished } from '../../../shared/job'
-import { sha256Hex } from '../../../shared/hash'
-import type { OrchestratorConfig } from '../config'
 import { HttpError } from '../http-error'
 import type { JobRecord, NewJob } from '../jobs/job-record'
 import { toJobView, type JobView } from '../jobs/job-record'
@@ -23,14 +21,16 @@ export function jobRoutes(orchestrator: Orchestrator): Hono {
 
   app.post('/', async (c) => {
     const body = await parseBody(c, single)
-    const [job] = scheduler.submit([await newJob(body, body.input_data ?? null, null, config)])
+    const [job] = scheduler.submit([
+      await newJob(body, body.input_data ?? null, null, orchestrator),
+    ])
     return c.json(view(scheduler, job as JobRecord), 201)
   })
 
   app.post('/batch', async (c) => {
     const body = await parseBody(c, batch)
     const batchId = crypto.randomUUID()
-    const template = await newJob(body, null, batchId, config)
+    const template = await newJob(body, null, batchId, orchestrator)
     const jobs = scheduler.submit(body.inputs.map((input) => ({ ...template, input_data: input })))
     return c.json({ batch_id: batchId, count: jobs.length, job_ids: jobs.map((j) => j.id) }, 201)
   })
@@ -100,16 +100,18 @@ async function newJob(
   body: Submission,
   input: NewJob['input_data'],
   batchId: string | null,
-  config: OrchestratorConfig,
+  orchestrator: Orchestrator,
 ): Promise<NewJob> {
   return {
     job_type: body.job_type,
     namespace: body.namespace ?? DEFAULT_NAMESPACE,
     code: body.code,
-    code_hash: await sha256Hex(body.code),
+    code_hash: await orchestrator.sha256(body.code),
     input_data: input,
-    timeout_ms: Math.round((body.timeout_seconds ?? config.defaultTimeoutSeconds) * 1000),
-    max_retries: body.max_retries ?? config.defaultMaxRetries,
+    timeout_ms: Math.round(
+      (body.timeout_seconds ?? orchestrator.config.defaultTimeoutSeconds) * 1000,
+    ),
+    max_retries: body.max_retries ?? orchestrator.config.defaultMaxRetries,
     batch_id: batchId,
   }
 }

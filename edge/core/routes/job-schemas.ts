@@ -97,11 +97,9 @@ export function waitQuery(config: OrchestratorConfig) {
       })
       .transform(Number)
       .pipe(
-        z
-          .number()
-          .max(config.maxWaitSeconds, {
-            error: `must be at most ${config.maxWaitSeconds} seconds`,
-          }),
+        z.number().max(config.maxWaitSeconds, {
+          error: `must be at most ${config.maxWaitSeconds} seconds`,
+        }),
       )
       .optional(),
   })

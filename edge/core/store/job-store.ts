@@ -79,9 +79,9 @@ export class JobStore {
       return jobs.map((job, i) => {
         const id = ids[i] as string
         const input = job.input_data === null ? null : JSON.stringify(job.input_data)
-        this.sql.run(
+        const inserted = this.sql.get<{ seq: number }>(
           `INSERT INTO jobs (id, job_type, namespace, code_hash, input_data, timeout_ms, max_retries, status, batch_id, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
+           VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?) RETURNING seq`,
           id,
           job.job_type,
           job.namespace,
@@ -92,7 +92,7 @@ export class JobStore {
           job.batch_id,
           now,
         )
-        const seq = this.sql.get<{ seq: number }>('SELECT last_insert_rowid() AS seq')?.seq ?? 0
+        const seq = inserted?.seq ?? 0
         return {
           seq,
           id,
@@ -149,32 +149,32 @@ export class JobStore {
 
   /** pending → running for one more attempt; undefined when the job was not pending. */
   start(id: string, volunteerId: string, now: number): JobRecord | undefined {
-    const changed = this.sql.run(
+    const row = this.sql.get<JobRow>(
       `UPDATE jobs SET status = 'running', volunteer_id = ?, attempts = attempts + 1, started_at = ?
-       WHERE id = ? AND status = 'pending'`,
+       WHERE id = ? AND status = 'pending' RETURNING ${COLUMNS}`,
       volunteerId,
       now,
       id,
     )
-    return changed ? this.get(id) : undefined
+    return row && fromRow(row)
   }
 
-  /** Ends a job unless it already ended; true when this call ended it. */
-  finish(id: string, end: Finish, now: number): boolean {
+  /**
+   * Ends a job unless it already ended. Returns the job's batch (null for none) when this call
+   * ended it, undefined when it had ended before.
+   */
+  finish(id: string, end: Finish, now: number): { batch_id: string | null } | undefined {
     const result = end.status === 'completed' ? JSON.stringify(end.result) : null
     const error = end.status === 'completed' ? null : JSON.stringify(end.error)
-    const output = end.output ?? null
-    return (
-      this.sql.run(
-        `UPDATE jobs SET status = ?, result = ?, error = ?, output = ?, completed_at = ?
-         WHERE id = ? AND status IN ('pending', 'running')`,
-        end.status,
-        result,
-        error,
-        output,
-        now,
-        id,
-      ) > 0
+    return this.sql.get<{ batch_id: string | null }>(
+      `UPDATE jobs SET status = ?, result = ?, error = ?, output = ?, completed_at = ?
+       WHERE id = ? AND status IN ('pending', 'running') RETURNING batch_id`,
+      end.status,
+      result,
+      error,
+      end.output ?? null,
+      now,
+      id,
     )
   }
 

@@ -74,7 +74,7 @@ export class VolunteerHub {
   /** Drops volunteers that said nothing for too long, or never said hello. */
   sweep(now = Date.now()): void {
     const silentFor = this.options.heartbeatIntervalMs * this.options.heartbeatMisses
-    for (const session of [...this.sessions]) {
+    for (const session of Array.from(this.sessions)) {
       if (session.state === 'greeting' && now - session.connectedAt > this.options.helloTimeoutMs) {
         this.drop(
           session,
@@ -95,7 +95,7 @@ export class VolunteerHub {
 
   /** Asks every volunteer to stop and closes their sockets (orchestrator shutdown). */
   closeAll(reason: string): void {
-    for (const session of [...this.sessions]) {
+    for (const session of Array.from(this.sessions)) {
       session.send({ type: 'drain', reason })
       session.close(CLOSE.goingAway, reason)
       this.disconnect(session)

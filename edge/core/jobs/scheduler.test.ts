@@ -1,0 +1,156 @@
+import { beforeEach, describe, expect, it } from 'vitest'
+import { openSqlite } from '../../adapter/node/sqlite'
+import { JobStore } from '../store/job-store'
+import { MIGRATIONS } from '../store/migrations'
+import { migrate } from '../store/sql'
+import { VolunteerSession } from '../volunteers/volunteer-session'
+import type { NewJob } from './job-record'
+import { Scheduler } from './scheduler'
+
+function newJob(over: Partial<NewJob> = {}): NewJob {
+  return {
+    job_type: 'js',
+    namespace: 'default',
+    code: '1',
+    code_hash: 'h1',
+    input_data: null,
+    timeout_ms: 1000,
+    max_retries: 3,
+    batch_id: null,
+    ...over,
+  }
+}
+
+function volunteer(
+  id: string,
+  runtimes: NewJob['job_type'][] = ['js'],
+  concurrency = 1,
+  namespaces?: string[],
+) {
+  const sent: { type: string; job_id?: string; attempt?: number; reason?: string }[] = []
+  const session = new VolunteerSession(
+    id,
+    { send: (t) => sent.push(JSON.parse(t)), close: () => {} },
+    Date.now(),
+  )
+  session.capabilities = { runtimes, concurrency, ...(namespaces && { namespaces }) }
+  session.state = 'active'
+  return { session, sent, jobs: () => sent.filter((f) => f.type === 'job') }
+}
+
+let scheduler: Scheduler
+let store: JobStore
+
+beforeEach(() => {
+  const sql = openSqlite(':memory:')
+  migrate(sql, MIGRATIONS)
+  store = new JobStore(sql)
+  scheduler = new Scheduler(store, { timeoutGraceMs: 100 })
+})
+
+describe('Scheduler', () => {
+  it('starts a job on a free volunteer as soon as it is submitted', () => {
+    const v = volunteer('v1')
+    scheduler.admit(v.session)
+    const [job] = scheduler.submit([newJob()])
+    expect(v.jobs()).toMatchObject([{ job_id: job?.id, attempt: 1 }])
+    expect(scheduler.statusCounts()).toMatchObject({ pending: 0, running: 1 })
+  })
+
+  it('hands a freed slot the oldest job the volunteer can run', () => {
+    const [luaJob, jsOld, jsNew] = scheduler.submit([
+      newJob({ job_type: 'lua' }),
+      newJob(),
+      newJob(),
+    ])
+    const v = volunteer('v1', ['js'])
+    scheduler.admit(v.session)
+    expect(v.jobs().map((f) => f.job_id)).toEqual([jsOld?.id])
+    scheduler.report(v.session, {
+      type: 'result',
+      job_id: jsOld!.id,
+      attempt: 1,
+      result: 1,
+      output: '',
+    })
+    expect(v.jobs().map((f) => f.job_id)).toEqual([jsOld?.id, jsNew?.id])
+    expect(store.get(luaJob!.id)?.status).toBe('pending')
+  })
+
+  it('keeps whitelisted volunteers to their namespaces', () => {
+    const v = volunteer('v1', ['js'], 2, ['bob'])
+    scheduler.admit(v.session)
+    const [alice, bob] = scheduler.submit([
+      newJob({ namespace: 'alice' }),
+      newJob({ namespace: 'bob' }),
+    ])
+    expect(v.jobs().map((f) => f.job_id)).toEqual([bob?.id])
+    expect(store.get(alice!.id)?.status).toBe('pending')
+  })
+
+  it('fails a job at its deadline plus grace and tells the volunteer', () => {
+    const v = volunteer('v1')
+    scheduler.admit(v.session)
+    const [job] = scheduler.submit([newJob({ timeout_ms: 1000 })], 0)
+    expect(scheduler.expire(Date.now() + 500)).toBe(0)
+    expect(scheduler.expire(Date.now() + 1200)).toBe(1)
+    expect(store.get(job!.id)).toMatchObject({ status: 'failed', error: { code: 'TIMEOUT' } })
+    expect(v.sent.at(-1)).toMatchObject({ type: 'cancel', job_id: job?.id, reason: 'timeout' })
+    expect(v.session.running.size).toBe(0)
+  })
+
+  it('re-queues on disconnect and fails after max_retries', () => {
+    const [job] = scheduler.submit([newJob({ max_retries: 1 })])
+    for (const id of ['a', 'b']) {
+      const v = volunteer(id)
+      scheduler.admit(v.session)
+      expect(v.jobs()).toHaveLength(1)
+      scheduler.release(v.session)
+    }
+    expect(store.get(job!.id)).toMatchObject({
+      status: 'failed',
+      attempts: 2,
+      error: { code: 'MAX_RETRIES' },
+    })
+    expect(scheduler.statusCounts()).toMatchObject({ pending: 0, running: 0, failed: 1 })
+  })
+
+  it('retries elsewhere when a volunteer reports its own failure', () => {
+    const a = volunteer('a')
+    scheduler.admit(a.session)
+    const [job] = scheduler.submit([newJob()])
+    const b = volunteer('b')
+    scheduler.admit(b.session)
+    scheduler.report(a.session, {
+      type: 'error',
+      job_id: job!.id,
+      attempt: 1,
+      error: { code: 'WORKER_CRASHED', message: 'thread died' },
+      retryable: true,
+    })
+    expect(store.get(job!.id)).toMatchObject({ status: 'running', attempts: 2, volunteer_id: 'b' })
+  })
+
+  it('cancels pending and running jobs, and refuses finished ones', () => {
+    const v = volunteer('v1')
+    scheduler.admit(v.session)
+    const [running, pending] = scheduler.submit([newJob(), newJob()])
+    expect(scheduler.cancel(pending!.id)).toMatchObject({ ok: true, job: { status: 'cancelled' } })
+    expect(scheduler.cancel(running!.id)).toMatchObject({ ok: true, job: { status: 'cancelled' } })
+    expect(v.sent.at(-1)).toMatchObject({ type: 'cancel', reason: 'cancelled' })
+    expect(scheduler.cancel(running!.id)).toMatchObject({ ok: false, reason: 'finished' })
+    expect(scheduler.cancel('nope')).toMatchObject({ ok: false, reason: 'not_found' })
+  })
+
+  it('restores the queue from the store after a restart, running jobs first in line again', () => {
+    const v = volunteer('v1')
+    scheduler.admit(v.session)
+    const [first, second] = scheduler.submit([newJob(), newJob()])
+    const restarted = new Scheduler(store, { timeoutGraceMs: 100 })
+    expect(restarted.statusCounts()).toMatchObject({ pending: 2, running: 0 })
+    const w = volunteer('w')
+    restarted.admit(w.session)
+    expect(w.jobs()).toMatchObject([{ job_id: first?.id, attempt: 2 }])
+    expect(store.get(second!.id)?.status).toBe('pending')
+  })
+})
