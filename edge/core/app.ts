@@ -24,18 +24,19 @@ export function createApp(deps: AppDeps): Hono {
 
   app.onError(renderError)
   app.notFound(renderNotFound)
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize,
-      // The unread rest of the body makes the connection unusable: tell the client not to reuse it.
-      onError: (c) =>
-        c.json(
-          { error: `the request body is larger than ${maxSize} bytes`, code: 'PAYLOAD_TOO_LARGE' },
-          413,
-          { connection: 'close' },
-        ),
-    }),
+  const limitBody = bodyLimit({
+    maxSize,
+    // The unread rest of the body makes the connection unusable: tell the client not to reuse it.
+    onError: (c) =>
+      c.json(
+        { error: `the request body is larger than ${maxSize} bytes`, code: 'PAYLOAD_TOO_LARGE' },
+        413,
+        { connection: 'close' },
+      ),
+  })
+  // Only where bodies belong: touching the body makes node-server build a full Request (3× slower GETs).
+  app.use('*', (c, next) =>
+    c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next),
   )
 
   app.route('/', healthRoutes(orchestrator, deps.host))

@@ -25,7 +25,7 @@ export class Orchestrator {
   readonly sha256: (text: string) => string | Promise<string>
 
   constructor(
-    sql: Sql,
+    private readonly sql: Sql,
     readonly config: OrchestratorConfig,
     host: { sha256?: (text: string) => string } = {},
   ) {
@@ -33,6 +33,11 @@ export class Orchestrator {
     migrate(sql, MIGRATIONS)
     this.scheduler = new Scheduler(new JobStore(sql), { timeoutGraceMs: config.timeoutGraceMs })
     this.hub = new VolunteerHub(this.scheduler, config)
+  }
+
+  /** Waits until what was written so far survives a crash; await it before acknowledging. */
+  durable(): Promise<void> {
+    return this.sql.durable()
   }
 
   start(): void {

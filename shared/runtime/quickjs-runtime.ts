@@ -17,22 +17,25 @@ import { OutputBuffer } from './output-buffer'
 import type { GuestOutcome, GuestRuntime, RunControl, RunOutcome, RunRequest } from './runtime'
 import { MAX_RESULT_CHARS } from './limits'
 
-/** Installs `console` and `INPUT` without leaving the host callback reachable from the guest. */
+/**
+ * Installs `console` and `INPUT` without leaving the host callback reachable from the guest, and
+ * returns the serializer for the result, captured before guest code could replace JSON.stringify.
+ * One eval per job: parsing is a real share of a trivial job's cost.
+ */
 const PRELUDE = `(function (write, inputJson) {
   'use strict';
+  const stringify = JSON.stringify;
   const fmt = (v) => {
     if (typeof v === 'string') return v;
     if (v instanceof Error) return v.stack ? v.name + ': ' + v.message + '\\n' + v.stack : String(v);
-    if (typeof v === 'object' && v !== null) { try { return JSON.stringify(v); } catch { return String(v); } }
+    if (typeof v === 'object' && v !== null) { try { return stringify(v); } catch { return String(v); } }
     return String(v);
   };
   const line = (...args) => { write(args.map(fmt).join(' ') + '\\n'); };
   globalThis.console = Object.freeze({ log: line, info: line, warn: line, error: line, debug: line });
   globalThis.INPUT = JSON.parse(inputJson);
+  return (v) => { const s = stringify(v); return s === undefined ? 'null' : s; };
 })`
-
-/** Serializes the completion value inside the guest; throws there for cycles and BigInts. */
-const STRINGIFY = `(function (v) { const s = JSON.stringify(v); return s === undefined ? 'null' : s; })`
 
 const DEFAULT_STACK_BYTES = 64 * 1024
 
@@ -117,8 +120,21 @@ export class QuickJsRuntime implements GuestRuntime {
       error: classifyJsError(thrown, control, request.timeoutMs),
     })
     const setup = this.installPrelude(ctx, output, JSON.stringify(request.input ?? {}))
-    if (setup) return fail(setup)
+    if ('thrown' in setup) return fail(setup.thrown)
+    const serializer = setup.serializer
+    try {
+      return this.evaluate(ctx, request, serializer, fail)
+    } finally {
+      serializer.dispose()
+    }
+  }
 
+  private evaluate(
+    ctx: QuickJSContext,
+    request: RunRequest,
+    serializer: QuickJSHandle,
+    fail: (thrown: ThrownValue) => GuestOutcome,
+  ): GuestOutcome {
     const evaluated = ctx.evalCode(request.code, `${GUEST_FILE}.js`, { type: 'global' })
     if (evaluated.error) {
       const thrown = dumpThrown(ctx, evaluated.error)
@@ -127,7 +143,7 @@ export class QuickJsRuntime implements GuestRuntime {
     }
     const settled = settle(ctx, evaluated.value)
     if ('thrown' in settled) return fail(settled.thrown)
-    const json = stringify(ctx, settled.value)
+    const json = stringify(ctx, serializer, settled.value)
     settled.value.dispose()
     if ('thrown' in json) {
       const failed = fail(json.thrown)
@@ -156,12 +172,12 @@ export class QuickJsRuntime implements GuestRuntime {
     ctx: QuickJSContext,
     output: OutputBuffer,
     inputJson: string,
-  ): ThrownValue | undefined {
+  ): { serializer: QuickJSHandle } | { thrown: ThrownValue } {
     const prelude = ctx.evalCode(PRELUDE, 'prelude.js', { type: 'global' })
     if (prelude.error) {
       const thrown = dumpThrown(ctx, prelude.error)
       prelude.error.dispose()
-      return thrown
+      return { thrown }
     }
     const write = ctx.newFunction('write', (text) => {
       output.write(ctx.getString(text))
@@ -172,10 +188,9 @@ export class QuickJsRuntime implements GuestRuntime {
     if (called.error) {
       const thrown = dumpThrown(ctx, called.error)
       called.error.dispose()
-      return thrown
+      return { thrown }
     }
-    called.value.dispose()
-    return undefined
+    return { serializer: called.value }
   }
 }
 
@@ -207,16 +222,10 @@ function settle(ctx: QuickJSContext, value: QuickJSHandle): Settled {
 
 function stringify(
   ctx: QuickJSContext,
+  serializer: QuickJSHandle,
   value: QuickJSHandle,
 ): { text: string } | { thrown: ThrownValue } {
-  const fn = ctx.evalCode(STRINGIFY, 'stringify.js', { type: 'global' })
-  if (fn.error) {
-    const thrown = dumpThrown(ctx, fn.error)
-    fn.error.dispose()
-    return { thrown }
-  }
-  const called = ctx.callFunction(fn.value, ctx.undefined, value)
-  fn.value.dispose()
+  const called = ctx.callFunction(serializer, ctx.undefined, value)
   if (called.error) {
     const thrown = dumpThrown(ctx, called.error)
     called.error.dispose()

@@ -15,6 +15,7 @@ export function openSqlite(file: string): SqliteDatabase {
   db.pragma('busy_timeout = 5000')
   db.pragma('foreign_keys = ON')
   const statements = new Map<string, Database.Statement>()
+  const committer = groupCommit(db)
   const prepare = (query: string) => {
     let statement = statements.get(query)
     if (!statement) statements.set(query, (statement = db.prepare(query)))
@@ -22,11 +23,61 @@ export function openSqlite(file: string): SqliteDatabase {
   }
   return {
     all: <T>(query: string, ...params: SqlValue[]) => prepare(query).all(...params) as T[],
-    get: <T>(query: string, ...params: SqlValue[]) =>
-      prepare(query).get(...params) as T | undefined,
-    run: (query: string, ...params: SqlValue[]) => prepare(query).run(...params).changes,
-    transaction: <T>(fn: () => T) => db.transaction(fn)(),
-    close: () => db.close(),
+    get: <T>(query: string, ...params: SqlValue[]) => {
+      const statement = prepare(query)
+      if (!statement.readonly) committer.begin() // UPDATE … RETURNING writes too
+      return statement.get(...params) as T | undefined
+    },
+    run: (query: string, ...params: SqlValue[]) => {
+      committer.begin()
+      return prepare(query).run(...params).changes
+    },
+    transaction: <T>(fn: () => T) => {
+      committer.begin()
+      return db.transaction(fn)()
+    },
+    durable: () => committer.durable(),
+    close: () => {
+      committer.commit()
+      db.close()
+    },
     integrityCheck: () => String(db.pragma('integrity_check', { simple: true })),
+  }
+}
+
+/**
+ * Group commit: the first write of an event-loop turn opens a transaction, and it commits on
+ * `setImmediate`. One WAL commit then covers every job started, finished or submitted in that turn
+ * instead of one each (~60 µs apiece here). Nested `transaction()` calls become savepoints.
+ */
+function groupCommit(db: Database.Database) {
+  let open = false
+  let waiting: (() => void)[] = []
+  const commit = () => {
+    if (!open) return
+    open = false
+    try {
+      db.exec('COMMIT')
+    } catch (err) {
+      // Memory and disk now disagree; only a restart (which reloads from disk) is safe.
+      console.error('zerverless: cannot commit to SQLite, stopping:', err)
+      process.exit(70)
+    }
+    const done = waiting
+    waiting = []
+    for (const resolve of done) resolve()
+  }
+  return {
+    begin() {
+      if (open) return
+      db.exec('BEGIN')
+      open = true
+      setImmediate(commit)
+    },
+    commit,
+    durable(): Promise<void> {
+      if (!open) return Promise.resolve()
+      return new Promise((resolve) => waiting.push(resolve))
+    },
   }
 }

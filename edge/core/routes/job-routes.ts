@@ -19,6 +19,13 @@ export function jobRoutes(orchestrator: Orchestrator): Hono {
   const batch = batchSubmission(config)
   const waitSchema = waitQuery(config)
 
+  // Nothing leaves before it is on disk: a 201 means the job survives a crash, and a state a
+  // caller reads (completed, cancelled) is never taken back by one.
+  app.use('*', async (_c, next) => {
+    await next()
+    await orchestrator.durable()
+  })
+
   app.post('/', async (c) => {
     const body = await parseBody(c, single)
     const [job] = scheduler.submit([

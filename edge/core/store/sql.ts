@@ -10,6 +10,12 @@ export interface Sql {
   /** Runs a statement; returns the number of rows changed. */
   run(query: string, ...params: SqlValue[]): number
   transaction<T>(fn: () => T): T
+  /**
+   * Resolves once every write made so far is durable. Hosts may group writes into one commit
+   * (Node commits once per event-loop turn; Durable Objects coalesce writes behind output gates),
+   * so anything acknowledged to a caller must await this first.
+   */
+  durable(): Promise<void>
 }
 
 /** Applies each migration once, in order, recording progress in `_migrations`. */
