@@ -31,7 +31,10 @@ export class Orchestrator {
   ) {
     this.sha256 = host.sha256 ?? sha256Hex
     migrate(sql, MIGRATIONS)
-    this.scheduler = new Scheduler(new JobStore(sql), { timeoutGraceMs: config.timeoutGraceMs })
+    this.scheduler = new Scheduler(new JobStore(sql), {
+      timeoutGraceMs: config.timeoutGraceMs,
+      durable: () => sql.durable(),
+    })
     this.hub = new VolunteerHub(this.scheduler, config)
   }
 

@@ -40,24 +40,30 @@ function volunteer(
 
 let scheduler: Scheduler
 let store: JobStore
+let sql: ReturnType<typeof openSqlite>
+
+/** Job frames go out once their start is committed: let that happen. */
+const settle = () =>
+  new Promise((r) => setImmediate(r)).then(() => new Promise((r) => setImmediate(r)))
 
 beforeEach(() => {
-  const sql = openSqlite(':memory:')
+  sql = openSqlite(':memory:')
   migrate(sql, MIGRATIONS)
   store = new JobStore(sql)
-  scheduler = new Scheduler(store, { timeoutGraceMs: 100 })
+  scheduler = new Scheduler(store, { timeoutGraceMs: 100, durable: () => sql.durable() })
 })
 
-describe('Scheduler', () => {
-  it('starts a job on a free volunteer as soon as it is submitted', () => {
+describe('Scheduler', async () => {
+  it('starts a job on a free volunteer as soon as it is submitted', async () => {
     const v = volunteer('v1')
     scheduler.admit(v.session)
     const [job] = scheduler.submit([newJob()])
+    await settle()
     expect(v.jobs()).toMatchObject([{ job_id: job?.id, attempt: 1 }])
     expect(scheduler.statusCounts()).toMatchObject({ pending: 0, running: 1 })
   })
 
-  it('hands a freed slot the oldest job the volunteer can run', () => {
+  it('hands a freed slot the oldest job the volunteer can run', async () => {
     const [luaJob, jsOld, jsNew] = scheduler.submit([
       newJob({ job_type: 'lua' }),
       newJob(),
@@ -65,6 +71,7 @@ describe('Scheduler', () => {
     ])
     const v = volunteer('v1', ['js'])
     scheduler.admit(v.session)
+    await settle()
     expect(v.jobs().map((f) => f.job_id)).toEqual([jsOld?.id])
     scheduler.report(v.session, {
       type: 'result',
@@ -73,22 +80,24 @@ describe('Scheduler', () => {
       result: 1,
       output: '',
     })
+    await settle()
     expect(v.jobs().map((f) => f.job_id)).toEqual([jsOld?.id, jsNew?.id])
     expect(store.get(luaJob!.id)?.status).toBe('pending')
   })
 
-  it('keeps whitelisted volunteers to their namespaces', () => {
+  it('keeps whitelisted volunteers to their namespaces', async () => {
     const v = volunteer('v1', ['js'], 2, ['bob'])
     scheduler.admit(v.session)
     const [alice, bob] = scheduler.submit([
       newJob({ namespace: 'alice' }),
       newJob({ namespace: 'bob' }),
     ])
+    await settle()
     expect(v.jobs().map((f) => f.job_id)).toEqual([bob?.id])
     expect(store.get(alice!.id)?.status).toBe('pending')
   })
 
-  it('fails a job at its deadline plus grace and tells the volunteer', () => {
+  it('fails a job at its deadline plus grace and tells the volunteer', async () => {
     const v = volunteer('v1')
     scheduler.admit(v.session)
     const [job] = scheduler.submit([newJob({ timeout_ms: 1000 })], 0)
@@ -99,11 +108,12 @@ describe('Scheduler', () => {
     expect(v.session.running.size).toBe(0)
   })
 
-  it('re-queues on disconnect and fails after max_retries', () => {
+  it('re-queues on disconnect and fails after max_retries', async () => {
     const [job] = scheduler.submit([newJob({ max_retries: 1 })])
     for (const id of ['a', 'b']) {
       const v = volunteer(id)
       scheduler.admit(v.session)
+      await settle()
       expect(v.jobs()).toHaveLength(1)
       scheduler.release(v.session)
     }
@@ -115,7 +125,7 @@ describe('Scheduler', () => {
     expect(scheduler.statusCounts()).toMatchObject({ pending: 0, running: 0, failed: 1 })
   })
 
-  it('retries elsewhere when a volunteer reports its own failure', () => {
+  it('retries elsewhere when a volunteer reports its own failure', async () => {
     const a = volunteer('a')
     scheduler.admit(a.session)
     const [job] = scheduler.submit([newJob()])
@@ -131,7 +141,7 @@ describe('Scheduler', () => {
     expect(store.get(job!.id)).toMatchObject({ status: 'running', attempts: 2, volunteer_id: 'b' })
   })
 
-  it('cancels pending and running jobs, and refuses finished ones', () => {
+  it('cancels pending and running jobs, and refuses finished ones', async () => {
     const v = volunteer('v1')
     scheduler.admit(v.session)
     const [running, pending] = scheduler.submit([newJob(), newJob()])
@@ -142,14 +152,15 @@ describe('Scheduler', () => {
     expect(scheduler.cancel('nope')).toMatchObject({ ok: false, reason: 'not_found' })
   })
 
-  it('restores the queue from the store after a restart, running jobs first in line again', () => {
+  it('restores the queue from the store after a restart, running jobs first in line again', async () => {
     const v = volunteer('v1')
     scheduler.admit(v.session)
     const [first, second] = scheduler.submit([newJob(), newJob()])
-    const restarted = new Scheduler(store, { timeoutGraceMs: 100 })
+    const restarted = new Scheduler(store, { timeoutGraceMs: 100, durable: () => sql.durable() })
     expect(restarted.statusCounts()).toMatchObject({ pending: 2, running: 0 })
     const w = volunteer('w')
     restarted.admit(w.session)
+    await settle()
     expect(w.jobs()).toMatchObject([{ job_id: first?.id, attempt: 2 }])
     expect(store.get(second!.id)?.status).toBe('pending')
   })

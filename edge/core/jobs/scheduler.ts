@@ -5,7 +5,7 @@
  */
 import type { JobError, JobStatus } from '../../../shared/job'
 import { isFinished, JOB_STATUSES } from '../../../shared/job'
-import type { JobErrorFrame, ResultFrame } from '../../../shared/protocol'
+import type { JobErrorFrame, JobFrame, ResultFrame } from '../../../shared/protocol'
 import { formatSeconds } from '../../../shared/runtime/runtime'
 import type { Finish, JobStore, ListQuery } from '../store/job-store'
 import { MinHeap } from '../util/min-heap'
@@ -18,6 +18,8 @@ import { Waiters } from './waiters'
 export interface SchedulerOptions {
   /** Extra time past `timeout_seconds` before the orchestrator fails a job itself. */
   timeoutGraceMs: number
+  /** Resolves when the writes so far are durable (see Sql.durable). */
+  durable: () => Promise<void>
 }
 
 interface Deadline {
@@ -240,7 +242,7 @@ export class Scheduler {
       id: job.id,
       attempt: job.attempts,
     })
-    const sent = session.send({
+    const frame: JobFrame = {
       type: 'job',
       job_id: job.id,
       attempt: job.attempts,
@@ -249,13 +251,17 @@ export class Scheduler {
       code: this.codeOf(job.code_hash),
       input_data: job.input_data,
       timeout_ms: job.timeout_ms,
-    })
-    // A socket that died before its close event: take the job back now.
-    if (!sent) {
-      session.running.delete(job.id)
-      this.retryOrFail(job.id, 'the volunteer running it disconnected', now)
     }
-    return sent
+    // A volunteer only ever hears of an attempt that is on disk, so a crash cannot lose count.
+    void this.options.durable().then(() => {
+      if (!session.holds(job.id, job.attempts)) return // cancelled or timed out meanwhile
+      if (session.send(frame)) return
+      // A socket that died before its close event: take the job back now.
+      session.running.delete(job.id)
+      this.retryOrFail(job.id, 'the volunteer running it disconnected', Date.now())
+      this.dispatcher.refresh(session)
+    })
+    return true
   }
 
   private retryOrFail(id: string, why: string, now: number): void {
