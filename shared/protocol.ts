@@ -5,6 +5,7 @@
  */
 import { z } from 'zod'
 import { Capabilities } from './capabilities'
+import { CID_PATTERN } from './cid'
 import { PROTOCOL_ERROR_CODES } from './errors'
 import { JobError, Namespace, Runtime } from './job'
 import { JsonObject, JsonValue } from './json'
@@ -41,17 +42,25 @@ export const HelloFrame = z.strictObject({
   capabilities: Capabilities,
 })
 export const HeartbeatFrame = z.strictObject({ type: z.literal('heartbeat') })
+/** What a finished attempt reports besides its result: stderr and a WASI exit status. */
+const Streams = {
+  stderr: z.string().optional(),
+  exit_code: z.number().int().optional(),
+}
+
 export const ResultFrame = z.strictObject({
   type: z.literal('result'),
   ...JobRef,
   result: JsonValue,
   output: z.string(),
+  ...Streams,
 })
 export const JobErrorFrame = z.strictObject({
   type: z.literal('error'),
   ...JobRef,
   error: JobError,
   output: z.string().optional(),
+  ...Streams,
   /** True when the failure is the volunteer's, not the guest's: the job may run elsewhere. */
   retryable: z.boolean().optional(),
 })
@@ -99,6 +108,10 @@ export const JobFrame = z.strictObject({
   code: z.string(),
   input_data: JsonObject.nullable(),
   timeout_ms: z.number().int().positive(),
+  /** wasm jobs: the module's content id (fetch it from GET /api/wasm/{cid}), its argv and environment. */
+  wasm_cid: z.string().regex(CID_PATTERN).optional(),
+  args: z.array(z.string()).optional(),
+  env: z.record(z.string(), z.string()).optional(),
 })
 export const CancelFrame = z.strictObject({
   type: z.literal('cancel'),

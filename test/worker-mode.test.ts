@@ -56,7 +56,12 @@ describe('worker mode', () => {
       10_000,
       'the worker to connect',
     )
-    expect((await api(orchestrator.url).get('/info')).body.runtimes).toEqual({ js: 1, lua: 1 })
+    expect((await api(orchestrator.url).get('/info')).body.runtimes).toEqual({
+      js: 1,
+      lua: 1,
+      python: 1,
+      wasm: 1,
+    })
     const job = await api(orchestrator.url).run({
       job_type: 'js',
       code: 'INPUT.a * 2',

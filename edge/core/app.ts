@@ -8,6 +8,8 @@ import { renderError, renderNotFound } from './http-error'
 import type { Orchestrator } from './orchestrator'
 import { healthRoutes } from './routes/health-routes'
 import { jobRoutes } from './routes/job-routes'
+import { volunteerRoutes } from './routes/volunteer-routes'
+import { wasmRoutes } from './routes/wasm-routes'
 
 export interface AppDeps {
   orchestrator: Orchestrator
@@ -41,6 +43,8 @@ export function createApp(deps: AppDeps): Hono {
 
   app.route('/', healthRoutes(orchestrator, deps.host))
   app.route('/api/jobs', jobRoutes(orchestrator))
+  app.route('/api/wasm', wasmRoutes(orchestrator))
+  app.route('/api/volunteers', volunteerRoutes(orchestrator))
   app.get('/ws/volunteer', async (c, next) => {
     if (deps.volunteerSocket && c.req.header('upgrade')?.toLowerCase() === 'websocket') {
       const upgraded = await deps.volunteerSocket(c, next)

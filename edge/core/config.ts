@@ -10,6 +10,8 @@ export interface OrchestratorConfig {
   /** Longest `?wait=` a caller may ask for. */
   maxWaitSeconds: number
   maxBatchSize: number
+  /** Largest WebAssembly module accepted (upload or inline), in bytes. */
+  maxWasmBytes: number
   timeoutGraceMs: number
   heartbeatIntervalMs: number
   heartbeatMisses: number
@@ -30,6 +32,7 @@ export function defaultConfig(overrides: Partial<OrchestratorConfig> = {}): Orch
     defaultMaxRetries: 3,
     maxWaitSeconds: 300,
     maxBatchSize: 10_000,
+    maxWasmBytes: 10 * 1024 * 1024,
     timeoutGraceMs: 1000,
     heartbeatIntervalMs: 15_000,
     heartbeatMisses: 2,

@@ -16,6 +16,7 @@ import {
 } from '../protocol'
 import type { RunOutcome } from '../runtime/runtime'
 import { Backoff } from './backoff'
+import { httpModuleSource, ModuleCache, ModuleError } from './module-cache'
 
 /** The subset of the browser WebSocket API the agent needs; `ws` in Node provides it too. */
 export interface SocketLike {
@@ -28,9 +29,12 @@ export interface SocketLike {
   onerror: ((event: unknown) => void) | null
 }
 
+/** A job as an executor receives it: wasm jobs come with their module's bytes. */
+export type RunnableJob = JobFrame & { wasm_bytes?: Uint8Array }
+
 /** Runs one attempt of a job somewhere killable; resolves with the outcome, never rejects. */
 export interface JobExecutor {
-  execute(job: JobFrame, signal: AbortSignal): Promise<RunOutcome>
+  execute(job: RunnableJob, signal: AbortSignal): Promise<RunOutcome>
   close(): Promise<void>
 }
 
@@ -52,6 +56,8 @@ export interface AgentOptions {
   agent: AgentInfo
   onEvent?: (event: AgentEvent) => void
   backoff?: Backoff
+  /** Where wasm modules come from; defaults to the orchestrator's /api/wasm behind `url`. */
+  modules?: ModuleCache
 }
 
 const OPEN = 1
@@ -76,8 +82,11 @@ export class VolunteerAgent {
   completed = 0
   failed = 0
 
+  private readonly modules: ModuleCache
+
   constructor(private readonly options: AgentOptions) {
     this.backoff = options.backoff ?? new Backoff()
+    this.modules = options.modules ?? new ModuleCache(httpModuleSource(options.url))
   }
 
   get status(): AgentState {
@@ -208,12 +217,32 @@ export class VolunteerAgent {
     const abort = new AbortController()
     this.running.set(job.job_id, { attempt: job.attempt, abort })
     this.options.onEvent?.({ type: 'job-started', jobId: job.job_id, jobType: job.job_type })
-    void this.options.executor
-      .execute(job, abort.signal)
+    void this.prepare(job)
+      .then((runnable) => this.options.executor.execute(runnable, abort.signal))
+      .catch((err: unknown): RunOutcome & { retryable?: boolean } => ({
+        ok: false,
+        error: {
+          code: 'WORKER_CRASHED',
+          message: err instanceof Error ? err.message : String(err),
+        },
+        output: '',
+        durationMs: 0,
+        retryable: err instanceof ModuleError ? err.retryable : true,
+      }))
       .then((outcome) => this.finish(job, abort, outcome))
   }
 
-  private finish(job: JobFrame, abort: AbortController, outcome: RunOutcome): void {
+  /** wasm jobs need their module's bytes, from the cache or the orchestrator. */
+  private async prepare(job: JobFrame): Promise<RunnableJob> {
+    if (!job.wasm_cid) return job
+    return { ...job, wasm_bytes: await this.modules.get(job.wasm_cid) }
+  }
+
+  private finish(
+    job: JobFrame,
+    abort: AbortController,
+    outcome: RunOutcome & { retryable?: boolean },
+  ): void {
     const held = this.running.get(job.job_id)
     if (held?.abort === abort) this.running.delete(job.job_id)
     if (outcome.ok) this.completed++
@@ -227,21 +256,28 @@ export class VolunteerAgent {
     })
     // Cancelled by the orchestrator, or the socket it came on is gone: nobody wants this report.
     if (!abort.signal.aborted && held?.abort === abort) {
+      const streams = {
+        ...(outcome.stderr !== undefined && { stderr: outcome.stderr }),
+        ...(outcome.exitCode !== undefined && { exit_code: outcome.exitCode }),
+      }
+      const ref = { job_id: job.job_id, attempt: job.attempt }
       if (outcome.ok) {
         this.send({
           type: 'result',
-          job_id: job.job_id,
-          attempt: job.attempt,
+          ...ref,
           result: outcome.result,
           output: outcome.output,
+          ...streams,
         })
       } else {
+        const retryable = outcome.retryable ? { retryable: true } : {}
         this.send({
           type: 'error',
-          job_id: job.job_id,
-          attempt: job.attempt,
+          ...ref,
           error: outcome.error,
           output: outcome.output,
+          ...streams,
+          ...retryable,
         })
       }
     }

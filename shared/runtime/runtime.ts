@@ -9,6 +9,8 @@ import type { JsonObject, JsonValue } from '../json'
 
 export interface RunRequest {
   runtime: Runtime
+  /** Whose job this is; runtimes that keep warm state reset it when the owner changes. */
+  namespace: string
   code: string
   /** Becomes the guest's `INPUT`; `null` gives an empty object. */
   input: JsonObject | null
@@ -17,14 +19,31 @@ export interface RunRequest {
   memoryBytes: number
   /** Captured output beyond this many characters is cut and marked. */
   outputLimit: number
+  /** For `wasm` jobs: the module (by content id; bytes when the runtime has not seen it) and its command line. */
+  wasm?: WasmCommand
+}
+
+export interface WasmCommand {
+  cid: string
+  bytes?: Uint8Array
+  args: string[]
+  env: Record<string, string>
 }
 
 export interface RunControl {
   /** `Date.now()` value after which the guest must stop. */
   readonly deadline: number
-  /** True once the job was cancelled; polled by interrupt handlers, so it must be cheap. */
+  /** True once the owner asked the guest to stop; polled by interrupt handlers, so it must be cheap. */
   isCancelled(): boolean
+  /**
+   * Shared memory the owner sets to STOP_SIGNAL at the deadline or on cancel, where the host has
+   * SharedArrayBuffer: Pyodide polls it between bytecodes.
+   */
+  readonly stopFlag?: Int32Array
 }
+
+/** The value written to a stop flag (SIGINT, which Pyodide turns into KeyboardInterrupt). */
+export const STOP_SIGNAL = 2
 
 /** What the guest produced, before output and timing are attached. */
 export type GuestOutcome =
@@ -36,7 +55,14 @@ export type GuestOutcome =
       poisoned?: boolean
     }
 
-export type RunOutcome = GuestOutcome & { output: string; durationMs: number }
+export type RunOutcome = GuestOutcome & {
+  output: string
+  durationMs: number
+  /** What the guest wrote to stderr (Python, WASI), kept apart from output. */
+  stderr?: string
+  /** A WASI command's exit status. */
+  exitCode?: number
+}
 
 export interface GuestRuntime {
   readonly name: Runtime
@@ -45,13 +71,14 @@ export interface GuestRuntime {
 
 /** Defaults shared by every host that runs guests. */
 export const RUN_DEFAULTS = {
-  memoryBytes: 256 * 1024 * 1024,
+  memoryBytes: 128 * 1024 * 1024,
   outputLimit: 1024 * 1024,
 } as const
 
-/** Classifies a deadline or cancellation, which interrupt handlers cannot tell apart. */
+/** Classifies a stop, which interrupt handlers cannot tell apart: past the deadline it was the clock. */
 export function stopReason(control: RunControl, timeoutMs: number): JobError {
-  if (control.isCancelled()) return { code: 'CANCELLED', message: 'job was cancelled' }
+  if (Date.now() < control.deadline && control.isCancelled())
+    return { code: 'CANCELLED', message: 'job was cancelled' }
   return { code: 'TIMEOUT', message: `job exceeded its timeout of ${formatSeconds(timeoutMs)}` }
 }
 

@@ -1,10 +1,11 @@
-/** The sandboxed runtimes a Node worker offers. */
+/** The sandboxed runtimes a Node worker offers. Python loads on first use (it is heavy). */
 import type { Runtime } from '../../../shared/job'
 import { LuaRuntime } from '../../../shared/runtime/lua-runtime'
 import { QuickJsRuntime } from '../../../shared/runtime/quickjs-runtime'
 import type { GuestRuntime } from '../../../shared/runtime/runtime'
+import { WasiRuntime } from '../../../shared/runtime/wasi-runtime'
 
-export const NODE_RUNTIMES: Runtime[] = ['js', 'lua']
+export const NODE_RUNTIMES: Runtime[] = ['js', 'lua', 'python', 'wasm']
 
 export async function loadRuntimes(options: {
   stackBytes: number
@@ -13,5 +14,5 @@ export async function loadRuntimes(options: {
     QuickJsRuntime.load({ stackBytes: options.stackBytes }),
     LuaRuntime.load(),
   ])
-  return { js, lua }
+  return { js, lua, wasm: new WasiRuntime() }
 }

@@ -37,13 +37,6 @@ describe('ThreadExecutor', () => {
     })
   })
 
-  it('says so when it lacks a runtime', async () => {
-    expect(await run(job('python', 'print(1)'))).toMatchObject({
-      ok: false,
-      error: { code: 'RUNTIME_UNAVAILABLE' },
-    })
-  })
-
   it('queues jobs beyond its threads and runs them in order', async () => {
     const outcomes = await Promise.all([1, 2, 3].map((i) => run(job('js', `${i}`))))
     expect(outcomes.map((o) => (o.ok ? o.result : o.error.code))).toEqual([1, 2, 3])

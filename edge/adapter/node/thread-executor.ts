@@ -1,21 +1,26 @@
 /**
- * Runs jobs on a pool of worker_threads. Sandboxes stop themselves at their deadline; when one does
- * not (a long native call, a damaged interpreter), the thread is terminated and replaced. Cancelling
- * sets a shared flag the interpreters poll, with termination as the fallback.
+ * Runs jobs on a pool of worker_threads. At the deadline (or on cancel) a shared flag asks the guest
+ * to stop, which QuickJS, Lua and Pyodide honour; a guest that does not (WASI, a long native call,
+ * a damaged interpreter) has its thread terminated and replaced shortly after. Python interpreters
+ * serve one namespace each: a job from another one gets a fresh thread.
  */
 import { Worker } from 'node:worker_threads'
-import type { JobExecutor } from '../../../shared/agent/volunteer-agent'
+import type { JobExecutor, RunnableJob } from '../../../shared/agent/volunteer-agent'
 import type { JobError } from '../../../shared/job'
-import type { JobFrame } from '../../../shared/protocol'
-import { formatSeconds, RUN_DEFAULTS, type RunOutcome } from '../../../shared/runtime/runtime'
+import {
+  formatSeconds,
+  RUN_DEFAULTS,
+  STOP_SIGNAL,
+  type RunOutcome,
+} from '../../../shared/runtime/runtime'
 import { entryPoint } from './entry-points'
-import type { ThreadInit, ThreadRequest } from './runtime-thread'
+import type { ThreadInit, ThreadMessage, ThreadRequest } from './runtime-thread'
 
 export interface ThreadExecutorOptions {
   threads: number
   memoryBytes?: number
   outputLimit?: number
-  /** How long past its deadline a job may run before its thread is killed. */
+  /** How long past its deadline a job may run before its thread is killed (default: 10% of its timeout, 0.1–1 s). */
   killGraceMs?: number
   /** How long a cancelled job may take to notice before its thread is killed. */
   cancelGraceMs?: number
@@ -24,6 +29,11 @@ export interface ThreadExecutorOptions {
 /** Native stack for guest threads; QuickJS gets 1/16 of it (see QuickJsRuntime.load). */
 const THREAD_STACK_MB = 16
 const GUEST_STACK_BYTES = 1024 * 1024
+/** An interpreter whose heap grew this far past its start is replaced rather than reused. */
+const PYTHON_HEAP_SLACK = 512 * 1024 * 1024
+
+/** One Pyodide snapshot per process: the first thread to load Python makes it, the rest start from it. */
+let pythonSnapshot: Uint8Array | undefined
 
 interface Busy {
   id: number
@@ -36,10 +46,14 @@ interface Slot {
   worker: Worker
   flag: Int32Array
   busy?: Busy
+  /** The namespace this thread's Python interpreter serves, once it has run a Python job. */
+  pythonOwner?: string
+  /** Modules this thread has compiled, so their bytes are sent once. */
+  modules: Set<string>
 }
 
 interface Queued {
-  job: JobFrame
+  job: RunnableJob
   signal: AbortSignal
   resolve: (outcome: RunOutcome) => void
 }
@@ -51,25 +65,23 @@ export class ThreadExecutor implements JobExecutor {
   private closed = false
   private readonly memoryBytes: number
   private readonly outputLimit: number
-  private readonly killGraceMs: number
   private readonly cancelGraceMs: number
 
-  constructor(options: ThreadExecutorOptions) {
+  /** Threads replaced so far (for tests and stats). */
+  replaced = 0
+
+  constructor(private readonly options: ThreadExecutorOptions) {
     this.memoryBytes = options.memoryBytes ?? RUN_DEFAULTS.memoryBytes
     this.outputLimit = options.outputLimit ?? RUN_DEFAULTS.outputLimit
-    this.killGraceMs = options.killGraceMs ?? 1000
     this.cancelGraceMs = options.cancelGraceMs ?? 250
     for (let i = 0; i < options.threads; i++) {
-      const slot = {} as Slot
+      const slot = { modules: new Set<string>() } as Slot
       this.spawnInto(slot)
       this.slots.push(slot)
     }
   }
 
-  /** Threads replaced so far (for tests and stats). */
-  replaced = 0
-
-  execute(job: JobFrame, signal: AbortSignal): Promise<RunOutcome> {
+  execute(job: RunnableJob, signal: AbortSignal): Promise<RunOutcome> {
     return new Promise((resolve) => {
       this.queue.push({ job, signal, resolve })
       this.pump()
@@ -88,6 +100,15 @@ export class ThreadExecutor implements JobExecutor {
       if (slot.busy) continue
       const item = this.queue.shift()
       if (!item) return
+      // A Python interpreter keeps state between jobs: never hand it another namespace's job.
+      const job = item.job
+      if (
+        job.job_type === 'python' &&
+        slot.pythonOwner !== undefined &&
+        slot.pythonOwner !== job.namespace
+      ) {
+        this.respawn(slot)
+      }
       this.dispatch(slot, item)
     }
   }
@@ -98,30 +119,46 @@ export class ThreadExecutor implements JobExecutor {
     const busy: Busy = { id: this.nextId++, resolve, started, timers: [] }
     slot.busy = busy
     Atomics.store(slot.flag, 0, 0)
+    const sendModule = job.wasm_cid !== undefined && !slot.modules.has(job.wasm_cid)
     const message: ThreadRequest = {
       id: busy.id,
       deadline: started + job.timeout_ms,
       request: {
         runtime: job.job_type,
+        namespace: job.namespace,
         code: job.code,
         input: job.input_data,
         timeoutMs: job.timeout_ms,
         memoryBytes: this.memoryBytes,
         outputLimit: this.outputLimit,
+        ...(job.wasm_cid !== undefined && {
+          wasm: {
+            cid: job.wasm_cid,
+            args: job.args ?? [],
+            env: job.env ?? {},
+            ...(sendModule && job.wasm_bytes && { bytes: job.wasm_bytes }),
+          },
+        }),
       },
     }
     slot.worker.postMessage(message)
+    if (job.wasm_cid !== undefined) slot.modules.add(job.wasm_cid)
+    const grace =
+      this.options.killGraceMs ?? Math.min(1000, Math.max(100, Math.round(job.timeout_ms / 10)))
     busy.timers.push(
+      // Ask first (interpreters stop at their next check) …
+      setTimeout(() => Atomics.store(slot.flag, 0, STOP_SIGNAL), job.timeout_ms),
+      // … then take the thread away from a guest that did not.
       setTimeout(
         () => this.kill(slot, busy, stopped(job, 'TIMEOUT', undefined, Date.now() - started)),
-        job.timeout_ms + this.killGraceMs,
+        job.timeout_ms + grace,
       ),
     )
     signal.addEventListener(
       'abort',
       () => {
         if (slot.busy !== busy) return
-        Atomics.store(slot.flag, 0, 1)
+        Atomics.store(slot.flag, 0, STOP_SIGNAL)
         busy.timers.push(
           setTimeout(
             () =>
@@ -148,39 +185,52 @@ export class ThreadExecutor implements JobExecutor {
   private kill(slot: Slot, busy: Busy, outcome: RunOutcome): void {
     if (slot.busy !== busy) return
     this.settle(slot, busy, outcome)
-    this.replace(slot)
+    this.respawn(slot)
+    this.pump()
   }
 
-  private replace(slot: Slot): void {
+  /** Replaces a slot's thread with a fresh one (no interpreter state, no compiled modules). */
+  private respawn(slot: Slot): void {
     const old = slot.worker
     old.removeAllListeners()
     void old.terminate()
     if (this.closed) return
     this.replaced++
     this.spawnInto(slot)
-    this.pump()
   }
 
-  /** Starts a sandbox thread for a slot; the listeners check the slot still owns that thread. */
+  /** Starts a sandbox thread for a slot; its listeners check the slot still owns that thread. */
   private spawnInto(slot: Slot): void {
-    const cancelFlag = new SharedArrayBuffer(4)
-    const init: ThreadInit = { cancelFlag, stackBytes: GUEST_STACK_BYTES }
+    const stopFlag = new SharedArrayBuffer(4)
+    const init: ThreadInit = {
+      stopFlag,
+      stackBytes: GUEST_STACK_BYTES,
+      ...(pythonSnapshot && { pythonSnapshot }),
+    }
     const worker = new Worker(entryPoint('runtime-thread'), {
       workerData: init,
       resourceLimits: { stackSizeMb: THREAD_STACK_MB },
     })
     slot.worker = worker
-    slot.flag = new Int32Array(cancelFlag)
-    worker.on(
-      'message',
-      ({ id, outcome }: { id: number; outcome: RunOutcome & { poisoned?: boolean } }) => {
-        const busy = slot.busy
-        if (!busy || busy.id !== id || slot.worker !== worker) return
-        this.settle(slot, busy, outcome)
-        if (!outcome.ok && outcome.poisoned) this.replace(slot)
-        else this.pump()
-      },
-    )
+    slot.flag = new Int32Array(stopFlag)
+    slot.pythonOwner = undefined
+    slot.modules = new Set()
+    worker.on('message', (message: ThreadMessage) => {
+      if (slot.worker !== worker) return
+      if (message.kind === 'python-snapshot') {
+        pythonSnapshot ??= message.bytes
+        return
+      }
+      const busy = slot.busy
+      if (!busy || busy.id !== message.id) return
+      this.settle(slot, busy, message.outcome)
+      slot.pythonOwner = message.python?.owner
+      const bloated =
+        message.python && message.python.heapBytes > message.python.baseBytes + PYTHON_HEAP_SLACK
+      const poisoned = !message.outcome.ok && message.outcome.poisoned
+      if (poisoned || bloated) this.respawn(slot)
+      this.pump()
+    })
     const crashed = (why: string) => {
       if (slot.worker !== worker) return
       const busy = slot.busy
@@ -192,7 +242,8 @@ export class ThreadExecutor implements JobExecutor {
           durationMs: Date.now() - busy.started,
         })
       }
-      this.replace(slot)
+      this.respawn(slot)
+      this.pump()
     }
     worker.on('error', (err) => crashed(err.message))
     worker.on('exit', (code) => crashed(`exit code ${code}`))
@@ -200,7 +251,7 @@ export class ThreadExecutor implements JobExecutor {
 }
 
 function stopped(
-  job: JobFrame,
+  job: RunnableJob,
   code: 'TIMEOUT' | 'CANCELLED',
   message: string | undefined,
   durationMs: number,

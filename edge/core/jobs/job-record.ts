@@ -21,6 +21,11 @@ export interface JobRecord {
   created_at: number
   started_at: number | null
   completed_at: number | null
+  wasm_cid: string | null
+  args: string[] | null
+  env: Record<string, string> | null
+  stderr: string | null
+  exit_code: number | null
 }
 
 /** What callers submit; the store fills in ids, times and state. */
@@ -33,6 +38,9 @@ export interface NewJob {
   timeout_ms: number
   max_retries: number
   batch_id: string | null
+  wasm_cid?: string | null
+  args?: string[] | null
+  env?: Record<string, string> | null
 }
 
 /** The JSON the API returns for a job (seed field names, plus what the original left out). */
@@ -48,9 +56,14 @@ export interface JobView {
   attempts: number
   result: JsonValue
   output: string | null
+  stderr?: string | null
+  exit_code?: number | null
   error: JobError | null
   volunteer_id: string | null
   batch_id: string | null
+  wasm_cid?: string
+  args?: string[]
+  env?: Record<string, string>
   created_at: string
   started_at: string | null
   completed_at: string | null
@@ -66,16 +79,19 @@ export function toJobView(job: JobRecord, code?: string): JobView {
     job_type: job.job_type,
     namespace: job.namespace,
     status: job.status,
-    ...(code !== undefined && { code }),
+    ...(code !== undefined && job.job_type !== 'wasm' && { code }),
     input_data: job.input_data,
     timeout_seconds: job.timeout_ms / 1000,
     max_retries: job.max_retries,
     attempts: job.attempts,
     result: job.result ?? null,
     output: job.output,
+    ...((job.job_type === 'python' || job.job_type === 'wasm') && { stderr: job.stderr }),
+    ...(job.job_type === 'wasm' && { exit_code: job.exit_code }),
     error: job.error,
     volunteer_id: job.volunteer_id,
     batch_id: job.batch_id,
+    ...(job.wasm_cid && { wasm_cid: job.wasm_cid, args: job.args ?? [], env: job.env ?? {} }),
     created_at: new Date(job.created_at).toISOString(),
     started_at: iso(job.started_at),
     completed_at: iso(job.completed_at),

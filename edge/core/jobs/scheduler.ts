@@ -86,6 +86,19 @@ export class Scheduler {
     return this.store.list(query)
   }
 
+  /** Stores a module uploaded on its own or inline with a job. */
+  putModule(cid: string, bytes: Uint8Array, now = Date.now()): boolean {
+    return this.store.putModule(cid, bytes, now)
+  }
+
+  module(cid: string): Uint8Array | undefined {
+    return this.store.module(cid)
+  }
+
+  hasModule(cid: string): boolean {
+    return this.store.hasModule(cid)
+  }
+
   /** The source of a job's code, cached because batches share one program. */
   codeOf(hash: string): string {
     let code = this.codeCache.get(hash)
@@ -140,7 +153,13 @@ export class Scheduler {
       this.end(
         frame.job_id,
         'running',
-        { status: 'completed', result: frame.result, output: frame.output },
+        {
+          status: 'completed',
+          result: frame.result,
+          output: frame.output,
+          stderr: frame.stderr,
+          exit_code: frame.exit_code,
+        },
         now,
       )
     } else if (frame.retryable) {
@@ -151,7 +170,13 @@ export class Scheduler {
       this.end(
         frame.job_id,
         'running',
-        { status: 'failed', error: frame.error, output: frame.output ?? null },
+        {
+          status: 'failed',
+          error: frame.error,
+          output: frame.output ?? null,
+          stderr: frame.stderr,
+          exit_code: frame.exit_code,
+        },
         now,
       )
     }
@@ -251,6 +276,7 @@ export class Scheduler {
       code: this.codeOf(job.code_hash),
       input_data: job.input_data,
       timeout_ms: job.timeout_ms,
+      ...(job.wasm_cid && { wasm_cid: job.wasm_cid, args: job.args ?? [], env: job.env ?? {} }),
     }
     // A volunteer only ever hears of an attempt that is on disk, so a crash cannot lose count.
     void this.options.durable().then(() => {

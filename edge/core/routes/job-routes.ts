@@ -7,6 +7,7 @@ import { toJobView, type JobView } from '../jobs/job-record'
 import type { Scheduler } from '../jobs/scheduler'
 import { batchDone } from '../jobs/scheduler'
 import type { Orchestrator } from '../orchestrator'
+import { acceptModule, decodeBase64 } from '../wasm/module-intake'
 import { batchSubmission, jobListQuery, jobSubmission, waitQuery } from './job-schemas'
 import { parseBody, parseQuery } from './request-body'
 
@@ -97,10 +98,14 @@ function view(scheduler: Scheduler, job: JobRecord): JobView {
 
 interface Submission {
   job_type: NewJob['job_type']
-  code: string
+  code?: string
   namespace?: string
   timeout_seconds?: number
   max_retries?: number
+  wasm_base64?: string
+  wasm_cid?: string
+  args?: string[]
+  env?: Record<string, string>
 }
 
 async function newJob(
@@ -109,16 +114,41 @@ async function newJob(
   batchId: string | null,
   orchestrator: Orchestrator,
 ): Promise<NewJob> {
+  const code = body.code ?? ''
   return {
     job_type: body.job_type,
     namespace: body.namespace ?? DEFAULT_NAMESPACE,
-    code: body.code,
-    code_hash: await orchestrator.sha256(body.code),
+    code,
+    code_hash: await orchestrator.sha256(code),
     input_data: input,
     timeout_ms: Math.round(
       (body.timeout_seconds ?? orchestrator.config.defaultTimeoutSeconds) * 1000,
     ),
     max_retries: body.max_retries ?? orchestrator.config.defaultMaxRetries,
     batch_id: batchId,
+    ...(body.job_type === 'wasm' && {
+      wasm_cid: await moduleFor(body, orchestrator),
+      args: body.args ?? [],
+      env: body.env ?? {},
+    }),
   }
+}
+
+/** A wasm job's module: stored now if it came inline, known already if named by id. */
+async function moduleFor(body: Submission, orchestrator: Orchestrator): Promise<string> {
+  if (body.wasm_base64 !== undefined) {
+    return (
+      await acceptModule(orchestrator, decodeBase64(body.wasm_base64, 'wasm_base64'), 'wasm_base64')
+    ).cid
+  }
+  const cid = body.wasm_cid as string
+  if (!orchestrator.scheduler.hasModule(cid)) {
+    throw new HttpError(
+      404,
+      'WASM_NOT_FOUND',
+      `no module with id ${cid}; upload it with POST /api/wasm first`,
+      { field: 'wasm_cid' },
+    )
+  }
+  return cid
 }

@@ -1,6 +1,7 @@
 /** What the job routes accept. Messages are written to follow the field name. */
 import { z } from 'zod'
 import { JOB_STATUSES, Namespace, normalizeRuntime, RUNTIMES } from '../../../shared/job'
+import { CID_PATTERN } from '../../../shared/cid'
 import { JsonObject } from '../../../shared/json'
 import type { OrchestratorConfig } from '../config'
 
@@ -34,26 +35,92 @@ function common(config: OrchestratorConfig) {
     job_type: runtimeName,
     code: z
       .string({ error: 'must be a string of source code' })
-      .min(1, { error: 'must not be empty' }),
+      .min(1, { error: 'must not be empty' })
+      .optional(),
     namespace: Namespace.optional(),
     timeout_seconds: between(1, config.maxTimeoutSeconds).optional(),
     max_retries: between(0, 10, 'an integer').int({ error: 'must be an integer' }).optional(),
+    wasm_base64: z
+      .string({ error: 'must be a base64 string of a WebAssembly module' })
+      .regex(/^[A-Za-z0-9+/]*={0,2}$/, { error: 'must be base64 (A-Z, a-z, 0-9, +, /, = padding)' })
+      .optional(),
+    wasm_cid: z
+      .string()
+      .regex(CID_PATTERN, { error: 'must be a module id as returned by POST /api/wasm' })
+      .optional(),
+    args: z
+      .array(z.string().max(4096), { error: 'must be an array of strings' })
+      .max(256)
+      .optional(),
+    env: z
+      .record(
+        z
+          .string()
+          .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'names must be letters, digits and _' }),
+        z.string().max(4096),
+        { error: 'must be an object of string values' },
+      )
+      .optional(),
+  }
+}
+
+/** Cross-field rules: wasm jobs name a module, other jobs carry code. */
+function checkProgram(
+  job: {
+    job_type: string
+    code?: string
+    wasm_base64?: string
+    wasm_cid?: string
+    args?: string[]
+    env?: object
+  },
+  ctx: z.RefinementCtx,
+): void {
+  const issue = (path: string, message: string) =>
+    ctx.addIssue({ code: 'custom', path: [path], message })
+  if (job.job_type === 'wasm') {
+    if (job.code !== undefined)
+      issue('code', 'is not used by wasm jobs: send the module as wasm_base64 or wasm_cid')
+    else if (job.wasm_base64 === undefined && job.wasm_cid === undefined) {
+      issue(
+        'wasm_base64',
+        'is required for wasm jobs (or wasm_cid, for a module uploaded with POST /api/wasm)',
+      )
+    } else if (job.wasm_base64 !== undefined && job.wasm_cid !== undefined) {
+      issue('wasm_cid', 'cannot be combined with wasm_base64: send one of them')
+    }
+    return
+  }
+  if (job.code === undefined) issue('code', 'is required')
+  for (const field of ['wasm_base64', 'wasm_cid', 'args', 'env'] as const) {
+    if (job[field] !== undefined)
+      issue(field, `is only for wasm jobs; this is a ${job.job_type} job`)
   }
 }
 
 export function jobSubmission(config: OrchestratorConfig) {
-  return z.strictObject({ ...common(config), input_data: inputData.optional() })
+  return z
+    .strictObject({ ...common(config), input_data: inputData.optional() })
+    .superRefine(checkProgram)
 }
 
 export function batchSubmission(config: OrchestratorConfig) {
-  return z.strictObject({
-    ...common(config),
-    inputs: z
-      .array(inputData, { error: 'must be an array of JSON objects, one per job' })
-      .min(1, { error: 'must hold at least one input' })
-      .max(config.maxBatchSize, { error: `must hold at most ${config.maxBatchSize} inputs` }),
-  })
+  return z
+    .strictObject({
+      ...common(config),
+      inputs: z
+        .array(inputData, { error: 'must be an array of JSON objects, one per job' })
+        .min(1, { error: 'must hold at least one input' })
+        .max(config.maxBatchSize, { error: `must hold at most ${config.maxBatchSize} inputs` }),
+    })
+    .superRefine(checkProgram)
 }
+
+export const wasmUpload = z.strictObject({
+  wasm_base64: z
+    .string({ error: 'must be a base64 string of a WebAssembly module' })
+    .regex(/^[A-Za-z0-9+/]*={0,2}$/, { error: 'must be base64 (A-Z, a-z, 0-9, +, /, = padding)' }),
+})
 
 function oneOf<T extends string>(values: readonly T[]) {
   return z.string().transform((value, ctx) => {

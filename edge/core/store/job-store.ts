@@ -24,10 +24,16 @@ interface JobRow {
   created_at: number
   started_at: number | null
   completed_at: number | null
+  wasm_cid: string | null
+  args: string | null
+  env: string | null
+  stderr: string | null
+  exit_code: number | null
 }
 
 const COLUMNS = `seq, id, job_type, namespace, code_hash, input_data, timeout_ms, max_retries, status,
-  result, output, error, volunteer_id, attempts, batch_id, created_at, started_at, completed_at`
+  result, output, error, volunteer_id, attempts, batch_id, created_at, started_at, completed_at,
+  wasm_cid, args, env, stderr, exit_code`
 
 function fromRow(row: JobRow): JobRecord {
   return {
@@ -37,6 +43,8 @@ function fromRow(row: JobRow): JobRecord {
     input_data: row.input_data === null ? null : JSON.parse(row.input_data),
     result: row.result === null ? undefined : (JSON.parse(row.result) as JsonValue),
     error: row.error === null ? null : (JSON.parse(row.error) as JobError),
+    args: row.args === null ? null : (JSON.parse(row.args) as string[]),
+    env: row.env === null ? null : (JSON.parse(row.env) as Record<string, string>),
   }
 }
 
@@ -48,9 +56,16 @@ export interface ListQuery {
   offset: number
 }
 
+/** What a finished attempt leaves besides its result. */
+interface Streams {
+  output?: string | null
+  stderr?: string | null
+  exit_code?: number | null
+}
+
 export type Finish =
-  | { status: 'completed'; result: JsonValue; output: string }
-  | { status: 'failed' | 'cancelled'; error: JobError; output?: string | null }
+  | ({ status: 'completed'; result: JsonValue } & Streams)
+  | ({ status: 'failed' | 'cancelled'; error: JobError } & Streams)
 
 /** The columns a pending job needs to be queued again after a restart. */
 export interface PendingRow {
@@ -80,8 +95,8 @@ export class JobStore {
         const id = ids[i] as string
         const input = job.input_data === null ? null : JSON.stringify(job.input_data)
         const inserted = this.sql.get<{ seq: number }>(
-          `INSERT INTO jobs (id, job_type, namespace, code_hash, input_data, timeout_ms, max_retries, status, batch_id, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?) RETURNING seq`,
+          `INSERT INTO jobs (id, job_type, namespace, code_hash, input_data, timeout_ms, max_retries, status, batch_id, created_at, wasm_cid, args, env)
+           VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?) RETURNING seq`,
           id,
           job.job_type,
           job.namespace,
@@ -91,6 +106,9 @@ export class JobStore {
           job.max_retries,
           job.batch_id,
           now,
+          job.wasm_cid ?? null,
+          job.args ? JSON.stringify(job.args) : null,
+          job.env ? JSON.stringify(job.env) : null,
         )
         const seq = inserted?.seq ?? 0
         return {
@@ -110,6 +128,11 @@ export class JobStore {
           attempts: 0,
           batch_id: job.batch_id,
           created_at: now,
+          wasm_cid: job.wasm_cid ?? null,
+          args: job.args ?? null,
+          env: job.env ?? null,
+          stderr: null,
+          exit_code: null,
           started_at: null,
           completed_at: null,
         } satisfies JobRecord
@@ -120,6 +143,35 @@ export class JobStore {
   get(id: string): JobRecord | undefined {
     const row = this.sql.get<JobRow>(`SELECT ${COLUMNS} FROM jobs WHERE id = ?`, id)
     return row && fromRow(row)
+  }
+
+  /** Stores a WebAssembly module once; true when it was new. */
+  putModule(cid: string, bytes: Uint8Array, now: number): boolean {
+    return (
+      this.sql.run(
+        'INSERT OR IGNORE INTO wasm_modules (cid, bytes, size, created_at) VALUES (?, ?, ?, ?)',
+        cid,
+        bytes,
+        bytes.length,
+        now,
+      ) > 0
+    )
+  }
+
+  module(cid: string): Uint8Array | undefined {
+    const row = this.sql.get<{ bytes: Uint8Array | ArrayBuffer }>(
+      'SELECT bytes FROM wasm_modules WHERE cid = ?',
+      cid,
+    )
+    if (!row) return undefined
+    return row.bytes instanceof Uint8Array ? row.bytes : new Uint8Array(row.bytes)
+  }
+
+  hasModule(cid: string): boolean {
+    return (
+      this.sql.get<{ one: number }>('SELECT 1 AS one FROM wasm_modules WHERE cid = ?', cid) !==
+      undefined
+    )
   }
 
   code(hash: string): string | undefined {
@@ -167,12 +219,14 @@ export class JobStore {
     const result = end.status === 'completed' ? JSON.stringify(end.result) : null
     const error = end.status === 'completed' ? null : JSON.stringify(end.error)
     return this.sql.get<{ batch_id: string | null }>(
-      `UPDATE jobs SET status = ?, result = ?, error = ?, output = ?, completed_at = ?
+      `UPDATE jobs SET status = ?, result = ?, error = ?, output = ?, stderr = ?, exit_code = ?, completed_at = ?
        WHERE id = ? AND status IN ('pending', 'running') RETURNING batch_id`,
       end.status,
       result,
       error,
       end.output ?? null,
+      end.stderr ?? null,
+      end.exit_code ?? null,
       now,
       id,
     )

@@ -30,4 +30,18 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX jobs_by_namespace ON jobs (namespace, seq);
   CREATE INDEX jobs_by_batch ON jobs (batch_id, seq) WHERE batch_id IS NOT NULL;
   `,
+  `
+  CREATE TABLE wasm_modules (
+    cid TEXT PRIMARY KEY,
+    bytes BLOB NOT NULL,
+    size INTEGER NOT NULL,
+    created_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+
+  ALTER TABLE jobs ADD COLUMN wasm_cid TEXT REFERENCES wasm_modules(cid);
+  ALTER TABLE jobs ADD COLUMN args TEXT;
+  ALTER TABLE jobs ADD COLUMN env TEXT;
+  ALTER TABLE jobs ADD COLUMN stderr TEXT;
+  ALTER TABLE jobs ADD COLUMN exit_code INTEGER;
+  `,
 ]

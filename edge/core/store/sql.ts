@@ -2,7 +2,7 @@
  * The one storage seam both hosts share: synchronous SQL. better-sqlite3 on Node and Durable Object
  * SQLite (`ctx.storage.sql`) on Workers are both synchronous, so the core needs no async store.
  */
-export type SqlValue = string | number | bigint | null
+export type SqlValue = string | number | bigint | null | Uint8Array
 
 export interface Sql {
   all<T>(query: string, ...params: SqlValue[]): T[]

@@ -1,0 +1,25 @@
+/** `/api/volunteers`: who is connected, what each offers, what each is doing. */
+import { Hono } from 'hono'
+import type { Orchestrator } from '../orchestrator'
+
+export function volunteerRoutes(orchestrator: Orchestrator): Hono {
+  const app = new Hono()
+  app.get('/', (c) => {
+    const volunteers = [...orchestrator.hub.connected]
+      .filter((s) => s.capabilities)
+      .map((s) => ({
+        id: s.id,
+        state: s.state,
+        agent: s.agent ?? null,
+        runtimes: s.capabilities?.runtimes ?? [],
+        namespaces: s.capabilities?.namespaces ?? null,
+        concurrency: s.capabilities?.concurrency ?? 0,
+        running: s.running.size,
+        completed: s.completed,
+        failed: s.failed,
+        connected_at: new Date(s.connectedAt).toISOString(),
+      }))
+    return c.json({ volunteers, total: volunteers.length })
+  })
+  return app
+}

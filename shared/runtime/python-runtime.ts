@@ -1,0 +1,212 @@
+/**
+ * Python jobs on Pyodide (CPython compiled to wasm, loaded from its npm package or the host's own
+ * copy, never a CDN). One warm interpreter per worker serves one namespace: each job gets fresh
+ * globals and `reset` undoes its module changes; a job from another namespace needs a fresh
+ * interpreter, which the owner provides (from a memory snapshot, ~0.2 s instead of ~2 s).
+ */
+import type { JobError } from '../job'
+import { tryParseJson, type JsonValue } from '../json'
+import { guestLine } from './guest-error'
+import { MAX_RESULT_CHARS } from './limits'
+import { limitGrowth } from './memory-cap'
+import { OutputBuffer } from './output-buffer'
+import { PYTHON_PRELUDE } from './python-prelude'
+import {
+  stopReason,
+  type GuestOutcome,
+  type GuestRuntime,
+  type RunControl,
+  type RunOutcome,
+  type RunRequest,
+} from './runtime'
+
+/** The slice of Pyodide's API this runtime uses (typed here so shared/ stays host-neutral). */
+export interface Pyodide {
+  runPython(code: string, options?: { globals?: unknown }): unknown
+  pyimport(name: string): {
+    run(code: string, input: string): string
+    reset(): void
+    baseline(): void
+  }
+  setStdout(options: { write: (bytes: Uint8Array) => number }): void
+  setStderr(options: { write: (bytes: Uint8Array) => number }): void
+  setInterruptBuffer(buffer: Int32Array): void
+  makeMemorySnapshot(): Uint8Array
+  unregisterJsModule(name: string): void
+  _module: { HEAP8: Int8Array; wasmMemory?: WebAssembly.Memory }
+}
+
+export interface PyodideLoadOptions {
+  jsglobals: object
+  stdout: (text: string) => void
+  stderr: (text: string) => void
+  env: Record<string, string>
+  _makeSnapshot?: boolean
+  _loadSnapshot?: Uint8Array
+  indexURL?: string
+}
+
+export type LoadPyodide = (options: PyodideLoadOptions) => Promise<Pyodide>
+
+interface PythonReport {
+  ok: boolean
+  result?: JsonValue
+  kind?: string
+  message?: string
+  line?: number | null
+  traceback?: string
+}
+
+export class PythonRuntime implements GuestRuntime {
+  readonly name = 'python' as const
+  /** The namespace whose jobs this interpreter has run; another one needs a fresh interpreter. */
+  owner: string | undefined
+  private output: OutputBuffer | undefined
+  private errors: OutputBuffer | undefined
+  private flagInstalled = false
+  private readonly decoder = new TextDecoder()
+  private readonly zerverless: ReturnType<Pyodide['pyimport']>
+
+  private constructor(
+    readonly pyodide: Pyodide,
+    /** The wasm heap size right after loading: what a job's memory cap is added to. */
+    readonly baseBytes: number,
+    /** A memory snapshot of the freshly loaded interpreter, when one was asked for. */
+    readonly initialSnapshot: Uint8Array | undefined,
+  ) {
+    pyodide.setStdout({ write: (bytes) => this.write(this.output, bytes) })
+    pyodide.setStderr({ write: (bytes) => this.write(this.errors, bytes) })
+    pyodide.runPython(
+      `import sys, types\n_m = types.ModuleType('_zerverless')\nexec(${JSON.stringify(PYTHON_PRELUDE)}, _m.__dict__)\nsys.modules['_zerverless'] = _m\ndel _m, sys, types`,
+    )
+    this.zerverless = pyodide.pyimport('_zerverless')
+    this.zerverless.baseline()
+  }
+
+  /**
+   * Loads an interpreter: from `snapshot` when given (fast), else from scratch. The `js` module sees
+   * only an empty object, and `pyodide_js` is unregistered; the host must still lock its realm down
+   * (see the Node adapter), because any JS object that reaches Python leads back to it.
+   */
+  static async load(
+    loadPyodide: LoadPyodide,
+    options: { snapshot?: Uint8Array; makeSnapshot?: boolean; indexURL?: string } = {},
+  ): Promise<PythonRuntime> {
+    const pyodide = await loadPyodide({
+      jsglobals: Object.create(null) as object,
+      stdout: () => {},
+      stderr: () => {},
+      env: { HOME: '/home/pyodide', PYTHONHASHSEED: '0' },
+      ...(options.indexURL && { indexURL: options.indexURL }),
+      ...(options.snapshot
+        ? { _loadSnapshot: options.snapshot }
+        : options.makeSnapshot
+          ? { _makeSnapshot: true }
+          : {}),
+    })
+    // Taken before our prelude runs: a snapshot must hold no state that refers to JS objects.
+    const snapshot =
+      options.makeSnapshot && !options.snapshot ? pyodide.makeMemorySnapshot() : undefined
+    return new PythonRuntime(pyodide, pyodide._module.HEAP8.buffer.byteLength, snapshot)
+  }
+
+  /** Bytes of wasm heap now held; the owner replaces interpreters that grew far past `baseBytes`. */
+  get heapBytes(): number {
+    return this.pyodide._module.HEAP8.buffer.byteLength
+  }
+
+  async run(request: RunRequest, control: RunControl): Promise<RunOutcome> {
+    const started = Date.now()
+    this.output = new OutputBuffer(request.outputLimit)
+    this.errors = new OutputBuffer(request.outputLimit)
+    const finish = (outcome: GuestOutcome): RunOutcome => ({
+      ...outcome,
+      output: this.output?.toString() ?? '',
+      stderr: this.errors?.toString() ?? '',
+      durationMs: Date.now() - started,
+    })
+    if (this.owner !== undefined && this.owner !== request.namespace) {
+      return finish({
+        ok: false,
+        error: { code: 'WORKER_CRASHED', message: 'this interpreter serves another namespace' },
+        poisoned: true,
+      })
+    }
+    this.owner = request.namespace
+    if (control.stopFlag && !this.flagInstalled) {
+      this.pyodide.setInterruptBuffer(control.stopFlag)
+      this.flagInstalled = true
+    }
+    const memory = this.pyodide._module.wasmMemory
+    if (memory) limitGrowth(memory, this.heapBytes + request.memoryBytes)
+
+    let text: string
+    try {
+      text = this.zerverless.run(request.code, JSON.stringify(request.input ?? {}))
+    } catch (err) {
+      // Pyodide itself failed (a fatal error or an exhausted host stack): this interpreter is done.
+      const message = err instanceof Error ? err.message : String(err)
+      const stack = err instanceof RangeError && /call stack/i.test(message)
+      return finish({
+        ok: false,
+        error: stack
+          ? { code: 'STACK_OVERFLOW', message: 'RecursionError: the job recursed too deeply' }
+          : { code: 'WORKER_CRASHED', message: `Python failed: ${message.split('\n')[0]}` },
+        poisoned: true,
+      })
+    }
+    // A job that tampered with the report's own machinery garbled only its own report.
+    const report = (tryParseJson(text) as PythonReport | undefined) ?? {
+      ok: false,
+      kind: 'ResultNotJson',
+      message: 'the job replaced what reports its result',
+    }
+    try {
+      this.zerverless.reset()
+    } catch {
+      return finish({ ...classify(report, control, request), poisoned: true } as GuestOutcome)
+    }
+    return finish(classify(report, control, request))
+  }
+
+  private write(buffer: OutputBuffer | undefined, bytes: Uint8Array): number {
+    buffer?.write(this.decoder.decode(bytes, { stream: true }))
+    return bytes.length
+  }
+}
+
+function classify(report: PythonReport, control: RunControl, request: RunRequest): GuestOutcome {
+  if (report.ok) {
+    const size = JSON.stringify(report.result ?? null).length
+    if (size > MAX_RESULT_CHARS) {
+      return {
+        ok: false,
+        error: {
+          code: 'RESULT_TOO_LARGE',
+          message: `the result is ${size} characters of JSON; the limit is ${MAX_RESULT_CHARS}`,
+        },
+      }
+    }
+    return { ok: true, result: report.result ?? null }
+  }
+  const kind = report.kind ?? 'Error'
+  if (kind === 'KeyboardInterrupt')
+    return { ok: false, error: stopReason(control, request.timeoutMs) }
+  const line = report.line ?? guestLine(report.traceback) ?? undefined
+  const base = {
+    message: report.message ?? kind,
+    ...(line !== undefined && line !== null && { line }),
+    ...(report.traceback && { traceback: report.traceback }),
+  }
+  const code: JobError['code'] =
+    kind === 'MemoryError'
+      ? 'OUT_OF_MEMORY'
+      : kind === 'RecursionError'
+        ? 'STACK_OVERFLOW'
+        : kind === 'SyntaxError' || kind === 'IndentationError' || kind === 'TabError'
+          ? 'SYNTAX_ERROR'
+          : kind === 'ResultNotJson'
+            ? 'RESULT_NOT_JSON'
+            : 'GUEST_ERROR'
+  return { ok: false, error: { code, ...base } }
+}
