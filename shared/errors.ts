@@ -42,3 +42,16 @@ export function toErrorData(err: unknown): ErrorData {
   if (err instanceof Error) return { name: err.name, message: err.message, stack: err.stack }
   return { name: 'Error', message: String(err) }
 }
+
+/** Longest message and traceback a job error carries (the protocol refuses longer ones). */
+export const MAX_ERROR_MESSAGE = 8 * 1024
+export const MAX_TRACEBACK = 32 * 1024
+
+/** Shortens text to `max` characters, keeping the start and the end, which matter most in tracebacks. */
+export function clip(text: string, max: number): string {
+  if (text.length <= max) return text
+  const marker = `\n… ${text.length - max} characters cut …\n`
+  const keep = Math.max(0, max - marker.length)
+  const head = Math.ceil(keep / 2)
+  return text.slice(0, head) + marker + text.slice(text.length - (keep - head))
+}

@@ -1,6 +1,6 @@
 /** The job model shared by orchestrator, volunteers and runners: types, states, failures. */
 import { z } from 'zod'
-import { JOB_ERROR_CODES } from './errors'
+import { JOB_ERROR_CODES, MAX_ERROR_MESSAGE, MAX_TRACEBACK } from './errors'
 
 /** Runtimes a job can ask for, with the aliases users type (the original accepted these). */
 export const RUNTIMES = ['js', 'lua', 'python', 'wasm'] as const

@@ -301,3 +301,21 @@ describe('protocol hygiene', () => {
     expect((await client.get('/health')).status).toBe(200)
   })
 })
+
+describe('malformed reports', () => {
+  it('re-queues a held job at once when its volunteer reports it in a malformed frame', async () => {
+    const v = await volunteer()
+    keepAlive(v)
+    const job = await submit({ job_type: 'js', code: '1' })
+    const frame = await v.next('job')
+    v.send({
+      type: 'error',
+      job_id: frame.job_id,
+      attempt: frame.attempt,
+      error: { code: 'GUEST_ERROR', message: 'x'.repeat(100_000) },
+    })
+    expect(await v.next('error')).toMatchObject({ code: 'BAD_FRAME' })
+    // Not left to its deadline (30 s): handed out again at once, as the next attempt.
+    expect(await v.next('job', 2000)).toMatchObject({ job_id: job.id, attempt: 2 })
+  })
+})

@@ -26,20 +26,31 @@ export function createApp(deps: AppDeps): Hono {
 
   app.onError(renderError)
   app.notFound(renderNotFound)
-  const limitBody = bodyLimit({
+  const limiter = (size: number, hint: string) =>
+    bodyLimit({
+      maxSize: size,
+      // The unread rest of the body makes the connection unusable: tell the client not to reuse it.
+      onError: (c) =>
+        c.json(
+          {
+            error: `the request body is larger than ${size} bytes${hint}`,
+            code: 'PAYLOAD_TOO_LARGE',
+          },
+          413,
+          { connection: 'close' },
+        ),
+    })
+  const limitBody = limiter(
     maxSize,
-    // The unread rest of the body makes the connection unusable: tell the client not to reuse it.
-    onError: (c) =>
-      c.json(
-        { error: `the request body is larger than ${maxSize} bytes`, code: 'PAYLOAD_TOO_LARGE' },
-        413,
-        { connection: 'close' },
-      ),
-  })
-  // Only where bodies belong: touching the body makes node-server build a full Request (3× slower GETs).
-  app.use('*', (c, next) =>
-    c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next),
+    '; upload large WebAssembly modules with POST /api/wasm and send wasm_cid',
   )
+  // Modules may come as base64 in JSON: a third larger than the bytes, plus the envelope.
+  const limitModule = limiter(Math.ceil((orchestrator.config.maxWasmBytes * 4) / 3) + 1024, '')
+  // Only where bodies belong: touching the body makes node-server build a full Request (3× slower GETs).
+  app.use('*', (c, next) => {
+    if (c.req.method === 'GET' || c.req.method === 'HEAD') return next()
+    return c.req.path === '/api/wasm' ? limitModule(c, next) : limitBody(c, next)
+  })
 
   app.route('/', healthRoutes(orchestrator, deps.host))
   app.route('/api/jobs', jobRoutes(orchestrator))

@@ -15,6 +15,7 @@ import {
   type VolunteerFrame,
 } from '../protocol'
 import type { RunOutcome } from '../runtime/runtime'
+import { clip, MAX_ERROR_MESSAGE, MAX_TRACEBACK } from '../errors'
 import { Backoff } from './backoff'
 import { httpModuleSource, ModuleCache, ModuleError } from './module-cache'
 
@@ -271,10 +272,16 @@ export class VolunteerAgent {
         })
       } else {
         const retryable = outcome.retryable ? { retryable: true } : {}
+        const { message, traceback } = outcome.error
+        const error = {
+          ...outcome.error,
+          message: clip(message, MAX_ERROR_MESSAGE),
+          ...(traceback !== undefined && { traceback: clip(traceback, MAX_TRACEBACK) }),
+        }
         this.send({
           type: 'error',
           ...ref,
-          error: outcome.error,
+          error,
           output: outcome.output,
           ...streams,
           ...retryable,

@@ -1,3 +1,4 @@
+import { Worker } from 'node:worker_threads'
 import { loadPyodide } from 'pyodide'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { PythonRuntime, type LoadPyodide } from './python-runtime'
@@ -71,5 +72,44 @@ describe('PythonRuntime', () => {
 
   it('refuses a job from another namespace on the same interpreter', async () => {
     expect(await run('1', null, 'someone-else')).toMatchObject({ ok: false, poisoned: true })
+  })
+})
+
+describe('PythonRuntime limits', () => {
+  it('fails a memory bomb with OUT_OF_MEMORY and keeps working', async () => {
+    const bomb = py.run(
+      request('python', 'x = []\nwhile True:\n    x.append(bytearray(10**6))', null, {
+        memoryBytes: 64 << 20,
+        timeoutMs: 20_000,
+      }),
+      control(20_000),
+    )
+    expect(await bomb).toMatchObject({ ok: false, error: { code: 'OUT_OF_MEMORY' } })
+    expect(await run('1 + 1')).toMatchObject({ ok: true, result: 2 })
+  }, 30_000)
+
+  it('stops at the stop flag (set by the owner at the deadline)', async () => {
+    const flag = new Int32Array(new SharedArrayBuffer(4))
+    const deadline = Date.now() + 300
+    // The owner lives on another thread: this one is busy running Python.
+    const owner = new Worker(
+      "const { workerData } = require('node:worker_threads'); setTimeout(() => Atomics.store(new Int32Array(workerData), 0, 2), 300)",
+      { eval: true, workerData: flag.buffer },
+    )
+    const out = await py.run(request('python', 'while True:\n    pass', null, { timeoutMs: 300 }), {
+      deadline,
+      isCancelled: () => flag[0] !== 0,
+      stopFlag: flag,
+    })
+    await owner.terminate()
+    expect(out).toMatchObject({ ok: false, error: { code: 'TIMEOUT' } })
+    expect(await run('2 + 2')).toMatchObject({ ok: true, result: 4 })
+  }, 30_000)
+
+  it('turns deep recursion into STACK_OVERFLOW', async () => {
+    expect(await run('def f(n):\n    return f(n + 1)\nf(0)')).toMatchObject({
+      ok: false,
+      error: { code: 'STACK_OVERFLOW' },
+    })
   })
 })

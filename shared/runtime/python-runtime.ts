@@ -33,7 +33,7 @@ export interface Pyodide {
   setInterruptBuffer(buffer: Int32Array): void
   makeMemorySnapshot(): Uint8Array
   unregisterJsModule(name: string): void
-  _module: { HEAP8: Int8Array; wasmMemory?: WebAssembly.Memory }
+  _module: { HEAP8: Int8Array }
 }
 
 export interface PyodideLoadOptions {
@@ -66,6 +66,10 @@ export class PythonRuntime implements GuestRuntime {
   private flagInstalled = false
   private readonly decoder = new TextDecoder()
   private readonly zerverless: ReturnType<Pyodide['pyimport']>
+  /** Pyodide keeps its Memory to itself; its heap is the memory whose buffer HEAP8 views. */
+  private readonly growth = limitGrowth(
+    (memory) => memory.buffer === this.pyodide._module.HEAP8.buffer,
+  )
 
   private constructor(
     readonly pyodide: Pyodide,
@@ -137,8 +141,7 @@ export class PythonRuntime implements GuestRuntime {
       this.pyodide.setInterruptBuffer(control.stopFlag)
       this.flagInstalled = true
     }
-    const memory = this.pyodide._module.wasmMemory
-    if (memory) limitGrowth(memory, this.heapBytes + request.memoryBytes)
+    this.growth.maxBytes = this.heapBytes + request.memoryBytes
 
     let text: string
     try {

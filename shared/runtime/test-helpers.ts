@@ -9,15 +9,16 @@ export function request(
   input: JsonObject | null = null,
   over: Partial<RunRequest> = {},
 ): RunRequest {
-  return {
+  const defaults: RunRequest = {
     runtime,
+    namespace: 'default',
     code,
     input,
     timeoutMs: 2000,
     memoryBytes: 32 << 20,
     outputLimit: 64 * 1024,
-    ...over,
   }
+  return Object.assign(defaults, over)
 }
 
 export function control(timeoutMs = 2000, cancelled = () => false): RunControl {

@@ -86,3 +86,24 @@ describe('Python in a sandbox thread', () => {
     expect(await run(job(code))).toMatchObject({ ok: true, result: [true, true, true, [1]] })
   })
 })
+
+describe('Python interpreters and namespaces', () => {
+  it('gives a job from another namespace a fresh interpreter', async () => {
+    // A job can leave state where the per-job reset does not look (a class attribute here).
+    await run(
+      job('import json\njson.JSONDecoder.planted = "alice was here"\n1', { namespace: 'alice' }),
+    )
+    expect(
+      await run(
+        job('import json\ngetattr(json.JSONDecoder, "planted", None)', { namespace: 'alice' }),
+      ),
+    ).toMatchObject({ ok: true, result: 'alice was here' })
+    const before = executor.replaced
+    expect(
+      await run(
+        job('import json\ngetattr(json.JSONDecoder, "planted", None)', { namespace: 'bob' }),
+      ),
+    ).toMatchObject({ ok: true, result: null })
+    expect(executor.replaced).toBe(before + 1)
+  }, 60_000)
+})

@@ -59,7 +59,10 @@ export class VolunteerHub {
     if (text.length > this.options.maxFrameBytes)
       return this.reject(session, 'BAD_FRAME', `frame exceeds ${this.options.maxFrameBytes} bytes`)
     const parsed = parseVolunteerFrame(text)
-    if (!parsed.ok) return this.reject(session, 'BAD_FRAME', parsed.error)
+    if (!parsed.ok) {
+      this.failHeldJob(session, text, parsed.error, now)
+      return this.reject(session, 'BAD_FRAME', parsed.error)
+    }
     session.lastSeen = now
     this.handle(session, parsed.frame, now)
   }
@@ -159,6 +162,29 @@ export class VolunteerHub {
     this.scheduler.admit(session)
   }
 
+  /**
+   * A malformed report about a job the volunteer holds: do not wait for the deadline, give the job to
+   * someone else now (the volunteer, not the guest, failed to say what happened).
+   */
+  private failHeldJob(session: VolunteerSession, text: string, why: string, now: number): void {
+    const ref = jobRef(text)
+    if (!ref || !session.holds(ref.job_id, ref.attempt)) return
+    this.scheduler.report(
+      session,
+      {
+        type: 'error',
+        job_id: ref.job_id,
+        attempt: ref.attempt,
+        error: {
+          code: 'WORKER_CRASHED',
+          message: `the volunteer sent an invalid report: ${why}`.slice(0, 1024),
+        },
+        retryable: true,
+      },
+      now,
+    )
+  }
+
   /** A result for a job this volunteer does not hold: late after a timeout, or made up. */
   private unknownJob(session: VolunteerSession, jobId: string): void {
     session.send({
@@ -192,4 +218,21 @@ export class VolunteerHub {
     session.close(CLOSE.policy, message.slice(0, 120))
     this.disconnect(session, now)
   }
+}
+
+/** The job a frame is about, read leniently from a frame that failed validation. */
+function jobRef(text: string): { job_id: string; attempt: number } | undefined {
+  try {
+    const data = JSON.parse(text) as { type?: unknown; job_id?: unknown; attempt?: unknown }
+    if (
+      (data.type === 'result' || data.type === 'error') &&
+      typeof data.job_id === 'string' &&
+      typeof data.attempt === 'number'
+    ) {
+      return { job_id: data.job_id, attempt: data.attempt }
+    }
+  } catch {
+    // Not JSON: nothing to salvage.
+  }
+  return undefined
 }
