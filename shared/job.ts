@@ -43,11 +43,8 @@ export const JobErrorCode = z.enum(JOB_ERROR_CODES)
 /** Why a job failed: a code, the guest's message, and where the guest said it failed. */
 export const JobError = z.object({
   code: JobErrorCode,
-  message: z.string().max(64 * 1024),
+  message: z.string().max(MAX_ERROR_MESSAGE),
   line: z.number().int().nonnegative().optional(),
-  traceback: z
-    .string()
-    .max(64 * 1024)
-    .optional(),
+  traceback: z.string().max(MAX_TRACEBACK).optional(),
 })
 export type JobError = z.infer<typeof JobError>
