@@ -90,7 +90,7 @@ describe('wasm jobs', () => {
     const upload = await fetch(`${server.url}/api/wasm`, {
       method: 'POST',
       headers: { 'content-type': 'application/wasm' },
-      body: bytes,
+      body: bytes as Uint8Array<ArrayBuffer>,
     })
     expect(upload.status).toBe(201)
     const { cid, size } = (await upload.json()) as { cid: string; size: number }
