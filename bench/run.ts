@@ -7,9 +7,10 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { core } from './suites/core'
+import { runtimes } from './suites/runtimes'
 import type { Suite } from './suites/suite'
 
-const SUITES: Suite[] = [core]
+const SUITES: Suite[] = [core, runtimes]
 const wanted = process.argv.slice(2)
 const chosen = wanted.length ? SUITES.filter((s) => wanted.includes(s.name)) : SUITES
 if (wanted.length && chosen.length !== wanted.length) {

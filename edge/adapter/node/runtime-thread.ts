@@ -3,6 +3,7 @@
  * Python job (from the pool's memory snapshot when there is one), after which the thread locks its
  * realm down. Its owner terminates it when a guest overruns or damages an interpreter.
  */
+import { fileURLToPath } from 'node:url'
 import { parentPort, workerData } from 'node:worker_threads'
 import { PythonRuntime, type LoadPyodide } from '../../../shared/runtime/python-runtime'
 import type { RunOutcome, RunRequest } from '../../../shared/runtime/runtime'
@@ -46,6 +47,8 @@ function loadPython(): Promise<PythonRuntime> {
     stubNetworkForPyodide()
     const { loadPyodide } = await import('pyodide')
     const loaded = await PythonRuntime.load(loadPyodide as unknown as LoadPyodide, {
+      // Explicit: Pyodide guesses its directory from stack traces, which loaders such as tsx change.
+      indexURL: fileURLToPath(new URL('.', import.meta.resolve('pyodide'))),
       ...(init.pythonSnapshot ? { snapshot: init.pythonSnapshot } : { makeSnapshot: true }),
     })
     if (loaded.initialSnapshot) post({ kind: 'python-snapshot', bytes: loaded.initialSnapshot })

@@ -40,6 +40,7 @@ interface Busy {
   resolve: (outcome: RunOutcome) => void
   started: number
   timers: ReturnType<typeof setTimeout>[]
+  cleanup?: () => void
 }
 
 interface Slot {
@@ -154,30 +155,20 @@ export class ThreadExecutor implements JobExecutor {
         job.timeout_ms + grace,
       ),
     )
-    signal.addEventListener(
-      'abort',
-      () => {
-        if (slot.busy !== busy) return
-        Atomics.store(slot.flag, 0, STOP_SIGNAL)
-        busy.timers.push(
-          setTimeout(
-            () =>
-              this.kill(
-                slot,
-                busy,
-                stopped(job, 'CANCELLED', 'job was cancelled', Date.now() - started),
-              ),
-            this.cancelGraceMs,
-          ),
-        )
-      },
-      { once: true },
-    )
+    const onAbort = () => {
+      if (slot.busy !== busy) return
+      Atomics.store(slot.flag, 0, STOP_SIGNAL)
+      const cancelled = stopped(job, 'CANCELLED', 'job was cancelled', Date.now() - started)
+      busy.timers.push(setTimeout(() => this.kill(slot, busy, cancelled), this.cancelGraceMs))
+    }
+    signal.addEventListener('abort', onAbort, { once: true })
+    busy.cleanup = () => signal.removeEventListener('abort', onAbort)
   }
 
   private settle(slot: Slot, busy: Busy, outcome: RunOutcome): void {
     if (slot.busy !== busy) return
     for (const timer of busy.timers) clearTimeout(timer)
+    busy.cleanup?.()
     slot.busy = undefined
     busy.resolve(outcome)
   }
