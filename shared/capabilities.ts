@@ -10,6 +10,11 @@ export const Capabilities = z.strictObject({
   namespaces: z.array(Namespace).max(256).optional(),
   /** Jobs it runs at once; the orchestrator never sends more. */
   concurrency: z.number().int().min(1).max(MAX_CONCURRENCY),
+  /**
+   * Jobs it may hold beyond `concurrency`, queued locally so that the next one starts the moment a
+   * slot frees instead of a network round trip later (a work buffer, as BOINC clients keep).
+   */
+  prefetch: z.number().int().min(0).max(8).optional(),
   memory_mb: z
     .number()
     .int()

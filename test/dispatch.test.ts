@@ -319,3 +319,37 @@ describe('malformed reports', () => {
     expect(await v.next('job', 2000)).toMatchObject({ job_id: job.id, attempt: 2 })
   })
 })
+
+describe('prefetch', () => {
+  it('gives a volunteer concurrency + prefetch jobs, and no more', async () => {
+    const jobs = []
+    for (let i = 0; i < 3; i++) jobs.push(await submit({ job_type: 'js', code: `${i}` }))
+    const v = await volunteer({ concurrency: 1, prefetch: 1 })
+    keepAlive(v)
+    expect((await v.next('job')).job_id).toBe(jobs[0].id)
+    expect((await v.next('job')).job_id).toBe(jobs[1].id)
+    await v.expectNo('job', 200)
+  })
+
+  it('lets a queued job start late without timing it out', async () => {
+    const v = await volunteer({ concurrency: 1, prefetch: 1 })
+    keepAlive(v)
+    const first = await submit({ job_type: 'js', code: '1', timeout_seconds: 2 })
+    const second = await submit({ job_type: 'js', code: '2', timeout_seconds: 2 })
+    const a = await v.next('job')
+    const b = await v.next('job')
+    // The volunteer runs them one after the other, each within its own 2 s.
+    await new Promise((r) => setTimeout(r, 1500))
+    v.complete(a, 'a')
+    await new Promise((r) => setTimeout(r, 1900))
+    v.complete(b, 'b')
+    expect((await client.get(`/api/jobs/${first.id}?wait=5`)).body).toMatchObject({
+      status: 'completed',
+      result: 'a',
+    })
+    expect((await client.get(`/api/jobs/${second.id}?wait=5`)).body).toMatchObject({
+      status: 'completed',
+      result: 'b',
+    })
+  })
+})

@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { cidOf } from '../shared/cid'
 import { api } from './helpers/api'
 import {
   eventually,
@@ -39,7 +40,7 @@ function examples(): Example[] {
 }
 
 let server: ZerverlessProcess
-let ids: { job: string; running: string; batch: string }
+let ids: { job: string; running: string; batch: string; wasm: string }
 
 beforeAll(async () => {
   server = await startZerverless(['--workers', '1'])
@@ -57,7 +58,10 @@ beforeAll(async () => {
   const batch = (
     await client.post('/api/jobs/batch', { job_type: 'lua', code: 'return 1', inputs: [{}] })
   ).body
-  ids = { job: job.id, running: running.id, batch: batch.batch_id }
+  const wasm = await cidOf(
+    new Uint8Array(readFileSync(path.resolve(import.meta.dirname, '../examples/echo.wasm'))),
+  )
+  ids = { job: job.id, running: running.id, batch: batch.batch_id, wasm }
 })
 
 afterAll(async () => {
@@ -78,6 +82,7 @@ describe('README examples', () => {
         .replaceAll('http://localhost:8000', server.url)
         .replaceAll('JOB_ID', example.command.includes('DELETE') ? ids.running : ids.job)
         .replaceAll('BATCH_ID', ids.batch)
+        .replaceAll('WASM_CID', ids.wasm)
       const out = execFileSync('bash', ['-c', `${command} -s -w '\\n%{http_code}'`], {
         encoding: 'utf8',
       })

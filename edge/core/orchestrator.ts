@@ -33,7 +33,7 @@ export class Orchestrator {
     migrate(sql, MIGRATIONS)
     this.scheduler = new Scheduler(new JobStore(sql), {
       timeoutGraceMs: config.timeoutGraceMs,
-      durable: () => sql.durable(),
+      durable: (urgent) => sql.durable(urgent),
     })
     this.hub = new VolunteerHub(this.scheduler, config)
   }

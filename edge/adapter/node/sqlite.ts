@@ -36,7 +36,7 @@ export function openSqlite(file: string): SqliteDatabase {
       committer.begin()
       return db.transaction(fn)()
     },
-    durable: () => committer.durable(),
+    durable: (urgent?: boolean) => committer.durable(urgent),
     close: () => {
       committer.commit()
       db.close()
@@ -52,6 +52,7 @@ export function openSqlite(file: string): SqliteDatabase {
  */
 function groupCommit(db: Database.Database) {
   let open = false
+  let urgentScheduled = false
   let waiting: (() => void)[] = []
   const commit = () => {
     if (!open) return
@@ -75,8 +76,17 @@ function groupCommit(db: Database.Database) {
       setImmediate(commit)
     },
     commit,
-    durable(): Promise<void> {
+    durable(urgent = false): Promise<void> {
       if (!open) return Promise.resolve()
+      // Someone is blocked on this commit (a volunteer waiting for its next job): commit at the
+      // end of the current task instead of the end of the event-loop turn.
+      if (urgent && !urgentScheduled) {
+        urgentScheduled = true
+        queueMicrotask(() => {
+          urgentScheduled = false
+          commit()
+        })
+      }
       return new Promise((resolve) => waiting.push(resolve))
     },
   }

@@ -47,7 +47,9 @@ export function startWorkerHost(options: WorkerHostOptions): WorkerHost {
       capabilities: {
         runtimes: NODE_RUNTIMES,
         concurrency: 1,
-        memory_mb: options.memoryMb ?? 256,
+        // One job waits beside the running one, so the thread never idles for a round trip.
+        prefetch: 1,
+        memory_mb: options.memoryMb ?? 128,
         ...(options.namespaces?.length && { namespaces: options.namespaces }),
       },
       onEvent: options.onEvent && ((event) => options.onEvent?.(i, event)),

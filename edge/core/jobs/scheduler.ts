@@ -19,7 +19,7 @@ export interface SchedulerOptions {
   /** Extra time past `timeout_seconds` before the orchestrator fails a job itself. */
   timeoutGraceMs: number
   /** Resolves when the writes so far are durable (see Sql.durable). */
-  durable: () => Promise<void>
+  durable: (urgent?: boolean) => Promise<void>
 }
 
 interface Deadline {
@@ -147,7 +147,7 @@ export class Scheduler {
   /** A volunteer finished a job. False when it does not hold that attempt (late or forged). */
   report(session: VolunteerSession, frame: ResultFrame | JobErrorFrame, now = Date.now()): boolean {
     if (!session.holds(frame.job_id, frame.attempt)) return false
-    session.running.delete(frame.job_id)
+    session.drop(frame.job_id)
     if (frame.type === 'result') {
       session.completed++
       this.end(
@@ -202,6 +202,7 @@ export class Scheduler {
     for (const jobId of session.running.keys())
       this.retryOrFail(jobId, 'the volunteer running it disconnected', now)
     session.running.clear()
+    session.deadlines.clear()
   }
 
   /** A volunteer said hello, finished draining, or otherwise changed what it can take. */
@@ -218,7 +219,7 @@ export class Scheduler {
     if (isFinished(job.status)) return { ok: false, reason: 'finished', job }
     const session = job.volunteer_id ? this.sessions.get(job.volunteer_id) : undefined
     if (job.status === 'running' && session?.holds(id, job.attempts)) {
-      session.running.delete(id)
+      session.drop(id)
       session.send({ type: 'cancel', job_id: id, attempt: job.attempts, reason: 'cancelled' })
       this.dispatcher.refresh(session)
     }
@@ -240,7 +241,7 @@ export class Scheduler {
       if (!job || job.status !== 'running' || job.attempts !== top.attempt) continue
       const session = job.volunteer_id ? this.sessions.get(job.volunteer_id) : undefined
       if (session?.holds(job.id, top.attempt)) {
-        session.running.delete(job.id)
+        session.drop(job.id)
         session.send({ type: 'cancel', job_id: job.id, attempt: top.attempt, reason: 'timeout' })
         this.dispatcher.refresh(session)
       }
@@ -261,9 +262,12 @@ export class Scheduler {
     const job = this.store.start(entry.id, session.id, now)
     if (!job) return false
     this.move('pending', 'running')
+    // A job queued behind others on the volunteer starts later: its deadline allows for that.
+    const at = now + session.queueWait(now) + job.timeout_ms + this.options.timeoutGraceMs
     session.running.set(job.id, job.attempts)
+    session.deadlines.set(job.id, at)
     this.deadlines.push({
-      at: now + job.timeout_ms + this.options.timeoutGraceMs,
+      at,
       id: job.id,
       attempt: job.attempts,
     })
@@ -279,11 +283,11 @@ export class Scheduler {
       ...(job.wasm_cid && { wasm_cid: job.wasm_cid, args: job.args ?? [], env: job.env ?? {} }),
     }
     // A volunteer only ever hears of an attempt that is on disk, so a crash cannot lose count.
-    void this.options.durable().then(() => {
+    void this.options.durable(true).then(() => {
       if (!session.holds(job.id, job.attempts)) return // cancelled or timed out meanwhile
       if (session.send(frame)) return
       // A socket that died before its close event: take the job back now.
-      session.running.delete(job.id)
+      session.drop(job.id)
       this.retryOrFail(job.id, 'the volunteer running it disconnected', Date.now())
       this.dispatcher.refresh(session)
     })

@@ -13,9 +13,10 @@ export interface Sql {
   /**
    * Resolves once every write made so far is durable. Hosts may group writes into one commit
    * (Node commits once per event-loop turn; Durable Objects coalesce writes behind output gates),
-   * so anything acknowledged to a caller must await this first.
+   * so anything acknowledged to a caller must await this first. `urgent` asks for the commit now
+   * rather than at the end of the turn, for waits that hold up work (a volunteer's next job).
    */
-  durable(): Promise<void>
+  durable(urgent?: boolean): Promise<void>
 }
 
 /** Applies each migration once, in order, recording progress in `_migrations`. */

@@ -17,6 +17,8 @@ export class VolunteerSession {
   agent: AgentInfo | undefined
   /** job id → the attempt this volunteer is running. */
   readonly running = new Map<string, number>()
+  /** job id → when the orchestrator gives up on it (for jobs queued behind others on this volunteer). */
+  readonly deadlines = new Map<string, number>()
   lastSeen: number
   badFrames = 0
   completed = 0
@@ -30,10 +32,28 @@ export class VolunteerSession {
     this.lastSeen = connectedAt
   }
 
-  /** Slots it can take more jobs in right now. */
+  /** Jobs it can take right now: its concurrency plus what it may queue. */
   get freeSlots(): number {
     if (this.state !== 'active' || !this.capabilities) return 0
-    return Math.max(0, this.capabilities.concurrency - this.running.size)
+    const { concurrency, prefetch = 0 } = this.capabilities
+    return Math.max(0, concurrency + prefetch - this.running.size)
+  }
+
+  /**
+   * How long a job sent now may wait in this volunteer's queue before it starts: nothing while a
+   * slot is free, else until the latest deadline among the jobs it holds.
+   */
+  queueWait(now: number): number {
+    if (!this.capabilities || this.running.size < this.capabilities.concurrency) return 0
+    let latest = now
+    for (const at of this.deadlines.values()) latest = Math.max(latest, at)
+    return latest - now
+  }
+
+  /** Forgets a job it no longer holds. */
+  drop(jobId: string): void {
+    this.running.delete(jobId)
+    this.deadlines.delete(jobId)
   }
 
   holds(jobId: string, attempt: number): boolean {
