@@ -6,6 +6,7 @@
 import { z } from 'zod'
 import { Capabilities } from './capabilities'
 import { CID_PATTERN } from './cid'
+import { HostCall, HostReply } from './host-call'
 import { PROTOCOL_ERROR_CODES } from './errors'
 import { JobError, Namespace, Runtime } from './job'
 import { JsonObject, JsonValue } from './json'
@@ -70,6 +71,15 @@ export const ProgressFrame = z.strictObject({
   fraction: z.number().min(0).max(1).optional(),
   message: z.string().max(1024).optional(),
 })
+/** A guest's call to the host (its namespace's database), made while running job_id. */
+export const HostFrame = z.strictObject({
+  type: z.literal('host'),
+  ...JobRef,
+  request_id: z.number().int().nonnegative(),
+  call: HostCall,
+})
+export type HostFrame = z.infer<typeof HostFrame>
+
 export const DrainFrame = z.strictObject({
   type: z.literal('drain'),
   reason: z.string().max(256).optional(),
@@ -81,6 +91,7 @@ export const VolunteerFrame = z.discriminatedUnion('type', [
   ResultFrame,
   JobErrorFrame,
   ProgressFrame,
+  HostFrame,
   DrainFrame,
 ])
 export type VolunteerFrame = z.infer<typeof VolunteerFrame>
@@ -108,6 +119,8 @@ export const JobFrame = z.strictObject({
   code: z.string(),
   input_data: JsonObject.nullable(),
   timeout_ms: z.number().int().positive(),
+  /** `function`: a deployed function's invocation; `input_data` is the request, the result the response. */
+  mode: z.enum(['job', 'function']).optional(),
   /** wasm jobs: the module's content id (fetch it from GET /api/wasm/{cid}), its argv and environment. */
   wasm_cid: z.string().regex(CID_PATTERN).optional(),
   args: z.array(z.string()).optional(),
@@ -124,6 +137,13 @@ export const OrchestratorErrorFrame = z.strictObject({
   message: z.string(),
   job_id: z.string().optional(),
 })
+export const HostReplyFrame = z.strictObject({
+  type: z.literal('host_reply'),
+  request_id: z.number().int().nonnegative(),
+  reply: HostReply,
+})
+export type HostReplyFrame = z.infer<typeof HostReplyFrame>
+
 export const OrchestratorDrainFrame = z.strictObject({
   type: z.literal('drain'),
   reason: z.string().optional(),
@@ -135,6 +155,7 @@ export const OrchestratorFrame = z.discriminatedUnion('type', [
   JobFrame,
   CancelFrame,
   OrchestratorErrorFrame,
+  HostReplyFrame,
   OrchestratorDrainFrame,
 ])
 export type OrchestratorFrame = z.infer<typeof OrchestratorFrame>

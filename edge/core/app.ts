@@ -7,7 +7,10 @@ import { bodyLimit } from 'hono/body-limit'
 import { renderError, renderNotFound } from './http-error'
 import type { Orchestrator } from './orchestrator'
 import { healthRoutes } from './routes/health-routes'
+import { dbRoutes } from './routes/db-routes'
+import { deployRoutes, functionRoute } from './routes/deploy-routes'
 import { jobRoutes } from './routes/job-routes'
+import { staticRoutes, storageRoutes } from './routes/storage-routes'
 import { volunteerRoutes } from './routes/volunteer-routes'
 import { wasmRoutes } from './routes/wasm-routes'
 
@@ -49,6 +52,8 @@ export function createApp(deps: AppDeps): Hono {
   // Only where bodies belong: touching the body makes node-server build a full Request (3× slower GETs).
   app.use('*', (c, next) => {
     if (c.req.method === 'GET' || c.req.method === 'HEAD') return next()
+    // Storage uploads stream to the file store, which enforces its own (larger) limit.
+    if (c.req.method === 'PUT' && c.req.path.startsWith('/api/storage/')) return next()
     return c.req.path === '/api/wasm' ? limitModule(c, next) : limitBody(c, next)
   })
 
@@ -56,6 +61,12 @@ export function createApp(deps: AppDeps): Hono {
   app.route('/api/jobs', jobRoutes(orchestrator))
   app.route('/api/wasm', wasmRoutes(orchestrator))
   app.route('/api/volunteers', volunteerRoutes(orchestrator))
+  app.route('/api/db', dbRoutes(orchestrator))
+  app.route('/api/deploy', deployRoutes(orchestrator, orchestrator.functions))
+  if (orchestrator.storage) {
+    app.route('/api/storage', storageRoutes(orchestrator, orchestrator.storage))
+    app.route('/static', staticRoutes(orchestrator.storage))
+  }
   app.get('/ws/volunteer', async (c, next) => {
     if (deps.volunteerSocket && c.req.header('upgrade')?.toLowerCase() === 'websocket') {
       const upgraded = await deps.volunteerSocket(c, next)
@@ -69,5 +80,9 @@ export function createApp(deps: AppDeps): Hono {
       426,
     )
   })
+  // Last: anything else under /{user}/ is a function invocation.
+  const invoke = functionRoute(orchestrator.functions)
+  app.all('/:user', invoke)
+  app.all('/:user/*', invoke)
   return app
 }

@@ -12,6 +12,8 @@ export interface OrchestratorConfig {
   maxBatchSize: number
   /** Largest WebAssembly module accepted (upload or inline), in bytes. */
   maxWasmBytes: number
+  /** Largest file a storage upload may be; uploads stream to the store, never sit in memory. */
+  maxUploadBytes: number
   timeoutGraceMs: number
   heartbeatIntervalMs: number
   heartbeatMisses: number
@@ -33,6 +35,7 @@ export function defaultConfig(overrides: Partial<OrchestratorConfig> = {}): Orch
     maxWaitSeconds: 300,
     maxBatchSize: 10_000,
     maxWasmBytes: 10 * 1024 * 1024,
+    maxUploadBytes: 2 * 1024 * 1024 * 1024,
     timeoutGraceMs: 1000,
     heartbeatIntervalMs: 15_000,
     heartbeatMisses: 2,

@@ -21,7 +21,8 @@ export const badRequest = (message: string, field?: string) =>
 
 export function renderError(err: Error, c: Context): Response {
   if (err instanceof HttpError) {
-    return c.json({ error: err.message, code: err.code, ...err.extra }, err.status)
+    const { headers, ...extra } = err.extra as { headers?: Record<string, string> }
+    return c.json({ error: err.message, code: err.code, ...extra }, err.status, headers)
   }
   if (err instanceof HTTPException) {
     const status = err.status as ContentfulStatusCode

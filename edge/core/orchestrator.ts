@@ -6,6 +6,15 @@ import { sha256Hex } from '../../shared/hash'
 import type { Runtime } from '../../shared/job'
 import type { OrchestratorConfig } from './config'
 import { Scheduler } from './jobs/scheduler'
+import { KvStore } from './kv/kv-store'
+import { answerHostCall } from './kv/host-calls'
+import { DeploymentStore } from './functions/deployment-store'
+import { FunctionLogs } from './functions/function-logs'
+import { FunctionRouter } from './functions/function-router'
+import { FunctionService } from './functions/function-service'
+import { FileIndex } from './storage/file-index'
+import type { FileStore } from './storage/file-store'
+import { StorageService } from './storage/storage-service'
 import { JobStore } from './store/job-store'
 import { MIGRATIONS } from './store/migrations'
 import { migrate, type Sql } from './store/sql'
@@ -13,13 +22,20 @@ import { VolunteerHub } from './volunteers/volunteer-hub'
 
 /** How often deadlines are checked; the worst extra delay past `timeout_seconds` + grace. */
 const TICK_MS = 100
+/** Expired keys are invisible at once; they are deleted from disk this often. */
+const KV_SWEEP_MS = 60_000
 
 export class Orchestrator {
   readonly scheduler: Scheduler
   readonly hub: VolunteerHub
+  readonly kv: KvStore
+  readonly functions: FunctionService
+  /** Files, when the host has somewhere to keep them. */
+  readonly storage: StorageService | undefined
   readonly startedAt = Date.now()
   private timer: ReturnType<typeof setInterval> | undefined
   private lastSweep = 0
+  private lastKvSweep = 0
 
   /** Hex SHA-256 of code; hosts with a synchronous one pass it (Web Crypto's costs ~0.1 ms a call). */
   readonly sha256: (text: string) => string | Promise<string>
@@ -27,7 +43,7 @@ export class Orchestrator {
   constructor(
     private readonly sql: Sql,
     readonly config: OrchestratorConfig,
-    host: { sha256?: (text: string) => string } = {},
+    host: { sha256?: (text: string) => string; files?: FileStore } = {},
   ) {
     this.sha256 = host.sha256 ?? sha256Hex
     migrate(sql, MIGRATIONS)
@@ -35,7 +51,19 @@ export class Orchestrator {
       timeoutGraceMs: config.timeoutGraceMs,
       durable: (urgent) => sql.durable(urgent),
     })
-    this.hub = new VolunteerHub(this.scheduler, config)
+    this.kv = new KvStore(sql)
+    this.hub = new VolunteerHub(this.scheduler, config, (namespace, call) =>
+      answerHostCall(this.kv, namespace, call),
+    )
+    const deployments = new DeploymentStore(sql)
+    this.functions = new FunctionService(
+      this,
+      deployments,
+      new FunctionRouter(deployments),
+      new FunctionLogs(),
+    )
+    this.storage =
+      host.files && new StorageService(new FileIndex(sql), host.files, config.maxUploadBytes)
   }
 
   /** Waits until what was written so far survives a crash; await it before acknowledging. */
@@ -54,6 +82,10 @@ export class Orchestrator {
 
   tick(now = Date.now()): void {
     this.scheduler.expire(now)
+    if (now - this.lastKvSweep >= KV_SWEEP_MS) {
+      this.lastKvSweep = now
+      this.kv.sweep(now)
+    }
     if (now - this.lastSweep >= this.config.heartbeatIntervalMs / 4) {
       this.lastSweep = now
       this.hub.sweep(now)

@@ -16,6 +16,7 @@ import {
 } from '../protocol'
 import type { RunOutcome } from '../runtime/runtime'
 import { clip, MAX_ERROR_MESSAGE, MAX_TRACEBACK } from '../errors'
+import type { HostCall, HostReply } from '../host-call'
 import { Backoff } from './backoff'
 import { httpModuleSource, ModuleCache, ModuleError } from './module-cache'
 
@@ -30,12 +31,16 @@ export interface SocketLike {
   onerror: ((event: unknown) => void) | null
 }
 
+/** Carries a guest's host call to the orchestrator and brings back the reply. */
+export type HostHandler = (call: HostCall) => Promise<HostReply>
+
 /** A job as an executor receives it: wasm jobs come with their module's bytes. */
 export type RunnableJob = JobFrame & { wasm_bytes?: Uint8Array }
 
 /** Runs one attempt of a job somewhere killable; resolves with the outcome, never rejects. */
 export interface JobExecutor {
-  execute(job: RunnableJob, signal: AbortSignal): Promise<RunOutcome>
+  /** `host` answers the guest's database calls; absent, the guest has no database. */
+  execute(job: RunnableJob, signal: AbortSignal, host?: HostHandler): Promise<RunOutcome>
   close(): Promise<void>
 }
 
@@ -79,6 +84,8 @@ export class VolunteerAgent {
   private lastHeard = 0
   private readonly backoff: Backoff
   private drained: (() => void) | undefined
+  private readonly hostCalls = new Map<number, (reply: HostReply) => void>()
+  private nextHostCall = 0
   volunteerId: string | undefined
   completed = 0
   failed = 0
@@ -206,6 +213,12 @@ export class VolunteerAgent {
       case 'error':
         this.options.onEvent?.({ type: 'protocol-error', code: frame.code, message: frame.message })
         return
+      case 'host_reply': {
+        const pending = this.hostCalls.get(frame.request_id)
+        this.hostCalls.delete(frame.request_id)
+        pending?.(frame.reply)
+        return
+      }
       case 'drain':
         // The orchestrator is going away; its close follows and we reconnect with backoff.
         return
@@ -219,7 +232,9 @@ export class VolunteerAgent {
     this.running.set(job.job_id, { attempt: job.attempt, abort })
     this.options.onEvent?.({ type: 'job-started', jobId: job.job_id, jobType: job.job_type })
     void this.prepare(job)
-      .then((runnable) => this.options.executor.execute(runnable, abort.signal))
+      .then((runnable) =>
+        this.options.executor.execute(runnable, abort.signal, (call) => this.callHost(job, call)),
+      )
       .catch((err: unknown): RunOutcome & { retryable?: boolean } => ({
         ok: false,
         error: {
@@ -329,6 +344,26 @@ export class VolunteerAgent {
   private abortAll(): void {
     for (const job of this.running.values()) job.abort.abort('disconnected')
     this.running.clear()
+    for (const reply of this.hostCalls.values())
+      reply({ ok: false, error: 'the connection to the orchestrator was lost' })
+    this.hostCalls.clear()
+  }
+
+  /** Sends a guest's host call for `job` and waits for the orchestrator's reply. */
+  private callHost(job: JobFrame, call: HostCall): Promise<HostReply> {
+    if (this.socket?.readyState !== OPEN)
+      return Promise.resolve({ ok: false, error: 'not connected to the orchestrator' })
+    const requestId = this.nextHostCall++
+    return new Promise((resolve) => {
+      this.hostCalls.set(requestId, resolve)
+      this.send({
+        type: 'host',
+        job_id: job.job_id,
+        attempt: job.attempt,
+        request_id: requestId,
+        call,
+      })
+    })
   }
 
   private setState(state: AgentState): void {

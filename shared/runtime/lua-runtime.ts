@@ -3,15 +3,18 @@
  * whose allocator enforces the memory cap and whose count hook enforces the deadline; the guest sees
  * only what `lua-sandbox.ts` lists.
  */
+import type { HostCall } from '../host-call'
 import type { JobError } from '../job'
 import type { JsonObject, JsonValue } from '../json'
 import { guestLine, GUEST_FILE } from './guest-error'
+import { hostCallFromGuest } from './host-dispatch'
 import { MAX_RESULT_CHARS } from './limits'
 import { OPENED_LIBRARIES, SAFE_OS_FUNCTIONS, SANDBOX_PRELUDE } from './lua-sandbox'
 import { NotJsonError, pushJson, toJson } from './lua-values'
 import { LUA, LuaWasm } from './lua-wasm'
 import { OutputBuffer } from './output-buffer'
 import {
+  NO_HANDLER,
   stopReason,
   type GuestOutcome,
   type GuestRuntime,
@@ -46,7 +49,18 @@ export class LuaRuntime implements GuestRuntime {
   private job: JobState | undefined
   private poisoned = false
   private readonly fn: Record<
-    'alloc' | 'hook' | 'print' | 'write' | 'encode' | 'decode' | 'traceback' | 'bootstrap',
+    | 'alloc'
+    | 'hook'
+    | 'print'
+    | 'write'
+    | 'encode'
+    | 'decode'
+    | 'traceback'
+    | 'bootstrap'
+    | 'dbGet'
+    | 'dbSet'
+    | 'dbDelete'
+    | 'dbList',
     Fn
   >
 
@@ -59,6 +73,45 @@ export class LuaRuntime implements GuestRuntime {
       write: m.addFunction(this.hostFunction(this.write), 'ii'),
       encode: m.addFunction(this.hostFunction(this.encode), 'ii'),
       decode: m.addFunction(this.hostFunction(this.decode), 'ii'),
+      dbGet: m.addFunction(
+        this.hostFunction((L) => this.db(L, { op: 'db.get', key: this.argString(L, 1, 'key') })),
+        'ii',
+      ),
+      dbSet: m.addFunction(
+        this.hostFunction((L) => {
+          const ttl =
+            this.lua.m._lua_type(L, 3) === LUA.TNUMBER
+              ? this.lua.m._lua_tonumberx(L, 3, 0)
+              : undefined
+          return this.db(L, {
+            op: 'db.set',
+            key: this.argString(L, 1, 'key'),
+            value: toJson(this.lua, L, 2),
+            ...(ttl !== undefined && { ttl }),
+          })
+        }),
+        'ii',
+      ),
+      dbDelete: m.addFunction(
+        this.hostFunction((L) => this.db(L, { op: 'db.delete', key: this.argString(L, 1, 'key') })),
+        'ii',
+      ),
+      dbList: m.addFunction(
+        this.hostFunction((L) => {
+          const { m } = this.lua
+          const prefix = m._lua_type(L, 1) === LUA.TSTRING ? this.lua.readString(L, 1) : undefined
+          const limit =
+            m._lua_type(L, 2) === LUA.TNUMBER ? Math.trunc(m._lua_tonumberx(L, 2, 0)) : undefined
+          const cursor = m._lua_type(L, 3) === LUA.TSTRING ? this.lua.readString(L, 3) : undefined
+          return this.db(L, {
+            op: 'db.list',
+            ...(prefix !== undefined && { prefix }),
+            ...(limit !== undefined && { limit }),
+            ...(cursor !== undefined && { cursor }),
+          })
+        }),
+        'ii',
+      ),
       traceback: m.addFunction(this.traceback, 'ii'),
       bootstrap: m.addFunction(this.hostFunction(this.bootstrap), 'ii'),
     }
@@ -141,7 +194,16 @@ export class LuaRuntime implements GuestRuntime {
     m._free(code.ptr)
     if (loaded !== LUA.OK) return { ok: false, error: this.failure(L, loaded, request) }
 
-    const status = m._lua_pcallk(L, 0, LUA.MULTRET, 1, 0, 0)
+    let status = m._lua_pcallk(L, 0, LUA.MULTRET, 1, 0, 0)
+    if (status === LUA.OK && request.mode === 'function') {
+      // Function mode: the chunk defined handle(req); call it with the request (INPUT).
+      m._lua_settop(L, 1)
+      if (m._lua_getglobal(L, this.lua.name('handle')) !== LUA.TFUNCTION) {
+        return { ok: false, error: { code: 'GUEST_ERROR', message: NO_HANDLER } }
+      }
+      m._lua_getglobal(L, this.lua.name('INPUT'))
+      status = m._lua_pcallk(L, 1, 1, 1, 0, 0)
+    }
     if (job.stopRaisedAt !== undefined)
       return { ok: false, error: stopReason(job.control, request.timeoutMs) }
     if (status !== LUA.OK) return { ok: false, error: this.failure(L, status, request) }
@@ -297,6 +359,12 @@ export class LuaRuntime implements GuestRuntime {
     this.setFunction(L, 'print', this.fn.print)
     this.setTable(L, 'io', { write: this.fn.write })
     this.setTable(L, 'json', { encode: this.fn.encode, decode: this.fn.decode })
+    this.setTable(L, 'db', {
+      get: this.fn.dbGet,
+      set: this.fn.dbSet,
+      delete: this.fn.dbDelete,
+      list: this.fn.dbList,
+    })
     pushJson(this.lua, L, this.job?.input ?? {})
     m._lua_setglobal(L, name('INPUT'))
 
@@ -346,6 +414,23 @@ export class LuaRuntime implements GuestRuntime {
       this.lua.pop(L, 1)
     }
     return 0
+  }
+
+  /** A `db.*` call: one synchronous round trip to the host, its value pushed as the result. */
+  private db(L: number, call: HostCall): number {
+    const reply = hostCallFromGuest(this.job?.control.host, JSON.stringify(call))
+    if (!reply.ok) throw new Error(reply.error)
+    pushJson(this.lua, L, reply.value)
+    return 1
+  }
+
+  private argString(L: number, index: number, name: string): string {
+    const type = this.lua.m._lua_type(L, index)
+    if (type !== LUA.TSTRING && type !== LUA.TNUMBER)
+      throw new Error(`bad argument #${index} (${name}): a string is expected`)
+    const text = this.lua.toDisplayString(L, index)
+    this.lua.pop(L, 1)
+    return text
   }
 
   private readonly encode = (L: number): number => {

@@ -11,6 +11,7 @@ from pyodide.code import eval_code as _eval_code
 # Captured now, so a job that replaces json.dumps or traceback.* cannot garble its own report.
 
 _MISSING = object()
+NO_HANDLER = 'the function must define handle(req), returning {status, headers, body}'
 _HOME = '/home/pyodide'
 _baseline = {}
 
@@ -48,10 +49,54 @@ def _failure(error, kind=None):
     lines += _format_exception_only(error)
     return _dumps({'ok': False, 'kind': kind or type(error).__name__, 'message': text, 'line': line, 'traceback': ''.join(lines)})
 
-def run(code, input_json):
-    scope = {'__name__': '__main__', '__builtins__': builtins, 'INPUT': _loads(input_json)}
+try:
+    from _zerverless_host import call as _host_call
+except ImportError:
+    _host_call = None
+
+def _host(request):
+    if _host_call is None:
+        raise RuntimeError('the database is not available here')
+    reply = _loads(_host_call(_dumps(request)))
+    if not reply['ok']:
+        raise RuntimeError(reply['error'])
+    return reply['value']
+
+class Database:
+    """Your namespace's key-value database: the same one as /api/db/{namespace}."""
+    def get(self, key):
+        return _host({'op': 'db.get', 'key': str(key)})
+    def set(self, key, value, ttl=None):
+        request = {'op': 'db.set', 'key': str(key), 'value': value}
+        if ttl is not None:
+            request['ttl'] = ttl
+        return _host(request)
+    def delete(self, key):
+        return _host({'op': 'db.delete', 'key': str(key)})
+    def list(self, prefix='', limit=100, cursor=None):
+        request = {'op': 'db.list', 'prefix': prefix, 'limit': limit}
+        if cursor is not None:
+            request['cursor'] = cursor
+        return _host(request)
+
+db = Database()
+
+def _respond(scope):
+    # The seed's pattern computes the response itself: result = handle(INPUT); print(json.dumps(result))
+    result = scope.get('result')
+    if isinstance(result, dict) and ('status' in result or 'body' in result):
+        return result
+    handle = scope.get('handle')
+    if not callable(handle):
+        raise NameError(NO_HANDLER)
+    return handle(scope['INPUT'])
+
+def run(code, input_json, mode='job'):
+    scope = {'__name__': '__main__', '__builtins__': builtins, 'INPUT': _loads(input_json), 'db': db}
     try:
         value = _eval_code(code, scope, filename='<job>')
+        if mode == 'function':
+            value = _respond(scope)
     except SystemExit as exit:
         if exit.code not in (None, 0):
             return _failure(exit)

@@ -75,6 +75,10 @@ describe('PythonRuntime', () => {
   })
 })
 
+/** Spins until interrupted, but gives up after 20 s so that a broken interrupt fails the test rather than hanging it. */
+const BOUNDED_SPIN =
+  'import time\nstart = time.time()\nwhile time.time() - start < 20:\n    pass\n"not interrupted"'
+
 describe('PythonRuntime limits', () => {
   it('fails a memory bomb with OUT_OF_MEMORY and keeps working', async () => {
     const bomb = py.run(
@@ -96,7 +100,7 @@ describe('PythonRuntime limits', () => {
       "const { workerData } = require('node:worker_threads'); setTimeout(() => Atomics.store(new Int32Array(workerData), 0, 2), 300)",
       { eval: true, workerData: flag.buffer },
     )
-    const out = await py.run(request('python', 'while True:\n    pass', null, { timeoutMs: 300 }), {
+    const out = await py.run(request('python', BOUNDED_SPIN, null, { timeoutMs: 300 }), {
       deadline,
       isCancelled: () => flag[0] !== 0,
       stopFlag: flag,

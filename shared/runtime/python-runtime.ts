@@ -4,9 +4,11 @@
  * globals and `reset` undoes its module changes; a job from another namespace needs a fresh
  * interpreter, which the owner provides (from a memory snapshot, ~0.2 s instead of ~2 s).
  */
+import type { HostBridge } from '../host-call'
 import type { JobError } from '../job'
 import { tryParseJson, type JsonValue } from '../json'
 import { guestLine } from './guest-error'
+import { hostCallFromGuest } from './host-dispatch'
 import { MAX_RESULT_CHARS } from './limits'
 import { limitGrowth } from './memory-cap'
 import { OutputBuffer } from './output-buffer'
@@ -24,7 +26,7 @@ import {
 export interface Pyodide {
   runPython(code: string, options?: { globals?: unknown }): unknown
   pyimport(name: string): {
-    run(code: string, input: string): string
+    run(code: string, input: string, mode: string): string
     reset(): void
     baseline(): void
   }
@@ -33,6 +35,7 @@ export interface Pyodide {
   setInterruptBuffer(buffer: Int32Array): void
   makeMemorySnapshot(): Uint8Array
   unregisterJsModule(name: string): void
+  registerJsModule(name: string, module: object): void
   _module: { HEAP8: Int8Array }
 }
 
@@ -64,6 +67,8 @@ export class PythonRuntime implements GuestRuntime {
   private output: OutputBuffer | undefined
   private errors: OutputBuffer | undefined
   private flagInstalled = false
+  /** The current job's line to the host, for `db` calls. */
+  private host: HostBridge | undefined
   private readonly decoder = new TextDecoder()
   private readonly zerverless: ReturnType<Pyodide['pyimport']>
   /** Pyodide keeps its Memory to itself; its heap is the memory whose buffer HEAP8 views. */
@@ -78,6 +83,9 @@ export class PythonRuntime implements GuestRuntime {
     /** A memory snapshot of the freshly loaded interpreter, when one was asked for. */
     readonly initialSnapshot: Uint8Array | undefined,
   ) {
+    pyodide.registerJsModule('_zerverless_host', {
+      call: (text: string) => JSON.stringify(hostCallFromGuest(this.host, text)),
+    })
     pyodide.setStdout({ write: (bytes) => this.write(this.output, bytes) })
     pyodide.setStderr({ write: (bytes) => this.write(this.errors, bytes) })
     pyodide.runPython(
@@ -137,6 +145,7 @@ export class PythonRuntime implements GuestRuntime {
       })
     }
     this.owner = request.namespace
+    this.host = control.host
     if (control.stopFlag && !this.flagInstalled) {
       this.pyodide.setInterruptBuffer(control.stopFlag)
       this.flagInstalled = true
@@ -145,7 +154,11 @@ export class PythonRuntime implements GuestRuntime {
 
     let text: string
     try {
-      text = this.zerverless.run(request.code, JSON.stringify(request.input ?? {}))
+      text = this.zerverless.run(
+        request.code,
+        JSON.stringify(request.input ?? {}),
+        request.mode ?? 'job',
+      )
     } catch (err) {
       // Pyodide itself failed (a fatal error or an exhausted host stack): this interpreter is done.
       const message = err instanceof Error ? err.message : String(err)

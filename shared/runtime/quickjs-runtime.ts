@@ -11,10 +11,19 @@ import {
   type QuickJSWASMModule,
 } from 'quickjs-emscripten-core'
 import type { JobError } from '../job'
+import type { HostBridge } from '../host-call'
 import type { JsonValue } from '../json'
+import { hostCallFromGuest } from './host-dispatch'
 import { classifyJsError, GUEST_FILE, type ThrownValue } from './guest-error'
 import { OutputBuffer } from './output-buffer'
-import type { GuestOutcome, GuestRuntime, RunControl, RunOutcome, RunRequest } from './runtime'
+import {
+  NO_HANDLER,
+  type GuestOutcome,
+  type GuestRuntime,
+  type RunControl,
+  type RunOutcome,
+  type RunRequest,
+} from './runtime'
 import { MAX_RESULT_CHARS } from './limits'
 
 /**
@@ -22,9 +31,21 @@ import { MAX_RESULT_CHARS } from './limits'
  * returns the serializer for the result, captured before guest code could replace JSON.stringify.
  * One eval per job: parsing is a real share of a trivial job's cost.
  */
-const PRELUDE = `(function (write, inputJson) {
+const PRELUDE = `(function (write, inputJson, hostCall) {
   'use strict';
   const stringify = JSON.stringify;
+  const parse = JSON.parse;
+  const call = (request) => {
+    const reply = parse(hostCall(stringify(request)));
+    if (!reply.ok) throw new Error(reply.error);
+    return reply.value;
+  };
+  globalThis.db = Object.freeze({
+    get: (key) => call({ op: 'db.get', key: String(key) }),
+    set: (key, value, options) => call({ op: 'db.set', key: String(key), value: value === undefined ? null : value, ...(options && options.ttl !== undefined ? { ttl: Number(options.ttl) } : {}) }),
+    delete: (key) => call({ op: 'db.delete', key: String(key) }),
+    list: (options) => call({ op: 'db.list', ...(options || {}) }),
+  });
   const fmt = (v) => {
     if (typeof v === 'string') return v;
     if (v instanceof Error) return v.stack ? v.name + ': ' + v.message + '\\n' + v.stack : String(v);
@@ -38,6 +59,9 @@ const PRELUDE = `(function (write, inputJson) {
 })`
 
 const DEFAULT_STACK_BYTES = 64 * 1024
+
+/** Function mode: call the handler the code defined with the request (INPUT). */
+const HANDLE = `typeof handle === 'function' ? handle(INPUT) : (() => { throw new Error(${JSON.stringify(NO_HANDLER)}) })()`
 
 function hostFailure(err: unknown): JobError {
   const message = err instanceof Error ? err.message : String(err)
@@ -119,7 +143,12 @@ export class QuickJsRuntime implements GuestRuntime {
       ok: false,
       error: classifyJsError(thrown, control, request.timeoutMs),
     })
-    const setup = this.installPrelude(ctx, output, JSON.stringify(request.input ?? {}))
+    const setup = this.installPrelude(
+      ctx,
+      output,
+      JSON.stringify(request.input ?? {}),
+      control.host,
+    )
     if ('thrown' in setup) return fail(setup.thrown)
     const serializer = setup.serializer
     try {
@@ -141,8 +170,19 @@ export class QuickJsRuntime implements GuestRuntime {
       evaluated.error.dispose()
       return fail(thrown)
     }
-    const settled = settle(ctx, evaluated.value)
+    let settled = settle(ctx, evaluated.value)
     if ('thrown' in settled) return fail(settled.thrown)
+    if (request.mode === 'function') {
+      settled.value.dispose()
+      const call = ctx.evalCode(HANDLE, 'invoke.js', { type: 'global' })
+      if (call.error) {
+        const thrown = dumpThrown(ctx, call.error)
+        call.error.dispose()
+        return fail(thrown)
+      }
+      settled = settle(ctx, call.value)
+      if ('thrown' in settled) return fail(settled.thrown)
+    }
     const json = stringify(ctx, serializer, settled.value)
     settled.value.dispose()
     if ('thrown' in json) {
@@ -172,6 +212,7 @@ export class QuickJsRuntime implements GuestRuntime {
     ctx: QuickJSContext,
     output: OutputBuffer,
     inputJson: string,
+    host: HostBridge | undefined,
   ): { serializer: QuickJSHandle } | { thrown: ThrownValue } {
     const prelude = ctx.evalCode(PRELUDE, 'prelude.js', { type: 'global' })
     if (prelude.error) {
@@ -183,8 +224,11 @@ export class QuickJsRuntime implements GuestRuntime {
       output.write(ctx.getString(text))
     })
     const input = ctx.newString(inputJson)
-    const called = ctx.callFunction(prelude.value, ctx.undefined, write, input)
-    for (const handle of [prelude.value, write, input]) handle.dispose()
+    const hostCall = ctx.newFunction('hostCall', (text) =>
+      ctx.newString(JSON.stringify(hostCallFromGuest(host, ctx.getString(text)))),
+    )
+    const called = ctx.callFunction(prelude.value, ctx.undefined, write, input, hostCall)
+    for (const handle of [prelude.value, write, input, hostCall]) handle.dispose()
     if (called.error) {
       const thrown = dumpThrown(ctx, called.error)
       called.error.dispose()

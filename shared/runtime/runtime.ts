@@ -3,6 +3,7 @@
  * (worker_thread in Node, Web Worker in browsers); they honour the deadline themselves where the
  * sandbox allows it, and the worker's owner terminates them where it does not.
  */
+import type { HostBridge } from '../host-call'
 import type { JobError } from '../job'
 import type { Runtime } from '../job'
 import type { JsonObject, JsonValue } from '../json'
@@ -11,6 +12,11 @@ export interface RunRequest {
   runtime: Runtime
   /** Whose job this is; runtimes that keep warm state reset it when the owner changes. */
   namespace: string
+  /**
+   * `function`: the code defines `handle(req)`; it is called with `input` (the HTTP request) and
+   * what it returns is the result (the response). Default `job`.
+   */
+  mode?: 'job' | 'function'
   code: string
   /** Becomes the guest's `INPUT`; `null` gives an empty object. */
   input: JsonObject | null
@@ -40,6 +46,8 @@ export interface RunControl {
    * SharedArrayBuffer: Pyodide polls it between bytecodes.
    */
   readonly stopFlag?: Int32Array
+  /** The line to the host for `db` calls, where the host offers one. */
+  readonly host?: HostBridge
 }
 
 /** The value written to a stop flag (SIGINT, which Pyodide turns into KeyboardInterrupt). */
@@ -74,6 +82,9 @@ export const RUN_DEFAULTS = {
   memoryBytes: 128 * 1024 * 1024,
   outputLimit: 1024 * 1024,
 } as const
+
+/** What a function-mode guest gets told when its code defines no handler. */
+export const NO_HANDLER = 'the function must define handle(req), returning {status, headers, body}'
 
 /** Classifies a stop, which interrupt handlers cannot tell apart: past the deadline it was the clock. */
 export function stopReason(control: RunControl, timeoutMs: number): JobError {

@@ -65,6 +65,12 @@ const program = new Command('zerverless')
     1024 * 1024,
   )
   .option(
+    '--max-upload-bytes <n>',
+    'largest file one storage upload may be (uploads stream to disk)',
+    integer(1, 2 ** 50),
+    2 * 1024 ** 3,
+  )
+  .option(
     '--heartbeat-interval <seconds>',
     'how often volunteers must show they are alive; two missed intervals drop them',
     seconds,
@@ -89,6 +95,7 @@ const opts = program.opts<{
   worker?: string
   namespaces?: string
   maxBodyBytes: number
+  maxUploadBytes: number
   heartbeatInterval: number
 }>()
 
@@ -110,6 +117,7 @@ if (opts.worker) {
     workers,
     config: {
       maxBodyBytes: opts.maxBodyBytes,
+      maxUploadBytes: opts.maxUploadBytes,
       heartbeatIntervalMs: Math.round(opts.heartbeatInterval * 1000),
     },
   }).catch((err: NodeJS.ErrnoException) => {

@@ -92,7 +92,8 @@ export function lockDownRealm(pyodide: Pyodide): void {
     // Not registered under that name in this version.
   }
 
-  // Code generation from strings: every path to a Function constructor, and eval.
+  // Code generation from strings: every path to a Function constructor, and eval. The stand-ins
+  // keep the real prototypes: Pyodide calls into JS through Function.prototype.apply and friends.
   const functionKinds = [
     function () {},
     async function () {},
@@ -100,19 +101,23 @@ export function lockDownRealm(pyodide: Pyodide): void {
     async function* () {},
   ]
   for (const fn of functionKinds) {
-    Object.defineProperty(Object.getPrototypeOf(fn), 'constructor', {
-      value: denied('the Function constructor'),
+    const prototype = Object.getPrototypeOf(fn) as object
+    Object.defineProperty(prototype, 'constructor', {
+      value: standIn('the Function constructor', prototype),
       writable: false,
       configurable: false,
     })
   }
-  for (const name of ['eval', 'Function']) {
-    Object.defineProperty(globalThis, name, {
-      value: denied(name),
-      writable: false,
-      configurable: false,
-    })
-  }
+  Object.defineProperty(globalThis, 'Function', {
+    value: standIn('the Function constructor', Function.prototype),
+    writable: false,
+    configurable: false,
+  })
+  Object.defineProperty(globalThis, 'eval', {
+    value: denied('eval'),
+    writable: false,
+    configurable: false,
+  })
 
   for (const name of [
     'process',
@@ -141,6 +146,13 @@ export function lockDownRealm(pyodide: Pyodide): void {
       })
     }
   }
+}
+
+/** A refusing function that still answers `.prototype` like the constructor it replaces. */
+function standIn(what: string, prototype: object): () => never {
+  const fn = denied(what)
+  Object.defineProperty(fn, 'prototype', { value: prototype })
+  return fn
 }
 
 function denyAll(mod: Record<string, unknown>, name: string): void {

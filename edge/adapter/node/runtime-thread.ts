@@ -5,39 +5,50 @@
  */
 import { fileURLToPath } from 'node:url'
 import { parentPort, workerData } from 'node:worker_threads'
+import type { HostBridge, HostReply } from '../../../shared/host-call'
 import { PythonRuntime, type LoadPyodide } from '../../../shared/runtime/python-runtime'
-import type { RunOutcome, RunRequest } from '../../../shared/runtime/runtime'
+import type { RunOutcome } from '../../../shared/runtime/runtime'
 import { lockDownRealm, stubNetworkForPyodide } from './realm-lockdown'
+import {
+  HOST_HEADER_BYTES,
+  type ThreadInit,
+  type ThreadMessage,
+  type ThreadRequest,
+} from './thread-protocol'
 import { loadRuntimes } from './runtimes'
-
-export interface ThreadRequest {
-  id: number
-  request: RunRequest
-  deadline: number
-}
-
-export interface ThreadInit {
-  /** One Int32 the owner sets to STOP_SIGNAL at the deadline or on cancel. */
-  stopFlag: SharedArrayBuffer
-  stackBytes: number
-  /** A Pyodide memory snapshot another thread made, so this one starts Python in ~0.2 s. */
-  pythonSnapshot?: Uint8Array
-}
-
-/** What a thread says about its interpreter after each job, so the pool can route and recycle. */
-export interface PythonState {
-  owner: string | undefined
-  heapBytes: number
-  baseBytes: number
-}
-
-export type ThreadMessage =
-  | { kind: 'done'; id: number; outcome: RunOutcome; python?: PythonState }
-  | { kind: 'python-snapshot'; bytes: Uint8Array }
 
 const port = parentPort
 const init = workerData as ThreadInit
 const stop = new Int32Array(init.stopFlag)
+const hostState = new Int32Array(init.hostBuffer, 0, 3)
+const hostBytes = new Uint8Array(init.hostBuffer, HOST_HEADER_BYTES)
+const decoder = new TextDecoder()
+let sequence = 0
+
+/**
+ * A blocking line to the owner for the guest's `db` calls: the guest runs synchronously on this
+ * thread, so the call parks it on Atomics.wait until the owner writes the reply to shared memory.
+ */
+function bridgeFor(id: number, deadline: number): HostBridge {
+  return {
+    call(call) {
+      const mine = ++sequence
+      Atomics.store(hostState, 0, 0)
+      post({ kind: 'host-call', id, sequence: mine, call })
+      for (;;) {
+        if (Atomics.load(stop, 0) !== 0) return { ok: false, error: 'the job was stopped' }
+        const left = deadline - Date.now()
+        if (left <= 0)
+          return { ok: false, error: 'the job ran out of time waiting for the database' }
+        Atomics.wait(hostState, 0, 0, Math.min(left, 50))
+        if (Atomics.load(hostState, 0) === 1 && Atomics.load(hostState, 2) === mine) break
+      }
+      const text = decoder.decode(hostBytes.slice(0, Atomics.load(hostState, 1)))
+      Atomics.store(hostState, 0, 0)
+      return JSON.parse(text) as HostReply
+    },
+  }
+}
 const runtimes = loadRuntimes({ stackBytes: init.stackBytes })
 let python: Promise<PythonRuntime> | undefined
 let interpreter: PythonRuntime | undefined
@@ -79,6 +90,7 @@ port?.on('message', async ({ id, request, deadline }: ThreadRequest) => {
       deadline,
       isCancelled: () => Atomics.load(stop, 0) !== 0,
       stopFlag: stop,
+      host: bridgeFor(id, deadline),
     })
   }
   const state = interpreter && {

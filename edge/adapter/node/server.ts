@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
-import { serve, upgradeWebSocket } from '@hono/node-server'
+import { serve, upgradeWebSocket, type Http2Bindings, type HttpBindings } from '@hono/node-server'
 import { WebSocketServer } from 'ws'
 import { createApp } from '../../core/app'
 import { defaultConfig, type OrchestratorConfig } from '../../core/config'
@@ -11,6 +11,8 @@ import { Orchestrator } from '../../core/orchestrator'
 import type { VolunteerSession } from '../../core/volunteers/volunteer-session'
 import { startInternalWorkers, type InternalWorkers } from './internal-workers'
 import { openSqlite } from './sqlite'
+import { DiskFileStore } from './disk-file-store'
+import { rawTargetProblem } from '../../core/storage/storage-path'
 
 export interface ServerOptions {
   host: string
@@ -31,8 +33,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   mkdirSync(options.dataDir, { recursive: true })
   const db = openSqlite(path.join(options.dataDir, 'zerverless.db'))
   const config = defaultConfig(options.config)
+  const files = new DiskFileStore(path.join(options.dataDir, 'storage'))
+  await files.init()
   const orchestrator = new Orchestrator(db, config, {
     sha256: (text) => createHash('sha256').update(text).digest('hex'),
+    files,
   })
   orchestrator.start()
 
@@ -60,8 +65,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   })
   const app = createApp({ orchestrator, host: 'node', volunteerSocket })
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxFrameBytes })
+  // node-server resolves "..", "%2e%2e" and "\\" before routing, which would quietly send a request
+  // elsewhere: refuse such paths outright while the raw target is still at hand.
+  const fetch = (request: Request, env: HttpBindings | Http2Bindings) => {
+    const problem = rawTargetProblem(env.incoming.url ?? '')
+    if (problem) return Response.json({ error: problem, code: 'INVALID_PATH' }, { status: 400 })
+    return app.fetch(request, env)
+  }
   const server = serve({
-    fetch: app.fetch,
+    fetch,
     port: options.port,
     hostname: options.host,
     websocket: { server: wss },

@@ -5,7 +5,8 @@
  * serve one namespace each: a job from another one gets a fresh thread.
  */
 import { Worker } from 'node:worker_threads'
-import type { JobExecutor, RunnableJob } from '../../../shared/agent/volunteer-agent'
+import type { HostHandler, JobExecutor, RunnableJob } from '../../../shared/agent/volunteer-agent'
+import type { HostReply } from '../../../shared/host-call'
 import type { JobError } from '../../../shared/job'
 import {
   formatSeconds,
@@ -14,7 +15,12 @@ import {
   type RunOutcome,
 } from '../../../shared/runtime/runtime'
 import { entryPoint } from './entry-points'
-import type { ThreadInit, ThreadMessage, ThreadRequest } from './runtime-thread'
+import {
+  HOST_HEADER_BYTES,
+  type ThreadInit,
+  type ThreadMessage,
+  type ThreadRequest,
+} from './thread-protocol'
 
 export interface ThreadExecutorOptions {
   threads: number
@@ -32,11 +38,15 @@ const GUEST_STACK_BYTES = 1024 * 1024
 /** An interpreter whose heap grew this far past its start is replaced rather than reused. */
 const PYTHON_HEAP_SLACK = 512 * 1024 * 1024
 
+/** Room for one host-call reply: a 2 MiB value as JSON, with headroom for escaping. */
+const HOST_REPLY_BYTES = 4 * 1024 * 1024 + 1024
+
 /** One Pyodide snapshot per process: the first thread to load Python makes it, the rest start from it. */
 let pythonSnapshot: Uint8Array | undefined
 
 interface Busy {
   id: number
+  host?: HostHandler
   resolve: (outcome: RunOutcome) => void
   started: number
   timers: ReturnType<typeof setTimeout>[]
@@ -46,6 +56,7 @@ interface Busy {
 interface Slot {
   worker: Worker
   flag: Int32Array
+  hostBuffer: SharedArrayBuffer
   busy?: Busy
   /** The namespace this thread's Python interpreter serves, once it has run a Python job. */
   pythonOwner?: string
@@ -56,6 +67,7 @@ interface Slot {
 interface Queued {
   job: RunnableJob
   signal: AbortSignal
+  host?: HostHandler
   resolve: (outcome: RunOutcome) => void
 }
 
@@ -82,9 +94,9 @@ export class ThreadExecutor implements JobExecutor {
     }
   }
 
-  execute(job: RunnableJob, signal: AbortSignal): Promise<RunOutcome> {
+  execute(job: RunnableJob, signal: AbortSignal, host?: HostHandler): Promise<RunOutcome> {
     return new Promise((resolve) => {
-      this.queue.push({ job, signal, resolve })
+      this.queue.push({ job, signal, resolve, ...(host && { host }) })
       this.pump()
     })
   }
@@ -114,10 +126,10 @@ export class ThreadExecutor implements JobExecutor {
     }
   }
 
-  private dispatch(slot: Slot, { job, signal, resolve }: Queued): void {
+  private dispatch(slot: Slot, { job, signal, resolve, host }: Queued): void {
     if (signal.aborted) return resolve(stopped(job, 'CANCELLED', 'job was cancelled', 0))
     const started = Date.now()
-    const busy: Busy = { id: this.nextId++, resolve, started, timers: [] }
+    const busy: Busy = { id: this.nextId++, resolve, started, timers: [], ...(host && { host }) }
     slot.busy = busy
     Atomics.store(slot.flag, 0, 0)
     const sendModule = job.wasm_cid !== undefined && !slot.modules.has(job.wasm_cid)
@@ -127,6 +139,7 @@ export class ThreadExecutor implements JobExecutor {
       request: {
         runtime: job.job_type,
         namespace: job.namespace,
+        ...(job.mode === 'function' && { mode: 'function' as const }),
         code: job.code,
         input: job.input_data,
         timeoutMs: job.timeout_ms,
@@ -193,8 +206,10 @@ export class ThreadExecutor implements JobExecutor {
   /** Starts a sandbox thread for a slot; its listeners check the slot still owns that thread. */
   private spawnInto(slot: Slot): void {
     const stopFlag = new SharedArrayBuffer(4)
+    const hostBuffer = new SharedArrayBuffer(HOST_HEADER_BYTES + HOST_REPLY_BYTES)
     const init: ThreadInit = {
       stopFlag,
+      hostBuffer,
       stackBytes: GUEST_STACK_BYTES,
       ...(pythonSnapshot && { pythonSnapshot }),
     }
@@ -204,12 +219,28 @@ export class ThreadExecutor implements JobExecutor {
     })
     slot.worker = worker
     slot.flag = new Int32Array(stopFlag)
+    slot.hostBuffer = hostBuffer
     slot.pythonOwner = undefined
     slot.modules = new Set()
     worker.on('message', (message: ThreadMessage) => {
       if (slot.worker !== worker) return
       if (message.kind === 'python-snapshot') {
         pythonSnapshot ??= message.bytes
+        return
+      }
+      if (message.kind === 'host-call') {
+        const asking = slot.busy
+        if (!asking || asking.id !== message.id) return
+        const answer = asking.host
+          ? asking.host(message.call)
+          : Promise.resolve<HostReply>({
+              ok: false,
+              error: 'the database is not available to this job',
+            })
+        void answer.then((reply) => {
+          if (slot.busy === asking && slot.worker === worker)
+            writeReply(slot.hostBuffer, message.sequence, reply)
+        })
         return
       }
       const busy = slot.busy
@@ -252,4 +283,20 @@ function stopped(
     message: message ?? `job exceeded its timeout of ${formatSeconds(job.timeout_ms)}`,
   }
   return { ok: false, error, output: '', durationMs }
+}
+
+/** Puts a host-call reply where the waiting thread reads it, and wakes it. */
+function writeReply(buffer: SharedArrayBuffer, sequence: number, reply: HostReply): void {
+  let bytes = new TextEncoder().encode(JSON.stringify(reply))
+  if (bytes.length > HOST_REPLY_BYTES) {
+    bytes = new TextEncoder().encode(
+      JSON.stringify({ ok: false, error: `the reply is over ${HOST_REPLY_BYTES} bytes` }),
+    )
+  }
+  const state = new Int32Array(buffer, 0, 3)
+  new Uint8Array(buffer, HOST_HEADER_BYTES).set(bytes)
+  Atomics.store(state, 1, bytes.length)
+  Atomics.store(state, 2, sequence)
+  Atomics.store(state, 0, 1)
+  Atomics.notify(state, 0)
 }

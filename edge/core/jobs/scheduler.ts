@@ -11,6 +11,7 @@ import type { Finish, JobStore, ListQuery } from '../store/job-store'
 import { MinHeap } from '../util/min-heap'
 import type { VolunteerSession } from '../volunteers/volunteer-session'
 import { Dispatcher } from './dispatcher'
+import { InvocationTable } from './invocations'
 import type { JobRecord, NewJob } from './job-record'
 import { PendingIndex, type PendingEntry } from './pending-index'
 import { Waiters } from './waiters'
@@ -36,6 +37,8 @@ const CODE_CACHE_SIZE = 256
 export class Scheduler {
   readonly pending = new PendingIndex()
   readonly dispatcher: Dispatcher
+  /** Function invocations, which share the queue (ahead of jobs) and the volunteers. */
+  readonly invocations: InvocationTable
   /** Volunteers by id, for the ones holding running jobs. */
   readonly sessions = new Map<string, VolunteerSession>()
   private readonly deadlines = new MinHeap<Deadline>((a, b) => a.at < b.at)
@@ -51,6 +54,12 @@ export class Scheduler {
     private readonly options: SchedulerOptions,
   ) {
     this.dispatcher = new Dispatcher(this.pending, (entry, session) => this.startOn(entry, session))
+    this.invocations = new InvocationTable(
+      this.pending,
+      this.dispatcher,
+      () => this.sessions.values(),
+      options.timeoutGraceMs,
+    )
     // Nothing survives a restart running: those jobs go back in the queue, keeping their attempts.
     store.requeueAllRunning()
     for (const row of store.pending())
@@ -146,6 +155,7 @@ export class Scheduler {
 
   /** A volunteer finished a job. False when it does not hold that attempt (late or forged). */
   report(session: VolunteerSession, frame: ResultFrame | JobErrorFrame, now = Date.now()): boolean {
+    if (this.invocations.owns(frame.job_id)) return this.invocations.report(session, frame)
     if (!session.holds(frame.job_id, frame.attempt)) return false
     session.drop(frame.job_id)
     if (frame.type === 'result') {
@@ -199,10 +209,13 @@ export class Scheduler {
   release(session: VolunteerSession, now = Date.now()): void {
     this.dispatcher.remove(session)
     this.sessions.delete(session.id)
+    this.invocations.release(session)
+    for (const id of session.running.keys()) if (this.invocations.owns(id)) session.drop(id)
     for (const jobId of session.running.keys())
       this.retryOrFail(jobId, 'the volunteer running it disconnected', now)
     session.running.clear()
     session.deadlines.clear()
+    session.owners.clear()
   }
 
   /** A volunteer said hello, finished draining, or otherwise changed what it can take. */
@@ -234,6 +247,7 @@ export class Scheduler {
 
   /** Fails every running job whose deadline passed; returns how many. */
   expire(now = Date.now()): number {
+    this.invocations.expire(now)
     let expired = 0
     for (let top = this.deadlines.peek(); top && top.at <= now; top = this.deadlines.peek()) {
       this.deadlines.pop()
@@ -258,6 +272,7 @@ export class Scheduler {
   // ── transitions ────────────────────────────────────────────────────────────
 
   private startOn(entry: PendingEntry, session: VolunteerSession, now = Date.now()): boolean {
+    if (this.invocations.owns(entry.id)) return this.invocations.start(entry, session, now)
     this.pending.remove(entry.id)
     const job = this.store.start(entry.id, session.id, now)
     if (!job) return false
@@ -266,6 +281,7 @@ export class Scheduler {
     const at = now + session.queueWait(now) + job.timeout_ms + this.options.timeoutGraceMs
     session.running.set(job.id, job.attempts)
     session.deadlines.set(job.id, at)
+    session.owners.set(job.id, job.namespace)
     this.deadlines.push({
       at,
       id: job.id,

@@ -44,4 +44,46 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE jobs ADD COLUMN stderr TEXT;
   ALTER TABLE jobs ADD COLUMN exit_code INTEGER;
   `,
+  `
+  CREATE TABLE kv (
+    ns TEXT NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    expires_at INTEGER,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (ns, key)
+  ) WITHOUT ROWID;
+  CREATE INDEX kv_expiry ON kv (expires_at) WHERE expires_at IS NOT NULL;
+
+  CREATE TABLE files (
+    ns TEXT NOT NULL,
+    path TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    etag TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (ns, path)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE deployments (
+    user TEXT NOT NULL,
+    path TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (user, path)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE deployment_versions (
+    user TEXT NOT NULL,
+    path TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    runtime TEXT NOT NULL,
+    code_hash TEXT NOT NULL REFERENCES code_blobs(hash),
+    wasm_cid TEXT REFERENCES wasm_modules(cid),
+    timeout_ms INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (user, path, version)
+  ) WITHOUT ROWID;
+  `,
 ]

@@ -10,6 +10,7 @@ import {
   PROTOCOL_VERSION,
   type VolunteerFrame,
 } from '../../../shared/protocol'
+import type { HostCall, HostReply } from '../../../shared/host-call'
 import type { Scheduler } from '../jobs/scheduler'
 import { VolunteerSession, type VolunteerLink } from './volunteer-session'
 
@@ -32,6 +33,11 @@ export class VolunteerHub {
   constructor(
     private readonly scheduler: Scheduler,
     private readonly options: HubOptions,
+    /** Answers guests' host calls for a namespace (the key-value database). */
+    private readonly answer: (namespace: string, call: HostCall) => HostReply = () => ({
+      ok: false,
+      error: 'not available',
+    }),
   ) {}
 
   get connected(): Iterable<VolunteerSession> {
@@ -127,6 +133,17 @@ export class VolunteerHub {
           this.unknownJob(session, frame.job_id)
         }
         return
+      case 'host': {
+        const namespace = session.holds(frame.job_id, frame.attempt)
+          ? session.owners.get(frame.job_id)
+          : undefined
+        const reply =
+          namespace === undefined
+            ? { ok: false as const, error: `job ${frame.job_id} is not running here` }
+            : this.answer(namespace, frame.call)
+        session.send({ type: 'host_reply', request_id: frame.request_id, reply })
+        return
+      }
       case 'drain':
         session.state = 'draining'
         this.scheduler.dispatcher.remove(session)

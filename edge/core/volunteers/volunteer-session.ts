@@ -19,6 +19,8 @@ export class VolunteerSession {
   readonly running = new Map<string, number>()
   /** job id → when the orchestrator gives up on it (for jobs queued behind others on this volunteer). */
   readonly deadlines = new Map<string, number>()
+  /** job id → its namespace: the only database its guest may reach. */
+  readonly owners = new Map<string, string>()
   lastSeen: number
   badFrames = 0
   completed = 0
@@ -54,6 +56,7 @@ export class VolunteerSession {
   drop(jobId: string): void {
     this.running.delete(jobId)
     this.deadlines.delete(jobId)
+    this.owners.delete(jobId)
   }
 
   holds(jobId: string, attempt: number): boolean {

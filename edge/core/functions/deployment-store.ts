@@ -1,0 +1,131 @@
+/**
+ * Deployed functions and their versions. Deploying adds a version (the last MAX_VERSIONS are kept)
+ * and makes it current; rolling back makes the previous version current.
+ */
+import type { Runtime } from '../../../shared/job'
+import type { Sql } from '../store/sql'
+
+export const MAX_VERSIONS = 20
+
+export interface DeploymentVersion {
+  version: number
+  runtime: Runtime
+  code_hash: string
+  wasm_cid: string | null
+  timeout_ms: number
+  created_at: number
+}
+
+export interface Deployment extends DeploymentVersion {
+  user: string
+  /** Always starts with "/": "/hello", "/api/greet", or "/" for the user's root. */
+  path: string
+  deployed_at: number
+  updated_at: number
+}
+
+export interface NewVersion {
+  runtime: Runtime
+  code: string
+  code_hash: string
+  wasm_cid: string | null
+  timeout_ms: number
+}
+
+const CURRENT = `SELECT d.user, d.path, d.created_at AS deployed_at, d.updated_at, v.version, v.runtime, v.code_hash, v.wasm_cid, v.timeout_ms, v.created_at
+  FROM deployments d JOIN deployment_versions v ON v.user = d.user AND v.path = d.path AND v.version = d.version`
+
+export class DeploymentStore {
+  constructor(private readonly sql: Sql) {}
+
+  deploy(user: string, path: string, next: NewVersion, now = Date.now()): Deployment {
+    return this.sql.transaction(() => {
+      this.sql.run(
+        'INSERT OR IGNORE INTO code_blobs (hash, code) VALUES (?, ?)',
+        next.code_hash,
+        next.code,
+      )
+      const latest = this.sql.get<{ v: number | null }>(
+        'SELECT MAX(version) AS v FROM deployment_versions WHERE user = ? AND path = ?',
+        user,
+        path,
+      )
+      const version = (latest?.v ?? 0) + 1
+      this.sql.run(
+        'INSERT INTO deployment_versions (user, path, version, runtime, code_hash, wasm_cid, timeout_ms, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        user,
+        path,
+        version,
+        next.runtime,
+        next.code_hash,
+        next.wasm_cid,
+        next.timeout_ms,
+        now,
+      )
+      this.sql.run(
+        `INSERT INTO deployments (user, path, version, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (user, path) DO UPDATE SET version = excluded.version, updated_at = excluded.updated_at`,
+        user,
+        path,
+        version,
+        now,
+        now,
+      )
+      this.sql.run(
+        'DELETE FROM deployment_versions WHERE user = ? AND path = ? AND version <= ?',
+        user,
+        path,
+        version - MAX_VERSIONS,
+      )
+      return this.get(user, path) as Deployment
+    })
+  }
+
+  get(user: string, path: string): Deployment | undefined {
+    return this.sql.get<Deployment>(`${CURRENT} WHERE d.user = ? AND d.path = ?`, user, path)
+  }
+
+  list(user?: string): Deployment[] {
+    return user === undefined
+      ? this.sql.all<Deployment>(`${CURRENT} ORDER BY d.user, d.path`)
+      : this.sql.all<Deployment>(`${CURRENT} WHERE d.user = ? ORDER BY d.path`, user)
+  }
+
+  versions(user: string, path: string): DeploymentVersion[] {
+    return this.sql.all<DeploymentVersion>(
+      'SELECT version, runtime, code_hash, wasm_cid, timeout_ms, created_at FROM deployment_versions WHERE user = ? AND path = ? ORDER BY version DESC',
+      user,
+      path,
+    )
+  }
+
+  /** Makes the version before the current one current; undefined when there is none. */
+  rollback(user: string, path: string, now = Date.now()): Deployment | undefined {
+    const current = this.get(user, path)
+    if (!current) return undefined
+    const previous = this.sql.get<{ version: number }>(
+      'SELECT MAX(version) AS version FROM deployment_versions WHERE user = ? AND path = ? AND version < ?',
+      user,
+      path,
+      current.version,
+    )
+    if (!previous?.version) return undefined
+    this.sql.run(
+      'UPDATE deployments SET version = ?, updated_at = ? WHERE user = ? AND path = ?',
+      previous.version,
+      now,
+      user,
+      path,
+    )
+    return this.get(user, path)
+  }
+
+  remove(user: string, path: string): boolean {
+    return this.sql.transaction(() => {
+      const removed =
+        this.sql.run('DELETE FROM deployments WHERE user = ? AND path = ?', user, path) > 0
+      this.sql.run('DELETE FROM deployment_versions WHERE user = ? AND path = ?', user, path)
+      return removed
+    })
+  }
+}

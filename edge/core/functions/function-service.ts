@@ -1,0 +1,161 @@
+/** Deploying, finding and invoking functions: what the deploy API and `/{user}/{path}` share. */
+import type { JsonObject } from '../../../shared/json'
+import { HttpError } from '../http-error'
+import type { Orchestrator } from '../orchestrator'
+import { checkStoragePath } from '../storage/storage-path'
+import type { Deployment, DeploymentStore } from './deployment-store'
+import { toHttpResponse } from './function-response'
+import type { FunctionLogs } from './function-logs'
+import type { FunctionRouter } from './function-router'
+
+/** Top-level names the orchestrator itself answers on; no user may deploy under them. */
+export const RESERVED_USERS = new Set([
+  'api',
+  'static',
+  'ws',
+  'volunteer',
+  'health',
+  'info',
+  'stats',
+  'metrics',
+  'assets',
+  'favicon.ico',
+  'robots.txt',
+  'manifest.webmanifest',
+  'sw.js',
+])
+/** Last path segments the deploy API uses for itself. */
+const RESERVED_LAST = new Set(['rollback', 'logs', 'versions'])
+
+const SANDBOX_POLICY = 'sandbox allow-scripts allow-forms allow-popups allow-modals allow-downloads'
+
+export interface DeployRequest {
+  runtime: Deployment['runtime']
+  code: string
+  wasm_cid: string | null
+  timeout_ms: number
+}
+
+export class FunctionService {
+  constructor(
+    private readonly orchestrator: Orchestrator,
+    readonly store: DeploymentStore,
+    private readonly router: FunctionRouter,
+    readonly logs: FunctionLogs,
+  ) {}
+
+  /** "/hello" from "hello"; "/" for the user's root. Throws a 400 naming what is wrong. */
+  static normalizePath(user: string, rest: string): string {
+    if (RESERVED_USERS.has(user))
+      throw new HttpError(
+        400,
+        'INVALID_REQUEST',
+        `'${user}' is reserved by the orchestrator; deploy under another user`,
+        { field: 'user' },
+      )
+    if (rest === '') return '/'
+    checkStoragePath(rest)
+    const last = rest.split('/').at(-1) as string
+    if (RESERVED_LAST.has(last))
+      throw new HttpError(
+        400,
+        'INVALID_REQUEST',
+        `a deployment path may not end in '${last}' (the deploy API uses it)`,
+        { field: 'path' },
+      )
+    return `/${rest}`
+  }
+
+  async deploy(user: string, path: string, request: DeployRequest): Promise<Deployment> {
+    const deployment = this.store.deploy(user, path, {
+      ...request,
+      code_hash: await this.orchestrator.sha256(request.code),
+    })
+    this.router.put(deployment)
+    return deployment
+  }
+
+  rollback(user: string, path: string): Deployment {
+    if (!this.store.get(user, path)) throw notFound(user, path)
+    const deployment = this.store.rollback(user, path)
+    if (!deployment)
+      throw new HttpError(
+        409,
+        'NO_PREVIOUS_VERSION',
+        `/${user}${path} has no earlier version to roll back to`,
+      )
+    this.router.put(deployment)
+    return deployment
+  }
+
+  remove(user: string, path: string): void {
+    if (!this.store.remove(user, path)) throw notFound(user, path)
+    this.router.remove(user, path)
+    this.logs.clear(user, path)
+  }
+
+  get(user: string, path: string): Deployment {
+    const deployment = this.store.get(user, path)
+    if (!deployment) throw notFound(user, path)
+    return deployment
+  }
+
+  code(deployment: Deployment): string {
+    return this.orchestrator.scheduler.codeOf(deployment.code_hash)
+  }
+
+  /** Runs the function that answers `request` on a worker and returns its response. */
+  async invoke(user: string, request: Request, url: URL): Promise<Response> {
+    const path = url.pathname.slice(user.length + 1) || '/'
+    const deployment = this.router.match(user, path)
+    if (!deployment)
+      throw new HttpError(
+        404,
+        'FUNCTION_NOT_FOUND',
+        `no function is deployed at /${user}${path === '/' ? '' : path}`,
+      )
+    const outcome = await this.orchestrator.scheduler.invocations
+      .invoke({
+        runtime: deployment.runtime,
+        namespace: user,
+        code: this.code(deployment),
+        wasm_cid: deployment.wasm_cid,
+        timeout_ms: deployment.timeout_ms,
+        request: await requestObject(request, url),
+      })
+      // What the handler wrote to its database is on disk before anyone sees its answer.
+      .finally(() => this.orchestrator.durable())
+    this.logs.append(user, deployment.path, outcome.output)
+    if (!outcome.ok) {
+      this.logs.append(user, deployment.path, `[${outcome.code}] ${outcome.error.message}`)
+      const headers = outcome.status === 503 ? { 'retry-after': '5' } : undefined
+      throw new HttpError(outcome.status, outcome.code, outcome.error.message, {
+        details: outcome.error,
+        ...(headers && { headers }),
+      })
+    }
+    const translated = toHttpResponse(outcome.result, SANDBOX_POLICY)
+    if (!translated.ok) {
+      this.logs.append(user, deployment.path, `[BAD_FUNCTION_RESPONSE] ${translated.problem}`)
+      throw new HttpError(502, 'BAD_FUNCTION_RESPONSE', translated.problem)
+    }
+    return translated.response
+  }
+}
+
+/** The handler's argument: method, path, query (first value of each key), headers (lower case), body text. */
+async function requestObject(request: Request, url: URL): Promise<JsonObject> {
+  const query: Record<string, string> = {}
+  for (const [key, value] of url.searchParams) if (!(key in query)) query[key] = value
+  const headers: Record<string, string> = {}
+  request.headers.forEach((value, key) => (headers[key] = value))
+  const body = request.method === 'GET' || request.method === 'HEAD' ? '' : await request.text()
+  return { method: request.method, path: url.pathname, query, headers, body }
+}
+
+const notFound = (user: string, path: string) =>
+  new HttpError(
+    404,
+    'DEPLOYMENT_NOT_FOUND',
+    `nothing is deployed at /${user}${path === '/' ? '' : path}`,
+  )

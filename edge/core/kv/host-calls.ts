@@ -1,0 +1,28 @@
+/** Guests' `db` calls, answered against the namespace of the job they run in (never one they name). */
+import type { HostCall, HostReply } from '../../../shared/host-call'
+import { keyProblem, MAX_VALUE_BYTES } from './kv-limits'
+import type { KvStore } from './kv-store'
+
+export function answerHostCall(kv: KvStore, namespace: string, call: HostCall): HostReply {
+  if (call.op !== 'db.list') {
+    const problem = keyProblem(call.key)
+    if (problem) return { ok: false, error: `db key ${problem}` }
+  }
+  switch (call.op) {
+    case 'db.get':
+      return { ok: true, value: kv.get(namespace, call.key)?.value ?? null }
+    case 'db.set': {
+      const json = JSON.stringify(call.value)
+      if (new TextEncoder().encode(json).length > MAX_VALUE_BYTES)
+        return { ok: false, error: `db value is over ${MAX_VALUE_BYTES} bytes of JSON` }
+      kv.set(namespace, call.key, json, call.ttl)
+      return { ok: true, value: true }
+    }
+    case 'db.delete':
+      return { ok: true, value: kv.delete(namespace, call.key) }
+    case 'db.list': {
+      const page = kv.list(namespace, call.prefix ?? '', call.limit ?? 100, call.cursor)
+      return { ok: true, value: { keys: page.keys, cursor: page.cursor } }
+    }
+  }
+}

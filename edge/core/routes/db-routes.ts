@@ -1,0 +1,125 @@
+/**
+ * `/api/db/{ns}/{key}`: the seed's key-value API, one database per namespace. PUT {"value", "ttl"?},
+ * GET → {"key","value","exists"}, DELETE, and GET /api/db/{ns}/?prefix=&limit=&cursor= → keys.
+ */
+import { Hono } from 'hono'
+import { z } from 'zod'
+import { NAMESPACE_PATTERN } from '../../../shared/job'
+import { HttpError, badRequest } from '../http-error'
+import type { KvStore } from '../kv/kv-store'
+import { checkKey, MAX_VALUE_BYTES } from '../kv/kv-limits'
+import type { Orchestrator } from '../orchestrator'
+import { parseBody, parseQuery } from './request-body'
+
+const PutBody = z.strictObject({
+  value: z.json().optional(),
+  ttl: z
+    .number({ error: 'must be a number of seconds' })
+    .positive({ error: 'must be a positive number of seconds' })
+    .max(10 * 365 * 24 * 3600, { error: 'must be at most ten years' })
+    .optional(),
+})
+
+const ListQuery = z.object({
+  prefix: z.string().max(512).optional(),
+  cursor: z.string().max(512).optional(),
+  limit: z
+    .string()
+    .regex(/^\d+$/, { error: 'must be a whole number between 1 and 1000' })
+    .transform(Number)
+    .pipe(
+      z
+        .number()
+        .min(1, { error: 'must be between 1 and 1000' })
+        .max(1000, { error: 'must be between 1 and 1000' }),
+    )
+    .optional(),
+})
+
+export function dbRoutes(orchestrator: Orchestrator): Hono {
+  const app = new Hono()
+  const kv = orchestrator.kv
+
+  app.get('/:ns', (c) => list(c.req.param('ns'), kv, parseQuery(c, ListQuery), c))
+  app.get('/:ns/', (c) => list(c.req.param('ns'), kv, parseQuery(c, ListQuery), c))
+
+  app.get('/:ns/:key', (c) => {
+    const { ns, key } = params(c.req.param('ns'), c.req.param('key'))
+    const entry = kv.get(ns, key)
+    if (!entry) {
+      return c.json(
+        {
+          key,
+          value: null,
+          exists: false,
+          error: `no key '${key}' in namespace '${ns}'`,
+          code: 'KEY_NOT_FOUND',
+        },
+        404,
+      )
+    }
+    return c.json({
+      key,
+      value: entry.value,
+      exists: true,
+      ...(entry.expires_at !== null && { expires_at: new Date(entry.expires_at).toISOString() }),
+    })
+  })
+
+  app.put('/:ns/:key', async (c) => {
+    const { ns, key } = params(c.req.param('ns'), c.req.param('key'))
+    const body = await parseBody(c, PutBody)
+    const json = JSON.stringify(body.value ?? null)
+    if (new TextEncoder().encode(json).length > MAX_VALUE_BYTES) {
+      throw new HttpError(
+        413,
+        'VALUE_TOO_LARGE',
+        `value is over ${MAX_VALUE_BYTES} bytes of JSON`,
+        { field: 'value' },
+      )
+    }
+    kv.set(ns, key, json, body.ttl)
+    await orchestrator.durable()
+    return c.json({ status: 'ok', key })
+  })
+
+  app.delete('/:ns/:key', async (c) => {
+    const { ns, key } = params(c.req.param('ns'), c.req.param('key'))
+    if (!kv.delete(ns, key))
+      throw new HttpError(404, 'KEY_NOT_FOUND', `no key '${key}' in namespace '${ns}'`)
+    await orchestrator.durable()
+    return c.body(null, 204)
+  })
+
+  // Keys are one path segment: anything deeper is a mistake worth naming.
+  app.all('/:ns/:key/*', () => {
+    throw badRequest('a key must be a single path segment (no "/")', 'key')
+  })
+
+  return app
+}
+
+function params(ns: string, key: string): { ns: string; key: string } {
+  if (!NAMESPACE_PATTERN.test(ns))
+    throw badRequest(
+      'namespace must be 1-64 letters, digits, "-" or "_", starting with a letter or digit',
+      'namespace',
+    )
+  checkKey(key)
+  return { ns, key }
+}
+
+function list(
+  ns: string,
+  kv: KvStore,
+  query: z.infer<typeof ListQuery>,
+  c: { json: (body: unknown) => Response },
+): Response {
+  if (!NAMESPACE_PATTERN.test(ns))
+    throw badRequest(
+      'namespace must be 1-64 letters, digits, "-" or "_", starting with a letter or digit',
+      'namespace',
+    )
+  const page = kv.list(ns, query.prefix ?? '', query.limit ?? 100, query.cursor)
+  return c.json({ keys: page.keys, count: page.keys.length, cursor: page.cursor })
+}

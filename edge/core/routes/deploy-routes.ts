@@ -1,0 +1,213 @@
+/**
+ * `/api/deploy`: deploy a function at `/{user}/{path}` (each deploy is a new version), list, show,
+ * delete, roll back, and read its logs. Invocation itself is `functionRoute`, mounted last.
+ */
+import { Hono, type Context } from 'hono'
+import { z } from 'zod'
+import { CID_PATTERN } from '../../../shared/cid'
+import { NAMESPACE_PATTERN, normalizeRuntime, RUNTIMES } from '../../../shared/job'
+import type { Deployment } from '../functions/deployment-store'
+import { FunctionService, RESERVED_USERS } from '../functions/function-service'
+import { badRequest, HttpError } from '../http-error'
+import type { Orchestrator } from '../orchestrator'
+import { acceptModule, decodeBase64 } from '../wasm/module-intake'
+import { parseBody, parseQuery } from './request-body'
+
+const DeployBody = z
+  .strictObject({
+    runtime: z.string({ error: 'must be one of lua, js, python, wasm' }).transform((name, ctx) => {
+      const runtime = normalizeRuntime(name)
+      if (!runtime) {
+        ctx.issues.push({
+          code: 'custom',
+          input: name,
+          message: `must be one of ${RUNTIMES.join(', ')}; got '${name}'`,
+        })
+        return z.NEVER
+      }
+      return runtime
+    }),
+    code: z
+      .string({ error: 'must be a string of source code' })
+      .min(1, { error: 'must not be empty' })
+      .optional(),
+    wasm_cid: z
+      .string()
+      .regex(CID_PATTERN, { error: 'must be a module id as returned by POST /api/wasm' })
+      .optional(),
+    wasm_base64: z
+      .string()
+      .regex(/^[A-Za-z0-9+/]*={0,2}$/, { error: 'must be base64' })
+      .optional(),
+    timeout_seconds: z
+      .number({ error: 'must be a number of seconds between 1 and 300' })
+      .min(1, { error: 'must be between 1 and 300' })
+      .max(300, { error: 'must be between 1 and 300' })
+      .optional(),
+  })
+  .superRefine((body, ctx) => {
+    const issue = (path: string, message: string) =>
+      ctx.addIssue({ code: 'custom', path: [path], message })
+    if (body.runtime === 'wasm') {
+      if (body.code !== undefined)
+        issue('code', 'is not used by wasm functions: send wasm_cid or wasm_base64')
+      else if (!body.wasm_cid && !body.wasm_base64)
+        issue('wasm_cid', 'is required for wasm functions (or wasm_base64)')
+    } else if (body.code === undefined) issue('code', 'is required')
+    else if (body.wasm_cid || body.wasm_base64)
+      issue('wasm_cid', `is only for wasm functions; this one is ${body.runtime}`)
+  })
+
+const LogsQuery = z.object({
+  lines: z
+    .string()
+    .regex(/^\d+$/, { error: 'must be a whole number between 1 and 1000' })
+    .transform(Number)
+    .pipe(
+      z
+        .number()
+        .min(1, { error: 'must be between 1 and 1000' })
+        .max(1000, { error: 'must be between 1 and 1000' }),
+    )
+    .optional(),
+})
+
+export function deployRoutes(orchestrator: Orchestrator, functions: FunctionService): Hono {
+  const app = new Hono()
+
+  app.get('/', (c) => {
+    const user = c.req.query('user')
+    if (user !== undefined && !NAMESPACE_PATTERN.test(user))
+      throw badRequest('user must be a namespace name', 'user')
+    const deployments = functions.store.list(user).map((d) => view(d))
+    return c.json({ deployments, total: deployments.length })
+  })
+
+  app.post('/:user/*', async (c) => {
+    const { user, rest } = target(c)
+    if (rest.endsWith('/rollback') || rest === 'rollback') {
+      const path = FunctionService.normalizePath(
+        user,
+        rest === 'rollback' ? '' : rest.slice(0, -'/rollback'.length),
+      )
+      const deployment = functions.rollback(user, path)
+      await orchestrator.durable()
+      return c.json(view(deployment, functions.code(deployment)))
+    }
+    const path = FunctionService.normalizePath(user, rest)
+    const body = await parseBody(c, DeployBody)
+    const wasm =
+      body.runtime !== 'wasm'
+        ? null
+        : body.wasm_base64
+          ? (
+              await acceptModule(
+                orchestrator,
+                decodeBase64(body.wasm_base64, 'wasm_base64'),
+                'wasm_base64',
+              )
+            ).cid
+          : (body.wasm_cid as string)
+    if (wasm && !orchestrator.scheduler.hasModule(wasm))
+      throw new HttpError(
+        404,
+        'WASM_NOT_FOUND',
+        `no module with id ${wasm}; upload it with POST /api/wasm first`,
+        { field: 'wasm_cid' },
+      )
+    const deployment = await functions.deploy(user, path, {
+      runtime: body.runtime,
+      code: body.code ?? '',
+      wasm_cid: wasm,
+      timeout_ms: Math.round(
+        (body.timeout_seconds ?? orchestrator.config.defaultTimeoutSeconds) * 1000,
+      ),
+    })
+    await orchestrator.durable()
+    return c.json(view(deployment, functions.code(deployment)), 201)
+  })
+  app.post('/:user', (c) =>
+    c.json(
+      {
+        error: 'give a path after the user: POST /api/deploy/{user}/{path}',
+        code: 'INVALID_REQUEST',
+        field: 'path',
+      },
+      400,
+    ),
+  )
+
+  app.get('/:user/*', (c) => {
+    const { user, rest } = target(c)
+    if (rest === 'logs' || rest.endsWith('/logs')) {
+      const path = FunctionService.normalizePath(
+        user,
+        rest === 'logs' ? '' : rest.slice(0, -'/logs'.length),
+      )
+      functions.get(user, path)
+      const { lines = 100 } = parseQuery(c, LogsQuery)
+      const tail = functions.logs.tail(user, path, lines)
+      return c.json({ lines: tail, count: tail.length })
+    }
+    const path = FunctionService.normalizePath(user, rest)
+    const deployment = functions.get(user, path)
+    const versions = functions.store.versions(user, path).map((v) => ({
+      version: v.version,
+      runtime: v.runtime,
+      created_at: new Date(v.created_at).toISOString(),
+    }))
+    return c.json({ ...view(deployment, functions.code(deployment)), versions })
+  })
+
+  app.delete('/:user/*', async (c) => {
+    const { user, rest } = target(c)
+    functions.remove(user, FunctionService.normalizePath(user, rest))
+    await orchestrator.durable()
+    return c.body(null, 204)
+  })
+
+  return app
+}
+
+/** `ANY /{user}/{path...}`: the function deployed there (or at its longest deployed prefix) answers. */
+export function functionRoute(functions: FunctionService) {
+  return async (c: Context): Promise<Response> => {
+    const url = new URL(c.req.url)
+    const user = decodeURIComponent(url.pathname.split('/')[1] ?? '')
+    if (!NAMESPACE_PATTERN.test(user) || RESERVED_USERS.has(user)) {
+      throw new HttpError(404, 'NOT_FOUND', `no route for ${c.req.method} ${url.pathname}`)
+    }
+    return functions.invoke(user, c.req.raw, url)
+  }
+}
+
+function target(c: Context): { user: string; rest: string } {
+  const user = c.req.param('user') ?? ''
+  if (!NAMESPACE_PATTERN.test(user))
+    throw badRequest(
+      'user must be 1-64 letters, digits, "-" or "_", starting with a letter or digit',
+      'user',
+    )
+  const pathname = new URL(c.req.url).pathname
+  const rest = pathname.slice(`/api/deploy/${user}/`.length).replace(/\/+$/, '')
+  try {
+    return { user, rest: rest.split('/').map(decodeURIComponent).join('/') }
+  } catch {
+    throw badRequest('path is not valid percent-encoding', 'path')
+  }
+}
+
+function view(deployment: Deployment, code?: string) {
+  return {
+    user: deployment.user,
+    path: deployment.path,
+    url: `/${deployment.user}${deployment.path === '/' ? '' : deployment.path}`,
+    runtime: deployment.runtime,
+    version: deployment.version,
+    ...(code !== undefined && deployment.runtime !== 'wasm' && { code }),
+    ...(deployment.wasm_cid && { wasm_cid: deployment.wasm_cid }),
+    timeout_seconds: deployment.timeout_ms / 1000,
+    created_at: new Date(deployment.deployed_at).toISOString(),
+    updated_at: new Date(deployment.updated_at).toISOString(),
+  }
+}
