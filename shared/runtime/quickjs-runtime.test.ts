@@ -13,6 +13,42 @@ describe('QuickJsRuntime', () => {
     expect(out).toMatchObject({ ok: true, result: 42, output: 'Hello from JS! {"a":1} [2] null\n' })
   })
 
+  it('prints errors with their stack and other values as String() would', async () => {
+    const out = await run(
+      js,
+      'console.log(new TypeError("bad"), undefined, 1n, Symbol("s"), true); console.error("e"); 1',
+    )
+    expect(out.ok).toBe(true)
+    expect(out.output).toMatch(/^TypeError: bad\n {4}at <eval> \(job\.js:1/)
+    expect(out.output).toContain(' undefined 1 Symbol(s) true\ne\n')
+  })
+
+  it('reads results, output and INPUT by the intrinsics the job started with', async () => {
+    const code =
+      'JSON.stringify = () => "forged"; String = () => "forged"; console.log({a: 1}, 2); ({ok: INPUT.n})'
+    expect(await run(js, code, { n: 3 })).toMatchObject({
+      ok: true,
+      result: { ok: 3 },
+      output: '{"a":1} 2\n',
+    })
+  })
+
+  it('keeps console and db frozen, and propagates what a logged value throws', async () => {
+    expect(
+      await run(js, '"use strict"; try { console.log = null } catch (e) { e.name }'),
+    ).toMatchObject({ ok: true, result: 'TypeError' })
+    expect(await run(js, 'Object.isFrozen(db) && Object.isFrozen(console)')).toMatchObject({
+      ok: true,
+      result: true,
+    })
+    const thrower =
+      'console.log({ toJSON() { throw new Error("no json") }, toString() { throw new Error("no text") } })'
+    expect(await run(js, thrower)).toMatchObject({
+      ok: false,
+      error: { code: 'GUEST_ERROR', message: 'Error: no text' },
+    })
+  })
+
   it('exposes input_data as INPUT, and an empty object without it', async () => {
     expect(await run(js, 'INPUT.x + INPUT.y', { x: 10, y: 32 })).toMatchObject({
       ok: true,

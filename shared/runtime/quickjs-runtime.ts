@@ -1,7 +1,7 @@
 /**
  * JavaScript jobs in QuickJS (quickjs-emscripten, release-sync variant). Every job gets a fresh
  * runtime and context with a memory limit, a stack limit and an interrupt deadline; the guest sees
- * only the language, `console` and `INPUT` — no `process`, `require`, `fetch` or timers.
+ * only the language, `console`, `INPUT` and `db` (see quickjs-bindings.ts) — no `process`, `require`, `fetch` or timers.
  */
 import variant from '@jitl/quickjs-wasmfile-release-sync'
 import {
@@ -9,11 +9,11 @@ import {
   type QuickJSContext,
   type QuickJSHandle,
   type QuickJSWASMModule,
+  type VmCallResult,
 } from 'quickjs-emscripten-core'
 import type { JobError } from '../job'
-import type { HostBridge } from '../host-call'
 import type { JsonValue } from '../json'
-import { hostCallFromGuest } from './host-dispatch'
+import { GuestThrow, QuickJsBindings } from './quickjs-bindings'
 import { classifyJsError, GUEST_FILE, type ThrownValue } from './guest-error'
 import { OutputBuffer } from './output-buffer'
 import {
@@ -26,42 +26,7 @@ import {
 } from './runtime'
 import { MAX_RESULT_CHARS } from './limits'
 
-/**
- * Installs `console` and `INPUT` without leaving the host callback reachable from the guest, and
- * returns the serializer for the result, captured before guest code could replace JSON.stringify.
- * One eval per job: parsing is a real share of a trivial job's cost.
- */
-const PRELUDE = `(function (write, inputJson, hostCall) {
-  'use strict';
-  const stringify = JSON.stringify;
-  const parse = JSON.parse;
-  const call = (request) => {
-    const reply = parse(hostCall(stringify(request)));
-    if (!reply.ok) throw new Error(reply.error);
-    return reply.value;
-  };
-  globalThis.db = Object.freeze({
-    get: (key) => call({ op: 'db.get', key: String(key) }),
-    set: (key, value, options) => call({ op: 'db.set', key: String(key), value: value === undefined ? null : value, ...(options && options.ttl !== undefined ? { ttl: Number(options.ttl) } : {}) }),
-    delete: (key) => call({ op: 'db.delete', key: String(key) }),
-    list: (options) => call({ op: 'db.list', ...(options || {}) }),
-  });
-  const fmt = (v) => {
-    if (typeof v === 'string') return v;
-    if (v instanceof Error) return v.stack ? v.name + ': ' + v.message + '\\n' + v.stack : String(v);
-    if (typeof v === 'object' && v !== null) { try { return stringify(v); } catch { return String(v); } }
-    return String(v);
-  };
-  const line = (...args) => { write(args.map(fmt).join(' ') + '\\n'); };
-  globalThis.console = Object.freeze({ log: line, info: line, warn: line, error: line, debug: line });
-  globalThis.INPUT = JSON.parse(inputJson);
-  return (v) => { const s = stringify(v); return s === undefined ? 'null' : s; };
-})`
-
 const DEFAULT_STACK_BYTES = 64 * 1024
-
-/** Function mode: call the handler the code defined with the request (INPUT). */
-const HANDLE = `typeof handle === 'function' ? handle(INPUT) : (() => { throw new Error(${JSON.stringify(NO_HANDLER)}) })()`
 
 function hostFailure(err: unknown): JobError {
   const message = err instanceof Error ? err.message : String(err)
@@ -143,47 +108,36 @@ export class QuickJsRuntime implements GuestRuntime {
       ok: false,
       error: classifyJsError(thrown, control, request.timeoutMs),
     })
-    const setup = this.installPrelude(
-      ctx,
-      output,
-      JSON.stringify(request.input ?? {}),
-      control.host,
-    )
-    if ('thrown' in setup) return fail(setup.thrown)
-    const serializer = setup.serializer
+    const bindings = new QuickJsBindings(ctx, output, control.host)
     try {
-      return this.evaluate(ctx, request, serializer, fail)
+      bindings.install(JSON.stringify(request.input ?? {}))
+      return this.evaluate(ctx, request, bindings, fail)
+    } catch (err) {
+      if (!(err instanceof GuestThrow)) throw err
+      return fail(consumeThrown(ctx, err.handle))
     } finally {
-      serializer.dispose()
+      bindings.dispose()
     }
   }
 
   private evaluate(
     ctx: QuickJSContext,
     request: RunRequest,
-    serializer: QuickJSHandle,
+    bindings: QuickJsBindings,
     fail: (thrown: ThrownValue) => GuestOutcome,
   ): GuestOutcome {
     const evaluated = ctx.evalCode(request.code, `${GUEST_FILE}.js`, { type: 'global' })
-    if (evaluated.error) {
-      const thrown = dumpThrown(ctx, evaluated.error)
-      evaluated.error.dispose()
-      return fail(thrown)
-    }
+    if (evaluated.error) return fail(consumeThrown(ctx, evaluated.error))
     let settled = settle(ctx, evaluated.value)
     if ('thrown' in settled) return fail(settled.thrown)
     if (request.mode === 'function') {
       settled.value.dispose()
-      const call = ctx.evalCode(HANDLE, 'invoke.js', { type: 'global' })
-      if (call.error) {
-        const thrown = dumpThrown(ctx, call.error)
-        call.error.dispose()
-        return fail(thrown)
-      }
+      const call = callHandler(ctx)
+      if (call.error) return fail(consumeThrown(ctx, call.error))
       settled = settle(ctx, call.value)
       if ('thrown' in settled) return fail(settled.thrown)
     }
-    const json = stringify(ctx, serializer, settled.value)
+    const json = serialize(ctx, bindings, settled.value)
     settled.value.dispose()
     if ('thrown' in json) {
       const failed = fail(json.thrown)
@@ -207,35 +161,6 @@ export class QuickJsRuntime implements GuestRuntime {
     }
     return { ok: true, result: JSON.parse(json.text) as JsonValue }
   }
-
-  private installPrelude(
-    ctx: QuickJSContext,
-    output: OutputBuffer,
-    inputJson: string,
-    host: HostBridge | undefined,
-  ): { serializer: QuickJSHandle } | { thrown: ThrownValue } {
-    const prelude = ctx.evalCode(PRELUDE, 'prelude.js', { type: 'global' })
-    if (prelude.error) {
-      const thrown = dumpThrown(ctx, prelude.error)
-      prelude.error.dispose()
-      return { thrown }
-    }
-    const write = ctx.newFunction('write', (text) => {
-      output.write(ctx.getString(text))
-    })
-    const input = ctx.newString(inputJson)
-    const hostCall = ctx.newFunction('hostCall', (text) =>
-      ctx.newString(JSON.stringify(hostCallFromGuest(host, ctx.getString(text)))),
-    )
-    const called = ctx.callFunction(prelude.value, ctx.undefined, write, input, hostCall)
-    for (const handle of [prelude.value, write, input, hostCall]) handle.dispose()
-    if (called.error) {
-      const thrown = dumpThrown(ctx, called.error)
-      called.error.dispose()
-      return { thrown }
-    }
-    return { serializer: called.value }
-  }
 }
 
 type Settled = { value: QuickJSHandle } | { thrown: ThrownValue }
@@ -247,37 +172,50 @@ function settle(ctx: QuickJSContext, value: QuickJSHandle): Settled {
   while (state.type === 'pending' && ctx.runtime.hasPendingJob()) {
     const ran = ctx.runtime.executePendingJobs()
     if (ran.error) {
-      const thrown = dumpThrown(ctx, ran.error)
-      ran.error.dispose()
       value.dispose()
-      return { thrown }
+      return { thrown: consumeThrown(ctx, ran.error) }
     }
     state = ctx.getPromiseState(value)
   }
   value.dispose()
   if (state.type === 'fulfilled') return { value: state.value }
-  if (state.type === 'rejected') {
-    const thrown = dumpThrown(ctx, state.error)
-    state.error.dispose()
-    return { thrown }
-  }
+  if (state.type === 'rejected') return { thrown: consumeThrown(ctx, state.error) }
   return { thrown: { name: 'Error', message: 'the promise the job evaluated to never settled' } }
 }
 
-function stringify(
+/** Function mode: calls the `handle` the code defined with the request (INPUT). */
+function callHandler(ctx: QuickJSContext): VmCallResult<QuickJSHandle> {
+  const handler = ctx.getProp(ctx.global, 'handle')
+  try {
+    if (ctx.typeof(handler) !== 'function') return { error: ctx.newError(NO_HANDLER) }
+    const input = ctx.getProp(ctx.global, 'INPUT')
+    try {
+      return ctx.callFunction(handler, ctx.undefined, input)
+    } finally {
+      input.dispose()
+    }
+  } finally {
+    handler.dispose()
+  }
+}
+
+function serialize(
   ctx: QuickJSContext,
-  serializer: QuickJSHandle,
+  bindings: QuickJsBindings,
   value: QuickJSHandle,
 ): { text: string } | { thrown: ThrownValue } {
-  const called = ctx.callFunction(serializer, ctx.undefined, value)
-  if (called.error) {
-    const thrown = dumpThrown(ctx, called.error)
-    called.error.dispose()
-    return { thrown }
+  try {
+    return { text: bindings.serialize(value) }
+  } catch (err) {
+    if (!(err instanceof GuestThrow)) throw err
+    return { thrown: consumeThrown(ctx, err.handle) }
   }
-  const text = ctx.getString(called.value)
-  called.value.dispose()
-  return { text }
+}
+
+function consumeThrown(ctx: QuickJSContext, handle: QuickJSHandle): ThrownValue {
+  const thrown = dumpThrown(ctx, handle)
+  handle.dispose()
+  return thrown
 }
 
 /** Reads an exception out of the VM as plain data; guests may throw anything, not only Errors. */
