@@ -1,302 +1,38 @@
-/**
- * Runs jobs on a pool of worker_threads. At the deadline (or on cancel) a shared flag asks the guest
- * to stop, which QuickJS, Lua and Pyodide honour; a guest that does not (WASI, a long native call,
- * a damaged interpreter) has its thread terminated and replaced shortly after. Python interpreters
- * serve one namespace each: a job from another one gets a fresh thread.
- */
+/** The sandbox pool on Node: each sandbox is a worker_thread running `runtime-thread.ts`. */
 import { Worker } from 'node:worker_threads'
-import type { HostHandler, JobExecutor, RunnableJob } from '../../../shared/agent/volunteer-agent'
-import type { HostReply } from '../../../shared/host-call'
-import type { JobError } from '../../../shared/job'
 import {
-  formatSeconds,
-  RUN_DEFAULTS,
-  STOP_SIGNAL,
-  type RunOutcome,
-} from '../../../shared/runtime/runtime'
+  SandboxPool,
+  type SandboxPoolOptions,
+  type SpawnSandbox,
+} from '../../../shared/sandbox/sandbox-pool'
+import type { ThreadMessage } from '../../../shared/sandbox/sandbox-protocol'
 import { entryPoint } from './entry-points'
-import {
-  HOST_HEADER_BYTES,
-  type ThreadInit,
-  type ThreadMessage,
-  type ThreadRequest,
-} from './thread-protocol'
-
-export interface ThreadExecutorOptions {
-  threads: number
-  memoryBytes?: number
-  outputLimit?: number
-  /** How long past its deadline a job may run before its thread is killed (default: 10% of its timeout, 0.1–1 s). */
-  killGraceMs?: number
-  /** How long a cancelled job may take to notice before its thread is killed. */
-  cancelGraceMs?: number
-}
 
 /** Native stack for guest threads; QuickJS gets 1/16 of it (see QuickJsRuntime.load). */
 const THREAD_STACK_MB = 16
 const GUEST_STACK_BYTES = 1024 * 1024
-/** An interpreter whose heap grew this far past its start is replaced rather than reused. */
-const PYTHON_HEAP_SLACK = 512 * 1024 * 1024
 
-/** Room for one host-call reply: a 2 MiB value as JSON, with headroom for escaping. */
-const HOST_REPLY_BYTES = 4 * 1024 * 1024 + 1024
+export type ThreadExecutorOptions = Omit<SandboxPoolOptions, 'spawn' | 'stackBytes'>
 
-/** One Pyodide snapshot per process: the first thread to load Python makes it, the rest start from it. */
-let pythonSnapshot: Uint8Array | undefined
-
-interface Busy {
-  id: number
-  host?: HostHandler
-  resolve: (outcome: RunOutcome) => void
-  started: number
-  timers: ReturnType<typeof setTimeout>[]
-  cleanup?: () => void
-}
-
-interface Slot {
-  worker: Worker
-  flag: Int32Array
-  hostBuffer: SharedArrayBuffer
-  busy?: Busy
-  /** The namespace this thread's Python interpreter serves, once it has run a Python job. */
-  pythonOwner?: string
-  /** Modules this thread has compiled, so their bytes are sent once. */
-  modules: Set<string>
-}
-
-interface Queued {
-  job: RunnableJob
-  signal: AbortSignal
-  host?: HostHandler
-  resolve: (outcome: RunOutcome) => void
-}
-
-export class ThreadExecutor implements JobExecutor {
-  private readonly slots: Slot[] = []
-  private readonly queue: Queued[] = []
-  private nextId = 1
-  private closed = false
-  private readonly memoryBytes: number
-  private readonly outputLimit: number
-  private readonly cancelGraceMs: number
-
-  /** Threads replaced so far (for tests and stats). */
-  replaced = 0
-
-  constructor(private readonly options: ThreadExecutorOptions) {
-    this.memoryBytes = options.memoryBytes ?? RUN_DEFAULTS.memoryBytes
-    this.outputLimit = options.outputLimit ?? RUN_DEFAULTS.outputLimit
-    this.cancelGraceMs = options.cancelGraceMs ?? 250
-    for (let i = 0; i < options.threads; i++) {
-      const slot = { modules: new Set<string>() } as Slot
-      this.spawnInto(slot)
-      this.slots.push(slot)
-    }
-  }
-
-  execute(job: RunnableJob, signal: AbortSignal, host?: HostHandler): Promise<RunOutcome> {
-    return new Promise((resolve) => {
-      this.queue.push({ job, signal, resolve, ...(host && { host }) })
-      this.pump()
-    })
-  }
-
-  async close(): Promise<void> {
-    this.closed = true
-    for (const item of this.queue.splice(0))
-      item.resolve(stopped(item.job, 'CANCELLED', 'the worker is shutting down', 0))
-    await Promise.all(this.slots.map((slot) => slot.worker.terminate()))
-  }
-
-  private pump(): void {
-    for (const slot of this.slots) {
-      if (slot.busy) continue
-      const item = this.queue.shift()
-      if (!item) return
-      // A Python interpreter keeps state between jobs: never hand it another namespace's job.
-      const job = item.job
-      if (
-        job.job_type === 'python' &&
-        slot.pythonOwner !== undefined &&
-        slot.pythonOwner !== job.namespace
-      ) {
-        this.respawn(slot)
-      }
-      this.dispatch(slot, item)
-    }
-  }
-
-  private dispatch(slot: Slot, { job, signal, resolve, host }: Queued): void {
-    if (signal.aborted) return resolve(stopped(job, 'CANCELLED', 'job was cancelled', 0))
-    const started = Date.now()
-    const busy: Busy = { id: this.nextId++, resolve, started, timers: [], ...(host && { host }) }
-    slot.busy = busy
-    Atomics.store(slot.flag, 0, 0)
-    const sendModule = job.wasm_cid !== undefined && !slot.modules.has(job.wasm_cid)
-    const message: ThreadRequest = {
-      id: busy.id,
-      deadline: started + job.timeout_ms,
-      request: {
-        runtime: job.job_type,
-        namespace: job.namespace,
-        ...(job.mode === 'function' && { mode: 'function' as const }),
-        code: job.code,
-        input: job.input_data,
-        timeoutMs: job.timeout_ms,
-        memoryBytes: this.memoryBytes,
-        outputLimit: this.outputLimit,
-        ...(job.wasm_cid !== undefined && {
-          wasm: {
-            cid: job.wasm_cid,
-            args: job.args ?? [],
-            env: job.env ?? {},
-            ...(sendModule && job.wasm_bytes && { bytes: job.wasm_bytes }),
-          },
-        }),
-      },
-    }
-    slot.worker.postMessage(message)
-    if (job.wasm_cid !== undefined) slot.modules.add(job.wasm_cid)
-    const grace =
-      this.options.killGraceMs ?? Math.min(1000, Math.max(100, Math.round(job.timeout_ms / 10)))
-    busy.timers.push(
-      // Ask first (interpreters stop at their next check) …
-      setTimeout(() => Atomics.store(slot.flag, 0, STOP_SIGNAL), job.timeout_ms),
-      // … then take the thread away from a guest that did not.
-      setTimeout(
-        () => this.kill(slot, busy, stopped(job, 'TIMEOUT', undefined, Date.now() - started)),
-        job.timeout_ms + grace,
-      ),
-    )
-    const onAbort = () => {
-      if (slot.busy !== busy) return
-      Atomics.store(slot.flag, 0, STOP_SIGNAL)
-      const cancelled = stopped(job, 'CANCELLED', 'job was cancelled', Date.now() - started)
-      busy.timers.push(setTimeout(() => this.kill(slot, busy, cancelled), this.cancelGraceMs))
-    }
-    signal.addEventListener('abort', onAbort, { once: true })
-    busy.cleanup = () => signal.removeEventListener('abort', onAbort)
-  }
-
-  private settle(slot: Slot, busy: Busy, outcome: RunOutcome): void {
-    if (slot.busy !== busy) return
-    for (const timer of busy.timers) clearTimeout(timer)
-    busy.cleanup?.()
-    slot.busy = undefined
-    busy.resolve(outcome)
-  }
-
-  private kill(slot: Slot, busy: Busy, outcome: RunOutcome): void {
-    if (slot.busy !== busy) return
-    this.settle(slot, busy, outcome)
-    this.respawn(slot)
-    this.pump()
-  }
-
-  /** Replaces a slot's thread with a fresh one (no interpreter state, no compiled modules). */
-  private respawn(slot: Slot): void {
-    const old = slot.worker
-    old.removeAllListeners()
-    void old.terminate()
-    if (this.closed) return
-    this.replaced++
-    this.spawnInto(slot)
-  }
-
-  /** Starts a sandbox thread for a slot; its listeners check the slot still owns that thread. */
-  private spawnInto(slot: Slot): void {
-    const stopFlag = new SharedArrayBuffer(4)
-    const hostBuffer = new SharedArrayBuffer(HOST_HEADER_BYTES + HOST_REPLY_BYTES)
-    const init: ThreadInit = {
-      stopFlag,
-      hostBuffer,
-      stackBytes: GUEST_STACK_BYTES,
-      ...(pythonSnapshot && { pythonSnapshot }),
-    }
-    const worker = new Worker(entryPoint('runtime-thread'), {
-      workerData: init,
-      resourceLimits: { stackSizeMb: THREAD_STACK_MB },
-    })
-    slot.worker = worker
-    slot.flag = new Int32Array(stopFlag)
-    slot.hostBuffer = hostBuffer
-    slot.pythonOwner = undefined
-    slot.modules = new Set()
-    worker.on('message', (message: ThreadMessage) => {
-      if (slot.worker !== worker) return
-      if (message.kind === 'python-snapshot') {
-        pythonSnapshot ??= message.bytes
-        return
-      }
-      if (message.kind === 'host-call') {
-        const asking = slot.busy
-        if (!asking || asking.id !== message.id) return
-        const answer = asking.host
-          ? asking.host(message.call)
-          : Promise.resolve<HostReply>({
-              ok: false,
-              error: 'the database is not available to this job',
-            })
-        void answer.then((reply) => {
-          if (slot.busy === asking && slot.worker === worker)
-            writeReply(slot.hostBuffer, message.sequence, reply)
-        })
-        return
-      }
-      const busy = slot.busy
-      if (!busy || busy.id !== message.id) return
-      this.settle(slot, busy, message.outcome)
-      slot.pythonOwner = message.python?.owner
-      const bloated =
-        message.python && message.python.heapBytes > message.python.baseBytes + PYTHON_HEAP_SLACK
-      const poisoned = !message.outcome.ok && message.outcome.poisoned
-      if (poisoned || bloated) this.respawn(slot)
-      this.pump()
-    })
-    const crashed = (why: string) => {
-      if (slot.worker !== worker) return
-      const busy = slot.busy
-      if (busy) {
-        this.settle(slot, busy, {
-          ok: false,
-          error: { code: 'WORKER_CRASHED', message: `the sandbox thread died: ${why}` },
-          output: '',
-          durationMs: Date.now() - busy.started,
-        })
-      }
-      this.respawn(slot)
-      this.pump()
-    }
-    worker.on('error', (err) => crashed(err.message))
-    worker.on('exit', (code) => crashed(`exit code ${code}`))
+const spawnThread: SpawnSandbox = (init, events) => {
+  const worker = new Worker(entryPoint('runtime-thread'), {
+    workerData: init,
+    resourceLimits: { stackSizeMb: THREAD_STACK_MB },
+  })
+  worker.on('message', (message: ThreadMessage) => events.message(message))
+  worker.on('error', (err) => events.crashed(err.message))
+  worker.on('exit', (code) => events.crashed(`exit code ${code}`))
+  return {
+    run: (request) => worker.postMessage(request),
+    terminate: () => {
+      worker.removeAllListeners()
+      void worker.terminate()
+    },
   }
 }
 
-function stopped(
-  job: RunnableJob,
-  code: 'TIMEOUT' | 'CANCELLED',
-  message: string | undefined,
-  durationMs: number,
-): RunOutcome {
-  const error: JobError = {
-    code,
-    message: message ?? `job exceeded its timeout of ${formatSeconds(job.timeout_ms)}`,
+export class ThreadExecutor extends SandboxPool {
+  constructor(options: ThreadExecutorOptions) {
+    super({ ...options, spawn: spawnThread, stackBytes: GUEST_STACK_BYTES })
   }
-  return { ok: false, error, output: '', durationMs }
-}
-
-/** Puts a host-call reply where the waiting thread reads it, and wakes it. */
-function writeReply(buffer: SharedArrayBuffer, sequence: number, reply: HostReply): void {
-  let bytes = new TextEncoder().encode(JSON.stringify(reply))
-  if (bytes.length > HOST_REPLY_BYTES) {
-    bytes = new TextEncoder().encode(
-      JSON.stringify({ ok: false, error: `the reply is over ${HOST_REPLY_BYTES} bytes` }),
-    )
-  }
-  const state = new Int32Array(buffer, 0, 3)
-  new Uint8Array(buffer, HOST_HEADER_BYTES).set(bytes)
-  Atomics.store(state, 1, bytes.length)
-  Atomics.store(state, 2, sequence)
-  Atomics.store(state, 0, 1)
-  Atomics.notify(state, 0)
 }

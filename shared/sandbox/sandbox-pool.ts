@@ -1,0 +1,313 @@
+/**
+ * Runs jobs on a pool of sandbox threads (worker_threads in Node, Web Workers in a browser). At the
+ * deadline (or on cancel) a shared flag asks the guest to stop, which QuickJS, Lua and Pyodide
+ * honour; a guest that does not (WASI, a long native call, a damaged interpreter) has its thread
+ * terminated and replaced shortly after. Python interpreters serve one namespace each: a job from
+ * another one gets a fresh thread.
+ */
+import type { HostHandler, JobExecutor, RunnableJob } from '../agent/volunteer-agent'
+import type { HostReply } from '../host-call'
+import type { JobError } from '../job'
+import { formatSeconds, RUN_DEFAULTS, STOP_SIGNAL, type RunOutcome } from '../runtime/runtime'
+import {
+  HOST_HEADER_BYTES,
+  sharedMemory,
+  type ThreadInit,
+  type ThreadMessage,
+  type ThreadRequest,
+} from './sandbox-protocol'
+
+/** A sandbox thread as the pool sees it; the host decides what a thread is. */
+export interface SandboxThread {
+  run(request: ThreadRequest): void
+  terminate(): void
+}
+
+export interface ThreadEvents {
+  message(message: ThreadMessage): void
+  /** The thread died or failed to start; the pool replaces it. */
+  crashed(why: string): void
+}
+
+export type SpawnSandbox = (init: ThreadInit, events: ThreadEvents) => SandboxThread
+
+export interface SandboxPoolOptions {
+  threads: number
+  spawn: SpawnSandbox
+  /** Bytes of stack QuickJS may use; keep it at most 1/16 of the thread's native stack. */
+  stackBytes: number
+  memoryBytes?: number
+  outputLimit?: number
+  /** How long past its deadline a job may run before its thread is killed (default: 10% of its timeout, 0.1–1 s). */
+  killGraceMs?: number
+  /** How long a cancelled job may take to notice before its thread is killed. */
+  cancelGraceMs?: number
+}
+
+/** An interpreter whose heap grew this far past its start is replaced rather than reused. */
+const PYTHON_HEAP_SLACK = 512 * 1024 * 1024
+
+/** Room for one host-call reply: a 2 MiB value as JSON, with headroom for escaping. */
+const HOST_REPLY_BYTES = 4 * 1024 * 1024 + 1024
+
+/** One Pyodide snapshot per process: the first thread to load Python makes it, the rest start from it. */
+let pythonSnapshot: Uint8Array | undefined
+
+interface Busy {
+  id: number
+  host?: HostHandler
+  resolve: (outcome: RunOutcome) => void
+  started: number
+  timers: ReturnType<typeof setTimeout>[]
+  cleanup?: () => void
+}
+
+interface Slot {
+  thread: SandboxThread
+  flag: Int32Array
+  hostBuffer: SharedArrayBuffer | undefined
+  busy?: Busy
+  /** The namespace this thread's Python interpreter serves, once it has run a Python job. */
+  pythonOwner?: string
+  /** Modules this thread has compiled, so their bytes are sent once. */
+  modules: Set<string>
+}
+
+interface Queued {
+  job: RunnableJob
+  signal: AbortSignal
+  host?: HostHandler
+  resolve: (outcome: RunOutcome) => void
+}
+
+export class SandboxPool implements JobExecutor {
+  private readonly slots: Slot[] = []
+  private readonly queue: Queued[] = []
+  private nextId = 1
+  private closed = false
+  private readonly memoryBytes: number
+  private readonly outputLimit: number
+  private readonly cancelGraceMs: number
+
+  /** Threads replaced so far (for tests and stats). */
+  replaced = 0
+
+  constructor(private readonly options: SandboxPoolOptions) {
+    this.memoryBytes = options.memoryBytes ?? RUN_DEFAULTS.memoryBytes
+    this.outputLimit = options.outputLimit ?? RUN_DEFAULTS.outputLimit
+    this.cancelGraceMs = options.cancelGraceMs ?? 250
+    for (let i = 0; i < options.threads; i++) {
+      const slot = { modules: new Set<string>() } as Slot
+      this.spawnInto(slot)
+      this.slots.push(slot)
+    }
+  }
+
+  execute(job: RunnableJob, signal: AbortSignal, host?: HostHandler): Promise<RunOutcome> {
+    return new Promise((resolve) => {
+      this.queue.push({ job, signal, resolve, ...(host && { host }) })
+      this.pump()
+    })
+  }
+
+  async close(): Promise<void> {
+    this.closed = true
+    for (const item of this.queue.splice(0))
+      item.resolve(stopped(item.job, 'CANCELLED', 'the worker is shutting down', 0))
+    for (const slot of this.slots) slot.thread.terminate()
+  }
+
+  private pump(): void {
+    for (const slot of this.slots) {
+      if (slot.busy) continue
+      const item = this.queue.shift()
+      if (!item) return
+      // A Python interpreter keeps state between jobs: never hand it another namespace's job.
+      const job = item.job
+      if (
+        job.job_type === 'python' &&
+        slot.pythonOwner !== undefined &&
+        slot.pythonOwner !== job.namespace
+      ) {
+        this.respawn(slot)
+      }
+      this.dispatch(slot, item)
+    }
+  }
+
+  private dispatch(slot: Slot, { job, signal, resolve, host }: Queued): void {
+    if (signal.aborted) return resolve(stopped(job, 'CANCELLED', 'job was cancelled', 0))
+    const started = Date.now()
+    const busy: Busy = { id: this.nextId++, resolve, started, timers: [], ...(host && { host }) }
+    slot.busy = busy
+    Atomics.store(slot.flag, 0, 0)
+    const sendModule = job.wasm_cid !== undefined && !slot.modules.has(job.wasm_cid)
+    const message: ThreadRequest = {
+      id: busy.id,
+      deadline: started + job.timeout_ms,
+      request: {
+        runtime: job.job_type,
+        namespace: job.namespace,
+        ...(job.mode === 'function' && { mode: 'function' as const }),
+        code: job.code,
+        input: job.input_data,
+        timeoutMs: job.timeout_ms,
+        memoryBytes: this.memoryBytes,
+        outputLimit: this.outputLimit,
+        ...(job.wasm_cid !== undefined && {
+          wasm: {
+            cid: job.wasm_cid,
+            args: job.args ?? [],
+            env: job.env ?? {},
+            ...(sendModule && job.wasm_bytes && { bytes: job.wasm_bytes }),
+          },
+        }),
+      },
+    }
+    slot.thread.run(message)
+    if (job.wasm_cid !== undefined) slot.modules.add(job.wasm_cid)
+    const grace =
+      this.options.killGraceMs ?? Math.min(1000, Math.max(100, Math.round(job.timeout_ms / 10)))
+    busy.timers.push(
+      // Ask first (interpreters stop at their next check) …
+      setTimeout(() => Atomics.store(slot.flag, 0, STOP_SIGNAL), job.timeout_ms),
+      // … then take the thread away from a guest that did not.
+      setTimeout(
+        () => this.kill(slot, busy, stopped(job, 'TIMEOUT', undefined, Date.now() - started)),
+        job.timeout_ms + grace,
+      ),
+    )
+    const onAbort = () => {
+      if (slot.busy !== busy) return
+      Atomics.store(slot.flag, 0, STOP_SIGNAL)
+      const cancelled = stopped(job, 'CANCELLED', 'job was cancelled', Date.now() - started)
+      busy.timers.push(setTimeout(() => this.kill(slot, busy, cancelled), this.cancelGraceMs))
+    }
+    signal.addEventListener('abort', onAbort, { once: true })
+    busy.cleanup = () => signal.removeEventListener('abort', onAbort)
+  }
+
+  private settle(slot: Slot, busy: Busy, outcome: RunOutcome): void {
+    if (slot.busy !== busy) return
+    for (const timer of busy.timers) clearTimeout(timer)
+    busy.cleanup?.()
+    slot.busy = undefined
+    busy.resolve(outcome)
+  }
+
+  private kill(slot: Slot, busy: Busy, outcome: RunOutcome): void {
+    if (slot.busy !== busy) return
+    this.settle(slot, busy, outcome)
+    this.respawn(slot)
+    this.pump()
+  }
+
+  /** Replaces a slot's thread with a fresh one (no interpreter state, no compiled modules). */
+  private respawn(slot: Slot): void {
+    slot.thread.terminate()
+    if (this.closed) return
+    this.replaced++
+    this.spawnInto(slot)
+  }
+
+  /** Starts a sandbox thread for a slot; its events count only while the slot still owns it. */
+  private spawnInto(slot: Slot): void {
+    const stopFlag = sharedMemory(4)
+    const hostBuffer = sharedMemory(HOST_HEADER_BYTES + HOST_REPLY_BYTES)
+    const init: ThreadInit = {
+      ...(stopFlag && { stopFlag }),
+      ...(hostBuffer && { hostBuffer }),
+      stackBytes: this.options.stackBytes,
+      ...(pythonSnapshot && { pythonSnapshot }),
+    }
+    slot.flag = new Int32Array(stopFlag ?? new ArrayBuffer(4))
+    slot.hostBuffer = hostBuffer
+    slot.pythonOwner = undefined
+    slot.modules = new Set()
+    // Events arrive asynchronously, after `thread` is assigned.
+    const thread: SandboxThread = this.options.spawn(init, {
+      message: (message) => {
+        if (slot.thread === thread) this.receive(slot, message)
+      },
+      crashed: (why) => {
+        if (slot.thread === thread) this.crashed(slot, why)
+      },
+    })
+    slot.thread = thread
+  }
+
+  private receive(slot: Slot, message: ThreadMessage): void {
+    if (message.kind === 'python-snapshot') {
+      pythonSnapshot ??= message.bytes
+      return
+    }
+    if (message.kind === 'host-call') {
+      const asking = slot.busy
+      if (!asking || asking.id !== message.id) return
+      const thread = slot.thread
+      const answer = asking.host
+        ? asking.host(message.call)
+        : Promise.resolve<HostReply>({
+            ok: false,
+            error: 'the database is not available to this job',
+          })
+      void answer.then((reply) => {
+        if (slot.busy === asking && slot.thread === thread && slot.hostBuffer)
+          writeReply(slot.hostBuffer, message.sequence, reply)
+      })
+      return
+    }
+    const busy = slot.busy
+    if (!busy || busy.id !== message.id) return
+    this.settle(slot, busy, message.outcome)
+    slot.pythonOwner = message.python?.owner
+    const bloated =
+      message.python && message.python.heapBytes > message.python.baseBytes + PYTHON_HEAP_SLACK
+    const poisoned = !message.outcome.ok && message.outcome.poisoned
+    if (poisoned || bloated) this.respawn(slot)
+    this.pump()
+  }
+
+  private crashed(slot: Slot, why: string): void {
+    const busy = slot.busy
+    if (busy) {
+      this.settle(slot, busy, {
+        ok: false,
+        error: { code: 'WORKER_CRASHED', message: `the sandbox thread died: ${why}` },
+        output: '',
+        durationMs: Date.now() - busy.started,
+      })
+    }
+    this.respawn(slot)
+    this.pump()
+  }
+}
+
+function stopped(
+  job: RunnableJob,
+  code: 'TIMEOUT' | 'CANCELLED',
+  message: string | undefined,
+  durationMs: number,
+): RunOutcome {
+  const error: JobError = {
+    code,
+    message: message ?? `job exceeded its timeout of ${formatSeconds(job.timeout_ms)}`,
+  }
+  return { ok: false, error, output: '', durationMs }
+}
+
+/** Puts a host-call reply where the waiting thread reads it, and wakes it. */
+function writeReply(buffer: SharedArrayBuffer, sequence: number, reply: HostReply): void {
+  let bytes = new TextEncoder().encode(JSON.stringify(reply))
+  if (bytes.length > HOST_REPLY_BYTES) {
+    bytes = new TextEncoder().encode(
+      JSON.stringify({ ok: false, error: `the reply is over ${HOST_REPLY_BYTES} bytes` }),
+    )
+  }
+  const state = new Int32Array(buffer, 0, 3)
+  new Uint8Array(buffer, HOST_HEADER_BYTES).set(bytes)
+  Atomics.store(state, 1, bytes.length)
+  Atomics.store(state, 2, sequence)
+  Atomics.store(state, 0, 1)
+  Atomics.notify(state, 0)
+}
