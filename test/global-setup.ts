@@ -1,6 +1,9 @@
-/** Builds the Node bundles once, so tests start the same `dist/` a user runs. */
+/** Builds the Node bundles and the PWA once, so tests start the same `dist/` a user runs. */
 import { execFileSync } from 'node:child_process'
 
 export default function setup(): void {
   execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' })
+  execFileSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--logLevel', 'warn'], {
+    stdio: 'inherit',
+  })
 }

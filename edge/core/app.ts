@@ -4,6 +4,7 @@
  */
 import { Hono, type MiddlewareHandler } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
+import type { AssetSource } from './assets/asset-source'
 import { renderError, renderNotFound } from './http-error'
 import type { Orchestrator } from './orchestrator'
 import { healthRoutes } from './routes/health-routes'
@@ -11,6 +12,7 @@ import { dbRoutes } from './routes/db-routes'
 import { deployRoutes, functionRoute } from './routes/deploy-routes'
 import { jobRoutes } from './routes/job-routes'
 import { staticRoutes, storageRoutes } from './routes/storage-routes'
+import { volunteerPageRoutes } from './routes/volunteer-page-routes'
 import { volunteerRoutes } from './routes/volunteer-routes'
 import { wasmRoutes } from './routes/wasm-routes'
 
@@ -20,6 +22,8 @@ export interface AppDeps {
   host: 'node' | 'workers'
   /** Accepts a volunteer's WebSocket upgrade on `/ws/volunteer`. */
   volunteerSocket?: MiddlewareHandler
+  /** The built volunteer PWA, served at `/volunteer/`. */
+  assets?: AssetSource
 }
 
 export function createApp(deps: AppDeps): Hono {
@@ -67,6 +71,7 @@ export function createApp(deps: AppDeps): Hono {
     app.route('/api/storage', storageRoutes(orchestrator, orchestrator.storage))
     app.route('/static', staticRoutes(orchestrator.storage))
   }
+  app.route('/volunteer', volunteerPageRoutes(deps.assets))
   app.get('/ws/volunteer', async (c, next) => {
     if (deps.volunteerSocket && c.req.header('upgrade')?.toLowerCase() === 'websocket') {
       const upgraded = await deps.volunteerSocket(c, next)

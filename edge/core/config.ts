@@ -1,4 +1,6 @@
 /** Everything an operator can tune, with the defaults `npm start` uses. */
+import { VERSION } from '../../shared/version'
+
 export interface OrchestratorConfig {
   nodeId: string
   version: string
@@ -22,7 +24,7 @@ export interface OrchestratorConfig {
   badFrameLimit: number
 }
 
-export const VERSION = '0.1.0'
+export { VERSION }
 
 export function defaultConfig(overrides: Partial<OrchestratorConfig> = {}): OrchestratorConfig {
   return {

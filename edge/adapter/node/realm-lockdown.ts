@@ -22,11 +22,7 @@ import tls from 'node:tls'
 import v8 from 'node:v8'
 import vm from 'node:vm'
 import type { Pyodide } from '../../../shared/runtime/python-runtime'
-
-const denied = (what: string) =>
-  function denied(): never {
-    throw new Error(`${what} is not available in the sandbox`)
-  }
+import { blockCodeGeneration, denied, removeGlobals } from '../../../shared/runtime/realm-guard'
 
 /** Before Pyodide loads: its socket layer gets a WebSocket that refuses to connect or listen. */
 export function stubNetworkForPyodide(): void {
@@ -92,67 +88,24 @@ export function lockDownRealm(pyodide: Pyodide): void {
     // Not registered under that name in this version.
   }
 
-  // Code generation from strings: every path to a Function constructor, and eval. The stand-ins
-  // keep the real prototypes: Pyodide calls into JS through Function.prototype.apply and friends.
-  const functionKinds = [
-    function () {},
-    async function () {},
-    function* () {},
-    async function* () {},
-  ]
-  for (const fn of functionKinds) {
-    const prototype = Object.getPrototypeOf(fn) as object
-    Object.defineProperty(prototype, 'constructor', {
-      value: standIn('the Function constructor', prototype),
-      writable: false,
-      configurable: false,
-    })
-  }
-  Object.defineProperty(globalThis, 'Function', {
-    value: standIn('the Function constructor', Function.prototype),
-    writable: false,
-    configurable: false,
-  })
-  Object.defineProperty(globalThis, 'eval', {
-    value: denied('eval'),
-    writable: false,
-    configurable: false,
-  })
-
-  for (const name of [
-    'process',
-    'fetch',
-    'Request',
-    'Response',
-    'WebSocket',
-    'EventSource',
-    'BroadcastChannel',
-    'navigator',
-    'Buffer',
-    'global',
-    'require',
-    'module',
-  ]) {
-    try {
-      delete (globalThis as Record<string, unknown>)[name]
-    } catch {
-      // Non-configurable: leave it, it was checked below.
-    }
-    if (name in globalThis && name !== 'navigator') {
-      Object.defineProperty(globalThis, name, {
-        value: undefined,
-        writable: false,
-        configurable: false,
-      })
-    }
-  }
-}
-
-/** A refusing function that still answers `.prototype` like the constructor it replaces. */
-function standIn(what: string, prototype: object): () => never {
-  const fn = denied(what)
-  Object.defineProperty(fn, 'prototype', { value: prototype })
-  return fn
+  blockCodeGeneration()
+  removeGlobals(
+    [
+      'process',
+      'fetch',
+      'Request',
+      'Response',
+      'WebSocket',
+      'EventSource',
+      'BroadcastChannel',
+      'navigator',
+      'Buffer',
+      'global',
+      'require',
+      'module',
+    ],
+    ['navigator'],
+  )
 }
 
 function denyAll(mod: Record<string, unknown>, name: string): void {

@@ -11,6 +11,7 @@ import { Orchestrator } from '../../core/orchestrator'
 import type { VolunteerSession } from '../../core/volunteers/volunteer-session'
 import { startInternalWorkers, type InternalWorkers } from './internal-workers'
 import { openSqlite } from './sqlite'
+import { DiskAssetSource, defaultWebDir } from './disk-asset-source'
 import { DiskFileStore } from './disk-file-store'
 import { rawTargetProblem } from '../../core/storage/storage-path'
 
@@ -20,6 +21,8 @@ export interface ServerOptions {
   dataDir: string
   workers: number
   config?: Partial<OrchestratorConfig>
+  /** The built volunteer PWA (default: `dist/web`). */
+  webDir?: string
 }
 
 export interface RunningServer {
@@ -63,7 +66,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       },
     }
   })
-  const app = createApp({ orchestrator, host: 'node', volunteerSocket })
+  const assets = new DiskAssetSource(options.webDir ?? defaultWebDir())
+  const app = createApp({ orchestrator, host: 'node', volunteerSocket, assets })
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxFrameBytes })
   // node-server resolves "..", "%2e%2e" and "\\" before routing, which would quietly send a request
   // elsewhere: refuse such paths outright while the raw target is still at hand.

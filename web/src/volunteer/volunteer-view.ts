@@ -1,0 +1,120 @@
+/**
+ * What the page shows, folded from the agent's events: connection, jobs running now, jobs done,
+ * CPU time given, jobs per minute for the last half hour, and the last errors. Pure, so it is
+ * tested without a browser.
+ */
+import type { AgentEvent } from '../../../shared/agent/volunteer-agent'
+
+export type Connection = 'starting' | 'connecting' | 'connected' | 'paused' | 'hidden' | 'stopped'
+
+export interface RunningJob {
+  id: string
+  type: string
+  since: number
+}
+
+export interface RecentError {
+  at: number
+  jobId: string
+  message: string
+}
+
+export interface VolunteerView {
+  connection: Connection
+  volunteerId: string | undefined
+  /** When the next reconnect attempt is due, while disconnected. */
+  retryAt: number | undefined
+  running: RunningJob[]
+  completed: number
+  failed: number
+  cpuMs: number
+  /** Jobs finished in each of the last MINUTES minutes, oldest first. */
+  perMinute: number[]
+  /** The minute (ms since epoch / 60 000) that `perMinute`'s last bucket counts. */
+  minute: number
+  errors: RecentError[]
+}
+
+export const MINUTES = 30
+const MAX_ERRORS = 5
+
+export function initialView(now: number): VolunteerView {
+  return {
+    connection: 'starting',
+    volunteerId: undefined,
+    retryAt: undefined,
+    running: [],
+    completed: 0,
+    failed: 0,
+    cpuMs: 0,
+    perMinute: new Array<number>(MINUTES).fill(0),
+    minute: Math.floor(now / 60_000),
+    errors: [],
+  }
+}
+
+/** Moves the chart's window to `now`, dropping minutes that fell off its left edge. */
+export function advance(view: VolunteerView, now: number): VolunteerView {
+  const minute = Math.floor(now / 60_000)
+  const shift = minute - view.minute
+  if (shift <= 0) return view
+  const kept = shift >= MINUTES ? [] : view.perMinute.slice(shift)
+  return {
+    ...view,
+    minute,
+    perMinute: [...kept, ...new Array<number>(MINUTES - kept.length).fill(0)],
+  }
+}
+
+export function reduce(view: VolunteerView, event: AgentEvent, now: number): VolunteerView {
+  const current = advance(view, now)
+  switch (event.type) {
+    case 'state':
+      if (event.state === 'connected')
+        return { ...current, connection: 'connected', retryAt: undefined }
+      if (event.state === 'connecting') return { ...current, connection: 'connecting' }
+      return current
+    case 'welcome':
+      return { ...current, volunteerId: event.volunteerId }
+    case 'disconnected':
+      return {
+        ...current,
+        running: [],
+        retryAt: event.retryInMs === undefined ? undefined : now + event.retryInMs,
+      }
+    case 'job-started':
+      return {
+        ...current,
+        running: [
+          ...current.running.filter((job) => job.id !== event.jobId),
+          { id: event.jobId, type: event.jobType, since: now },
+        ],
+      }
+    case 'job-finished': {
+      const perMinute = [...current.perMinute]
+      perMinute[MINUTES - 1] = (perMinute[MINUTES - 1] ?? 0) + 1
+      return {
+        ...current,
+        running: current.running.filter((job) => job.id !== event.jobId),
+        completed: current.completed + (event.ok ? 1 : 0),
+        failed: current.failed + (event.ok ? 0 : 1),
+        cpuMs: current.cpuMs + event.durationMs,
+        perMinute,
+        errors: event.ok
+          ? current.errors
+          : [
+              { at: now, jobId: event.jobId, message: event.error ?? 'failed' },
+              ...current.errors,
+            ].slice(0, MAX_ERRORS),
+      }
+    }
+    case 'protocol-error':
+      return {
+        ...current,
+        errors: [
+          { at: now, jobId: '', message: `${event.code}: ${event.message}` },
+          ...current.errors,
+        ].slice(0, MAX_ERRORS),
+      }
+  }
+}
