@@ -7,6 +7,8 @@ export default defineConfig({
       'edge/**/*.test.ts',
       'runner/**/*.test.ts',
       'test/**/*.test.ts',
+      'web/**/*.test.ts',
+      'playwright/**/*.test.ts',
     ],
     globalSetup: ['test/global-setup.ts'],
     testTimeout: 30_000,

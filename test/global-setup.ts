@@ -3,7 +3,9 @@ import { execFileSync } from 'node:child_process'
 
 export default function setup(): void {
   execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' })
+  // vitest sets NODE_ENV=test, which would make Vite build the PWA in development mode.
   execFileSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--logLevel', 'warn'], {
     stdio: 'inherit',
+    env: { ...process.env, NODE_ENV: 'production' },
   })
 }

@@ -92,12 +92,22 @@ export class PythonRuntime implements GuestRuntime {
       `import sys, types\n_m = types.ModuleType('_zerverless')\nexec(${JSON.stringify(PYTHON_PRELUDE)}, _m.__dict__)\nsys.modules['_zerverless'] = _m\ndel _m, sys, types`,
     )
     this.zerverless = pyodide.pyimport('_zerverless')
+    // Pyodide's own API object is a JS object a guest could explore for a way out: unregister it
+    // and drop the copies Python already imported.
+    try {
+      pyodide.unregisterJsModule('pyodide_js')
+    } catch {
+      // Not registered under that name in this version.
+    }
+    pyodide.runPython(
+      `def _forget():\n    import sys\n    for name in [n for n in sys.modules if n == 'pyodide_js' or n.startswith('pyodide_js.')]:\n        del sys.modules[name]\n_forget()\ndel _forget`,
+    )
     this.zerverless.baseline()
   }
 
   /**
    * Loads an interpreter: from `snapshot` when given (fast), else from scratch. The `js` module sees
-   * only an empty object, and `pyodide_js` is unregistered; the host must still lock its realm down
+   * only an empty object, and `pyodide_js` is gone; the host must still lock its realm down
    * (see the Node adapter), because any JS object that reaches Python leads back to it.
    */
   static async load(

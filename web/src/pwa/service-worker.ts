@@ -11,7 +11,8 @@ export interface ServiceWorkerControl {
 }
 
 export function registerServiceWorker(onUpdate: (control: ServiceWorkerControl) => void): void {
-  if (!('serviceWorker' in navigator) || import.meta.env.DEV) return
+  // Under `npm run dev` there is no sw.js and registering fails quietly, which is what we want.
+  if (!('serviceWorker' in navigator)) return
   const wb = new Workbox(`${import.meta.env.BASE_URL}sw.js`, { scope: import.meta.env.BASE_URL })
   wb.addEventListener('waiting', () => {
     onUpdate({

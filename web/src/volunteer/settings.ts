@@ -25,7 +25,7 @@ interface Schema extends DBSchema {
   totals: { key: 'volunteer'; value: Totals }
 }
 
-export const cores = (): number => Math.max(1, navigator.hardwareConcurrency || 2)
+export const cores = (): number => Math.max(1, globalThis.navigator?.hardwareConcurrency || 2)
 
 export function defaultSettings(): VolunteerSettings {
   return {
