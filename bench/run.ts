@@ -6,12 +6,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { browser } from './suites/browser'
 import { core } from './suites/core'
 import { functions } from './suites/functions'
 import { runtimes } from './suites/runtimes'
 import type { Suite } from './suites/suite'
 
-const SUITES: Suite[] = [core, runtimes, functions]
+const SUITES: Suite[] = [core, runtimes, functions, browser]
 const wanted = process.argv.slice(2)
 const chosen = wanted.length ? SUITES.filter((s) => wanted.includes(s.name)) : SUITES
 if (wanted.length && chosen.length !== wanted.length) {
