@@ -36,6 +36,7 @@ export class BrowserVolunteer {
   private view = initialView(Date.now())
   private readonly listeners = new Set<Listener>()
   private saveTimer: ReturnType<typeof setTimeout> | undefined
+  private emitTimer: ReturnType<typeof setTimeout> | undefined
   private readonly url: string
 
   private constructor(
@@ -159,7 +160,16 @@ export class BrowserVolunteer {
 
   private setView(view: VolunteerView): void {
     this.view = view
-    this.emit()
+    this.emitSoon()
+  }
+
+  /** At most ten redraws a second: a busy tab finishes hundreds of jobs a second. */
+  private emitSoon(): void {
+    if (this.emitTimer) return
+    this.emitTimer = setTimeout(() => {
+      this.emitTimer = undefined
+      this.emit()
+    }, 100)
   }
 
   private emit(): void {
