@@ -321,10 +321,14 @@ describe('storage', () => {
   it('runs the seed README curl commands as written', () => {
     const file = path.join(outside, 'index.html')
     writeFileSync(file, '<p>seed</p>')
-    const curl = (args: string[]) =>
-      spawnSync('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', ...args], {
+    const curl = (args: string[]) => {
+      const run = spawnSync('curl', ['-sS', '-o', '/dev/null', '-w', '%{http_code}', ...args], {
         encoding: 'utf8',
-      }).stdout
+      })
+      // On a failure, say why: curl's own error and what the server printed.
+      if (run.stdout === '000') console.error(run.stderr, server.output().slice(-2000))
+      return run.stdout
+    }
     expect(
       curl([
         '-X',
