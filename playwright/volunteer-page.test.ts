@@ -184,6 +184,23 @@ describe('the volunteer page', () => {
     volunteerId = resumedAs
   })
 
+  it('pauses while hidden when asked to run only while visible', async () => {
+    const setVisibility = (state: 'hidden' | 'visible') =>
+      page.evaluate((value) => {
+        Object.defineProperty(document, 'visibilityState', { value, configurable: true })
+        document.dispatchEvent(new Event('visibilitychange'))
+      }, state)
+    await page.uncheck('[data-testid="background"]')
+    await setVisibility('hidden')
+    await page.waitForSelector('[data-testid="connection"][data-state="hidden"]')
+    await eventually(async () => !(await listed()).some((v) => v.id === volunteerId) || undefined)
+    await setVisibility('visible')
+    volunteerId = await connectedAs(page)
+    await page.check('[data-testid="background"]')
+    const done = await client.run({ job_type: 'js', code: '"back"' })
+    expect(done).toMatchObject({ status: 'completed', volunteer_id: volunteerId })
+  })
+
   it('keeps its settings across reloads', async () => {
     await page.selectOption('[data-testid="threads"]', '2')
     await eventually(
@@ -238,6 +255,17 @@ describe('the volunteer page', () => {
   }, 90_000)
 
   it('saves a screenshot of the running page', async () => {
+    const batch = await client.post('/api/jobs/batch', {
+      job_type: 'lua',
+      code: 'return INPUT.n * INPUT.n',
+      inputs: Array.from({ length: 40 }, (_, n) => ({ n })),
+    })
+    expect((await client.get(`/api/jobs/batch/${batch.body.batch_id}?wait=30`)).body.done).toBe(
+      true,
+    )
+    await expect
+      .poll(async () => Number(await page.locator('[data-testid="completed"]').textContent()))
+      .toBeGreaterThanOrEqual(40)
     const file = screenshotPath('volunteer-page.png')
     await page.screenshot({ path: file, fullPage: true })
     expect(existsSync(file) && statSync(file).size).toBeGreaterThan(10_000)

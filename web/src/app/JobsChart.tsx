@@ -5,7 +5,8 @@ const HEIGHT = 80
 
 /** Jobs finished per minute over the last half hour, newest on the right. */
 export function JobsChart({ perMinute }: { perMinute: number[] }) {
-  const peak = Math.max(1, ...perMinute)
+  const most = Math.max(...perMinute)
+  const peak = Math.max(1, most)
   const bar = WIDTH / MINUTES
   const last = perMinute.at(-1) ?? 0
   return (
@@ -16,7 +17,7 @@ export function JobsChart({ perMinute }: { perMinute: number[] }) {
       <svg
         viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
         role="img"
-        aria-label={`jobs per minute over the last ${MINUTES} minutes; peak ${peak}`}
+        aria-label={`jobs per minute over the last ${MINUTES} minutes; peak ${most}`}
         data-testid="chart"
       >
         <line x1="0" y1={HEIGHT - 0.5} x2={WIDTH} y2={HEIGHT - 0.5} class="axis" />
@@ -30,7 +31,7 @@ export function JobsChart({ perMinute }: { perMinute: number[] }) {
         })}
       </svg>
       <p class="muted small">
-        peak {peak} · last {MINUTES} minutes
+        peak {most} · last {MINUTES} minutes
       </p>
     </section>
   )
