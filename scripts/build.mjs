@@ -5,6 +5,7 @@ const entries = {
   'node/cli': 'edge/adapter/node/cli.ts',
   'node/runtime-thread': 'edge/adapter/node/runtime-thread.ts',
   'node/worker-host-thread': 'edge/adapter/node/worker-host-thread.ts',
+  'node/runner': 'runner/cli.ts',
 }
 
 const started = Date.now()

@@ -16,6 +16,15 @@ export const JOB_ERROR_CODES = [
   'RUNTIME_UNAVAILABLE',
   'WORKER_CRASHED',
   'MAX_RETRIES',
+  // Native jobs (standalone services on a runner):
+  /** The process exited with a non-zero code (the job's exit_code says which). */
+  'PROCESS_EXITED',
+  /** Exit code 127: the executable was not found. */
+  'EXECUTABLE_NOT_FOUND',
+  /** The process could not start: working directory, run_as_user, permissions. */
+  'PROCESS_FAILED_TO_START',
+  /** The runner no longer has the executable it registered, or it changed. */
+  'EXECUTABLE_CHANGED',
 ] as const
 export type JobErrorCode = (typeof JOB_ERROR_CODES)[number]
 
@@ -28,6 +37,7 @@ export const PROTOCOL_ERROR_CODES = [
   'TOO_MANY_BAD_FRAMES',
   'HELLO_TIMEOUT',
   'HEARTBEAT_TIMEOUT',
+  'UNAUTHORIZED',
 ] as const
 export type ProtocolErrorCode = (typeof PROTOCOL_ERROR_CODES)[number]
 

@@ -2,12 +2,19 @@
 import { z } from 'zod'
 import { JOB_ERROR_CODES, MAX_ERROR_MESSAGE, MAX_TRACEBACK } from './errors'
 
-/** Runtimes a job can ask for, with the aliases users type (the original accepted these). */
+/** Sandboxed runtimes users submit code for, with the aliases users type (the original accepted these). */
 export const RUNTIMES = ['js', 'lua', 'python', 'wasm'] as const
-export const Runtime = z.enum(RUNTIMES)
+/**
+ * Every kind of job a volunteer may run: the sandboxed runtimes, and `native`, a standalone
+ * service's executable run by a `zerverless-runner` that opted in. Users never submit `native`
+ * code: those jobs come only from POST /api/services/standalone/{id}/run.
+ */
+export const JOB_TYPES = [...RUNTIMES, 'native'] as const
+export const Runtime = z.enum(JOB_TYPES)
 export type Runtime = z.infer<typeof Runtime>
+export type SandboxRuntime = (typeof RUNTIMES)[number]
 
-const RUNTIME_ALIASES: Record<string, Runtime> = {
+const RUNTIME_ALIASES: Record<string, SandboxRuntime> = {
   js: 'js',
   javascript: 'js',
   lua: 'lua',
@@ -17,7 +24,7 @@ const RUNTIME_ALIASES: Record<string, Runtime> = {
 }
 
 /** Maps `javascript` → `js`, `py` → `python`; `undefined` for anything else. */
-export function normalizeRuntime(name: string): Runtime | undefined {
+export function normalizeRuntime(name: string): SandboxRuntime | undefined {
   return RUNTIME_ALIASES[name.toLowerCase()]
 }
 

@@ -11,6 +11,7 @@ import { PROTOCOL_ERROR_CODES } from './errors'
 import { JobError, Namespace, Runtime } from './job'
 import { JsonObject, JsonValue } from './json'
 import { describeIssues } from './schema-errors'
+import { SystemCapabilities } from './services/system-capabilities'
 
 export const PROTOCOL_VERSION = 1
 
@@ -34,6 +35,15 @@ export const AgentInfo = z.strictObject({
 })
 export type AgentInfo = z.infer<typeof AgentInfo>
 
+/** A runner's lasting identity (kept in its data directory) and what its machine offers. */
+export const PeerInfo = z.strictObject({
+  id: z.string().regex(/^[A-Za-z0-9-]{1,64}$/),
+  /** Whether it runs standalone services' native executables (`--no-native` turns it off). */
+  native: z.boolean(),
+  system: SystemCapabilities,
+})
+export type PeerInfo = z.infer<typeof PeerInfo>
+
 // ── volunteer → orchestrator ────────────────────────────────────────────────
 
 export const HelloFrame = z.strictObject({
@@ -41,6 +51,10 @@ export const HelloFrame = z.strictObject({
   protocol: z.number().int(),
   agent: AgentInfo,
   capabilities: Capabilities,
+  /** Runners only. */
+  peer: PeerInfo.optional(),
+  /** The orchestrator's runner token, when it requires one (`zerverless-runner --token`). */
+  token: z.string().max(512).optional(),
 })
 export const HeartbeatFrame = z.strictObject({ type: z.literal('heartbeat') })
 /** What a finished attempt reports besides its result: stderr and a WASI exit status. */
@@ -85,6 +99,32 @@ export const DrainFrame = z.strictObject({
   reason: z.string().max(256).optional(),
 })
 
+/** A runner's refreshed capabilities (available memory and disk change). */
+export const SystemFrame = z.strictObject({
+  type: z.literal('system'),
+  system: SystemCapabilities,
+})
+
+/** What a runner found registering a service's executable on its disk. */
+export const ServiceRegisteredFrame = z.strictObject({
+  type: z.literal('service_registered'),
+  request_id: z.number().int().nonnegative(),
+  ok: z.boolean(),
+  error: z.string().max(8192).optional(),
+  /** The executable's absolute path on the runner. */
+  executable_path: z.string().max(4096).optional(),
+  sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
+  size: z.number().int().nonnegative().optional(),
+  /** From the file's header (ELF, Mach-O, PE, #!), when recognised. */
+  platform: z.string().max(32).optional(),
+  architecture: z.string().max(32).optional(),
+  git_commit_hash: z.string().max(64).optional(),
+})
+export type ServiceRegisteredFrame = z.infer<typeof ServiceRegisteredFrame>
+
 export const VolunteerFrame = z.discriminatedUnion('type', [
   HelloFrame,
   HeartbeatFrame,
@@ -93,6 +133,8 @@ export const VolunteerFrame = z.discriminatedUnion('type', [
   ProgressFrame,
   HostFrame,
   DrainFrame,
+  SystemFrame,
+  ServiceRegisteredFrame,
 ])
 export type VolunteerFrame = z.infer<typeof VolunteerFrame>
 export type HelloFrame = z.infer<typeof HelloFrame>
@@ -110,6 +152,60 @@ export const WelcomeFrame = z.strictObject({
 })
 export const HeartbeatAckFrame = z.strictObject({ type: z.literal('heartbeat_ack') })
 
+const MountFunction = z.enum(['INPUT', 'OUTPUT', 'BOTH'])
+
+/**
+ * A native job: which service to run and how. A runner runs only services it registered itself
+ * (local, git: the executable must still have `sha256`) or that the orchestrator stores (upload:
+ * fetched from GET /api/services/standalone/{id}/files/{path} and checked against `sha256`).
+ */
+export const NativeRun = z.strictObject({
+  service_id: z.number().int().positive(),
+  service_name: z.string().max(64),
+  source: z.enum(['local', 'upload', 'git']),
+  /** local and git: the absolute path the runner registered; upload: the file's path in the service. */
+  executable_path: z.string().max(4096),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  arguments: z.array(z.string().max(65536)).max(1024),
+  working_directory: z.string().max(4096),
+  environment_variables: z.record(z.string(), z.string()),
+  inherit_environment: z.boolean(),
+  run_as_user: z.string().max(128),
+  interfaces: z
+    .array(
+      z.strictObject({
+        interface_type: z.enum(['STDIN', 'STDOUT', 'STDERR', 'LOGS', 'MOUNT']),
+        path: z.string().max(1024),
+        mount_function: MountFunction.nullable(),
+      }),
+    )
+    .max(64),
+  /** upload: every file of the service (the runner fetches and checks each one). */
+  files: z
+    .array(
+      z.strictObject({
+        path: z.string().max(1024),
+        sha256: z.string().regex(/^[0-9a-f]{64}$/),
+        size: z.number().int().nonnegative(),
+      }),
+    )
+    .max(1000)
+    .optional(),
+  /** Text for the process's standard input. */
+  stdin: z.string().optional(),
+  /** Files for INPUT mounts: written under the mount's directory before the process starts. */
+  input_files: z
+    .array(
+      z.strictObject({ mount: z.string().max(1024), name: z.string().max(1024), data: z.string() }),
+    )
+    .max(256),
+  /** Bearer token for this attempt's outputs (PUT /api/jobs/{id}/outputs/{name}) and files. */
+  job_token: z.string().min(16).max(128),
+  /** The orchestrator's id, for the output directory layout. */
+  orchestrator: z.string().max(128),
+})
+export type NativeRun = z.infer<typeof NativeRun>
+
 /** Everything a volunteer needs to run one attempt of a job. */
 export const JobFrame = z.strictObject({
   type: z.literal('job'),
@@ -125,6 +221,8 @@ export const JobFrame = z.strictObject({
   wasm_cid: z.string().regex(CID_PATTERN).optional(),
   args: z.array(z.string()).optional(),
   env: z.record(z.string(), z.string()).optional(),
+  /** native jobs */
+  native: NativeRun.optional(),
 })
 export const CancelFrame = z.strictObject({
   type: z.literal('cancel'),
@@ -149,6 +247,37 @@ export const OrchestratorDrainFrame = z.strictObject({
   reason: z.string().optional(),
 })
 
+/**
+ * Asks a runner to register a service's executable: check a local one (exists, a file,
+ * executable; hash it), or clone a repository and build it. Git credentials travel only here and
+ * are neither stored nor logged.
+ */
+export const ServiceRegisterFrame = z.strictObject({
+  type: z.literal('service_register'),
+  request_id: z.number().int().nonnegative(),
+  service_id: z.number().int().positive(),
+  service_name: z.string().max(64),
+  source: z.enum(['local', 'git']),
+  executable_path: z.string().max(4096),
+  git: z
+    .strictObject({
+      repo_url: z.string().max(2048),
+      branch: z.string().max(256).optional(),
+      build_command: z.string().max(8192).optional(),
+      username: z.string().max(256).optional(),
+      password: z.string().max(4096).optional(),
+    })
+    .optional(),
+})
+export type ServiceRegisterFrame = z.infer<typeof ServiceRegisterFrame>
+
+/** The service is gone: the runner deletes what it kept for it (its clone, its cached files). */
+export const ServiceForgetFrame = z.strictObject({
+  type: z.literal('service_forget'),
+  service_id: z.number().int().positive(),
+  service_name: z.string().max(64),
+})
+
 export const OrchestratorFrame = z.discriminatedUnion('type', [
   WelcomeFrame,
   HeartbeatAckFrame,
@@ -157,6 +286,8 @@ export const OrchestratorFrame = z.discriminatedUnion('type', [
   OrchestratorErrorFrame,
   HostReplyFrame,
   OrchestratorDrainFrame,
+  ServiceRegisterFrame,
+  ServiceForgetFrame,
 ])
 export type OrchestratorFrame = z.infer<typeof OrchestratorFrame>
 export type WelcomeFrame = z.infer<typeof WelcomeFrame>

@@ -11,7 +11,7 @@ import { loadPyodide } from 'pyodide'
 import wabtInit from 'wabt'
 import type { RunnableJob } from '../../shared/agent/volunteer-agent'
 import { cidOf } from '../../shared/cid'
-import type { Runtime } from '../../shared/job'
+import type { Runtime, SandboxRuntime } from '../../shared/job'
 import { LuaRuntime } from '../../shared/runtime/lua-runtime'
 import { PythonRuntime, type LoadPyodide } from '../../shared/runtime/python-runtime'
 import { QuickJsRuntime } from '../../shared/runtime/quickjs-runtime'
@@ -22,7 +22,7 @@ import { percentile, round } from '../lib/stats'
 import type { Suite } from './suite'
 
 const ROOT = path.resolve(import.meta.dirname, '../..')
-const TRIVIAL: Record<Runtime, string> = {
+const TRIVIAL: Record<SandboxRuntime, string> = {
   js: '1 + 1',
   lua: 'return 1 + 1',
   python: '1 + 1',
@@ -93,7 +93,7 @@ async function throughThread(make: () => RunnableJob, warmCount: number) {
   }
 }
 
-const LOOPS: Record<Runtime, string> = {
+const LOOPS: Record<SandboxRuntime, string> = {
   js: 'while (true) {}',
   lua: 'while true do end',
   python: 'while True:\n    pass',

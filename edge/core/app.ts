@@ -10,7 +10,10 @@ import type { Orchestrator } from './orchestrator'
 import { healthRoutes } from './routes/health-routes'
 import { dbRoutes } from './routes/db-routes'
 import { deployRoutes, functionRoute } from './routes/deploy-routes'
+import { jobOutputRoutes } from './routes/job-output-routes'
 import { jobRoutes } from './routes/job-routes'
+import { peerRoutes } from './routes/peer-routes'
+import { serviceRoutes } from './routes/service-routes'
 import { staticRoutes, storageRoutes } from './routes/storage-routes'
 import { volunteerPageRoutes } from './routes/volunteer-page-routes'
 import { volunteerRoutes } from './routes/volunteer-routes'
@@ -22,6 +25,8 @@ export interface AppDeps {
   host: 'node' | 'workers'
   /** Accepts a volunteer's WebSocket upgrade on `/ws/volunteer`. */
   volunteerSocket?: MiddlewareHandler
+  /** Accepts a standalone-service upload socket on `/ws/upload`. */
+  uploadSocket?: MiddlewareHandler
   /** The built volunteer PWA, served at `/volunteer/`. */
   assets?: AssetSource
 }
@@ -56,9 +61,13 @@ export function createApp(deps: AppDeps): Hono {
   // Only where bodies belong: touching the body makes node-server build a full Request (3× slower GETs).
   app.use('*', (c, next) => {
     if (c.req.method === 'GET' || c.req.method === 'HEAD') return next()
-    // Storage uploads stream to the file store, which enforces its own (larger) limit.
+    // Storage uploads and job outputs stream to a file store, which enforces its own (larger) limit.
     if (c.req.method === 'PUT' && c.req.path.startsWith('/api/storage/')) return next()
-    return c.req.path === '/api/wasm' ? limitModule(c, next) : limitBody(c, next)
+    if (c.req.method === 'PUT' && /^\/api\/jobs\/[^/]+\/outputs\//.test(c.req.path)) return next()
+    // Modules, and a run's input files, may come as base64 in JSON.
+    const large =
+      c.req.path === '/api/wasm' || /^\/api\/services\/standalone\/\d+\/run$/.test(c.req.path)
+    return large ? limitModule(c, next) : limitBody(c, next)
   })
 
   app.route('/', healthRoutes(orchestrator, deps.host))
@@ -67,11 +76,28 @@ export function createApp(deps: AppDeps): Hono {
   app.route('/api/volunteers', volunteerRoutes(orchestrator))
   app.route('/api/db', dbRoutes(orchestrator))
   app.route('/api/deploy', deployRoutes(orchestrator, orchestrator.functions))
+  app.route('/api/services/standalone', serviceRoutes(orchestrator))
+  app.route('/api/peers', peerRoutes(orchestrator))
+  if (orchestrator.outputs)
+    app.route('/api/jobs', jobOutputRoutes(orchestrator, orchestrator.outputs))
   if (orchestrator.storage) {
     app.route('/api/storage', storageRoutes(orchestrator, orchestrator.storage))
     app.route('/static', staticRoutes(orchestrator.storage))
   }
   app.route('/volunteer', volunteerPageRoutes(deps.assets))
+  app.get('/ws/upload', async (c, next) => {
+    if (deps.uploadSocket && c.req.header('upgrade')?.toLowerCase() === 'websocket') {
+      const upgraded = await deps.uploadSocket(c, next)
+      if (upgraded) return upgraded
+    }
+    return c.json(
+      {
+        error: 'this endpoint takes WebSocket connections for chunked service uploads',
+        code: 'UPGRADE_REQUIRED',
+      },
+      426,
+    )
+  })
   app.get('/ws/volunteer', async (c, next) => {
     if (deps.volunteerSocket && c.req.header('upgrade')?.toLowerCase() === 'websocket') {
       const upgraded = await deps.volunteerSocket(c, next)

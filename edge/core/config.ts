@@ -22,6 +22,11 @@ export interface OrchestratorConfig {
   helloTimeoutMs: number
   maxFrameBytes: number
   badFrameLimit: number
+  /**
+   * When set, runners must present it in their hello, and the standalone-service upload socket
+   * (`/ws/upload`) must be authenticated with it.
+   */
+  runnerToken?: string
 }
 
 export { VERSION }

@@ -19,11 +19,18 @@ import { JobStore } from './store/job-store'
 import { MIGRATIONS } from './store/migrations'
 import { migrate, type Sql } from './store/sql'
 import { VolunteerHub } from './volunteers/volunteer-hub'
+import { JobOutputs } from './services/job-outputs'
+import { RunnerDirectory } from './services/runner-directory'
+import { ServiceStore } from './services/service-store'
+import { StandaloneServices } from './services/standalone-services'
+import { UploadSessions, type UploadSink } from './services/upload-sessions'
 
 /** How often deadlines are checked; the worst extra delay past `timeout_seconds` + grace. */
 const TICK_MS = 100
 /** Expired keys are invisible at once; they are deleted from disk this often. */
 const KV_SWEEP_MS = 60_000
+/** Upload groups idle for an hour are dropped; looking every five minutes is enough. */
+const UPLOAD_SWEEP_MS = 5 * 60_000
 
 export class Orchestrator {
   readonly scheduler: Scheduler
@@ -32,6 +39,14 @@ export class Orchestrator {
   readonly functions: FunctionService
   /** Files, when the host has somewhere to keep them. */
   readonly storage: StorageService | undefined
+  /** Standalone services and the runners that run them. */
+  readonly services: StandaloneServices
+  readonly runners: RunnerDirectory
+  /** What native jobs produced, when the host has somewhere to keep it. */
+  readonly outputs: JobOutputs | undefined
+  /** Chunked service uploads over /ws/upload, when the host has somewhere to keep parts. */
+  readonly uploads: UploadSessions | undefined
+  private lastUploadSweep = 0
   readonly startedAt = Date.now()
   private timer: ReturnType<typeof setInterval> | undefined
   private lastSweep = 0
@@ -43,17 +58,53 @@ export class Orchestrator {
   constructor(
     private readonly sql: Sql,
     readonly config: OrchestratorConfig,
-    host: { sha256?: (text: string) => string; files?: FileStore } = {},
+    host: {
+      sha256?: (text: string) => string
+      /** Users' files (/api/storage). */
+      files?: FileStore
+      /** Uploaded services' executables, a directory per service name. */
+      serviceFiles?: FileStore
+      /** Native jobs' outputs, a directory per job id. */
+      outputFiles?: FileStore
+      /** Where upload parts wait until their group completes. */
+      uploadSink?: UploadSink
+    } = {},
   ) {
     this.sha256 = host.sha256 ?? sha256Hex
     migrate(sql, MIGRATIONS)
+    this.runners = new RunnerDirectory(() => this.hub.connected)
+    this.services = new StandaloneServices({
+      store: new ServiceStore(sql),
+      runners: this.runners,
+      files: host.serviceFiles,
+      sha256: this.sha256,
+      nodeId: config.nodeId,
+      maxFileBytes: config.maxUploadBytes,
+    })
     this.scheduler = new Scheduler(new JobStore(sql), {
       timeoutGraceMs: config.timeoutGraceMs,
       durable: (urgent) => sql.durable(urgent),
+      native: this.services.nativeJobs,
     })
+    this.services.attach(this.scheduler)
+    this.outputs = host.outputFiles && new JobOutputs(sql, host.outputFiles, config.maxUploadBytes)
+    this.uploads =
+      host.uploadSink &&
+      new UploadSessions({
+        sink: host.uploadSink,
+        complete: async (group, sink) => {
+          const done = await this.services.completeUpload(group, sink)
+          await this.durable()
+          return done
+        },
+        maxFileBytes: config.maxUploadBytes,
+      })
     this.kv = new KvStore(sql)
-    this.hub = new VolunteerHub(this.scheduler, config, (namespace, call) =>
-      answerHostCall(this.kv, namespace, call),
+    this.hub = new VolunteerHub(
+      this.scheduler,
+      config,
+      (namespace, call) => answerHostCall(this.kv, namespace, call),
+      this.runners,
     )
     const deployments = new DeploymentStore(sql)
     this.functions = new FunctionService(
@@ -82,6 +133,10 @@ export class Orchestrator {
 
   tick(now = Date.now()): void {
     this.scheduler.expire(now)
+    if (this.uploads && now - this.lastUploadSweep >= UPLOAD_SWEEP_MS) {
+      this.lastUploadSweep = now
+      void this.uploads.sweep()
+    }
     if (now - this.lastKvSweep >= KV_SWEEP_MS) {
       this.lastKvSweep = now
       this.kv.sweep(now)

@@ -12,8 +12,12 @@ import {
   type AgentInfo,
   type JobFrame,
   type OrchestratorFrame,
+  type PeerInfo,
+  type ServiceRegisteredFrame,
+  type ServiceRegisterFrame,
   type VolunteerFrame,
 } from '../protocol'
+import type { SystemCapabilities } from '../services/system-capabilities'
 import type { RunOutcome } from '../runtime/runtime'
 import { clip, MAX_ERROR_MESSAGE, MAX_TRACEBACK } from '../errors'
 import type { HostCall, HostReply } from '../host-call'
@@ -44,6 +48,14 @@ export interface JobExecutor {
   close(): Promise<void>
 }
 
+/** A runner's side of standalone services: register an executable, forget a service. */
+export interface ServiceHandler {
+  register(
+    frame: ServiceRegisterFrame,
+  ): Promise<Omit<ServiceRegisteredFrame, 'type' | 'request_id'>>
+  forget(serviceId: number, serviceName: string): void
+}
+
 export type AgentState = 'idle' | 'connecting' | 'connected' | 'draining' | 'stopped'
 
 export type AgentEvent =
@@ -64,6 +76,15 @@ export interface AgentOptions {
   backoff?: Backoff
   /** Where wasm modules come from; defaults to the orchestrator's /api/wasm behind `url`. */
   modules?: ModuleCache
+  /** Runners: their identity and machine, sent in hello. */
+  peer?: PeerInfo
+  /** Runners: the orchestrator's runner token. */
+  token?: string
+  /** Runners: handles service registration requests. */
+  services?: ServiceHandler
+  /** Runners: re-reads what changes about the machine, sent every `systemRefreshMs`. */
+  refreshSystem?: () => Promise<SystemCapabilities>
+  systemRefreshMs?: number
 }
 
 const OPEN = 1
@@ -80,6 +101,7 @@ export class VolunteerAgent {
   private state: AgentState = 'idle'
   private readonly running = new Map<string, RunningJob>()
   private heartbeat: ReturnType<typeof setInterval> | undefined
+  private systemTimer: ReturnType<typeof setInterval> | undefined
   private reconnect: ReturnType<typeof setTimeout> | undefined
   private lastHeard = 0
   private readonly backoff: Backoff
@@ -150,6 +172,8 @@ export class VolunteerAgent {
         protocol: PROTOCOL_VERSION,
         agent: this.options.agent,
         capabilities: this.options.capabilities,
+        ...(this.options.peer && { peer: this.options.peer }),
+        ...(this.options.token && { token: this.options.token }),
       })
     }
     socket.onmessage = (event) => {
@@ -162,6 +186,7 @@ export class VolunteerAgent {
       if (this.socket !== socket) return
       this.socket = undefined
       clearInterval(this.heartbeat)
+      clearInterval(this.systemTimer)
       this.abortAll()
       if (this.state === 'stopped' || this.state === 'draining') {
         this.setState('stopped')
@@ -198,6 +223,7 @@ export class VolunteerAgent {
         this.backoff.reset()
         if (this.state === 'connecting') this.setState('connected')
         this.startHeartbeat(frame.heartbeat_interval_ms)
+        this.startSystemRefresh()
         this.options.onEvent?.({ type: 'welcome', volunteerId: frame.volunteer_id })
         return
       case 'heartbeat_ack':
@@ -221,6 +247,22 @@ export class VolunteerAgent {
       }
       case 'drain':
         // The orchestrator is going away; its close follows and we reconnect with backoff.
+        return
+      case 'service_register': {
+        const handler = this.options.services
+        const answer = handler
+          ? handler.register(frame).catch((err: unknown) => ({
+              ok: false,
+              error: err instanceof Error ? err.message : String(err),
+            }))
+          : Promise.resolve({ ok: false, error: 'this volunteer does not run native executables' })
+        void answer.then((reply) =>
+          this.send({ type: 'service_registered', request_id: frame.request_id, ...reply }),
+        )
+        return
+      }
+      case 'service_forget':
+        this.options.services?.forget(frame.service_id, frame.service_name)
         return
     }
   }
@@ -306,6 +348,18 @@ export class VolunteerAgent {
     if (this.state === 'draining' && this.running.size === 0) this.stop()
   }
 
+  private startSystemRefresh(): void {
+    clearInterval(this.systemTimer)
+    const refresh = this.options.refreshSystem
+    if (!refresh) return
+    this.systemTimer = setInterval(() => {
+      void refresh().then(
+        (system) => this.send({ type: 'system', system }),
+        () => {},
+      )
+    }, this.options.systemRefreshMs ?? 60_000)
+  }
+
   private startHeartbeat(intervalMs: number): void {
     clearInterval(this.heartbeat)
     const every = Math.max(50, Math.floor(intervalMs / 2))
@@ -332,6 +386,7 @@ export class VolunteerAgent {
 
   private closeSocket(code: number, reason: string): void {
     clearInterval(this.heartbeat)
+    clearInterval(this.systemTimer)
     const socket = this.socket
     if (!socket) return
     try {

@@ -71,6 +71,11 @@ const program = new Command('zerverless')
     2 * 1024 ** 3,
   )
   .option(
+    '--runner-token <token>',
+    'require runners (zerverless-runner --token) and service uploads to present this token (env ZERVERLESS_RUNNER_TOKEN)',
+    process.env.ZERVERLESS_RUNNER_TOKEN,
+  )
+  .option(
     '--heartbeat-interval <seconds>',
     'how often volunteers must show they are alive; two missed intervals drop them',
     seconds,
@@ -97,6 +102,7 @@ const opts = program.opts<{
   maxBodyBytes: number
   maxUploadBytes: number
   heartbeatInterval: number
+  runnerToken?: string
 }>()
 
 if (opts.worker) {
@@ -119,6 +125,7 @@ if (opts.worker) {
       maxBodyBytes: opts.maxBodyBytes,
       maxUploadBytes: opts.maxUploadBytes,
       heartbeatIntervalMs: Math.round(opts.heartbeatInterval * 1000),
+      ...(opts.runnerToken && { runnerToken: opts.runnerToken }),
     },
   }).catch((err: NodeJS.ErrnoException) => {
     const why =

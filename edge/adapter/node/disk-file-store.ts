@@ -6,7 +6,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto'
 import { constants, createReadStream, createWriteStream } from 'node:fs'
-import { lstat, mkdir, open, rename, rm, unlink } from 'node:fs/promises'
+import { chmod, lstat, mkdir, open, rename, rm, unlink } from 'node:fs/promises'
 import path from 'node:path'
 import { Readable, Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
@@ -23,7 +23,11 @@ import { PathError } from '../../core/storage/storage-path'
 export class DiskFileStore implements FileStore {
   private readonly uploads: string
 
-  constructor(private readonly root: string) {
+  /** `mode`: permissions for stored files (service executables are stored 0755). */
+  constructor(
+    private readonly root: string,
+    private readonly mode?: number,
+  ) {
     this.uploads = path.join(root, '.uploads')
   }
 
@@ -58,6 +62,7 @@ export class DiskFileStore implements FileStore {
         createWriteStream(temp, { flags: 'wx' }),
       )
       await this.makeParents(ns, file)
+      if (this.mode !== undefined) await chmod(temp, this.mode)
       await rename(temp, target)
     } catch (err) {
       await unlink(temp).catch(() => {})

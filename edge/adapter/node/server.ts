@@ -13,6 +13,7 @@ import { startInternalWorkers, type InternalWorkers } from './internal-workers'
 import { openSqlite } from './sqlite'
 import { DiskAssetSource, defaultWebDir } from './disk-asset-source'
 import { DiskFileStore } from './disk-file-store'
+import { DiskUploadSink } from './disk-upload-sink'
 import { rawTargetProblem } from '../../core/storage/storage-path'
 
 export interface ServerOptions {
@@ -37,10 +38,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const db = openSqlite(path.join(options.dataDir, 'zerverless.db'))
   const config = defaultConfig(options.config)
   const files = new DiskFileStore(path.join(options.dataDir, 'storage'))
-  await files.init()
+  // The seed's layout: an uploaded service's files under standalone_services/{service_name}/.
+  const serviceFiles = new DiskFileStore(path.join(options.dataDir, 'standalone_services'), 0o755)
+  const outputFiles = new DiskFileStore(path.join(options.dataDir, 'job-outputs'))
+  const uploadSink = new DiskUploadSink(path.join(options.dataDir, 'uploads'))
+  await Promise.all([files.init(), serviceFiles.init(), outputFiles.init(), uploadSink.init()])
   const orchestrator = new Orchestrator(db, config, {
     sha256: (text) => createHash('sha256').update(text).digest('hex'),
     files,
+    serviceFiles,
+    outputFiles,
+    uploadSink,
   })
   orchestrator.start()
 
@@ -66,8 +74,29 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       },
     }
   })
+  const uploadSocket = upgradeWebSocket((c) => {
+    const uploads = orchestrator.uploads
+    const token = config.runnerToken
+    const offered =
+      /^Bearer (.+)$/.exec(c.req.header('authorization') ?? '')?.[1] ?? c.req.query('token')
+    const connection = uploads?.connection({
+      // Open like the rest of the API unless the operator set a runner token.
+      authenticated: token === undefined || offered === token,
+      checkToken: (t) => token === undefined || t === token,
+    })
+    return {
+      onMessage: (event, ws) => {
+        if (!connection) return ws.close(1011, 'uploads are not available')
+        const text = typeof event.data === 'string' ? event.data : '<binary frame>'
+        void connection.receive(text).then(({ replies, close }) => {
+          for (const reply of replies) ws.send(reply)
+          if (close) ws.close(1008, 'unauthorized')
+        })
+      },
+    }
+  })
   const assets = new DiskAssetSource(options.webDir ?? defaultWebDir())
-  const app = createApp({ orchestrator, host: 'node', volunteerSocket, assets })
+  const app = createApp({ orchestrator, host: 'node', volunteerSocket, uploadSocket, assets })
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxFrameBytes })
   // node-server resolves "..", "%2e%2e" and "\\" before routing, which would quietly send a request
   // elsewhere: refuse such paths outright while the raw target is still at hand.

@@ -19,12 +19,15 @@ export class Dispatcher {
   constructor(
     private readonly pending: PendingIndex,
     private readonly start: StartJob,
+    /** Fills what sandboxed jobs left free with work queued elsewhere (native jobs). */
+    private readonly fillMore?: (session: VolunteerSession) => void,
   ) {}
 
   /** Call after a volunteer's free slots or state changed: fills them, then files what is left. */
   refresh(session: VolunteerSession): void {
     this.unfile(session)
     this.fill(session)
+    if (session.freeSlots > 0) this.fillMore?.(session)
     if (session.freeSlots > 0) this.file(session)
   }
 

@@ -69,6 +69,8 @@ export interface JobView {
   completed_at: string | null
   duration_ms: number | null
   progress?: { fraction?: number; message?: string }
+  /** Native jobs: the files the run produced, read at `url`. */
+  outputs?: { name: string; size: number; sha256: string; url: string }[]
 }
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString())
@@ -79,15 +81,17 @@ export function toJobView(job: JobRecord, code?: string): JobView {
     job_type: job.job_type,
     namespace: job.namespace,
     status: job.status,
-    ...(code !== undefined && job.job_type !== 'wasm' && { code }),
+    ...(code !== undefined && job.job_type !== 'wasm' && job.job_type !== 'native' && { code }),
     input_data: job.input_data,
     timeout_seconds: job.timeout_ms / 1000,
     max_retries: job.max_retries,
     attempts: job.attempts,
     result: job.result ?? null,
     output: job.output,
-    ...((job.job_type === 'python' || job.job_type === 'wasm') && { stderr: job.stderr }),
-    ...(job.job_type === 'wasm' && { exit_code: job.exit_code }),
+    ...((job.job_type === 'python' || job.job_type === 'wasm' || job.job_type === 'native') && {
+      stderr: job.stderr,
+    }),
+    ...((job.job_type === 'wasm' || job.job_type === 'native') && { exit_code: job.exit_code }),
     error: job.error,
     volunteer_id: job.volunteer_id,
     batch_id: job.batch_id,

@@ -5,7 +5,7 @@
  */
 import type { JobError, JobStatus } from '../../../shared/job'
 import { isFinished, JOB_STATUSES } from '../../../shared/job'
-import type { JobErrorFrame, JobFrame, ResultFrame } from '../../../shared/protocol'
+import type { JobErrorFrame, JobFrame, NativeRun, ResultFrame } from '../../../shared/protocol'
 import { formatSeconds } from '../../../shared/runtime/runtime'
 import type { Finish, JobStore, ListQuery } from '../store/job-store'
 import { MinHeap } from '../util/min-heap'
@@ -15,12 +15,24 @@ import { InvocationTable } from './invocations'
 import type { JobRecord, NewJob } from './job-record'
 import { PendingIndex, type PendingEntry } from './pending-index'
 import { Waiters } from './waiters'
+import { NativeQueue, type NativeEntry } from '../services/native-queue'
 
 export interface SchedulerOptions {
   /** Extra time past `timeout_seconds` before the orchestrator fails a job itself. */
   timeoutGraceMs: number
   /** Resolves when the writes so far are durable (see Sql.durable). */
   durable: (urgent?: boolean) => Promise<void>
+  /** Native jobs: which runners fit a job, and what to send one (see services/). */
+  native?: NativeJobs
+}
+
+export interface NativeJobs {
+  /** Where a native job may run; undefined when its service is gone. */
+  target(job: JobRecord): Pick<NativeEntry, 'peerId' | 'requirements'> | undefined
+  /** The job frame's `native` part for an attempt, or why it cannot run any more. */
+  run(job: JobRecord, jobToken: string): NativeRun | { error: string }
+  /** More time past the deadline: a runner stops a process gracefully, then uploads its outputs. */
+  extraGraceMs: number
 }
 
 interface Deadline {
@@ -37,6 +49,10 @@ const CODE_CACHE_SIZE = 256
 export class Scheduler {
   readonly pending = new PendingIndex()
   readonly dispatcher: Dispatcher
+  /** Pending native jobs, which fit only some runners. */
+  readonly native: NativeQueue
+  /** The bearer token of each running native attempt (its outputs and files). */
+  private readonly jobTokens = new Map<string, { attempt: number; token: string }>()
   /** Function invocations, which share the queue (ahead of jobs) and the volunteers. */
   readonly invocations: InvocationTable
   /** Volunteers by id, for the ones holding running jobs. */
@@ -53,7 +69,15 @@ export class Scheduler {
     private readonly store: JobStore,
     private readonly options: SchedulerOptions,
   ) {
-    this.dispatcher = new Dispatcher(this.pending, (entry, session) => this.startOn(entry, session))
+    this.native = new NativeQueue(
+      () => this.sessions.values(),
+      (entry, session) => this.startOn(entry, session),
+    )
+    this.dispatcher = new Dispatcher(
+      this.pending,
+      (entry, session) => this.startOn(entry, session),
+      (session) => this.native.fill(session),
+    )
     this.invocations = new InvocationTable(
       this.pending,
       this.dispatcher,
@@ -62,14 +86,12 @@ export class Scheduler {
     )
     // Nothing survives a restart running: those jobs go back in the queue, keeping their attempts.
     store.requeueAllRunning()
-    for (const row of store.pending())
-      this.pending.add({
-        id: row.id,
-        seq: row.seq,
-        runtime: row.job_type,
-        namespace: row.namespace,
-      })
     this.counts = store.counts()
+    for (const row of store.pending()) {
+      const entry = { id: row.id, seq: row.seq, runtime: row.job_type, namespace: row.namespace }
+      if (row.job_type !== 'native') this.pending.add(entry)
+      else this.queueNative(entry, Date.now(), false)
+    }
   }
 
   // ── submitting and reading ─────────────────────────────────────────────────
@@ -80,11 +102,22 @@ export class Scheduler {
     this.counts.pending += records.length
     for (const job of records) {
       const entry = { id: job.id, seq: job.seq, runtime: job.job_type, namespace: job.namespace }
+      if (job.job_type === 'native') {
+        this.queueNative(entry, now, true)
+        continue
+      }
       this.pending.add(entry)
       this.dispatcher.offer(entry)
     }
     // Some may have started already; report what is stored now.
-    return records.map((r) => (this.pending.has(r.id) ? r : (this.store.get(r.id) ?? r)))
+    return records.map((r) =>
+      this.pending.has(r.id) || this.native.has(r.id) ? r : (this.store.get(r.id) ?? r),
+    )
+  }
+
+  /** The token a runner shows for this job's current attempt (its outputs and files). */
+  jobToken(id: string): { attempt: number; token: string } | undefined {
+    return this.jobTokens.get(id)
   }
 
   get(id: string): JobRecord | undefined {
@@ -271,14 +304,43 @@ export class Scheduler {
 
   // ── transitions ────────────────────────────────────────────────────────────
 
+  /** Queues a pending native job where the runners that fit it will find it. */
+  private queueNative(entry: PendingEntry, now: number, offer: boolean): void {
+    const job = this.store.get(entry.id)
+    const target = job && this.options.native?.target(job)
+    if (!target) {
+      const error: JobError = { code: 'RUNTIME_UNAVAILABLE', message: 'its service was deleted' }
+      this.end(entry.id, 'pending', { status: 'failed', error }, now)
+      return
+    }
+    const native = { ...entry, ...target }
+    this.native.add(native)
+    if (offer) this.native.offer(native)
+  }
+
   private startOn(entry: PendingEntry, session: VolunteerSession, now = Date.now()): boolean {
     if (this.invocations.owns(entry.id)) return this.invocations.start(entry, session, now)
-    this.pending.remove(entry.id)
+    if (entry.runtime === 'native') this.native.remove(entry.id)
+    else this.pending.remove(entry.id)
     const job = this.store.start(entry.id, session.id, now)
     if (!job) return false
     this.move('pending', 'running')
+    let native: NativeRun | undefined
+    if (job.job_type === 'native') {
+      const token = randomToken()
+      const run = this.options.native?.run(job, token) ?? { error: 'native jobs are not enabled' }
+      if ('error' in run) {
+        const error: JobError = { code: 'RUNTIME_UNAVAILABLE', message: run.error }
+        this.end(job.id, 'running', { status: 'failed', error }, now)
+        return true
+      }
+      native = run
+      this.jobTokens.set(job.id, { attempt: job.attempts, token })
+    }
+    const grace =
+      this.options.timeoutGraceMs + (native ? (this.options.native?.extraGraceMs ?? 0) : 0)
     // A job queued behind others on the volunteer starts later: its deadline allows for that.
-    const at = now + session.queueWait(now) + job.timeout_ms + this.options.timeoutGraceMs
+    const at = now + session.queueWait(now) + job.timeout_ms + grace
     session.running.set(job.id, job.attempts)
     session.deadlines.set(job.id, at)
     session.owners.set(job.id, job.namespace)
@@ -297,6 +359,7 @@ export class Scheduler {
       input_data: job.input_data,
       timeout_ms: job.timeout_ms,
       ...(job.wasm_cid && { wasm_cid: job.wasm_cid, args: job.args ?? [], env: job.env ?? {} }),
+      ...(native && { native }),
     }
     // A volunteer only ever hears of an attempt that is on disk, so a crash cannot lose count.
     void this.options.durable(true).then(() => {
@@ -324,7 +387,9 @@ export class Scheduler {
     if (!this.store.requeue(id)) return
     this.move('running', 'pending')
     this.progress.delete(id)
+    this.jobTokens.delete(id)
     const entry = { id, seq: job.seq, runtime: job.job_type, namespace: job.namespace }
+    if (job.job_type === 'native') return this.queueNative(entry, now, true)
     this.pending.add(entry)
     this.dispatcher.offer(entry)
   }
@@ -334,7 +399,11 @@ export class Scheduler {
     const ended = this.store.finish(id, end, now)
     if (!ended) return
     this.move(from, end.status)
-    if (from === 'pending') this.pending.remove(id)
+    if (from === 'pending') {
+      this.pending.remove(id)
+      this.native.remove(id)
+    }
+    this.jobTokens.delete(id)
     this.progress.delete(id)
     this.waiters.wake(id)
     const batch = ended.batch_id
@@ -357,4 +426,10 @@ export class Scheduler {
 
 export function batchDone(counts: Record<JobStatus, number>): boolean {
   return JOB_STATUSES.every((s) => isFinished(s) || counts[s] === 0)
+}
+
+/** 32 random bytes as hex: unguessable, and only ever valid for one attempt. */
+function randomToken(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(32))
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')
 }

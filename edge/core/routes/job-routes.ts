@@ -4,7 +4,6 @@ import { isFinished } from '../../../shared/job'
 import { HttpError } from '../http-error'
 import type { JobRecord, NewJob } from '../jobs/job-record'
 import { toJobView, type JobView } from '../jobs/job-record'
-import type { Scheduler } from '../jobs/scheduler'
 import { batchDone } from '../jobs/scheduler'
 import type { Orchestrator } from '../orchestrator'
 import { acceptModule, decodeBase64 } from '../wasm/module-intake'
@@ -32,7 +31,7 @@ export function jobRoutes(orchestrator: Orchestrator): Hono {
     const [job] = scheduler.submit([
       await newJob(body, body.input_data ?? null, null, orchestrator),
     ])
-    return c.json(view(scheduler, job as JobRecord), 201)
+    return c.json(view(orchestrator, job as JobRecord), 201)
   })
 
   app.post('/batch', async (c) => {
@@ -54,7 +53,7 @@ export function jobRoutes(orchestrator: Orchestrator): Hono {
       limit,
       offset,
     })
-    return c.json({ jobs: jobs.map((j) => view(scheduler, j)), total, limit, offset })
+    return c.json({ jobs: jobs.map((j) => view(orchestrator, j)), total, limit, offset })
   })
 
   app.get('/batch/:batchId', async (c) => {
@@ -70,13 +69,13 @@ export function jobRoutes(orchestrator: Orchestrator): Hono {
     const { wait } = parseQuery(c, waitSchema)
     const job = await scheduler.waitFor(c.req.param('id'), (wait ?? 0) * 1000)
     if (!job) throw notFound(c.req.param('id'))
-    return c.json(view(scheduler, job))
+    return c.json(view(orchestrator, job))
   })
 
   app.delete('/:id', (c) => {
     const id = c.req.param('id')
     const outcome = scheduler.cancel(id)
-    if (outcome.ok) return c.json(view(scheduler, outcome.job))
+    if (outcome.ok) return c.json(view(orchestrator, outcome.job))
     if (outcome.reason === 'not_found') throw notFound(id)
     throw new HttpError(
       409,
@@ -90,10 +89,20 @@ export function jobRoutes(orchestrator: Orchestrator): Hono {
 
 const notFound = (id: string) => new HttpError(404, 'JOB_NOT_FOUND', `no job with id ${id}`)
 
-function view(scheduler: Scheduler, job: JobRecord): JobView {
+export function view(orchestrator: Orchestrator, job: JobRecord): JobView {
+  const { scheduler, outputs } = orchestrator
   const shown = toJobView(job, scheduler.codeOf(job.code_hash))
   const progress = isFinished(job.status) ? undefined : scheduler.progressOf(job.id)
-  return progress ? { ...shown, progress } : shown
+  const files =
+    job.job_type === 'native' && outputs
+      ? outputs.list(job.id).map((f) => ({
+          name: f.name,
+          size: f.size,
+          sha256: f.sha256,
+          url: `/api/jobs/${job.id}/outputs/${f.name}`,
+        }))
+      : undefined
+  return { ...shown, ...(progress && { progress }), ...(files && { outputs: files }) }
 }
 
 interface Submission {

@@ -6,19 +6,38 @@
 import type { Context } from 'hono'
 import type { FileInfo } from './file-index'
 import type { ByteRange } from './file-store'
-import type { StorageService } from './storage-service'
+import { contentType, type StorageService } from './storage-service'
 
-export async function serveFile(
+export function serveFile(
   c: Context,
   storage: StorageService,
   ns: string,
   info: FileInfo,
 ): Promise<Response> {
-  const etag = `"${info.etag}"`
+  return serveBytes(c, info, (range) => storage.read(ns, info.path, range), info.content_type)
+}
+
+/** Serves any stored bytes with the same validators and ranges (job outputs use it too). */
+export async function serveBytes(
+  c: Context,
+  info: {
+    size: number
+    updated_at?: number
+    created_at?: number
+    etag?: string
+    sha256?: string
+    path?: string
+    name?: string
+  },
+  read: (range: ByteRange | undefined) => Promise<ReadableStream<Uint8Array> | undefined>,
+  type = contentType(info.path ?? info.name ?? ''),
+): Promise<Response> {
+  const etag = `"${info.etag ?? info.sha256 ?? ''}"`
+  const name = info.path ?? info.name ?? ''
   const headers: Record<string, string> = {
-    'content-type': info.content_type,
+    'content-type': type,
     etag,
-    'last-modified': new Date(info.updated_at).toUTCString(),
+    'last-modified': new Date(info.updated_at ?? info.created_at ?? 0).toUTCString(),
     'accept-ranges': 'bytes',
     'cache-control': 'no-cache',
     'x-content-type-options': 'nosniff',
@@ -35,12 +54,8 @@ export async function serveFile(
     return new Response(null, { status: 416, headers: { 'content-range': `bytes */${info.size}` } })
   }
   const head = c.req.method === 'HEAD'
-  const body = head ? null : await storage.read(ns, info.path, range)
-  if (!head && !body)
-    return c.json(
-      { error: `no file '${info.path}' in namespace '${ns}'`, code: 'FILE_NOT_FOUND' },
-      404,
-    )
+  const body = head ? null : await read(range)
+  if (!head && !body) return c.json({ error: `no file '${name}'`, code: 'FILE_NOT_FOUND' }, 404)
   if (range) {
     headers['content-range'] = `bytes ${range.start}-${range.end}/${info.size}`
     headers['content-length'] = String(range.end - range.start + 1)

@@ -86,4 +86,43 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (user, path, version)
   ) WITHOUT ROWID;
   `,
+  // 4: standalone services (native executables on runners) and the files their jobs produce.
+  `
+  CREATE TABLE services (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    namespace TEXT NOT NULL,
+    name TEXT NOT NULL UNIQUE,
+    description TEXT NOT NULL,
+    status TEXT NOT NULL,
+    source TEXT NOT NULL,
+    peer_id TEXT,
+    executable_path TEXT NOT NULL,
+    executable_sha256 TEXT NOT NULL,
+    executable_size INTEGER NOT NULL,
+    arguments TEXT NOT NULL,
+    working_directory TEXT NOT NULL,
+    environment_variables TEXT NOT NULL,
+    inherit_environment INTEGER NOT NULL,
+    timeout_seconds INTEGER NOT NULL,
+    run_as_user TEXT NOT NULL,
+    capabilities TEXT NOT NULL,
+    interfaces TEXT NOT NULL,
+    git_repo_url TEXT NOT NULL,
+    git_branch TEXT NOT NULL,
+    git_commit_hash TEXT NOT NULL,
+    files TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+
+  CREATE TABLE job_outputs (
+    job_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    attempt INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (job_id, name)
+  ) WITHOUT ROWID;
+  `,
 ]

@@ -8,6 +8,7 @@ import {
   HEARTBEAT_FRAME,
   parseVolunteerFrame,
   PROTOCOL_VERSION,
+  type ServiceRegisteredFrame,
   type VolunteerFrame,
 } from '../../../shared/protocol'
 import type { HostCall, HostReply } from '../../../shared/host-call'
@@ -22,6 +23,14 @@ export interface HubOptions {
   maxFrameBytes: number
   /** Malformed frames tolerated before the socket is closed. */
   badFrameLimit: number
+  /** When set, runners (volunteers that announce a `peer`) must send it in their hello. */
+  runnerToken?: string
+}
+
+/** What the hub tells the runner directory (see services/runner-directory.ts). */
+export interface RunnerEvents {
+  registered(session: VolunteerSession, frame: ServiceRegisteredFrame): boolean
+  disconnected(session: VolunteerSession): void
 }
 
 /** Close codes (RFC 6455 §7.4): 1008 policy violation, 1002 protocol error, 1001 going away. */
@@ -38,6 +47,7 @@ export class VolunteerHub {
       ok: false,
       error: 'not available',
     }),
+    private readonly runners?: RunnerEvents,
   ) {}
 
   get connected(): Iterable<VolunteerSession> {
@@ -78,6 +88,7 @@ export class VolunteerHub {
     session.state = 'closed'
     this.sessions.delete(session)
     this.scheduler.release(session, now)
+    if (session.peer) this.runners?.disconnected(session)
   }
 
   /** Drops volunteers that said nothing for too long, or never said hello. */
@@ -148,6 +159,17 @@ export class VolunteerHub {
         session.state = 'draining'
         this.scheduler.dispatcher.remove(session)
         return
+      case 'system':
+        if (!session.peer)
+          return this.reject(session, 'BAD_FRAME', 'only runners (hello with a peer) send system')
+        session.peer = { ...session.peer, system: frame.system }
+        // More memory or disk may fit a waiting native job now.
+        this.scheduler.dispatcher.refresh(session)
+        return
+      case 'service_registered':
+        if (!session.peer || !this.runners?.registered(session, frame))
+          return this.reject(session, 'BAD_FRAME', `no registration ${frame.request_id} is pending`)
+        return
     }
   }
 
@@ -166,8 +188,34 @@ export class VolunteerHub {
       session.close(CLOSE.protocol, 'unsupported protocol version')
       return
     }
-    session.capabilities = frame.capabilities
+    if (frame.peer && this.options.runnerToken && frame.token !== this.options.runnerToken) {
+      session.send({
+        type: 'error',
+        code: 'UNAUTHORIZED',
+        message: 'this orchestrator requires a runner token: start the runner with --token',
+      })
+      session.close(CLOSE.policy, 'runner token required')
+      return
+    }
+    // Only a runner that opted in may be sent native executables to run.
+    const native = frame.peer?.native === true
+    session.capabilities = native
+      ? frame.capabilities
+      : {
+          ...frame.capabilities,
+          runtimes: frame.capabilities.runtimes.filter((r) => r !== 'native'),
+        }
+    if (session.capabilities.runtimes.length === 0) {
+      session.send({
+        type: 'error',
+        code: 'BAD_FRAME',
+        message: 'the volunteer offers no runtime it may run',
+      })
+      session.close(CLOSE.policy, 'no runtimes')
+      return
+    }
     session.agent = frame.agent
+    session.peer = frame.peer
     session.state = 'active'
     session.send({
       type: 'welcome',

@@ -1,6 +1,6 @@
 /** One connected volunteer: what it can run, what it holds, and how it is behaving. */
 import type { Capabilities } from '../../../shared/capabilities'
-import type { AgentInfo, OrchestratorFrame } from '../../../shared/protocol'
+import type { AgentInfo, OrchestratorFrame, PeerInfo } from '../../../shared/protocol'
 import { encodeFrame } from '../../../shared/protocol'
 
 /** The host's side of a socket: Node's `ws`, or a Durable Object's hibernatable WebSocket. */
@@ -15,6 +15,8 @@ export class VolunteerSession {
   state: SessionState = 'greeting'
   capabilities: Capabilities | undefined
   agent: AgentInfo | undefined
+  /** Runners: their lasting id, whether they run native executables, and their machine. */
+  peer: PeerInfo | undefined
   /** job id → the attempt this volunteer is running. */
   readonly running = new Map<string, number>()
   /** job id → when the orchestrator gives up on it (for jobs queued behind others on this volunteer). */

@@ -1,0 +1,92 @@
+/**
+ * `/api/services/standalone`: the seed's routes for standalone services (from-local, from-git,
+ * details, delete), plus running one (`POST /{id}/run` → 202 with the job) and the file download
+ * a runner uses for uploaded services.
+ */
+import { Hono, type Context } from 'hono'
+import { HttpError } from '../http-error'
+import type { Orchestrator } from '../orchestrator'
+import {
+  SUGGESTED_INTERFACES,
+  toDetailsView,
+  toServiceView,
+  type ServiceRecord,
+} from '../services/service-record'
+import { FromGitBody, FromLocalBody, RunBody } from '../services/service-schemas'
+import { checkStoragePath } from '../storage/storage-path'
+import { view } from './job-routes'
+import { parseBody, parseWith, readJson } from './request-body'
+
+export function serviceRoutes(orchestrator: Orchestrator): Hono {
+  const app = new Hono()
+  const { services } = orchestrator
+
+  const created = async (c: Context, service: ServiceRecord) => {
+    await orchestrator.durable()
+    return c.json(
+      {
+        success: true,
+        service: toServiceView(service),
+        suggested_interfaces: SUGGESTED_INTERFACES,
+      },
+      201,
+    )
+  }
+
+  app.post('/from-local', async (c) =>
+    created(c, await services.createFromLocal(await parseBody(c, FromLocalBody))),
+  )
+  app.post('/from-git', async (c) =>
+    created(c, await services.createFromGit(await parseBody(c, FromGitBody))),
+  )
+
+  app.get('/', (c) => {
+    const namespace = c.req.query('namespace')
+    const list = services.list(namespace).map(toServiceView)
+    return c.json({ success: true, services: list, total: list.length })
+  })
+
+  app.get('/:id/details', (c) => {
+    const service = services.get(serviceId(c))
+    return c.json({
+      success: true,
+      service: toServiceView(service),
+      details: toDetailsView(service),
+    })
+  })
+
+  app.delete('/:id', async (c) => {
+    await services.remove(serviceId(c))
+    await orchestrator.durable()
+    return c.json({ success: true, message: 'Service deleted successfully' })
+  })
+
+  app.post('/:id/run', async (c) => {
+    // An empty body runs the service as it is configured.
+    const text = await c.req.raw.clone().text()
+    const body = text.trim() ? parseWith(RunBody, await readJson(c)) : {}
+    const job = await services.run(serviceId(c), body)
+    await orchestrator.durable()
+    return c.json({ success: true, job: view(orchestrator, job) }, 202, {
+      location: `/api/jobs/${job.id}`,
+    })
+  })
+
+  app.get('/:id/files/*', async (c) => {
+    const prefix = `/api/services/standalone/${c.req.param('id')}/files/`
+    const path = checkStoragePath(decodeURIComponent(c.req.path.slice(prefix.length)))
+    const bearer = /^Bearer (.+)$/.exec(c.req.header('authorization') ?? '')?.[1]
+    const stream = await services.file(serviceId(c), path, c.req.query('job'), bearer)
+    return new Response(stream, { headers: { 'content-type': 'application/octet-stream' } })
+  })
+
+  return app
+}
+
+function serviceId(c: Context): number {
+  const raw = c.req.param('id') ?? ''
+  const id = Number(raw)
+  if (!/^\d{1,15}$/.test(raw) || id < 1)
+    throw new HttpError(400, 'INVALID_REQUEST', `'${raw}' is not a service id`, { field: 'id' })
+  return id
+}

@@ -1,0 +1,145 @@
+/** Request bodies of /api/services/standalone: the seed's fields, parsed strictly. */
+import { z } from 'zod'
+import { Namespace } from '../../../shared/job'
+import { ServiceRequirements } from '../../../shared/services/system-capabilities'
+
+/** Backslashes and control characters (NUL included) have no place in a path. */
+function hasControlOrBackslash(text: string): boolean {
+  for (const ch of text) if (ch === '\\' || ch.charCodeAt(0) < 0x20 || ch === '\x7f') return true
+  return false
+}
+
+/** A service name becomes a directory name on runners and the orchestrator. */
+export const ServiceName = z
+  .string({ error: 'must be a service name' })
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, {
+    error: 'must be 1-64 letters, digits, ".", "-" or "_", starting with a letter or digit',
+  })
+
+/** `/data/input` style: becomes a directory under the job's mounts; no ".." and no oddities. */
+export const MountPath = z
+  .string()
+  .min(1)
+  .max(1024)
+  .refine(
+    (p) => {
+      const parts = p.replace(/^\/+/, '').split('/')
+      return parts.every(
+        (part) => part !== '' && part !== '.' && part !== '..' && !hasControlOrBackslash(part),
+      )
+    },
+    { error: 'must be a path like /data/input without "..", "." or empty segments' },
+  )
+
+const Interface = z
+  .strictObject({
+    interface_type: z.enum(['STDIN', 'STDOUT', 'STDERR', 'LOGS', 'MOUNT']),
+    path: z.string().max(1024).optional(),
+    mount_function: z.enum(['INPUT', 'OUTPUT', 'BOTH']).optional(),
+    description: z.string().max(1024).optional(),
+  })
+  .superRefine((i, ctx) => {
+    if (i.interface_type !== 'MOUNT') return
+    if (!i.mount_function)
+      ctx.addIssue({ code: 'custom', path: ['mount_function'], message: 'is required for MOUNT' })
+    const path = MountPath.safeParse(i.path ?? '')
+    if (!path.success)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['path'],
+        message: 'must be a path like /data/input without "..", "." or empty segments',
+      })
+  })
+
+const EnvName = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/
+
+/** What every kind of service shares (from-local, from-git, and an upload's `service`). */
+export const ServiceSettings = {
+  description: z.string().max(1024).optional(),
+  namespace: Namespace.optional(),
+  arguments: z.array(z.string().max(65536)).max(1024).optional(),
+  working_directory: z.string().max(4096).optional(),
+  environment_variables: z
+    .record(
+      z.string().regex(EnvName, { error: 'names must be letters, digits and _' }),
+      z.string().max(65536),
+    )
+    .optional(),
+  inherit_environment: z.boolean().optional(),
+  timeout_seconds: z.number().int().min(1).max(86_400).optional(),
+  run_as_user: z.string().max(128).optional(),
+  capabilities: ServiceRequirements.optional(),
+  custom_interfaces: z.array(Interface).max(64).optional(),
+}
+
+export const FromLocalBody = z.strictObject({
+  service_name: ServiceName,
+  executable_path: z
+    .string({ error: 'must be the absolute path of the executable on the runner' })
+    .max(4096)
+    .refine((p) => p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p), {
+      error: 'must be an absolute path',
+    }),
+  peer_id: z.string().max(64).optional(),
+  ...ServiceSettings,
+})
+export type FromLocalBody = z.infer<typeof FromLocalBody>
+
+export const FromGitBody = z.strictObject({
+  service_name: ServiceName,
+  repo_url: z
+    .string()
+    .max(2048)
+    .refine((url) => /^(https?:\/\/|ssh:\/\/|git@|file:\/\/|\/)/.test(url), {
+      error: 'must be an http(s), ssh, git@ or file URL, or an absolute path on the runner',
+    }),
+  branch: z
+    .string()
+    .max(256)
+    .regex(/^[A-Za-z0-9._/-]*$/, { error: 'must be a branch name' })
+    .optional(),
+  executable_path: z
+    .string()
+    .min(1)
+    .max(4096)
+    .refine((p) => !p.startsWith('/') && !p.split('/').includes('..'), {
+      error: 'must be a path inside the repository (relative, without "..")',
+    }),
+  build_command: z.string().max(8192).optional(),
+  username: z.string().max(256).optional(),
+  password: z.string().max(4096).optional(),
+  peer_id: z.string().max(64).optional(),
+  ...ServiceSettings,
+})
+export type FromGitBody = z.infer<typeof FromGitBody>
+
+/** An upload's optional `service` settings, checked when the upload completes. */
+export const UploadSettings = z.strictObject(ServiceSettings)
+
+export const RunBody = z.strictObject({
+  /** Replaces the service's arguments for this run. */
+  arguments: z.array(z.string().max(65536)).max(1024).optional(),
+  stdin: z
+    .string()
+    .max(8 * 1024 * 1024)
+    .optional(),
+  /** Files for INPUT mounts; `mount` defaults to the service's first INPUT mount. */
+  input_files: z
+    .array(
+      z.strictObject({
+        mount: z.string().max(1024).optional(),
+        name: z
+          .string()
+          .min(1)
+          .max(255)
+          .refine((n) => n !== '.' && n !== '..' && !n.includes('/') && !hasControlOrBackslash(n), {
+            error: 'must be a plain file name',
+          }),
+        data: z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, { error: 'must be base64' }),
+      }),
+    )
+    .max(256)
+    .optional(),
+  max_retries: z.number().int().min(0).max(10).optional(),
+})
+export type RunBody = z.infer<typeof RunBody>

@@ -1,0 +1,171 @@
+/**
+ * `zerverless-runner`: a native peer. It publishes its machine's capabilities, runs standalone
+ * services' executables (unless `--no-native`), and runs sandboxed js/lua/python/wasm jobs on
+ * worker threads (unless `--no-sandbox`), for one orchestrator, reconnecting as needed.
+ */
+import os from 'node:os'
+import path from 'node:path'
+import { Command, InvalidArgumentError } from 'commander'
+import WebSocket from 'ws'
+import type { Runtime } from '../shared/job'
+import type { SocketLike } from '../shared/agent/volunteer-agent'
+import { VolunteerAgent } from '../shared/agent/volunteer-agent'
+import { VERSION } from '../shared/version'
+import { NODE_RUNTIMES } from '../edge/adapter/node/runtimes'
+import { ThreadExecutor } from '../edge/adapter/node/thread-executor'
+import { NativeExecutor } from './native-executor'
+import { loadPeerId } from './peer-identity'
+import { RunnerExecutor } from './runner-executor'
+import { defaultDataDir } from './runner-paths'
+import { runnerServices } from './runner-services'
+import { ServiceRegistry } from './service-registry'
+import { detectSystem, refreshSystem } from './system/detect-system'
+import { formatCapabilities } from './system/print-capabilities'
+
+const cores = os.availableParallelism()
+
+function integer(min: number, max: number) {
+  return (value: string) => {
+    const n = Number(value)
+    if (!/^\d+$/.test(value) || n < min || n > max)
+      throw new InvalidArgumentError(`must be a whole number from ${min} to ${max}`)
+    return n
+  }
+}
+
+const program = new Command('zerverless-runner')
+  .description(
+    'A native peer for a Zerverless orchestrator: runs standalone services and sandboxed jobs.',
+  )
+  .version(VERSION)
+  .option(
+    '--orchestrator <url>',
+    'the orchestrator, e.g. http://host:8000 (env ZERVERLESS_ORCHESTRATOR)',
+    process.env.ZERVERLESS_ORCHESTRATOR,
+  )
+  .option('--data-dir <dir>', 'where services, outputs and the runner id live', defaultDataDir())
+  .option('--name <name>', 'how this runner appears in GET /api/peers', os.hostname())
+  .option(
+    '--token <token>',
+    "the orchestrator's runner token (env ZERVERLESS_RUNNER_TOKEN)",
+    process.env.ZERVERLESS_RUNNER_TOKEN,
+  )
+  .option(
+    '--concurrency <n>',
+    'jobs at once (native processes and sandbox threads)',
+    integer(1, 256),
+    cores,
+  )
+  .option('--no-native', 'do not run native executables (standalone services)')
+  .option('--no-sandbox', 'do not run sandboxed js/lua/python/wasm jobs')
+  .option('--print-capabilities', 'print what this machine offers and exit')
+  .addHelpText(
+    'after',
+    `
+Examples:
+  $ zerverless-runner --orchestrator http://127.0.0.1:8000
+  $ zerverless-runner --orchestrator https://zv.example.org --token "$TOKEN" --name gpu-box
+  $ zerverless-runner --print-capabilities`,
+  )
+
+program.parse()
+const opts = program.opts<{
+  orchestrator?: string
+  dataDir: string
+  name: string
+  token?: string
+  concurrency: number
+  native: boolean
+  sandbox: boolean
+  printCapabilities?: boolean
+}>()
+
+const dataDir = path.resolve(opts.dataDir)
+const system = await detectSystem({ dataDir })
+if (opts.printCapabilities) {
+  console.log(formatCapabilities(system))
+  process.exit(0)
+}
+if (!opts.orchestrator) {
+  console.error('zerverless-runner: --orchestrator <url> is required (see --help)')
+  process.exit(2)
+}
+if (!opts.native && !opts.sandbox) {
+  console.error('zerverless-runner: with --no-native and --no-sandbox there is nothing to run')
+  process.exit(2)
+}
+
+const { wsUrl, httpBase } = orchestratorUrls(opts.orchestrator)
+const log = (line: string) => console.log(`zerverless-runner: ${line}`)
+const peerId = await loadPeerId(dataDir)
+const registry = new ServiceRegistry(dataDir)
+await registry.load()
+const runtimes: Runtime[] = [
+  ...(opts.sandbox ? NODE_RUNTIMES : []),
+  ...(opts.native ? (['native'] as const) : []),
+]
+const executor = new RunnerExecutor(
+  opts.sandbox ? new ThreadExecutor({ threads: opts.concurrency }) : undefined,
+  opts.native ? new NativeExecutor({ dataDir, peerId, httpBase, registry }) : undefined,
+)
+const agent = new VolunteerAgent({
+  url: wsUrl,
+  connect: (url) => new WebSocket(url, { maxPayload: 64 * 1024 * 1024 }) as unknown as SocketLike,
+  executor,
+  agent: { kind: 'runner', name: opts.name.slice(0, 128), version: VERSION },
+  capabilities: { runtimes, concurrency: opts.concurrency, prefetch: 0 },
+  peer: { id: peerId, native: opts.native, system },
+  ...(opts.token && { token: opts.token }),
+  services: runnerServices({ dataDir, registry, native: opts.native, log }),
+  refreshSystem: () => refreshSystem(system, { dataDir }),
+  onEvent: (event) => {
+    if (event.type === 'welcome') log(`connected to ${wsUrl} as peer ${peerId}`)
+    else if (event.type === 'disconnected' && event.retryInMs !== undefined)
+      log(
+        `disconnected (${event.code}${event.reason ? ` ${event.reason}` : ''}); retrying in ${event.retryInMs} ms`,
+      )
+    else if (event.type === 'protocol-error')
+      log(`orchestrator says ${event.code}: ${event.message}`)
+    else if (event.type === 'job-finished' && !event.ok)
+      log(`job ${event.jobId} failed: ${event.error}`)
+  },
+})
+log(
+  `peer ${peerId} (${opts.name}): ${runtimes.join(', ')}; ${opts.concurrency} at once; data in ${dataDir}`,
+)
+agent.start()
+
+let signals = 0
+const onSignal = (signal: string) => {
+  signals++
+  if (signals > 1) {
+    log('stopping now; running jobs are abandoned and the orchestrator re-queues them')
+    agent.stop()
+    void executor.close().then(() => process.exit(0))
+    return
+  }
+  log(`${signal}: draining, finishing ${agent.runningJobs} running job(s) (repeat to stop now)`)
+  void agent
+    .drain()
+    .then(() => executor.close())
+    .then(() => process.exit(0))
+}
+process.on('SIGINT', () => onSignal('SIGINT'))
+process.on('SIGTERM', () => onSignal('SIGTERM'))
+
+/** http(s)://host:port → the volunteer socket and the API base; ws(s):// works too. */
+function orchestratorUrls(raw: string): { wsUrl: string; httpBase: string } {
+  let url: URL
+  try {
+    url = new URL(raw.includes('://') ? raw : `http://${raw}`)
+  } catch {
+    console.error(`zerverless-runner: '${raw}' is not a URL`)
+    process.exit(2)
+  }
+  const secure = url.protocol === 'https:' || url.protocol === 'wss:'
+  const host = url.host
+  return {
+    wsUrl: `${secure ? 'wss' : 'ws'}://${host}/ws/volunteer`,
+    httpBase: `${secure ? 'https' : 'http'}://${host}`,
+  }
+}
