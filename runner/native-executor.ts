@@ -235,6 +235,15 @@ export class NativeExecutor {
         result: { exit_code: 0, duration_ms: Math.round(process.durationMs), outputs },
         ...base,
       }
+    if (process.status === 'exited' && process.exitCode === 127)
+      return {
+        ok: false,
+        error: {
+          code: 'EXECUTABLE_NOT_FOUND',
+          message: 'Process exited with code 127: a command it ran was not found',
+        },
+        ...base,
+      }
     const code: JobError['code'] =
       process.status === 'timeout'
         ? 'TIMEOUT'

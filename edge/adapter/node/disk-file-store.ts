@@ -5,7 +5,7 @@
  * directory was tampered with. Paths arrive already checked (storage-path.ts).
  */
 import { createHash, randomUUID } from 'node:crypto'
-import { constants, createReadStream, createWriteStream } from 'node:fs'
+import { constants, createWriteStream } from 'node:fs'
 import { chmod, lstat, mkdir, open, rename, rm, unlink } from 'node:fs/promises'
 import path from 'node:path'
 import { Readable, Transform } from 'node:stream'
@@ -90,8 +90,9 @@ export class DiskFileStore implements FileStore {
       if (isCode(err, 'ENOENT') || isCode(err, 'ELOOP') || isCode(err, 'EISDIR')) return undefined
       throw err
     }
-    const stream = createReadStream('', {
-      fd: handle.fd,
+    // The FileHandle's own stream closes the handle: a raw fd closed by a stream would be closed
+    // again when the FileHandle is garbage-collected, which Node reports as a fatal EBADF.
+    const stream = handle.createReadStream({
       autoClose: true,
       ...(range && { start: range.start, end: range.end }),
     })

@@ -67,7 +67,13 @@ export const ServiceSettings = {
     .optional(),
   inherit_environment: z.boolean().optional(),
   timeout_seconds: z.number().int().min(1).max(86_400).optional(),
-  run_as_user: z.string().max(128).optional(),
+  run_as_user: z
+    .string()
+    .max(128)
+    .regex(/^$|^[A-Za-z0-9_][A-Za-z0-9._-]*(:[A-Za-z0-9_][A-Za-z0-9._-]*)?$/, {
+      error: "must be 'user:group', 'uid:gid' or 'user'",
+    })
+    .optional(),
   capabilities: ServiceRequirements.optional(),
   custom_interfaces: z.array(Interface).max(64).optional(),
 }
