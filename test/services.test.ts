@@ -91,6 +91,14 @@ describe('runners', () => {
     expect(Object.keys(printed).slice(0, 3)).toEqual(['platform', 'architecture', 'kernel_version'])
   })
 
+  it('explains itself with npx zerverless-runner --help', () => {
+    const help = execFileSync('npx', ['--no-install', 'zerverless-runner', '--help'], {
+      cwd: path.resolve(import.meta.dirname, '..'),
+    }).toString()
+    for (const flag of ['--orchestrator', '--data-dir', '--name', '--token', '--no-native'])
+      expect(help).toContain(flag)
+  })
+
   it('keeps its peer id across restarts', async () => {
     const again = await startRunner(server.url, ['--no-native'], { dataDir: runner.dataDir })
     expect(again.peerId).toBe(runner.peerId)
