@@ -111,17 +111,21 @@ export class StandaloneServices {
   }
 
   createFromGit(body: FromGitBody): Promise<ServiceRecord> {
+    // Credentials written into the URL travel like the separate fields: to the runner, never to disk.
+    const { url, username, password } = splitCredentials(body.repo_url)
+    const user = body.username ?? username
+    const secret = body.password ?? password
     return this.register(
       body,
       {
         source: 'git',
         path: body.executable_path,
         git: {
-          repo_url: body.repo_url,
+          repo_url: url,
           ...(body.branch && { branch: body.branch }),
           ...(body.build_command && { build_command: body.build_command }),
-          ...(body.username !== undefined && { username: body.username }),
-          ...(body.password !== undefined && { password: body.password }),
+          ...(user !== undefined && { username: user }),
+          ...(secret !== undefined && { password: secret }),
         },
       },
       GIT_REGISTER_MS,
@@ -315,11 +319,17 @@ export class StandaloneServices {
     )
     if (!found.ok || !found.sha256 || !found.executable_path) {
       this.deps.store.remove(service.id)
+      const error = found.error ?? 'the runner could not register the executable'
+      const field = error.startsWith('failed to clone')
+        ? 'repo_url'
+        : error.startsWith('build failed')
+          ? 'build_command'
+          : 'executable_path'
       throw new HttpError(
         400,
         what.source === 'git' ? 'GIT_SETUP_FAILED' : 'INVALID_EXECUTABLE',
-        found.error ?? 'the runner could not register the executable',
-        { field: 'executable_path' },
+        error,
+        { field },
       )
     }
     const format =
@@ -436,4 +446,25 @@ function inputMount(service: ServiceRecord, wanted: string | undefined): string 
       { field: 'input_files' },
     )
   return mount.path
+}
+
+/** `https://user:pass@host/repo` → the URL without them, and them apart. */
+function splitCredentials(raw: string): { url: string; username?: string; password?: string } {
+  if (!/^https?:\/\//.test(raw)) return { url: raw }
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    return { url: raw }
+  }
+  if (!url.username && !url.password) return { url: raw }
+  const username = decodeURIComponent(url.username)
+  const password = decodeURIComponent(url.password)
+  url.username = ''
+  url.password = ''
+  return {
+    url: url.toString(),
+    ...(username && { username }),
+    ...(password && { password }),
+  }
 }
