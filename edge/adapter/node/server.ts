@@ -130,6 +130,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       await workers?.stop()
       orchestrator.stop()
       orchestrator.hub.closeAll('orchestrator shutting down')
+      await closeSockets(wss)
       await new Promise<void>((resolve) => {
         server.close(() => resolve())
         // Keep-alive connections would hold close() open.
@@ -138,4 +139,20 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       db.close()
     })())
   return { url, port, orchestrator, close }
+}
+
+/**
+ * Closes every socket left (upload sockets; volunteers were told by the hub) and waits briefly for
+ * the closing handshakes; a peer that does not answer is cut off, since it would hold server.close().
+ */
+async function closeSockets(wss: WebSocketServer, graceMs = 1_000): Promise<void> {
+  const open = [...wss.clients]
+  for (const socket of open) socket.close(1001, 'orchestrator shutting down')
+  const closed = Promise.all(
+    open.map((socket) => new Promise((resolve) => socket.once('close', resolve))),
+  )
+  let timer: NodeJS.Timeout | undefined
+  await Promise.race([closed, new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))])
+  clearTimeout(timer)
+  for (const socket of wss.clients) socket.terminate()
 }

@@ -121,6 +121,7 @@ export type FromGitBody = z.infer<typeof FromGitBody>
 
 /** An upload's optional `service` settings, checked when the upload completes. */
 export const UploadSettings = z.strictObject(ServiceSettings)
+export type UploadSettings = z.infer<typeof UploadSettings>
 
 export const RunBody = z.strictObject({
   /** Replaces the service's arguments for this run. */

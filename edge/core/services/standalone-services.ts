@@ -51,6 +51,8 @@ export interface StandaloneServicesDeps {
 export class StandaloneServices {
   /** Set by attach(): the scheduler is built after this (it asks nativeJobs while restoring). */
   private scheduler!: Scheduler
+  /** Names whose upload is being stored: a second upload of the same name waits its turn by failing. */
+  private readonly storing = new Set<string>()
 
   constructor(private readonly deps: StandaloneServicesDeps) {}
 
@@ -146,8 +148,28 @@ export class StandaloneServices {
       throw new Error(`service ${existing.id} was not uploaded; upload to a new service instead`)
     const name = existing?.name ?? group.serviceName
     if (!name) throw new Error('a new service needs a service_name')
-    if (!existing && this.deps.store.byName(name))
+    if ((!existing && this.deps.store.byName(name)) || this.storing.has(name))
       throw new Error(`a service named '${name}' already exists`)
+    // Reserved before the first await: two uploads of one name cannot both pass the check above.
+    this.storing.add(name)
+    try {
+      return await this.storeUpload(group, sink, { name, settings, existing })
+    } finally {
+      this.storing.delete(name)
+    }
+  }
+
+  private async storeUpload(
+    group: UploadGroupDone,
+    sink: UploadSink,
+    {
+      name,
+      settings,
+      existing,
+    }: { name: string; settings: UploadSettings; existing?: ServiceRecord },
+  ): Promise<{ serviceId: number }> {
+    const files = this.deps.files
+    if (!files) throw new Error('this orchestrator has nowhere to store uploaded files')
     for (const file of group.files) {
       const written = await files.write(
         name,

@@ -93,7 +93,7 @@ export interface UploadConnection {
 export const MAX_AUTH_FAILURES = 3
 
 const DEFAULT_TTL_MS = 60 * 60 * 1000
-const SERVICE_NAME = /^[A-Za-z0-9._-]{1,64}$/
+const SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
 
 interface Group {
   id: string
@@ -190,7 +190,18 @@ export class UploadSessions {
     const problem = this.#startProblem(start)
     if (problem) return problem
     const existing = this.#groups.get(start.upload_group_id)
-    if (existing?.completed) return [existing.completed]
+    if (existing?.completed) {
+      // Only a replay of one of the group's own STARTs learns the result; anything else is a new
+      // upload under a reused id, which must not be mistaken for the finished one.
+      const known = existing.byPath.get(start.file_path)
+      if (!groupMismatch(existing, start) && known && sameFile(known.start, start))
+        return [existing.completed]
+      return fail(
+        null,
+        'BAD_MESSAGE',
+        `upload group ${existing.id} is already completed; use a new upload_group_id`,
+      )
+    }
     if (existing?.completing)
       return fail(
         null,
@@ -250,7 +261,7 @@ export class UploadSessions {
         return fail(
           null,
           'INVALID_PATH',
-          'service_name must be 1-64 characters of A-Z a-z 0-9 . _ -',
+          'service_name must be 1-64 characters of A-Z a-z 0-9 . _ -, starting with a letter or digit',
         )
     } else if (creating) {
       return fail(null, 'BAD_MESSAGE', 'service_name is required when creating a service')
