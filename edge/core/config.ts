@@ -27,6 +27,8 @@ export interface OrchestratorConfig {
    * (`/ws/upload`) must be authenticated with it.
    */
   runnerToken?: string
+  /** Put before job and batch ids; a sharded host names the shard there (empty on Node). */
+  idPrefix: string
 }
 
 export { VERSION }
@@ -49,6 +51,7 @@ export function defaultConfig(overrides: Partial<OrchestratorConfig> = {}): Orch
     helloTimeoutMs: 10_000,
     maxFrameBytes: 16 * 1024 * 1024,
     badFrameLimit: 20,
+    idPrefix: '',
     ...overrides,
   }
 }

@@ -68,6 +68,10 @@ export class Orchestrator {
       outputFiles?: FileStore
       /** Where upload parts wait until their group completes. */
       uploadSink?: UploadSink
+      /** Volunteers' sockets outlive this object; the host calls `scheduler.resume` (see there). */
+      resumable?: boolean
+      /** Asks for a volunteer when none here can run a function (see InvocationTable). */
+      summon?: () => boolean
     } = {},
   ) {
     this.sha256 = host.sha256 ?? sha256Hex
@@ -85,6 +89,9 @@ export class Orchestrator {
       timeoutGraceMs: config.timeoutGraceMs,
       durable: (urgent) => sql.durable(urgent),
       native: this.services.nativeJobs,
+      idPrefix: config.idPrefix,
+      resumable: host.resumable ?? false,
+      ...(host.summon && { summon: host.summon }),
     })
     this.services.attach(this.scheduler)
     this.outputs = host.outputFiles && new JobOutputs(sql, host.outputFiles, config.maxUploadBytes)

@@ -44,6 +44,11 @@ export class InvocationTable {
     private readonly dispatcher: Dispatcher,
     private readonly sessions: () => Iterable<VolunteerSession>,
     private readonly graceMs: number,
+    /**
+     * Asks the host to bring a volunteer here (a sharded host moves one from another room); true
+     * when one may come, and the invocation then waits for it until its deadline.
+     */
+    private readonly summon: () => boolean = () => false,
   ) {}
 
   owns(id: string): boolean {
@@ -55,7 +60,7 @@ export class InvocationTable {
   }
 
   invoke(spec: InvocationSpec, now = Date.now()): Promise<InvokeOutcome> {
-    if (!this.anyoneCanRun(spec)) {
+    if (!this.anyoneCanRun(spec) && !this.summon()) {
       return Promise.resolve(
         failure(
           503,

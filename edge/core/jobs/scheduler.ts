@@ -24,6 +24,15 @@ export interface SchedulerOptions {
   durable: (urgent?: boolean) => Promise<void>
   /** Native jobs: which runners fit a job, and what to send one (see services/). */
   native?: NativeJobs
+  /** Put before every job id, so a host that shards jobs can tell where one lives. */
+  idPrefix?: string
+  /**
+   * The host keeps volunteers' sockets across a restart (Durable Object hibernation): running jobs
+   * stay running until `resume` learns which of their volunteers are still there.
+   */
+  resumable?: boolean
+  /** See InvocationTable: asks the host for a volunteer when none here can run a function. */
+  summon?: () => boolean
 }
 
 export interface NativeJobs {
@@ -83,9 +92,10 @@ export class Scheduler {
       this.dispatcher,
       () => this.sessions.values(),
       options.timeoutGraceMs,
+      options.summon,
     )
     // Nothing survives a restart running: those jobs go back in the queue, keeping their attempts.
-    store.requeueAllRunning()
+    if (!options.resumable) store.requeueAllRunning()
     this.counts = store.counts()
     for (const row of store.pending()) {
       const entry = { id: row.id, seq: row.seq, runtime: row.job_type, namespace: row.namespace }
@@ -97,7 +107,8 @@ export class Scheduler {
   // ── submitting and reading ─────────────────────────────────────────────────
 
   submit(jobs: NewJob[], now = Date.now()): JobRecord[] {
-    const ids = jobs.map(() => crypto.randomUUID())
+    const prefix = this.options.idPrefix ?? ''
+    const ids = jobs.map(() => prefix + crypto.randomUUID())
     const records = this.store.insert(jobs, ids, now)
     this.counts.pending += records.length
     for (const job of records) {
@@ -249,6 +260,37 @@ export class Scheduler {
     session.running.clear()
     session.deadlines.clear()
     session.owners.clear()
+  }
+
+  /**
+   * After a restart that kept sockets: jobs whose volunteer is still connected keep running on it
+   * (native ones are re-queued, since their output tokens lived in memory); the rest are re-queued.
+   */
+  resume(live: Iterable<VolunteerSession>, now = Date.now()): void {
+    const sessions = new Map<string, VolunteerSession>()
+    for (const session of live) if (session.state === 'active') sessions.set(session.id, session)
+    for (const row of this.store.running()) {
+      const session = row.volunteer_id ? sessions.get(row.volunteer_id) : undefined
+      if (!session || row.job_type === 'native') {
+        if (!this.store.requeue(row.id)) continue
+        this.move('running', 'pending')
+        const entry = { id: row.id, seq: row.seq, runtime: row.job_type, namespace: row.namespace }
+        if (row.job_type === 'native') this.queueNative(entry, now, false)
+        else this.pending.add(entry)
+        continue
+      }
+      const at = (row.started_at ?? now) + row.timeout_ms + this.options.timeoutGraceMs
+      session.running.set(row.id, row.attempts)
+      session.deadlines.set(row.id, at)
+      session.owners.set(row.id, row.namespace)
+      this.deadlines.push({ at, id: row.id, attempt: row.attempts })
+    }
+    for (const session of sessions.values()) this.admit(session)
+  }
+
+  /** When the earliest deadline of a running job falls, for hosts that wake on alarms. */
+  nextDeadline(): number | undefined {
+    return this.deadlines.peek()?.at
   }
 
   /** A volunteer said hello, finished draining, or otherwise changed what it can take. */

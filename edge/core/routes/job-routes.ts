@@ -36,7 +36,7 @@ export function jobRoutes(orchestrator: Orchestrator): Hono {
 
   app.post('/batch', async (c) => {
     const body = await parseBody(c, batch)
-    const batchId = crypto.randomUUID()
+    const batchId = orchestrator.config.idPrefix + crypto.randomUUID()
     const template = await newJob(body, null, batchId, orchestrator)
     const jobs = scheduler.submit(body.inputs.map((input) => ({ ...template, input_data: input })))
     return c.json({ batch_id: batchId, count: jobs.length, job_ids: jobs.map((j) => j.id) }, 201)

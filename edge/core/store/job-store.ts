@@ -75,6 +75,13 @@ export interface PendingRow {
   namespace: string
 }
 
+export interface RunningRow extends PendingRow {
+  volunteer_id: string | null
+  attempts: number
+  started_at: number | null
+  timeout_ms: number
+}
+
 export class JobStore {
   constructor(private readonly sql: Sql) {}
 
@@ -239,6 +246,14 @@ export class JobStore {
         `UPDATE jobs SET status = 'pending', volunteer_id = NULL, started_at = NULL WHERE id = ? AND status = 'running'`,
         id,
       ) > 0
+    )
+  }
+
+  /** Running jobs and who holds them, for a host that kept its sockets across a restart. */
+  running(): RunningRow[] {
+    return this.sql.all<RunningRow>(
+      `SELECT seq, id, job_type, namespace, volunteer_id, attempts, started_at, timeout_ms
+       FROM jobs WHERE status = 'running' ORDER BY seq`,
     )
   }
 

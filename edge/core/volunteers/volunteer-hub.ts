@@ -13,7 +13,7 @@ import {
 } from '../../../shared/protocol'
 import type { HostCall, HostReply } from '../../../shared/host-call'
 import type { Scheduler } from '../jobs/scheduler'
-import { VolunteerSession, type VolunteerLink } from './volunteer-session'
+import { VolunteerSession, type SessionSnapshot, type VolunteerLink } from './volunteer-session'
 
 export interface HubOptions {
   heartbeatIntervalMs: number
@@ -60,6 +60,21 @@ export class VolunteerHub {
 
   connect(link: VolunteerLink, now = Date.now()): VolunteerSession {
     const session = new VolunteerSession(crypto.randomUUID(), link, now)
+    this.sessions.add(session)
+    return session
+  }
+
+  /**
+   * Brings back a volunteer whose socket outlived the orchestrator object (Durable Object
+   * hibernation). Call `scheduler.resume` once every socket is restored.
+   */
+  restore(link: VolunteerLink, snapshot: SessionSnapshot, now = Date.now()): VolunteerSession {
+    const session = new VolunteerSession(snapshot.id, link, snapshot.connectedAt)
+    session.state = snapshot.state
+    session.capabilities = snapshot.capabilities
+    session.agent = snapshot.agent
+    session.peer = snapshot.peer
+    session.lastSeen = now
     this.sessions.add(session)
     return session
   }

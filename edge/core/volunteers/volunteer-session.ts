@@ -11,6 +11,16 @@ export interface VolunteerLink {
 
 export type SessionState = 'greeting' | 'active' | 'draining' | 'closed'
 
+/** What a host keeps with a socket that outlives this process (a hibernatable WebSocket). */
+export interface SessionSnapshot {
+  id: string
+  state: Exclude<SessionState, 'closed'>
+  connectedAt: number
+  capabilities?: Capabilities
+  agent?: AgentInfo
+  peer?: PeerInfo
+}
+
 export class VolunteerSession {
   state: SessionState = 'greeting'
   capabilities: Capabilities | undefined
@@ -34,6 +44,17 @@ export class VolunteerSession {
     readonly connectedAt: number,
   ) {
     this.lastSeen = connectedAt
+  }
+
+  snapshot(): SessionSnapshot {
+    return {
+      id: this.id,
+      state: this.state === 'closed' ? 'draining' : this.state,
+      connectedAt: this.connectedAt,
+      ...(this.capabilities && { capabilities: this.capabilities }),
+      ...(this.agent && { agent: this.agent }),
+      ...(this.peer && { peer: this.peer }),
+    }
   }
 
   /** Jobs it can take right now: its concurrency plus what it may queue. */

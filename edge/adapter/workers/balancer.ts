@@ -1,0 +1,93 @@
+/**
+ * Places volunteers in job rooms. Rooms report their load (volunteers, idle ones, pending work)
+ * when it changes; a new volunteer goes where pending work per volunteer is highest (the emptiest
+ * room when none has work), and when a room has work but no idle volunteer, rooms with idle
+ * volunteers and no work are asked to release some, which reconnect and are placed here again.
+ * It only holds soft state: after an eviction the next reports rebuild it.
+ */
+import { DurableObject } from 'cloudflare:workers'
+import { roomCount, type Env } from './env'
+
+export interface RoomLoad {
+  room: number
+  volunteers: number
+  /** Volunteers with a free slot. */
+  idle: number
+  /** Jobs and function calls waiting for a volunteer. */
+  pending: number
+  /** A function call found nobody who could run it and waits for a volunteer. */
+  wanted: boolean
+}
+
+/** Most volunteers moved toward one room per report, so a burst does not empty the others. */
+const MAX_MOVE = 8
+/** A room that was sent volunteers is not sent more until they had time to arrive. */
+const MOVE_COOLDOWN_MS = 500
+
+export class Balancer extends DurableObject<Env> {
+  readonly #loads = new Map<number, RoomLoad>()
+  readonly #movedAt = new Map<number, number>()
+
+  /** The room a new volunteer should join. */
+  place(): number {
+    const rooms = roomCount(this.env)
+    let best = 0
+    let bestScore = -1
+    let bestCount = Infinity
+    for (let room = 0; room < rooms; room++) {
+      const load = this.#loads.get(room) ?? empty(room)
+      const score = (load.pending + (load.wanted ? 1 : 0)) / (load.volunteers + 1)
+      if (score > bestScore || (score === bestScore && load.volunteers < bestCount)) {
+        best = room
+        bestScore = score
+        bestCount = load.volunteers
+      }
+    }
+    // Count it now: the room's own report follows later.
+    const chosen = this.#loads.get(best) ?? empty(best)
+    this.#loads.set(best, { ...chosen, volunteers: chosen.volunteers + 1, idle: chosen.idle + 1 })
+    return best
+  }
+
+  async report(load: RoomLoad): Promise<void> {
+    this.#loads.set(load.room, load)
+    const needs = load.idle === 0 && (load.pending > 0 || load.wanted)
+    if (!needs) return
+    const now = Date.now()
+    if (now - (this.#movedAt.get(load.room) ?? 0) < MOVE_COOLDOWN_MS && !load.wanted) return
+    const donor = this.#donor(load.room)
+    if (!donor) return
+    const count = Math.max(1, Math.min(MAX_MOVE, Math.ceil(Math.min(load.pending, donor.idle) / 2)))
+    this.#movedAt.set(load.room, now)
+    const stub = this.env.JOB_ROOMS.get(this.env.JOB_ROOMS.idFromName(`room-${donor.room}`))
+    const released = await stub.release(count)
+    this.#loads.set(donor.room, {
+      ...donor,
+      volunteers: donor.volunteers - released,
+      idle: donor.idle - released,
+    })
+  }
+
+  /** RPC for `/stats` and tests: what the balancer believes. */
+  loads(): RoomLoad[] {
+    return [...this.#loads.values()].sort((a, b) => a.room - b.room)
+  }
+
+  /** The room with the most idle volunteers and nothing waiting. */
+  #donor(needy: number): RoomLoad | undefined {
+    let donor: RoomLoad | undefined
+    for (const load of this.#loads.values()) {
+      if (load.room === needy || load.pending > 0 || load.wanted || load.idle === 0) continue
+      if (!donor || load.idle > donor.idle) donor = load
+    }
+    return donor
+  }
+}
+
+const empty = (room: number): RoomLoad => ({
+  room,
+  volunteers: 0,
+  idle: 0,
+  pending: 0,
+  wanted: false,
+})

@@ -1,0 +1,26 @@
+/** The Worker's bindings (wrangler.toml). */
+import type { Balancer } from './balancer'
+import type { JobRoom } from './job-room'
+
+export interface Env {
+  /** Job rooms: `room-{n}` for n below ROOMS; each owns the namespaces that hash to it. */
+  JOB_ROOMS: DurableObjectNamespace<JobRoom>
+  /** One object that places volunteers in the rooms that need them. */
+  BALANCER: DurableObjectNamespace<Balancer>
+  /** Users' files, uploaded services' files and native jobs' outputs. */
+  FILES: R2Bucket
+  /** The built volunteer PWA (`dist/web`). */
+  ASSETS: Fetcher
+  /** How many job rooms the namespaces are spread over (a string, as wrangler vars are). */
+  ROOMS?: string
+  /** When set, runners must present it (`zerverless-runner --token`). */
+  RUNNER_TOKEN?: string
+}
+
+export const roomCount = (env: Env): number => {
+  const n = Number(env.ROOMS ?? '4')
+  return Number.isInteger(n) && n >= 1 && n <= 256 ? n : 4
+}
+
+/** The header a forwarded request carries to tell a room which one it is. */
+export const ROOM_HEADER = 'x-zerverless-room'

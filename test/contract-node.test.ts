@@ -1,0 +1,18 @@
+/** The API contract against the Node server, with a real `zerverless --worker` connected. */
+import { describeContract } from './contract/api-contract'
+import { startWorker } from './helpers/worker-process'
+import { removeDir, startZerverless } from './helpers/zerverless-process'
+
+describeContract('Node', async () => {
+  const server = await startZerverless(['--workers', '0'])
+  const worker = startWorker(server.wsUrl, 2)
+  return {
+    url: server.url,
+    host: 'node',
+    stop: async () => {
+      await worker.kill()
+      await server.stop()
+      removeDir(server.dataDir)
+    },
+  }
+})

@@ -1,0 +1,100 @@
+/**
+ * Starts the orchestrator under real workerd with `wrangler dev` on a free loopback port, state
+ * in a fresh directory, and stops it by PID (SIGINT to wrangler's CLI also stops workerd).
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createServer } from 'node:net'
+import path from 'node:path'
+import { removeDir, tempDir } from './zerverless-process'
+
+const ROOT = path.resolve(import.meta.dirname, '../..')
+const WRANGLER = path.join(ROOT, 'node_modules/wrangler/wrangler-dist/cli.js')
+
+export interface EdgeProcess {
+  url: string
+  wsUrl: string
+  stateDir: string
+  output: () => string
+  /** SIGINT, then wait for exit; keeps the state directory (for restart tests). */
+  stop(): Promise<void>
+  /** Stops and removes the state directory. */
+  dispose(): Promise<void>
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number }
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+export async function startEdge(
+  options: { rooms?: number; stateDir?: string; vars?: Record<string, string> } = {},
+): Promise<EdgeProcess> {
+  const port = await freePort()
+  const stateDir = options.stateDir ?? tempDir('zv-edge-')
+  const vars = { ROOMS: String(options.rooms ?? 4), ...options.vars }
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      WRANGLER,
+      'dev',
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--persist-to',
+      stateDir,
+      '--show-interactive-dev-session=false',
+      '--log-level',
+      'warn',
+      ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]),
+    ],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1', CI: '1' },
+    },
+  )
+  let output = ''
+  child.stdout?.on('data', (d: Buffer) => (output += d.toString()))
+  child.stderr?.on('data', (d: Buffer) => (output += d.toString()))
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()))
+  const url = `http://127.0.0.1:${port}`
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null && child.pid) {
+      process.kill(child.pid, 'SIGINT')
+      const timer = setTimeout(() => child.pid && process.kill(child.pid, 'SIGKILL'), 10_000)
+      await exited
+      clearTimeout(timer)
+    }
+  }
+  const deadline = Date.now() + 60_000
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited:\n${output}`)
+    if (Date.now() > deadline) {
+      await stop()
+      throw new Error(`wrangler dev did not answer on ${url}:\n${output}`)
+    }
+    const healthy = await fetch(`${url}/health`)
+      .then((r) => r.ok)
+      .catch(() => false)
+    if (healthy) break
+    await new Promise((r) => setTimeout(r, 200))
+  }
+  return {
+    url,
+    wsUrl: `ws://127.0.0.1:${port}/ws/volunteer`,
+    stateDir,
+    output: () => output,
+    stop,
+    dispose: async () => {
+      await stop()
+      removeDir(stateDir)
+    },
+  }
+}
