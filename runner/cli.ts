@@ -153,7 +153,10 @@ const onSignal = (signal: string) => {
 process.on('SIGINT', () => onSignal('SIGINT'))
 process.on('SIGTERM', () => onSignal('SIGTERM'))
 
-/** http(s)://host:port → the volunteer socket and the API base; ws(s):// works too. */
+/**
+ * http(s)://host:port → the volunteer socket and the API base; ws(s):// works too. `role=runner`
+ * lets a sharded orchestrator (the edge) put runners where standalone services live.
+ */
 function orchestratorUrls(raw: string): { wsUrl: string; httpBase: string } {
   let url: URL
   try {
@@ -165,7 +168,7 @@ function orchestratorUrls(raw: string): { wsUrl: string; httpBase: string } {
   const secure = url.protocol === 'https:' || url.protocol === 'wss:'
   const host = url.host
   return {
-    wsUrl: `${secure ? 'wss' : 'ws'}://${host}/ws/volunteer`,
+    wsUrl: `${secure ? 'wss' : 'ws'}://${host}/ws/volunteer?role=runner`,
     httpBase: `${secure ? 'https' : 'http'}://${host}`,
   }
 }

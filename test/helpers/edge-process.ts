@@ -12,6 +12,7 @@ const WRANGLER = path.join(ROOT, 'node_modules/wrangler/wrangler-dist/cli.js')
 
 export interface EdgeProcess {
   url: string
+  port: number
   wsUrl: string
   stateDir: string
   output: () => string
@@ -33,9 +34,9 @@ export async function freePort(): Promise<number> {
 }
 
 export async function startEdge(
-  options: { rooms?: number; stateDir?: string; vars?: Record<string, string> } = {},
+  options: { rooms?: number; stateDir?: string; port?: number; vars?: Record<string, string> } = {},
 ): Promise<EdgeProcess> {
-  const port = await freePort()
+  const port = options.port ?? (await freePort())
   const stateDir = options.stateDir ?? tempDir('zv-edge-')
   const vars = { ROOMS: String(options.rooms ?? 4), ...options.vars }
   const child: ChildProcess = spawn(
@@ -88,6 +89,7 @@ export async function startEdge(
   }
   return {
     url,
+    port,
     wsUrl: `ws://127.0.0.1:${port}/ws/volunteer`,
     stateDir,
     output: () => output,

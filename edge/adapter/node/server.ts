@@ -14,6 +14,7 @@ import { openSqlite } from './sqlite'
 import { DiskAssetSource, defaultWebDir } from './disk-asset-source'
 import { DiskFileStore } from './disk-file-store'
 import { DiskUploadSink } from './disk-upload-sink'
+import { offeredToken } from '../../core/services/upload-sessions'
 import { rawTargetProblem } from '../../core/storage/storage-path'
 
 export interface ServerOptions {
@@ -75,15 +76,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
   })
   const uploadSocket = upgradeWebSocket((c) => {
-    const uploads = orchestrator.uploads
-    const token = config.runnerToken
-    const offered =
-      /^Bearer (.+)$/.exec(c.req.header('authorization') ?? '')?.[1] ?? c.req.query('token')
-    const connection = uploads?.connection({
-      // Open like the rest of the API unless the operator set a runner token.
-      authenticated: token === undefined || offered === token,
-      checkToken: (t) => token === undefined || t === token,
-    })
+    const connection = orchestrator.uploads?.connectionFor(
+      config.runnerToken,
+      offeredToken(c.req.raw),
+    )
     return {
       onMessage: (event, ws) => {
         if (!connection) return ws.close(1011, 'uploads are not available')

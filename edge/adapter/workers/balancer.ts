@@ -27,6 +27,7 @@ const MOVE_COOLDOWN_MS = 500
 export class Balancer extends DurableObject<Env> {
   readonly #loads = new Map<number, RoomLoad>()
   readonly #movedAt = new Map<number, number>()
+  #retry: ReturnType<typeof setTimeout> | undefined
 
   /** The room a new volunteer should join. */
   place(): number {
@@ -51,21 +52,49 @@ export class Balancer extends DurableObject<Env> {
 
   async report(load: RoomLoad): Promise<void> {
     this.#loads.set(load.room, load)
-    const needs = load.idle === 0 && (load.pending > 0 || load.wanted)
-    if (!needs) return
+    await this.#rebalance()
+  }
+
+  /**
+   * Moves idle volunteers from rooms with nothing to do toward rooms where work waits, the most
+   * loaded first. Any report may free a donor or reveal a need, so every report looks again; a
+   * room still cooling down from a move is looked at again when its cooldown ends.
+   */
+  async #rebalance(): Promise<void> {
     const now = Date.now()
-    if (now - (this.#movedAt.get(load.room) ?? 0) < MOVE_COOLDOWN_MS && !load.wanted) return
-    const donor = this.#donor(load.room)
-    if (!donor) return
-    const count = Math.max(1, Math.min(MAX_MOVE, Math.ceil(Math.min(load.pending, donor.idle) / 2)))
-    this.#movedAt.set(load.room, now)
-    const stub = this.env.JOB_ROOMS.get(this.env.JOB_ROOMS.idFromName(`room-${donor.room}`))
-    const released = await stub.release(count)
-    this.#loads.set(donor.room, {
-      ...donor,
-      volunteers: donor.volunteers - released,
-      idle: donor.idle - released,
-    })
+    const needy = [...this.#loads.values()]
+      .filter((l) => l.idle === 0 && (l.pending > 0 || l.wanted))
+      .sort((a, b) => b.pending - a.pending)
+    for (const load of needy) {
+      const cooling = MOVE_COOLDOWN_MS - (now - (this.#movedAt.get(load.room) ?? 0))
+      if (cooling > 0 && !load.wanted) {
+        this.#retryIn(cooling)
+        continue
+      }
+      const donor = this.#donor(load.room)
+      if (!donor) return
+      const count = Math.max(
+        1,
+        Math.min(MAX_MOVE, Math.ceil(Math.min(load.pending, donor.idle) / 2)),
+      )
+      this.#movedAt.set(load.room, now)
+      this.#loads.set(load.room, { ...load, wanted: false })
+      const stub = this.env.JOB_ROOMS.get(this.env.JOB_ROOMS.idFromName(`room-${donor.room}`))
+      const released = await stub.release(count)
+      this.#loads.set(donor.room, {
+        ...donor,
+        volunteers: donor.volunteers - released,
+        idle: donor.idle - released,
+      })
+    }
+  }
+
+  #retryIn(ms: number): void {
+    if (this.#retry) return
+    this.#retry = setTimeout(() => {
+      this.#retry = undefined
+      void this.#rebalance()
+    }, ms)
   }
 
   /** RPC for `/stats` and tests: what the balancer believes. */

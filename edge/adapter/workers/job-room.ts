@@ -14,6 +14,8 @@ import type { SessionSnapshot, VolunteerSession } from '../../core/volunteers/vo
 import { doSql } from './do-sql'
 import { ROOM_HEADER, type Env } from './env'
 import { R2FileStore } from './r2-file-store'
+import { SqlUploadSink } from './sql-upload-sink'
+import { offeredToken, type UploadConnection } from '../../core/services/upload-sessions'
 import type { RoomLoad } from './balancer'
 
 /** How often a room with running work looks at deadlines it has no exact alarm for. */
@@ -25,8 +27,12 @@ interface Live {
   orchestrator: Orchestrator
   app: { fetch: (request: Request) => Response | Promise<Response> }
   sessions: Map<WebSocket, VolunteerSession>
+  /** Standalone-service upload sockets (`/ws/upload`, tagged `upload`). */
+  uploads: Map<WebSocket, UploadConnection>
   room: number
 }
+
+const UPLOAD_TAG = 'upload'
 
 export class JobRoom extends DurableObject<Env> {
   #live: Live | undefined
@@ -52,9 +58,16 @@ export class JobRoom extends DurableObject<Env> {
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
     const live = this.#open()
+    const text = typeof message === 'string' ? message : '<binary frame>'
+    const upload = live.uploads.get(ws)
+    if (upload) {
+      const { replies, close } = await upload.receive(text)
+      for (const reply of replies) ws.send(reply)
+      if (close) ws.close(1008, 'unauthorized')
+      return
+    }
     const session = live.sessions.get(ws)
     if (!session) return ws.close(1011, 'unknown socket')
-    const text = typeof message === 'string' ? message : '<binary frame>'
     live.orchestrator.hub.receive(session, text)
     this.#remember(ws, session)
     this.#afterWork(live)
@@ -119,10 +132,12 @@ export class JobRoom extends DurableObject<Env> {
       idPrefix: `r${index}-`,
       ...(this.env.RUNNER_TOKEN && { runnerToken: this.env.RUNNER_TOKEN }),
     })
-    const orchestrator = new Orchestrator(doSql(this.ctx.storage), config, {
+    const sql = doSql(this.ctx.storage)
+    const orchestrator = new Orchestrator(sql, config, {
       files: new R2FileStore(this.env.FILES, 'storage'),
       serviceFiles: new R2FileStore(this.env.FILES, 'standalone_services'),
       outputFiles: new R2FileStore(this.env.FILES, 'job-outputs'),
+      uploadSink: new SqlUploadSink(sql),
       resumable: true,
       summon: () => {
         this.#scheduleReport(true)
@@ -140,10 +155,28 @@ export class JobRoom extends DurableObject<Env> {
       this.#afterWork(live)
       return new Response(null, { status: 101, webSocket: client })
     }
-    const app = createApp({ orchestrator, host: 'workers', volunteerSocket })
-    const live: Live = { orchestrator, app, sessions, room: index }
+    const uploads = new Map<WebSocket, UploadConnection>()
+    const uploadSocket: MiddlewareHandler = async (c) => {
+      const connection = orchestrator.uploads?.connectionFor(
+        config.runnerToken,
+        offeredToken(c.req.raw),
+      )
+      if (!connection)
+        return c.json({ error: 'uploads are not available', code: 'UNAVAILABLE' }, 503)
+      const pair = new WebSocketPair()
+      this.ctx.acceptWebSocket(pair[1], [UPLOAD_TAG])
+      uploads.set(pair[1], connection)
+      return new Response(null, { status: 101, webSocket: pair[0] })
+    }
+    const app = createApp({ orchestrator, host: 'workers', volunteerSocket, uploadSocket })
+    const live: Live = { orchestrator, app, sessions, uploads, room: index }
     // Sockets that outlived the previous instance (hibernation, eviction): bring their sessions back.
     for (const ws of this.ctx.getWebSockets()) {
+      if (this.ctx.getTags(ws).includes(UPLOAD_TAG)) {
+        // Upload sessions lived in the previous instance's memory: the client starts over.
+        ws.close(1012, 'the orchestrator restarted; upload again')
+        continue
+      }
       const snapshot = ws.deserializeAttachment() as SessionSnapshot | null
       if (!snapshot) {
         ws.close(1011, 'lost track of this connection; reconnect')
@@ -159,6 +192,7 @@ export class JobRoom extends DurableObject<Env> {
 
   #gone(ws: WebSocket): void {
     const live = this.#open()
+    if (live.uploads.delete(ws)) return
     const session = live.sessions.get(ws)
     live.sessions.delete(ws)
     if (session) live.orchestrator.hub.disconnect(session)

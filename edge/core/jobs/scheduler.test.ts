@@ -165,3 +165,37 @@ describe('Scheduler', async () => {
     expect(store.get(second!.id)?.status).toBe('pending')
   })
 })
+
+describe('Scheduler after a restart that kept its sockets (Durable Object hibernation)', () => {
+  it('keeps a job running on a volunteer that is still connected, and accepts its result once', async () => {
+    const v = volunteer('v1')
+    scheduler.admit(v.session)
+    const [held] = scheduler.submit([newJob()])
+    await settle()
+    const [orphan] = scheduler.submit([newJob()])
+    expect(store.get(held!.id)?.status).toBe('running')
+
+    // A new scheduler on the same store, as after an eviction; the volunteer's socket survived,
+    // the one that took `orphan` did not.
+    const gone = volunteer('gone')
+    store.start(orphan!.id, gone.session.id, Date.now())
+    const revived = new Scheduler(store, {
+      timeoutGraceMs: 100,
+      durable: () => sql.durable(),
+      resumable: true,
+    })
+    const again = volunteer('v1')
+    revived.resume([again.session])
+    expect(again.session.holds(held!.id, 1)).toBe(true)
+    expect(store.get(orphan!.id)?.status).toBe('pending')
+    expect(revived.statusCounts()).toMatchObject({ running: 1, pending: 1 })
+
+    const frame = { type: 'result' as const, job_id: held!.id, attempt: 1, result: 7, output: '' }
+    expect(revived.report(again.session, frame)).toBe(true)
+    expect(revived.report(again.session, frame)).toBe(false)
+    expect(store.get(held!.id)).toMatchObject({ status: 'completed', result: 7, attempts: 1 })
+    // The free slot takes the orphan, on its second attempt.
+    await settle()
+    expect(again.jobs()).toMatchObject([{ job_id: orphan!.id, attempt: 2 }])
+  })
+})

@@ -89,6 +89,12 @@ export interface UploadConnection {
   receive(text: string): Promise<UploadReply>
 }
 
+/** The token an upload socket's upgrade request offers: a Bearer header, else `?token=`. */
+export function offeredToken(request: Request): string | undefined {
+  const bearer = /^Bearer (.+)$/.exec(request.headers.get('authorization') ?? '')?.[1]
+  return bearer ?? new URL(request.url).searchParams.get('token') ?? undefined
+}
+
 /** Failed AUTH messages after which a connection is closed. */
 export const MAX_AUTH_FAILURES = 3
 
@@ -150,6 +156,17 @@ export class UploadSessions {
   /** A view for one socket; sessions outlive it. */
   connection(options: ConnectionOptions): UploadConnection {
     return new Connection((text) => this.#handle(text), options)
+  }
+
+  /**
+   * A connection for a socket whose upgrade offered `offered` (an `Authorization: Bearer` header
+   * or a `?token=`): open like the rest of the API unless the operator set a runner token.
+   */
+  connectionFor(runnerToken: string | undefined, offered: string | undefined): UploadConnection {
+    return this.connection({
+      authenticated: runnerToken === undefined || offered === runnerToken,
+      checkToken: (t) => runnerToken === undefined || t === runnerToken,
+    })
   }
 
   /**
