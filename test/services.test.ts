@@ -484,6 +484,8 @@ describe('runners that cannot or may not run it', () => {
     const file = script('away.sh', 'echo back')
     const { body } = await create({ service_name: 'away', executable_path: file })
     await runner.stop()
+    // The orchestrator notices the closed socket on its own time.
+    await eventually(async () => (await client.get('/api/peers')).body.total === 0 || undefined)
     const offline = await client.post(`/api/services/standalone/${body.service.id}/run`, {})
     expect(offline).toMatchObject({ status: 503, body: { code: 'RUNNER_OFFLINE' } })
     expect(offline.headers.get('retry-after')).toBe('5')
