@@ -8,11 +8,12 @@ import os from 'node:os'
 import path from 'node:path'
 import { browser } from './suites/browser'
 import { core } from './suites/core'
+import { edge } from './suites/edge'
 import { functions } from './suites/functions'
 import { runtimes } from './suites/runtimes'
 import type { Suite } from './suites/suite'
 
-const SUITES: Suite[] = [core, runtimes, functions, browser]
+const SUITES: Suite[] = [core, runtimes, functions, browser, edge]
 const wanted = process.argv.slice(2)
 const chosen = wanted.length ? SUITES.filter((s) => wanted.includes(s.name)) : SUITES
 if (wanted.length && chosen.length !== wanted.length) {

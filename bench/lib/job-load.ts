@@ -102,7 +102,7 @@ export async function runBatch(
   url: string,
   job: Record<string, unknown>,
   count: number,
-): Promise<{ jobs: number; seconds: number; jobsPerSecond: number }> {
+): Promise<{ jobs: number; failed: number; seconds: number; jobsPerSecond: number }> {
   const base = new URL(url)
   const agent = new http.Agent({ keepAlive: true })
   const inputs = Array.from({ length: count }, (_, n) => ({ n }))
@@ -116,13 +116,22 @@ export async function runBatch(
   )
   if (created.status !== 201) throw new Error(`batch failed: ${created.status} ${created.text}`)
   const { batch_id } = JSON.parse(created.text) as { batch_id: string }
+  let completed: number
   for (;;) {
     const res = JSON.parse(
       (await request(agent, base, 'GET', `/api/jobs/batch/${batch_id}?wait=60`)).text,
-    ) as { done: boolean }
-    if (res.done) break
+    ) as { done: boolean; completed?: number }
+    if (res.done) {
+      completed = res.completed ?? 0
+      break
+    }
   }
   const seconds = (performance.now() - started) / 1000
   agent.destroy()
-  return { jobs: count, seconds: round(seconds), jobsPerSecond: Math.round(count / seconds) }
+  return {
+    jobs: count,
+    failed: count - completed,
+    seconds: round(seconds),
+    jobsPerSecond: Math.round(count / seconds),
+  }
 }

@@ -34,7 +34,14 @@ export async function freePort(): Promise<number> {
 }
 
 export async function startEdge(
-  options: { rooms?: number; stateDir?: string; port?: number; vars?: Record<string, string> } = {},
+  options: {
+    rooms?: number
+    stateDir?: string
+    port?: number
+    vars?: Record<string, string>
+    /** Another wrangler.toml (the benchmarks' reference Worker). */
+    config?: string
+  } = {},
 ): Promise<EdgeProcess> {
   const port = options.port ?? (await freePort())
   const stateDir = options.stateDir ?? tempDir('zv-edge-')
@@ -54,6 +61,7 @@ export async function startEdge(
       '--log-level',
       'warn',
       ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]),
+      ...(options.config ? ['--config', options.config] : []),
     ],
     {
       cwd: ROOT,
