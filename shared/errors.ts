@@ -38,6 +38,8 @@ export const PROTOCOL_ERROR_CODES = [
   'HELLO_TIMEOUT',
   'HEARTBEAT_TIMEOUT',
   'UNAUTHORIZED',
+  /** More messages a second than the orchestrator allows one volunteer (see limits/). */
+  'RATE_LIMITED',
 ] as const
 export type ProtocolErrorCode = (typeof PROTOCOL_ERROR_CODES)[number]
 

@@ -2,10 +2,19 @@
  * The HTTP API as one Hono app built only on Web-standard APIs; each host mounts it and supplies
  * what differs (the SQL behind the orchestrator, how a WebSocket upgrade is accepted).
  */
-import { Hono, type MiddlewareHandler } from 'hono'
+import { Hono, type Context, type MiddlewareHandler } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
+import { cors } from 'hono/cors'
 import type { AssetSource } from './assets/asset-source'
+import { authenticate } from './auth/access'
+import { unauthorized } from './auth/authenticator'
 import { renderError, renderNotFound } from './http-error'
+import { rateLimit, type RateLimitScope } from './limits/rate-limit'
+import { consoleLogger, type Logger } from './observability/logger'
+import { requestLog } from './observability/request-log'
+import { metricsRoutes } from './routes/metrics-routes'
+import { tokenRoutes } from './routes/token-routes'
+import { offeredToken } from './services/upload-sessions'
 import type { Orchestrator } from './orchestrator'
 import { healthRoutes } from './routes/health-routes'
 import { dbRoutes } from './routes/db-routes'
@@ -29,6 +38,12 @@ export interface AppDeps {
   uploadSocket?: MiddlewareHandler
   /** The built volunteer PWA, served at `/volunteer/`. */
   assets?: AssetSource
+  /** Where JSON log lines go (default: the console, info and above). */
+  logger?: Logger
+  /** The client's address (Node: the socket's; Workers: CF-Connecting-IP), for per-client limits. */
+  clientAddress?: (c: Context) => string | undefined
+  /** Told of every request refused by the rate limit (the metrics counter hooks in here). */
+  onRateLimited?: (scope: RateLimitScope) => void
 }
 
 export function createApp(deps: AppDeps): Hono {
@@ -38,6 +53,8 @@ export function createApp(deps: AppDeps): Hono {
 
   app.onError(renderError)
   app.notFound(renderNotFound)
+  // First, so every answer (413s and 401s included) carries a request id and is logged.
+  app.use('*', requestLog(deps.logger ?? consoleLogger('info'), orchestrator.metrics))
   const limiter = (size: number, hint: string) =>
     bodyLimit({
       maxSize: size,
@@ -70,7 +87,46 @@ export function createApp(deps: AppDeps): Hono {
     return large ? limitModule(c, next) : limitBody(c, next)
   })
 
+  // A deliberate CORS policy: the API answers browsers of the configured origins only (the
+  // volunteer page is same-origin and needs none); functions set their own headers.
+  const origins = new Set(orchestrator.config.corsOrigins)
+  if (origins.size > 0) {
+    const policy = cors({
+      origin: (origin) => (origins.has(origin) || origins.has('*') ? origin : null),
+      allowMethods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'],
+      allowHeaders: ['Authorization', 'Content-Type', 'Range', 'X-Request-Id'],
+      exposeHeaders: [
+        'Content-Length',
+        'Content-Range',
+        'ETag',
+        'Location',
+        'Retry-After',
+        'X-Request-Id',
+      ],
+      maxAge: 600,
+    })
+    for (const path of ['/api/*', '/health', '/info', '/stats']) app.use(path, policy)
+  }
+  // Before authentication, so that tokens the API turns down cost their sender (see rate-limit.ts).
+  const { limits } = orchestrator.config
+  app.use(
+    '*',
+    rateLimit({
+      rate: limits.rateLimit,
+      burst: limits.rateBurst,
+      limitLoopback: limits.limitLoopback,
+      clientAddress: deps.clientAddress ?? (() => undefined),
+      hash: orchestrator.sha256,
+      onRateLimited: deps.onRateLimited ?? ((scope) => orchestrator.metrics.rateLimited(scope)),
+    }),
+  )
+  app.use('*', authenticate(orchestrator.auth))
   app.route('/', healthRoutes(orchestrator, deps.host))
+  app.route('/', metricsRoutes(orchestrator.metrics))
+  app.route(
+    '/api/tokens',
+    tokenRoutes(orchestrator.auth, orchestrator.tokens, () => orchestrator.durable()),
+  )
   app.route('/api/jobs', jobRoutes(orchestrator))
   app.route('/api/wasm', wasmRoutes(orchestrator))
   app.route('/api/volunteers', volunteerRoutes(orchestrator))
@@ -99,6 +155,12 @@ export function createApp(deps: AppDeps): Hono {
     )
   })
   app.get('/ws/volunteer', async (c, next) => {
+    const required = orchestrator.config.volunteerToken
+    if (required !== undefined && offeredToken(c.req.raw) !== required)
+      throw unauthorized(
+        'AUTH_REQUIRED',
+        'this orchestrator takes volunteers with its volunteer token only: add ?token=',
+      )
     if (deps.volunteerSocket && c.req.header('upgrade')?.toLowerCase() === 'websocket') {
       const upgraded = await deps.volunteerSocket(c, next)
       if (upgraded) return upgraded

@@ -1,5 +1,7 @@
 /** Everything an operator can tune, with the defaults `npm start` uses. */
 import { VERSION } from '../../shared/version'
+import type { AuthSettings } from './auth/authenticator'
+import { DEFAULT_LIMITS, type LimitSettings } from './limits/limit-settings'
 
 export interface OrchestratorConfig {
   nodeId: string
@@ -29,6 +31,14 @@ export interface OrchestratorConfig {
   runnerToken?: string
   /** Put before job and batch ids; a sharded host names the shard there (empty on Node). */
   idPrefix: string
+  /** Rate limits, quotas and connection caps (see limits/limit-settings.ts). */
+  limits: LimitSettings
+  /** Who may call the API (see auth/). Off by default: loopback development. */
+  auth: AuthSettings
+  /** When set, volunteers must present it (`?token=` or a Bearer header on /ws/volunteer). */
+  volunteerToken?: string
+  /** Browser origins allowed to call the API cross-origin; none by default (same-origin only). */
+  corsOrigins: string[]
 }
 
 export { VERSION }
@@ -52,6 +62,9 @@ export function defaultConfig(overrides: Partial<OrchestratorConfig> = {}): Orch
     maxFrameBytes: 16 * 1024 * 1024,
     badFrameLimit: 20,
     idPrefix: '',
+    limits: DEFAULT_LIMITS,
+    auth: { enabled: false },
+    corsOrigins: [],
     ...overrides,
   }
 }

@@ -24,6 +24,9 @@ import { RunnerDirectory } from './services/runner-directory'
 import { ServiceStore } from './services/service-store'
 import { StandaloneServices } from './services/standalone-services'
 import { UploadSessions, type UploadSink } from './services/upload-sessions'
+import { Metrics } from './observability/metrics'
+import { Authenticator } from './auth/authenticator'
+import { TokenStore } from './auth/token-store'
 
 /** How often deadlines are checked; the worst extra delay past `timeout_seconds` + grace. */
 const TICK_MS = 100
@@ -46,6 +49,10 @@ export class Orchestrator {
   readonly outputs: JobOutputs | undefined
   /** Chunked service uploads over /ws/upload, when the host has somewhere to keep parts. */
   readonly uploads: UploadSessions | undefined
+  /** Counters and gauges for `GET /metrics`; rate limiters report to `metrics.rateLimited`. */
+  readonly metrics: Metrics
+  readonly auth: Authenticator
+  readonly tokens: TokenStore
   private lastUploadSweep = 0
   readonly startedAt = Date.now()
   private timer: ReturnType<typeof setInterval> | undefined
@@ -72,10 +79,21 @@ export class Orchestrator {
       resumable?: boolean
       /** Asks for a volunteer when none here can run a function (see InvocationTable). */
       summon?: () => boolean
+      /** Whether an API token is issued and not revoked, where tokens live elsewhere (edge rooms). */
+      tokenActive?: (id: string) => Promise<boolean>
     } = {},
   ) {
     this.sha256 = host.sha256 ?? sha256Hex
     migrate(sql, MIGRATIONS)
+    this.metrics = new Metrics({
+      jobs: () => this.scheduler.statusCounts(),
+      volunteers: () => this.volunteerStats(),
+    })
+    this.tokens = new TokenStore(sql)
+    this.auth = new Authenticator(
+      config.auth,
+      host.tokenActive ?? ((id) => this.tokens.isActive(id)),
+    )
     this.runners = new RunnerDirectory(() => this.hub.connected)
     this.services = new StandaloneServices({
       store: new ServiceStore(sql),
@@ -90,6 +108,7 @@ export class Orchestrator {
       durable: (urgent) => sql.durable(urgent),
       native: this.services.nativeJobs,
       idPrefix: config.idPrefix,
+      observer: this.metrics,
       resumable: host.resumable ?? false,
       ...(host.summon && { summon: host.summon }),
     })
@@ -105,8 +124,12 @@ export class Orchestrator {
           return done
         },
         maxFileBytes: config.maxUploadBytes,
+        messageRate: {
+          rate: config.limits.uploadMessageRate,
+          burst: config.limits.uploadMessageBurst,
+        },
       })
-    this.kv = new KvStore(sql)
+    this.kv = new KvStore(sql, (op) => this.metrics.kvOp(op), config.limits.maxKvKeys)
     this.hub = new VolunteerHub(
       this.scheduler,
       config,
@@ -121,7 +144,14 @@ export class Orchestrator {
       new FunctionLogs(),
     )
     this.storage =
-      host.files && new StorageService(new FileIndex(sql), host.files, config.maxUploadBytes)
+      host.files &&
+      new StorageService(
+        new FileIndex(sql),
+        host.files,
+        config.maxUploadBytes,
+        (op) => this.metrics.storageOp(op),
+        config.limits.maxStorageBytes,
+      )
   }
 
   /** Waits until what was written so far survives a crash; await it before acknowledging. */

@@ -29,6 +29,8 @@ export const UPLOAD_ERROR_CODES = [
   'WRITE_FAILED',
   'SERVICE_FAILED',
   'INTERNAL',
+  /** The socket sends messages faster than allowed; they are dropped, and it is closed if it goes on. */
+  'RATE_LIMITED',
 ] as const
 export type UploadErrorCode = (typeof UPLOAD_ERROR_CODES)[number]
 

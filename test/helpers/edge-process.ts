@@ -45,7 +45,8 @@ export async function startEdge(
 ): Promise<EdgeProcess> {
   const port = options.port ?? (await freePort())
   const stateDir = options.stateDir ?? tempDir('zv-edge-')
-  const vars = { ROOMS: String(options.rooms ?? 4), ...options.vars }
+  // Tests run open (as on loopback) unless they ask for auth.
+  const vars = { ROOMS: String(options.rooms ?? 4), AUTH: 'off', ...options.vars }
   const child: ChildProcess = spawn(
     process.execPath,
     [

@@ -31,13 +31,12 @@ export function removeDir(dir: string): void {
 export async function startZerverless(
   args: string[] = [],
   dataDir = tempDir(),
+  env: NodeJS.ProcessEnv = {},
 ): Promise<ZerverlessProcess> {
   const child = spawn(
     process.execPath,
     [BIN, '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, ...args],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } },
   )
   let output = ''
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()))

@@ -1,9 +1,14 @@
 /** `zerverless`: the orchestrator (default) or, with `--worker <url>`, a standalone worker. */
 import os from 'node:os'
 import path from 'node:path'
-import { Command, InvalidArgumentError } from 'commander'
+import { Command, InvalidArgumentError, Option } from 'commander'
+import { LOG_THRESHOLDS, type LogThreshold } from '../../core/observability/logger'
+import { stdoutLogger } from './stdout-logger'
 import { VERSION } from '../../core/config'
-import { startServer } from './server'
+import { mkdirSync } from 'node:fs'
+import { setUpAuth } from './auth-setup'
+import { addLimitOptions, limitSettings } from './limit-options'
+import { DEFAULT_REQUEST_TIMEOUT_MS, startServer } from './server'
 import { runWorkerMode } from './worker-mode'
 
 function integer(min: number, max: number) {
@@ -76,10 +81,43 @@ const program = new Command('zerverless')
     process.env.ZERVERLESS_RUNNER_TOKEN,
   )
   .option(
+    '--auth <on|off>',
+    'require tokens for the API (default: on unless --host is loopback)',
+    (value: string) => {
+      if (value !== 'on' && value !== 'off') throw new InvalidArgumentError('must be on or off')
+      return value
+    },
+  )
+  .option(
+    '--cors-origin <origins>',
+    'comma-separated browser origins allowed to call the API, or * (env ZERVERLESS_CORS_ORIGINS)',
+    process.env.ZERVERLESS_CORS_ORIGINS,
+  )
+  .option(
+    '--volunteer-token <token>',
+    'only take volunteers that present this token (?token= on /ws/volunteer; env ZERVERLESS_VOLUNTEER_TOKEN)',
+    process.env.ZERVERLESS_VOLUNTEER_TOKEN,
+  )
+  .option(
     '--heartbeat-interval <seconds>',
     'how often volunteers must show they are alive; two missed intervals drop them',
     seconds,
     15,
+  )
+  .option(
+    '--request-timeout <seconds>',
+    'longest a client may take to send a whole request (headers: at most 60 s); slower ones get 408',
+    seconds,
+    DEFAULT_REQUEST_TIMEOUT_MS / 1000,
+  )
+  .addOption(
+    new Option(
+      '--log-level <level>',
+      'JSON log lines on stdout at this level and above; one line per request at debug',
+    )
+      .choices(LOG_THRESHOLDS)
+      .env('ZERVERLESS_LOG_LEVEL')
+      .default('info'),
   )
   .addHelpText(
     'after',
@@ -91,6 +129,7 @@ Examples:
                                                  donate 4 threads to another orchestrator`,
   )
 
+addLimitOptions(program)
 program.parse()
 const opts = program.opts<{
   port: number
@@ -102,7 +141,12 @@ const opts = program.opts<{
   maxBodyBytes: number
   maxUploadBytes: number
   heartbeatInterval: number
+  requestTimeout: number
   runnerToken?: string
+  logLevel: LogThreshold
+  auth?: 'on' | 'off'
+  volunteerToken?: string
+  corsOrigin?: string
 }>()
 
 if (opts.worker) {
@@ -116,16 +160,32 @@ if (opts.worker) {
   })
 } else {
   const workers = opts.workers ?? cores
+  const dataDir = path.resolve(opts.dataDir)
+  mkdirSync(dataDir, { recursive: true })
+  const auth = setUpAuth(dataDir, {
+    host: opts.host,
+    ...(opts.auth && { mode: opts.auth }),
+    ...(process.env.ZERVERLESS_ADMIN_TOKEN && { adminToken: process.env.ZERVERLESS_ADMIN_TOKEN }),
+  })
   const server = await startServer({
     host: opts.host,
     port: opts.port,
     dataDir: path.resolve(opts.dataDir),
     workers,
+    logger: stdoutLogger(opts.logLevel),
+    requestTimeoutMs: Math.round(opts.requestTimeout * 1000),
     config: {
       maxBodyBytes: opts.maxBodyBytes,
       maxUploadBytes: opts.maxUploadBytes,
       heartbeatIntervalMs: Math.round(opts.heartbeatInterval * 1000),
+      limits: limitSettings(program.opts()),
       ...(opts.runnerToken && { runnerToken: opts.runnerToken }),
+      ...(opts.volunteerToken && { volunteerToken: opts.volunteerToken }),
+      auth: auth.settings,
+      corsOrigins: (opts.corsOrigin ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
     },
   }).catch((err: NodeJS.ErrnoException) => {
     const why =
@@ -133,6 +193,7 @@ if (opts.worker) {
     console.error(`zerverless: cannot start: ${why}`)
     process.exit(1)
   })
+  for (const line of auth.notices) (auth.settings.enabled ? console.log : console.error)(line)
   console.log(
     `zerverless listening on ${server.url} (${workers} internal worker${workers === 1 ? '' : 's'}, data in ${path.resolve(opts.dataDir)})`,
   )

@@ -1,6 +1,7 @@
 /** The Node host: SQLite in the data directory, the core app on node-server with `ws`, internal workers. */
 import { createHash } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
+import type { Server as HttpServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import { serve, upgradeWebSocket, type Http2Bindings, type HttpBindings } from '@hono/node-server'
@@ -15,7 +16,13 @@ import { DiskAssetSource, defaultWebDir } from './disk-asset-source'
 import { DiskFileStore } from './disk-file-store'
 import { DiskUploadSink } from './disk-upload-sink'
 import { offeredToken } from '../../core/services/upload-sessions'
+import { uploadAccess } from '../../core/auth/upload-access'
 import { rawTargetProblem } from '../../core/storage/storage-path'
+import { ConnectionCap } from '../../core/limits/connection-cap'
+import { connectionGate } from './connection-gate'
+import { lingerOnClose } from './lingering-close'
+import type { Logger } from '../../core/observability/logger'
+import { stdoutLogger } from './stdout-logger'
 
 export interface ServerOptions {
   host: string
@@ -25,7 +32,19 @@ export interface ServerOptions {
   config?: Partial<OrchestratorConfig>
   /** The built volunteer PWA (default: `dist/web`). */
   webDir?: string
+  /** Where JSON log lines go (default: stdout, info and above). */
+  logger?: Logger
+  /**
+   * Longest a client may take to send a whole request, headers and body (default 30 minutes, so
+   * a large upload on a slow link still arrives); headers alone get at most 60 s. A client that
+   * trickles bytes (slowloris) is answered 408 and cut off.
+   */
+  requestTimeoutMs?: number
 }
+
+/** Node's own default (5 minutes) would cut a 2 GiB upload slower than 7 MB/s. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30 * 60 * 1000
+const MAX_HEADERS_TIMEOUT_MS = 60_000
 
 export interface RunningServer {
   url: string
@@ -75,38 +94,61 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       },
     }
   })
-  const uploadSocket = upgradeWebSocket((c) => {
-    const connection = orchestrator.uploads?.connectionFor(
-      config.runnerToken,
+  const uploadSocket = upgradeWebSocket(async (c) => {
+    const connection = await orchestrator.uploads?.connectionFor(
+      uploadAccess(orchestrator.auth, config.runnerToken),
       offeredToken(c.req.raw),
     )
     return {
       onMessage: (event, ws) => {
         if (!connection) return ws.close(1011, 'uploads are not available')
         const text = typeof event.data === 'string' ? event.data : '<binary frame>'
-        void connection.receive(text).then(({ replies, close }) => {
+        void connection.receive(text).then(({ replies, close, reason }) => {
           for (const reply of replies) ws.send(reply)
-          if (close) ws.close(1008, 'unauthorized')
+          if (close) ws.close(1008, reason ?? 'unauthorized')
         })
       },
     }
   })
   const assets = new DiskAssetSource(options.webDir ?? defaultWebDir())
-  const app = createApp({ orchestrator, host: 'node', volunteerSocket, uploadSocket, assets })
+  const app = createApp({
+    orchestrator,
+    host: 'node',
+    volunteerSocket,
+    uploadSocket,
+    assets,
+    logger: options.logger ?? stdoutLogger('info'),
+    clientAddress: (c) => (c.env as HttpBindings | undefined)?.incoming?.socket?.remoteAddress,
+  })
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxFrameBytes })
+  const admitSocket = connectionGate(
+    new ConnectionCap(config.limits.maxConnectionsPerIp, config.limits.limitLoopback),
+  )
   // node-server resolves "..", "%2e%2e" and "\\" before routing, which would quietly send a request
   // elsewhere: refuse such paths outright while the raw target is still at hand.
   const fetch = (request: Request, env: HttpBindings | Http2Bindings) => {
     const problem = rawTargetProblem(env.incoming.url ?? '')
     if (problem) return Response.json({ error: problem, code: 'INVALID_PATH' }, { status: 400 })
+    // WebSocket upgrades over the per-address cap are refused before the app sees them.
+    const refused = admitSocket((env as HttpBindings).incoming)
+    if (refused) return refused
     return app.fetch(request, env)
   }
+  const requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS
+  const headersTimeout = Math.min(requestTimeout, MAX_HEADERS_TIMEOUT_MS)
   const server = serve({
     fetch,
     port: options.port,
     hostname: options.host,
     websocket: { server: wss },
+    serverOptions: {
+      requestTimeout,
+      headersTimeout,
+      // Node looks for overdue requests only this often (30 s by default).
+      connectionsCheckingInterval: Math.min(5_000, Math.max(100, headersTimeout / 4)),
+    },
   })
+  lingerOnClose(server as HttpServer)
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve)
     server.once('error', reject)
@@ -117,7 +159,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   const workers: InternalWorkers | undefined =
     options.workers > 0
-      ? startInternalWorkers(`ws://${displayHost}:${port}/ws/volunteer`, options.workers)
+      ? startInternalWorkers(
+          `ws://${displayHost}:${port}/ws/volunteer${config.volunteerToken ? `?token=${encodeURIComponent(config.volunteerToken)}` : ''}`,
+          options.workers,
+        )
       : undefined
 
   let closing: Promise<void> | undefined

@@ -15,6 +15,18 @@ export interface Env {
   ROOMS?: string
   /** When set, runners must present it (`zerverless-runner --token`). */
   RUNNER_TOKEN?: string
+  /** JSON log lines at this level and above: debug (a line per request), info, warn, error, silent. */
+  LOG_LEVEL?: string
+  /** `off` opens the API (local development); anything else, or unset, requires tokens. */
+  AUTH?: string
+  /** The admin token (a secret: `wrangler secret put ADMIN_TOKEN`). */
+  ADMIN_TOKEN?: string
+  /** Signs API tokens; defaults to ADMIN_TOKEN, so rotating that also ends the tokens it signed. */
+  TOKEN_SECRET?: string
+  /** When set, volunteers must present it (`?token=` on /ws/volunteer). */
+  VOLUNTEER_TOKEN?: string
+  /** Comma-separated browser origins allowed to call the API (none by default). */
+  CORS_ORIGINS?: string
 }
 
 export const roomCount = (env: Env): number => {

@@ -9,17 +9,24 @@ import type { MiddlewareHandler } from 'hono'
 import { HEARTBEAT_ACK_FRAME, HEARTBEAT_FRAME } from '../../../shared/protocol'
 import { createApp } from '../../core/app'
 import { defaultConfig } from '../../core/config'
+import { consoleLogger, isLogThreshold } from '../../core/observability/logger'
 import { Orchestrator } from '../../core/orchestrator'
+import { addressKey } from '../../core/limits/client-address'
+import { ConnectionCap, tooManyConnections } from '../../core/limits/connection-cap'
 import type { SessionSnapshot, VolunteerSession } from '../../core/volunteers/volunteer-session'
 import { doSql } from './do-sql'
 import { ROOM_HEADER, type Env } from './env'
 import { R2FileStore } from './r2-file-store'
 import { SqlUploadSink } from './sql-upload-sink'
 import { offeredToken, type UploadConnection } from '../../core/services/upload-sessions'
+import { uploadAccess } from '../../core/auth/upload-access'
+import type { AuthSettings } from '../../core/auth/authenticator'
 import type { RoomLoad } from './balancer'
 
 /** How often a room with running work looks at deadlines it has no exact alarm for. */
 const BUSY_TICK_MS = 1_000
+/** How long a room trusts room 0's word that a token is not revoked. */
+const TOKEN_CACHE_MS = 10_000
 /** Load reports to the balancer are coalesced over this long. */
 const REPORT_MS = 200
 
@@ -61,9 +68,9 @@ export class JobRoom extends DurableObject<Env> {
     const text = typeof message === 'string' ? message : '<binary frame>'
     const upload = live.uploads.get(ws)
     if (upload) {
-      const { replies, close } = await upload.receive(text)
+      const { replies, close, reason } = await upload.receive(text)
       for (const reply of replies) ws.send(reply)
-      if (close) ws.close(1008, 'unauthorized')
+      if (close) ws.close(1008, reason ?? 'unauthorized')
       return
     }
     const session = live.sessions.get(ws)
@@ -115,6 +122,25 @@ export class JobRoom extends DurableObject<Env> {
     return released
   }
 
+  /** RPC from other rooms: whether an API token is issued and not revoked (room 0 keeps them). */
+  tokenActive(id: string): boolean {
+    return this.#open().orchestrator.tokens.isActive(id)
+  }
+
+  readonly #tokenCache = new Map<string, { active: boolean; at: number }>()
+
+  async #tokenActive(id: string): Promise<boolean> {
+    const now = Date.now()
+    const cached = this.#tokenCache.get(id)
+    if (cached && now - cached.at < TOKEN_CACHE_MS) return cached.active
+    const active = await this.env.JOB_ROOMS.get(
+      this.env.JOB_ROOMS.idFromName('room-0'),
+    ).tokenActive(id)
+    if (this.#tokenCache.size > 10_000) this.#tokenCache.clear()
+    this.#tokenCache.set(id, { active, at: now })
+    return active
+  }
+
   /** RPC: the room's load, as the balancer sees it. */
   load(): RoomLoad {
     return this.#load(this.#open())
@@ -131,6 +157,12 @@ export class JobRoom extends DurableObject<Env> {
       nodeId: `edge-room-${index}`,
       idPrefix: `r${index}-`,
       ...(this.env.RUNNER_TOKEN && { runnerToken: this.env.RUNNER_TOKEN }),
+      ...(this.env.VOLUNTEER_TOKEN && { volunteerToken: this.env.VOLUNTEER_TOKEN }),
+      auth: authSettings(this.env),
+      corsOrigins: (this.env.CORS_ORIGINS ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
     })
     const sql = doSql(this.ctx.storage)
     const orchestrator = new Orchestrator(sql, config, {
@@ -139,16 +171,29 @@ export class JobRoom extends DurableObject<Env> {
       outputFiles: new R2FileStore(this.env.FILES, 'job-outputs'),
       uploadSink: new SqlUploadSink(sql),
       resumable: true,
+      // Tokens are issued and revoked in room 0; the others ask it (and remember a while).
+      ...(index !== 0 && { tokenActive: (id: string) => this.#tokenActive(id) }),
       summon: () => {
         this.#scheduleReport(true)
         return true
       },
     })
     const sessions = new Map<WebSocket, VolunteerSession>()
-    const volunteerSocket: MiddlewareHandler = async () => {
+    // The Worker cannot count sockets across rooms: each room caps the sockets it holds per
+    // address (CF-Connecting-IP), as tags that survive hibernation.
+    const cap = new ConnectionCap(config.limits.maxConnectionsPerIp, config.limits.limitLoopback)
+    const admit = (request: Request): string[] | undefined => {
+      const address = request.headers.get('cf-connecting-ip') ?? undefined
+      if (!cap.applies(address)) return []
+      const tag = `ip:${addressKey(address)}`
+      return this.ctx.getWebSockets(tag).length < cap.max ? [tag] : undefined
+    }
+    const volunteerSocket: MiddlewareHandler = async (c) => {
+      const tags = admit(c.req.raw)
+      if (!tags) return tooManyConnections(cap.max)
       const pair = new WebSocketPair()
       const [client, server] = [pair[0], pair[1]]
-      this.ctx.acceptWebSocket(server)
+      this.ctx.acceptWebSocket(server, tags)
       const session = orchestrator.hub.connect(linkOf(server))
       sessions.set(server, session)
       this.#remember(server, session)
@@ -157,18 +202,28 @@ export class JobRoom extends DurableObject<Env> {
     }
     const uploads = new Map<WebSocket, UploadConnection>()
     const uploadSocket: MiddlewareHandler = async (c) => {
-      const connection = orchestrator.uploads?.connectionFor(
-        config.runnerToken,
+      const tags = admit(c.req.raw)
+      if (!tags) return tooManyConnections(cap.max)
+      const connection = await orchestrator.uploads?.connectionFor(
+        uploadAccess(orchestrator.auth, config.runnerToken),
         offeredToken(c.req.raw),
       )
       if (!connection)
         return c.json({ error: 'uploads are not available', code: 'UNAVAILABLE' }, 503)
       const pair = new WebSocketPair()
-      this.ctx.acceptWebSocket(pair[1], [UPLOAD_TAG])
+      this.ctx.acceptWebSocket(pair[1], [UPLOAD_TAG, ...tags])
       uploads.set(pair[1], connection)
       return new Response(null, { status: 101, webSocket: pair[0] })
     }
-    const app = createApp({ orchestrator, host: 'workers', volunteerSocket, uploadSocket })
+    const level = this.env.LOG_LEVEL ?? 'info'
+    const app = createApp({
+      orchestrator,
+      host: 'workers',
+      volunteerSocket,
+      uploadSocket,
+      clientAddress: (c) => c.req.header('cf-connecting-ip'),
+      logger: consoleLogger(isLogThreshold(level) ? level : 'info'),
+    })
     const live: Live = { orchestrator, app, sessions, uploads, room: index }
     // Sockets that outlived the previous instance (hibernation, eviction): bring their sessions back.
     for (const ws of this.ctx.getWebSockets()) {
@@ -272,5 +327,15 @@ function linkOf(ws: WebSocket) {
   return {
     send: (text: string) => ws.send(text),
     close: (code: number, reason: string) => ws.close(code, reason),
+  }
+}
+
+function authSettings(env: Env): AuthSettings {
+  if (env.AUTH === 'off') return { enabled: false }
+  const secret = env.TOKEN_SECRET ?? env.ADMIN_TOKEN
+  return {
+    enabled: true,
+    ...(env.ADMIN_TOKEN && { adminToken: env.ADMIN_TOKEN }),
+    ...(secret && { secret: new TextEncoder().encode(secret) }),
   }
 }

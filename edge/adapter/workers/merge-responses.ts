@@ -1,4 +1,6 @@
 /** Answers gathered from every room, merged into the one answer a single orchestrator gives. */
+import { EXPOSITION_CONTENT_TYPE } from '../../core/observability/exposition'
+import { mergeMetrics } from './merge-metrics'
 import type { Merge } from './room-routing'
 
 type Json = Record<string, unknown>
@@ -11,6 +13,12 @@ export async function mergeResponses(
   // A refusal (a bad query, say) is the same in every room: pass the first one on.
   const refused = answers.find((a) => !a.ok)
   if (refused) return refused
+  if (merge === 'metrics') {
+    const texts = await Promise.all(answers.map((a) => a.text()))
+    return new Response(mergeMetrics(texts), {
+      headers: { 'content-type': EXPOSITION_CONTENT_TYPE, 'cache-control': 'no-store' },
+    })
+  }
   const bodies = (await Promise.all(answers.map((a) => a.json()))) as Json[]
   const [first = {}] = bodies
   switch (merge) {

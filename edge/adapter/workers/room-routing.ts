@@ -18,7 +18,15 @@ export type Route =
   /** The volunteer PWA, served by the Worker from its assets. */
   | { to: 'assets' }
 
-export type Merge = 'stats' | 'info' | 'jobs' | 'volunteers' | 'deployments' | 'first-ok'
+export type Merge =
+  | 'stats'
+  | 'info'
+  | 'jobs'
+  | 'volunteers'
+  | 'deployments'
+  | 'first-ok'
+  /** Prometheus text: each room's samples labelled with its number. */
+  | 'metrics'
 
 /** FNV-1a: stable across deploys and hosts, and cheap. */
 export function roomOf(namespace: string, rooms: number): number {
@@ -54,6 +62,7 @@ export function route(method: string, url: URL, rooms: number): Route {
   if (first === 'ws') return { to: 'room', room: 0 }
   if (segments.length === 1 && first === 'stats') return { to: 'all', merge: 'stats' }
   if (segments.length === 1 && first === 'info') return { to: 'all', merge: 'info' }
+  if (segments.length === 1 && first === 'metrics') return { to: 'all', merge: 'metrics' }
   if (segments.length === 1 && first === 'health') return { to: 'room', room: 0 }
   if (first === 'static') return namespaced(second)
   if (first !== 'api') return namespaced(first) // a function: /{user}/{path}

@@ -5,7 +5,9 @@
  */
 import { Hono } from 'hono'
 import { renderError, renderNotFound } from '../../core/http-error'
+import { REQUEST_ID_HEADER, requestIdFrom } from '../../core/observability/request-log'
 import { volunteerPageRoutes } from '../../core/routes/volunteer-page-routes'
+import { rawTargetProblem } from '../../core/storage/storage-path'
 import { AssetsBindingSource } from './assets-binding-source'
 import { ROOM_HEADER, roomCount, type Env } from './env'
 import { mergeResponses } from './merge-responses'
@@ -18,8 +20,13 @@ export { JobRoom } from './job-room'
 const MAX_PARSED_BODY = 16 * 1024 * 1024
 
 export default {
-  async fetch(request: Request, env: Env): Promise<Response> {
+  async fetch(incoming: Request, env: Env): Promise<Response> {
+    // One id for the request in every room it reaches, so their log lines can be joined.
+    const request = withRequestId(incoming)
     const url = new URL(request.url)
+    // The same refusal as the Node host's for encoded "..", backslashes, NUL and broken escapes.
+    const problem = rawTargetProblem(url.pathname)
+    if (problem) return Response.json({ error: problem, code: 'INVALID_PATH' }, { status: 400 })
     const rooms = roomCount(env)
     const target = route(request.method, url, rooms)
     switch (target.to) {
@@ -55,17 +62,30 @@ export default {
             ),
           ),
         )
-        return mergeResponses(target.merge, answers, url)
+        const merged = await mergeResponses(target.merge, answers, url)
+        if (merged.headers.has(REQUEST_ID_HEADER)) return merged
+        merged.headers.set(REQUEST_ID_HEADER, request.headers.get(REQUEST_ID_HEADER) ?? '')
+        return merged
       }
     }
   },
 } satisfies ExportedHandler<Env>
 
 function forward(env: Env, room: number, request: Request): Promise<Response> {
+  // Every header goes along, CF-Connecting-IP too: the room's per-client limits key on it.
   const headers = new Headers(request.headers)
   headers.set(ROOM_HEADER, String(room))
   const stub = env.JOB_ROOMS.get(env.JOB_ROOMS.idFromName(`room-${room}`))
   return stub.fetch(new Request(request, { headers }))
+}
+
+function withRequestId(request: Request): Request {
+  const offered = request.headers.get(REQUEST_ID_HEADER)
+  const id = requestIdFrom(offered)
+  if (id === offered) return request
+  const headers = new Headers(request.headers)
+  headers.set(REQUEST_ID_HEADER, id)
+  return new Request(request, { headers })
 }
 
 const balancer = (env: Env) => env.BALANCER.get(env.BALANCER.idFromName('balancer'))

@@ -15,6 +15,15 @@ const SERVER_HEADERS = new Set([
   'trailer',
 ])
 
+/** RFC 9110 `token`: what a header name may be. */
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+/**
+ * What a header value may hold as Node writes it: tab, visible ASCII and obs-text. CR and LF
+ * (response splitting), NUL and other control characters are refused here, where the handler is
+ * told why, rather than by the HTTP server, which would answer 500.
+ */
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/
+
 export type Translated = { ok: true; response: Response } | { ok: false; problem: string }
 
 export function toHttpResponse(result: JsonValue, sandbox: string): Translated {
@@ -47,9 +56,20 @@ export function toHttpResponse(result: JsonValue, sandbox: string): Translated {
   for (const [name, value] of Object.entries(headers)) {
     if (typeof value !== 'string' && typeof value !== 'number')
       return { ok: false, problem: `header '${name}' must be a string; got ${describe(value)}` }
+    if (!HEADER_NAME.test(name))
+      return {
+        ok: false,
+        problem: `header name ${JSON.stringify(name)} is not valid: use letters, digits and !#$%&'*+-.^_\`|~`,
+      }
     if (SERVER_HEADERS.has(name.toLowerCase())) continue
+    const text = String(value)
+    if (!HEADER_VALUE.test(text))
+      return {
+        ok: false,
+        problem: `header '${name}' has a character a header value may not hold (CR, LF, NUL, another control character, or one above U+00FF)`,
+      }
     try {
-      out.set(name, String(value))
+      out.set(name, text)
     } catch {
       return { ok: false, problem: `header '${name}' is not a valid HTTP header` }
     }

@@ -127,6 +127,7 @@ export class FunctionService {
       .finally(() => this.orchestrator.durable())
     this.logs.append(user, deployment.path, outcome.output)
     if (!outcome.ok) {
+      this.orchestrator.metrics.functionInvoked(outcome.status)
       this.logs.append(user, deployment.path, `[${outcome.code}] ${outcome.error.message}`)
       const headers = outcome.status === 503 ? { 'retry-after': '5' } : undefined
       throw new HttpError(outcome.status, outcome.code, outcome.error.message, {
@@ -136,9 +137,11 @@ export class FunctionService {
     }
     const translated = toHttpResponse(outcome.result, SANDBOX_POLICY)
     if (!translated.ok) {
+      this.orchestrator.metrics.functionInvoked(502)
       this.logs.append(user, deployment.path, `[BAD_FUNCTION_RESPONSE] ${translated.problem}`)
       throw new HttpError(502, 'BAD_FUNCTION_RESPONSE', translated.problem)
     }
+    this.orchestrator.metrics.functionInvoked(translated.response.status)
     return translated.response
   }
 }

@@ -84,6 +84,7 @@ export class InvocationTable {
         seq: this.nextSeq++,
         runtime: spec.runtime,
         namespace: spec.namespace,
+        queuedAt: now,
       }
       this.pending.add(entry)
       this.dispatcher.offer(entry)

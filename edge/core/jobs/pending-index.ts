@@ -11,6 +11,8 @@ export interface PendingEntry {
   seq: number
   runtime: Runtime
   namespace: string
+  /** When it became pending here (ms), for the dispatch latency metric; unknown after a restart. */
+  queuedAt?: number
 }
 
 const bySeq = (a: PendingEntry, b: PendingEntry) => a.seq < b.seq

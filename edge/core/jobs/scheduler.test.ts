@@ -164,6 +164,23 @@ describe('Scheduler', async () => {
     expect(w.jobs()).toMatchObject([{ job_id: first?.id, attempt: 2 }])
     expect(store.get(second!.id)?.status).toBe('pending')
   })
+
+  it('counts pending jobs per namespace through start, re-queue, cancel and restart', async () => {
+    const [a1, a2] = scheduler.submit([newJob({ namespace: 'a' }), newJob({ namespace: 'a' })])
+    scheduler.submit([newJob({ namespace: 'b' })])
+    expect([scheduler.pendingIn('a'), scheduler.pendingIn('b')]).toEqual([2, 1])
+    const v = volunteer('v1', ['js'], 1, ['a'])
+    scheduler.admit(v.session)
+    await settle()
+    expect(scheduler.pendingIn('a')).toBe(1)
+    scheduler.release(v.session)
+    expect(scheduler.pendingIn('a')).toBe(2)
+    scheduler.cancel(a2!.id)
+    expect(scheduler.pendingIn('a')).toBe(1)
+    const restarted = new Scheduler(store, { timeoutGraceMs: 100, durable: () => sql.durable() })
+    expect([restarted.pendingIn('a'), restarted.pendingIn('b')]).toEqual([1, 1])
+    expect(store.get(a1!.id)?.status).toBe('pending')
+  })
 })
 
 describe('Scheduler after a restart that kept its sockets (Durable Object hibernation)', () => {

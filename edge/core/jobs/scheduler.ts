@@ -3,7 +3,7 @@
  * failed | cancelled, with re-queues when a volunteer vanishes and server-side deadlines. The store
  * is written first; memory (queues, counters, waiters) follows.
  */
-import type { JobError, JobStatus } from '../../../shared/job'
+import type { JobError, JobStatus, Runtime } from '../../../shared/job'
 import { isFinished, JOB_STATUSES } from '../../../shared/job'
 import type { JobErrorFrame, JobFrame, NativeRun, ResultFrame } from '../../../shared/protocol'
 import { formatSeconds } from '../../../shared/runtime/runtime'
@@ -33,6 +33,15 @@ export interface SchedulerOptions {
   resumable?: boolean
   /** See InvocationTable: asks the host for a volunteer when none here can run a function. */
   summon?: () => boolean
+  /** Told of submissions, endings and dispatches (metrics). */
+  observer?: SchedulerObserver
+}
+
+export interface SchedulerObserver {
+  jobSubmitted(runtime: Runtime): void
+  jobFinished(runtime: Runtime, state: JobStatus): void
+  /** A job or function call was sent to a volunteer `waitMs` after it became pending. */
+  dispatched(kind: 'job' | 'function', waitMs: number): void
 }
 
 export interface NativeJobs {
@@ -69,6 +78,8 @@ export class Scheduler {
   private readonly deadlines = new MinHeap<Deadline>((a, b) => a.at < b.at)
   private readonly waiters = new Waiters()
   private readonly counts: Record<JobStatus, number>
+  /** Pending jobs per namespace, for the pending-jobs quota (function calls are not jobs). */
+  private readonly pendingByNamespace = new Map<string, number>()
   private readonly progress = new Map<string, { fraction?: number; message?: string }>()
   private readonly codeCache = new Map<string, string>()
   /** Unfinished jobs of batches someone is waiting on. */
@@ -98,6 +109,7 @@ export class Scheduler {
     if (!options.resumable) store.requeueAllRunning()
     this.counts = store.counts()
     for (const row of store.pending()) {
+      this.notePending(row.namespace, 1)
       const entry = { id: row.id, seq: row.seq, runtime: row.job_type, namespace: row.namespace }
       if (row.job_type !== 'native') this.pending.add(entry)
       else this.queueNative(entry, Date.now(), false)
@@ -112,7 +124,15 @@ export class Scheduler {
     const records = this.store.insert(jobs, ids, now)
     this.counts.pending += records.length
     for (const job of records) {
-      const entry = { id: job.id, seq: job.seq, runtime: job.job_type, namespace: job.namespace }
+      this.options.observer?.jobSubmitted(job.job_type)
+      this.notePending(job.namespace, 1)
+      const entry = {
+        id: job.id,
+        seq: job.seq,
+        runtime: job.job_type,
+        namespace: job.namespace,
+        queuedAt: now,
+      }
       if (job.job_type === 'native') {
         this.queueNative(entry, now, true)
         continue
@@ -166,6 +186,11 @@ export class Scheduler {
 
   progressOf(id: string): { fraction?: number; message?: string } | undefined {
     return this.progress.get(id)
+  }
+
+  /** Jobs of a namespace waiting for a volunteer. */
+  pendingIn(namespace: string): number {
+    return this.pendingByNamespace.get(namespace) ?? 0
   }
 
   statusCounts(): Record<JobStatus, number> {
@@ -274,7 +299,14 @@ export class Scheduler {
       if (!session || row.job_type === 'native') {
         if (!this.store.requeue(row.id)) continue
         this.move('running', 'pending')
-        const entry = { id: row.id, seq: row.seq, runtime: row.job_type, namespace: row.namespace }
+        this.notePending(row.namespace, 1)
+        const entry = {
+          id: row.id,
+          seq: row.seq,
+          runtime: row.job_type,
+          namespace: row.namespace,
+          queuedAt: now,
+        }
         if (row.job_type === 'native') this.queueNative(entry, now, false)
         else this.pending.add(entry)
         continue
@@ -361,12 +393,17 @@ export class Scheduler {
   }
 
   private startOn(entry: PendingEntry, session: VolunteerSession, now = Date.now()): boolean {
-    if (this.invocations.owns(entry.id)) return this.invocations.start(entry, session, now)
+    if (this.invocations.owns(entry.id)) {
+      const sent = this.invocations.start(entry, session, now)
+      if (sent) this.noteDispatch('function', entry, now)
+      return sent
+    }
     if (entry.runtime === 'native') this.native.remove(entry.id)
     else this.pending.remove(entry.id)
     const job = this.store.start(entry.id, session.id, now)
     if (!job) return false
     this.move('pending', 'running')
+    this.notePending(job.namespace, -1)
     let native: NativeRun | undefined
     if (job.job_type === 'native') {
       const token = randomToken()
@@ -406,7 +443,7 @@ export class Scheduler {
     // A volunteer only ever hears of an attempt that is on disk, so a crash cannot lose count.
     void this.options.durable(true).then(() => {
       if (!session.holds(job.id, job.attempts)) return // cancelled or timed out meanwhile
-      if (session.send(frame)) return
+      if (session.send(frame)) return this.noteDispatch('job', entry, Date.now())
       // A socket that died before its close event: take the job back now.
       session.drop(job.id)
       this.retryOrFail(job.id, 'the volunteer running it disconnected', Date.now())
@@ -428,9 +465,16 @@ export class Scheduler {
     }
     if (!this.store.requeue(id)) return
     this.move('running', 'pending')
+    this.notePending(job.namespace, 1)
     this.progress.delete(id)
     this.jobTokens.delete(id)
-    const entry = { id, seq: job.seq, runtime: job.job_type, namespace: job.namespace }
+    const entry = {
+      id,
+      seq: job.seq,
+      runtime: job.job_type,
+      namespace: job.namespace,
+      queuedAt: now,
+    }
     if (job.job_type === 'native') return this.queueNative(entry, now, true)
     this.pending.add(entry)
     this.dispatcher.offer(entry)
@@ -441,9 +485,11 @@ export class Scheduler {
     const ended = this.store.finish(id, end, now)
     if (!ended) return
     this.move(from, end.status)
+    this.options.observer?.jobFinished(ended.job_type, end.status)
     if (from === 'pending') {
       this.pending.remove(id)
       this.native.remove(id)
+      this.notePending(ended.namespace, -1)
     }
     this.jobTokens.delete(id)
     this.progress.delete(id)
@@ -458,6 +504,17 @@ export class Scheduler {
         this.batchRemaining.set(batch, remaining - 1)
       }
     }
+  }
+
+  /** Jobs restored after a restart have no `queuedAt`: their wait is not known, so not counted. */
+  private noteDispatch(kind: 'job' | 'function', entry: PendingEntry, now: number): void {
+    if (entry.queuedAt !== undefined) this.options.observer?.dispatched(kind, now - entry.queuedAt)
+  }
+
+  private notePending(namespace: string, delta: number): void {
+    const count = (this.pendingByNamespace.get(namespace) ?? 0) + delta
+    if (count > 0) this.pendingByNamespace.set(namespace, count)
+    else this.pendingByNamespace.delete(namespace)
   }
 
   private move(from: JobStatus, to: JobStatus): void {

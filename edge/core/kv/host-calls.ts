@@ -1,5 +1,6 @@
 /** Guests' `db` calls, answered against the namespace of the job they run in (never one they name). */
 import type { HostCall, HostReply } from '../../../shared/host-call'
+import { QuotaExceededError } from '../limits/quota-error'
 import { keyProblem, MAX_VALUE_BYTES } from './kv-limits'
 import type { KvStore } from './kv-store'
 
@@ -15,7 +16,13 @@ export function answerHostCall(kv: KvStore, namespace: string, call: HostCall): 
       const json = JSON.stringify(call.value)
       if (new TextEncoder().encode(json).length > MAX_VALUE_BYTES)
         return { ok: false, error: `db value is over ${MAX_VALUE_BYTES} bytes of JSON` }
-      kv.set(namespace, call.key, json, call.ttl)
+      try {
+        kv.set(namespace, call.key, json, call.ttl)
+      } catch (err) {
+        // The guest sees the quota as a failed call it can handle, like a too-large value.
+        if (err instanceof QuotaExceededError) return { ok: false, error: err.message }
+        throw err
+      }
       return { ok: true, value: true }
     }
     case 'db.delete':

@@ -2,6 +2,7 @@
  * `/api/db/{ns}/{key}`: the seed's key-value API, one database per namespace. PUT {"value", "ttl"?},
  * GET → {"key","value","exists"}, DELETE, and GET /api/db/{ns}/?prefix=&limit=&cursor= → keys.
  */
+import { guardNamespace } from '../auth/access'
 import { Hono } from 'hono'
 import { z } from 'zod'
 import { NAMESPACE_PATTERN } from '../../../shared/job'
@@ -39,6 +40,7 @@ const ListQuery = z.object({
 export function dbRoutes(orchestrator: Orchestrator): Hono {
   const app = new Hono()
   const kv = orchestrator.kv
+  app.use('*', guardNamespace('db'))
 
   app.get('/:ns', (c) => list(c.req.param('ns'), kv, parseQuery(c, ListQuery), c))
   app.get('/:ns/', (c) => list(c.req.param('ns'), kv, parseQuery(c, ListQuery), c))

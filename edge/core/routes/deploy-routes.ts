@@ -2,6 +2,7 @@
  * `/api/deploy`: deploy a function at `/{user}/{path}` (each deploy is a new version), list, show,
  * delete, roll back, and read its logs. Invocation itself is `functionRoute`, mounted last.
  */
+import { guardNamespace, requireOperator, requireRight } from '../auth/access'
 import { Hono, type Context } from 'hono'
 import { z } from 'zod'
 import { CID_PATTERN } from '../../../shared/cid'
@@ -74,11 +75,14 @@ const LogsQuery = z.object({
 
 export function deployRoutes(orchestrator: Orchestrator, functions: FunctionService): Hono {
   const app = new Hono()
+  app.use('*', guardNamespace('deploy'))
 
-  app.get('/', (c) => {
+  app.get('/', async (c) => {
     const user = c.req.query('user')
     if (user !== undefined && !NAMESPACE_PATTERN.test(user))
       throw badRequest('user must be a namespace name', 'user')
+    if (user !== undefined) await requireRight(c, 'deploy', user)
+    else await requireOperator(c)
     const deployments = functions.store.list(user).map((d) => view(d))
     return c.json({ deployments, total: deployments.length })
   })

@@ -3,6 +3,7 @@
  * them with that attempt's token; anyone who may read the job reads them.
  */
 import { Hono, type Context } from 'hono'
+import { requireRight } from '../auth/access'
 import { HttpError } from '../http-error'
 import type { Orchestrator } from '../orchestrator'
 import type { JobOutputs } from '../services/job-outputs'
@@ -22,8 +23,9 @@ export function jobOutputRoutes(orchestrator: Orchestrator, outputs: JobOutputs)
   const name = (c: Context) =>
     checkStoragePath(decodeURIComponent(c.req.path.replace(/^\/api\/jobs\/[^/]+\/outputs\//, '')))
 
-  app.get('/:id/outputs', (c) => {
+  app.get('/:id/outputs', async (c) => {
     const found = job(c)
+    await requireRight(c, 'jobs', found.namespace)
     const files = outputs.list(found.id).map((f) => ({
       ...f,
       created_at: new Date(f.created_at).toISOString(),
@@ -34,6 +36,7 @@ export function jobOutputRoutes(orchestrator: Orchestrator, outputs: JobOutputs)
 
   app.get('/:id/outputs/*', async (c) => {
     const found = job(c)
+    await requireRight(c, 'jobs', found.namespace)
     const file = outputs.info(found.id, name(c))
     if (!file)
       throw new HttpError(404, 'OUTPUT_NOT_FOUND', `job ${found.id} has no output '${name(c)}'`)

@@ -1,10 +1,13 @@
 /** `/api/jobs`: submit one or many, read, list, wait, cancel. */
-import { Hono } from 'hono'
+import { Hono, type Context } from 'hono'
 import { isFinished } from '../../../shared/job'
+import { principalOf, requireRight } from '../auth/access'
+import { isOperator } from '../auth/principal'
 import { HttpError } from '../http-error'
 import type { JobRecord, NewJob } from '../jobs/job-record'
 import { toJobView, type JobView } from '../jobs/job-record'
 import { batchDone } from '../jobs/scheduler'
+import { checkPendingJobs } from '../limits/quota-error'
 import type { Orchestrator } from '../orchestrator'
 import { acceptModule, decodeBase64 } from '../wasm/module-intake'
 import { batchSubmission, jobListQuery, jobSubmission, waitQuery } from './job-schemas'
@@ -18,6 +21,11 @@ export function jobRoutes(orchestrator: Orchestrator): Hono {
   const single = jobSubmission(config)
   const batch = batchSubmission(config)
   const waitSchema = waitQuery(config)
+  // Checked before the work of building jobs, and again with nothing awaited before the submit.
+  const checkQuota = (namespace: string | undefined, adding: number) => {
+    const ns = namespace ?? DEFAULT_NAMESPACE
+    checkPendingJobs(ns, scheduler.pendingIn(ns), adding, config.limits.maxPendingJobs)
+  }
 
   // Nothing leaves before it is on disk: a 201 means the job survives a crash, and a state a
   // caller reads (completed, cancelled) is never taken back by one.
@@ -28,22 +36,37 @@ export function jobRoutes(orchestrator: Orchestrator): Hono {
 
   app.post('/', async (c) => {
     const body = await parseBody(c, single)
-    const [job] = scheduler.submit([
-      await newJob(body, body.input_data ?? null, null, orchestrator),
-    ])
+    await requireRight(c, 'jobs', body.namespace ?? DEFAULT_NAMESPACE)
+    checkQuota(body.namespace, 1)
+    const submitted = await newJob(body, body.input_data ?? null, null, orchestrator)
+    checkQuota(body.namespace, 1)
+    const [job] = scheduler.submit([submitted])
     return c.json(view(orchestrator, job as JobRecord), 201)
   })
 
   app.post('/batch', async (c) => {
     const body = await parseBody(c, batch)
+    await requireRight(c, 'jobs', body.namespace ?? DEFAULT_NAMESPACE)
     const batchId = orchestrator.config.idPrefix + crypto.randomUUID()
+    checkQuota(body.namespace, body.inputs.length)
     const template = await newJob(body, null, batchId, orchestrator)
+    checkQuota(body.namespace, body.inputs.length)
     const jobs = scheduler.submit(body.inputs.map((input) => ({ ...template, input_data: input })))
     return c.json({ batch_id: batchId, count: jobs.length, job_ids: jobs.map((j) => j.id) }, 201)
   })
 
-  app.get('/', (c) => {
+  app.get('/', async (c) => {
     const query = parseQuery(c, jobListQuery)
+    if (query.namespace !== undefined) await requireRight(c, 'jobs', query.namespace)
+    else if (!isOperator(await principalOf(c)))
+      throw new HttpError(
+        403,
+        'FORBIDDEN',
+        'list the jobs of a namespace your token covers: add ?namespace=',
+        {
+          field: 'namespace',
+        },
+      )
     const limit = query.limit ?? 20
     const offset = query.offset ?? 0
     const { jobs, total } = scheduler.list({
@@ -59,6 +82,8 @@ export function jobRoutes(orchestrator: Orchestrator): Hono {
   app.get('/batch/:batchId', async (c) => {
     const { wait } = parseQuery(c, waitSchema)
     const batchId = c.req.param('batchId')
+    const [first] = scheduler.list({ batchId, limit: 1, offset: 0 }).jobs
+    if (first) await requireRight(c, 'jobs', first.namespace)
     const counts = await scheduler.waitForBatch(batchId, (wait ?? 0) * 1000)
     const total = Object.values(counts).reduce((a, b) => a + b, 0)
     if (total === 0) throw new HttpError(404, 'BATCH_NOT_FOUND', `no batch with id ${batchId}`)
@@ -67,13 +92,15 @@ export function jobRoutes(orchestrator: Orchestrator): Hono {
 
   app.get('/:id', async (c) => {
     const { wait } = parseQuery(c, waitSchema)
+    await requireJob(c, scheduler.get(c.req.param('id')))
     const job = await scheduler.waitFor(c.req.param('id'), (wait ?? 0) * 1000)
     if (!job) throw notFound(c.req.param('id'))
     return c.json(view(orchestrator, job))
   })
 
-  app.delete('/:id', (c) => {
+  app.delete('/:id', async (c) => {
     const id = c.req.param('id')
+    await requireJob(c, scheduler.get(id))
     const outcome = scheduler.cancel(id)
     if (outcome.ok) return c.json(view(orchestrator, outcome.job))
     if (outcome.reason === 'not_found') throw notFound(id)
@@ -85,6 +112,11 @@ export function jobRoutes(orchestrator: Orchestrator): Hono {
   })
 
   return app
+}
+
+/** A job's namespace decides who may see or cancel it; an unknown id is a 404 for anyone. */
+async function requireJob(c: Context, job: JobRecord | undefined): Promise<void> {
+  if (job) await requireRight(c, 'jobs', job.namespace)
 }
 
 const notFound = (id: string) => new HttpError(404, 'JOB_NOT_FOUND', `no job with id ${id}`)

@@ -1,10 +1,12 @@
 /** `/api/peers`: the connected runners, with their machines' capabilities. */
 import { Hono } from 'hono'
+import { requireOperator } from '../auth/access'
 import type { Orchestrator } from '../orchestrator'
 
 export function peerRoutes(orchestrator: Orchestrator): Hono {
   const app = new Hono()
-  app.get('/', (c) => {
+  app.get('/', async (c) => {
+    await requireOperator(c)
     const services = orchestrator.services.list()
     const peers = orchestrator.runners.runners().map((session) => ({
       peer_id: session.peer?.id,

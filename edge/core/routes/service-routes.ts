@@ -3,6 +3,7 @@
  * details, delete), plus running one (`POST /{id}/run` → 202 with the job) and the file download
  * a runner uses for uploaded services.
  */
+import { requireOperator, requireRight } from '../auth/access'
 import { Hono, type Context } from 'hono'
 import { HttpError } from '../http-error'
 import type { Orchestrator } from '../orchestrator'
@@ -33,21 +34,34 @@ export function serviceRoutes(orchestrator: Orchestrator): Hono {
     )
   }
 
-  app.post('/from-local', async (c) =>
-    created(c, await services.createFromLocal(await parseBody(c, FromLocalBody))),
-  )
-  app.post('/from-git', async (c) =>
-    created(c, await services.createFromGit(await parseBody(c, FromGitBody))),
-  )
+  app.post('/from-local', async (c) => {
+    const body = await parseBody(c, FromLocalBody)
+    await requireRight(c, 'services', body.namespace ?? 'default')
+    return created(c, await services.createFromLocal(body))
+  })
+  app.post('/from-git', async (c) => {
+    const body = await parseBody(c, FromGitBody)
+    await requireRight(c, 'services', body.namespace ?? 'default')
+    return created(c, await services.createFromGit(body))
+  })
 
-  app.get('/', (c) => {
+  /** The service named in the path, once the caller may act on its namespace. */
+  const owned = async (c: Context) => {
+    const service = services.get(serviceId(c))
+    await requireRight(c, 'services', service.namespace)
+    return service
+  }
+
+  app.get('/', async (c) => {
     const namespace = c.req.query('namespace')
+    if (namespace !== undefined) await requireRight(c, 'services', namespace)
+    else await requireOperator(c)
     const list = services.list(namespace).map(toServiceView)
     return c.json({ success: true, services: list, total: list.length })
   })
 
-  app.get('/:id/details', (c) => {
-    const service = services.get(serviceId(c))
+  app.get('/:id/details', async (c) => {
+    const service = await owned(c)
     return c.json({
       success: true,
       service: toServiceView(service),
@@ -56,6 +70,7 @@ export function serviceRoutes(orchestrator: Orchestrator): Hono {
   })
 
   app.delete('/:id', async (c) => {
+    await owned(c)
     await services.remove(serviceId(c))
     await orchestrator.durable()
     return c.json({ success: true, message: 'Service deleted successfully' })
@@ -63,6 +78,7 @@ export function serviceRoutes(orchestrator: Orchestrator): Hono {
 
   app.post('/:id/run', async (c) => {
     // An empty body runs the service as it is configured.
+    await owned(c)
     const text = await c.req.raw.clone().text()
     const body = text.trim() ? parseWith(RunBody, await readJson(c)) : {}
     const job = await services.run(serviceId(c), body)

@@ -5,6 +5,7 @@
 import { Hono, type Context } from 'hono'
 import { z } from 'zod'
 import { NAMESPACE_PATTERN } from '../../../shared/job'
+import { guardNamespace } from '../auth/access'
 import { badRequest, HttpError } from '../http-error'
 import type { Orchestrator } from '../orchestrator'
 import { serveFile } from '../storage/serve-file'
@@ -30,11 +31,12 @@ const ListQuery = z.object({
 
 export function storageRoutes(orchestrator: Orchestrator, storage: StorageService): Hono {
   const app = new Hono()
+  app.use('*', guardNamespace('storage'))
 
   const list = (c: Context) => {
     const ns = namespace(c.req.param('ns') ?? '')
     const query = parseQuery(c, ListQuery)
-    const page = storage.index.list(ns, query.prefix ?? '', query.limit ?? 100, query.cursor)
+    const page = storage.list(ns, query.prefix ?? '', query.limit ?? 100, query.cursor)
     return c.json({
       files: page.files.map((f) => f.path),
       count: page.files.length,
@@ -49,7 +51,9 @@ export function storageRoutes(orchestrator: Orchestrator, storage: StorageServic
     const body =
       c.req.raw.body ??
       new ReadableStream<Uint8Array>({ start: (controller) => controller.close() })
-    const info = await storage.put(ns, path, body)
+    const length = c.req.header('content-length')
+    const declared = length !== undefined && /^\d{1,15}$/.test(length) ? Number(length) : undefined
+    const info = await storage.put(ns, path, body, declared)
     await orchestrator.durable()
     return c.json(
       { namespace: ns, path, size: info.size, etag: info.etag, content_type: info.content_type },

@@ -1,10 +1,12 @@
 /** `/api/volunteers`: who is connected, what each offers, what each is doing. */
 import { Hono } from 'hono'
+import { requireOperator } from '../auth/access'
 import type { Orchestrator } from '../orchestrator'
 
 export function volunteerRoutes(orchestrator: Orchestrator): Hono {
   const app = new Hono()
-  app.get('/', (c) => {
+  app.get('/', async (c) => {
+    await requireOperator(c)
     const volunteers = [...orchestrator.hub.connected]
       .filter((s) => s.capabilities)
       .map((s) => ({

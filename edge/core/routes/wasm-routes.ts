@@ -1,6 +1,7 @@
 /** `/api/wasm`: upload a module once, name it by content id in any number of jobs. */
 import { Hono } from 'hono'
 import { CID_PATTERN } from '../../../shared/cid'
+import { requireAnyRight } from '../auth/access'
 import { HttpError } from '../http-error'
 import type { Orchestrator } from '../orchestrator'
 import { acceptModule, decodeBase64 } from '../wasm/module-intake'
@@ -12,6 +13,7 @@ export function wasmRoutes(orchestrator: Orchestrator): Hono {
 
   // Raw bytes (application/wasm, octet-stream) or JSON {"wasm_base64": "..."}.
   app.post('/', async (c) => {
+    await requireAnyRight(c, 'jobs')
     const json = c.req.header('content-type')?.includes('application/json')
     const bytes = json
       ? decodeBase64(parseWith(wasmUpload, await readJson(c)).wasm_base64, 'wasm_base64')

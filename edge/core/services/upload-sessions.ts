@@ -13,6 +13,7 @@ import {
   type UploadServerMessage,
 } from '../../../shared/services/upload-protocol'
 import { Sha256 } from '../../../shared/sha256-stream'
+import { MessageRate, type MessageRateSettings, type MessageVerdict } from '../limits/message-rate'
 import { checkStoragePath } from '../storage/storage-path'
 
 /** Where a session's bytes go until the group completes; the host supplies it (temp files, memory). */
@@ -66,6 +67,8 @@ export interface UploadSessionsOptions {
   maxFileBytes: number
   /** How long a group may sit idle before `sweep` drops it; default one hour. */
   sessionTtlMs?: number
+  /** Messages a second (and burst) one socket may send; past it they are dropped, then it closes. */
+  messageRate?: MessageRateSettings
   now?: () => number
   newId?: () => string
 }
@@ -81,6 +84,8 @@ export interface ConnectionOptions {
 export interface UploadReply {
   replies: string[]
   close: boolean
+  /** The close frame's reason when `close` is set (default: unauthorized). */
+  reason?: string
 }
 
 /** One socket's view of the manager. */
@@ -143,6 +148,7 @@ export class UploadSessions {
   readonly #newId: () => string
   readonly #groups = new Map<string, Group>()
   readonly #sessions = new Map<string, Session>()
+  readonly #messageRate: MessageRateSettings
 
   constructor(options: UploadSessionsOptions) {
     this.#sink = options.sink
@@ -151,22 +157,27 @@ export class UploadSessions {
     this.#ttl = options.sessionTtlMs ?? DEFAULT_TTL_MS
     this.#now = options.now ?? (() => Date.now())
     this.#newId = options.newId ?? (() => crypto.randomUUID())
+    this.#messageRate = options.messageRate ?? { rate: 0, burst: 0 }
   }
 
   /** A view for one socket; sessions outlive it. */
   connection(options: ConnectionOptions): UploadConnection {
-    return new Connection((text) => this.#handle(text), options)
+    return new Connection(
+      (text) => this.#handle(text),
+      options,
+      MessageRate.of(this.#messageRate, this.#now()),
+    )
   }
 
   /**
    * A connection for a socket whose upgrade offered `offered` (an `Authorization: Bearer` header
-   * or a `?token=`): open like the rest of the API unless the operator set a runner token.
+   * or a `?token=`); `check` says whether a token (or none) may upload (see auth/upload-access.ts).
    */
-  connectionFor(runnerToken: string | undefined, offered: string | undefined): UploadConnection {
-    return this.connection({
-      authenticated: runnerToken === undefined || offered === runnerToken,
-      checkToken: (t) => runnerToken === undefined || t === runnerToken,
-    })
+  async connectionFor(
+    check: (token: string | undefined) => Promise<boolean>,
+    offered: string | undefined,
+  ): Promise<UploadConnection> {
+    return this.connection({ authenticated: await check(offered), checkToken: (t) => check(t) })
   }
 
   /**
@@ -525,14 +536,30 @@ class Connection implements UploadConnection {
   constructor(
     private readonly handle: (text: string) => Promise<Out>,
     private readonly options: ConnectionOptions,
+    private readonly rate?: MessageRate,
   ) {
     this.#authenticated = options.authenticated
   }
 
   receive(text: string): Promise<UploadReply> {
-    const run = this.#tail.then(() => this.#receive(text))
+    // Counted as it arrives, answered in turn.
+    const verdict = this.rate?.check() ?? 'ok'
+    const run = this.#tail.then(() =>
+      verdict === 'ok' ? this.#receive(text) : this.#limited(verdict),
+    )
     this.#tail = run
     return run
+  }
+
+  #limited(verdict: Exclude<MessageVerdict, 'ok'>): UploadReply {
+    if (verdict === 'drop') return reply([])
+    const why = this.rate?.describe() ?? 'too many messages'
+    if (verdict === 'warn')
+      return reply(fail(null, 'RATE_LIMITED', `${why}: messages are being dropped; slow down`))
+    return {
+      ...reply(fail(null, 'RATE_LIMITED', `${why}: closing`), true),
+      reason: 'too many messages',
+    }
   }
 
   async #receive(text: string): Promise<UploadReply> {
@@ -542,8 +569,9 @@ class Connection implements UploadConnection {
       if (this.#authenticated) return reply(await this.handle(text))
       return await this.#authenticate(text)
     } catch (err) {
-      const reason = err instanceof Error ? err.message : String(err)
-      return reply(fail(null, 'INTERNAL', `the upload failed unexpectedly: ${reason}`))
+      // A bug or a broken disk: the operator's log says which; the client learns no paths.
+      console.error('upload failed unexpectedly:', err)
+      return reply(fail(null, 'INTERNAL', 'the upload failed unexpectedly; try again'))
     }
   }
 

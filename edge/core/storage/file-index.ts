@@ -35,6 +35,14 @@ export class FileIndex {
     )
   }
 
+  /** Bytes a namespace's files take: a range of the primary key (ns, path), one namespace long. */
+  totalSize(ns: string): number {
+    return (
+      this.sql.get<{ n: number }>('SELECT COALESCE(SUM(size), 0) AS n FROM files WHERE ns = ?', ns)
+        ?.n ?? 0
+    )
+  }
+
   remove(ns: string, path: string): boolean {
     return this.sql.run('DELETE FROM files WHERE ns = ? AND path = ?', ns, path) > 0
   }

@@ -1,24 +1,52 @@
 /** Storing, serving and listing a namespace's files: the rules shared by the API and /static. */
 import mime from 'mime'
 import { HttpError } from '../http-error'
+import { NamespaceTally } from '../limits/namespace-tally'
+import { StorageQuota } from '../limits/storage-quota'
+import type { StorageOp } from '../observability/metrics'
 import type { FileIndex, FileInfo } from './file-index'
 import { FileTooLargeError, PathConflictError, type ByteRange, type FileStore } from './file-store'
 import { checkStoragePath } from './storage-path'
 
 export class StorageService {
+  private readonly quota: StorageQuota
+
   constructor(
     readonly index: FileIndex,
     private readonly store: FileStore,
     private readonly maxUploadBytes: number,
-  ) {}
+    /** Told of every put, read, removal and listing, for metrics. */
+    private readonly count: (op: StorageOp) => void = () => {},
+    /** Bytes one namespace may store; 0 for no quota. */
+    maxNamespaceBytes = 0,
+  ) {
+    this.quota = new StorageQuota(
+      maxNamespaceBytes,
+      new NamespaceTally((ns) => index.totalSize(ns)),
+    )
+  }
 
-  async put(ns: string, path: string, body: ReadableStream<Uint8Array>): Promise<FileInfo> {
+  /**
+   * Streams `body` into `path`. `declaredSize` (the Content-Length) lets an upload that cannot fit
+   * the namespace's quota be refused before it is read; one that turns out not to fit is cut off.
+   */
+  async put(
+    ns: string,
+    path: string,
+    body: ReadableStream<Uint8Array>,
+    declaredSize?: number,
+  ): Promise<FileInfo> {
     checkStoragePath(path)
+    this.count('put')
     this.checkNoConflict(ns, path)
+    const claim = this.quota.enabled
+      ? this.quota.claim(ns, body, this.index.get(ns, path)?.size ?? 0, declaredSize)
+      : undefined
     let written
     try {
-      written = await this.store.write(ns, path, body, this.maxUploadBytes)
+      written = await this.store.write(ns, path, claim?.body ?? body, this.maxUploadBytes)
     } catch (err) {
+      claim?.release()
       if (err instanceof FileTooLargeError) {
         throw new HttpError(
           413,
@@ -36,6 +64,8 @@ export class StorageService {
       content_type: contentType(path),
       updated_at: Date.now(),
     }
+    // Nothing is awaited from here on, so the quota's count and the index move together.
+    claim?.commit(info.size, this.index.get(ns, path)?.size ?? 0)
     this.index.put(ns, info)
     return info
   }
@@ -50,12 +80,22 @@ export class StorageService {
     path: string,
     range?: ByteRange,
   ): Promise<ReadableStream<Uint8Array> | undefined> {
+    this.count('get')
     return this.store.read(ns, path, range)
+  }
+
+  /** A page of a namespace's file paths that begin with `prefix`. */
+  list(ns: string, prefix: string, limit: number, cursor?: string) {
+    this.count('list')
+    return this.index.list(ns, prefix, limit, cursor)
   }
 
   async remove(ns: string, path: string): Promise<boolean> {
     checkStoragePath(path)
+    this.count('delete')
+    const size = this.quota.enabled ? this.index.get(ns, path)?.size : undefined
     if (!this.index.remove(ns, path)) return false
+    if (size !== undefined) this.quota.removed(ns, size)
     await this.store.remove(ns, path)
     return true
   }

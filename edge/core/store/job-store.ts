@@ -1,5 +1,5 @@
 /** Jobs in SQL: one implementation for both hosts, since both speak SQLite. */
-import type { JobError, JobStatus } from '../../../shared/job'
+import type { JobError, JobStatus, Runtime } from '../../../shared/job'
 import { JOB_STATUSES } from '../../../shared/job'
 import type { JsonValue } from '../../../shared/json'
 import type { JobRecord, NewJob } from '../jobs/job-record'
@@ -219,15 +219,19 @@ export class JobStore {
   }
 
   /**
-   * Ends a job unless it already ended. Returns the job's batch (null for none) when this call
-   * ended it, undefined when it had ended before.
+   * Ends a job unless it already ended. Returns the job's batch (null for none), runtime and
+   * namespace when this call ended it, undefined when it had ended before.
    */
-  finish(id: string, end: Finish, now: number): { batch_id: string | null } | undefined {
+  finish(
+    id: string,
+    end: Finish,
+    now: number,
+  ): { batch_id: string | null; job_type: Runtime; namespace: string } | undefined {
     const result = end.status === 'completed' ? JSON.stringify(end.result) : null
     const error = end.status === 'completed' ? null : JSON.stringify(end.error)
-    return this.sql.get<{ batch_id: string | null }>(
+    return this.sql.get<{ batch_id: string | null; job_type: Runtime; namespace: string }>(
       `UPDATE jobs SET status = ?, result = ?, error = ?, output = ?, stderr = ?, exit_code = ?, completed_at = ?
-       WHERE id = ? AND status IN ('pending', 'running') RETURNING batch_id`,
+       WHERE id = ? AND status IN ('pending', 'running') RETURNING batch_id, job_type, namespace`,
       end.status,
       result,
       error,

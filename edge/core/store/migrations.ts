@@ -125,4 +125,16 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (job_id, name)
   ) WITHOUT ROWID;
   `,
+  // 5: API tokens the admin issued (JWTs; only their ids and scopes are kept, to list and revoke).
+  `
+  CREATE TABLE api_tokens (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    namespaces TEXT NOT NULL,
+    rights TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER,
+    revoked_at INTEGER
+  ) WITHOUT ROWID;
+  `,
 ]

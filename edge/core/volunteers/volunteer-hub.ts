@@ -13,6 +13,8 @@ import {
 } from '../../../shared/protocol'
 import type { HostCall, HostReply } from '../../../shared/host-call'
 import type { Scheduler } from '../jobs/scheduler'
+import type { LimitSettings } from '../limits/limit-settings'
+import { MessageRate } from '../limits/message-rate'
 import { VolunteerSession, type SessionSnapshot, type VolunteerLink } from './volunteer-session'
 
 export interface HubOptions {
@@ -25,6 +27,8 @@ export interface HubOptions {
   badFrameLimit: number
   /** When set, runners (volunteers that announce a `peer`) must send it in their hello. */
   runnerToken?: string
+  /** Messages a second one socket may send, heartbeats included; unset or 0: no limit. */
+  limits?: Pick<LimitSettings, 'volunteerMessageRate' | 'volunteerMessageBurst'>
 }
 
 /** What the hub tells the runner directory (see services/runner-directory.ts). */
@@ -60,6 +64,7 @@ export class VolunteerHub {
 
   connect(link: VolunteerLink, now = Date.now()): VolunteerSession {
     const session = new VolunteerSession(crypto.randomUUID(), link, now)
+    session.messageRate = this.messageRate(now)
     this.sessions.add(session)
     return session
   }
@@ -75,12 +80,14 @@ export class VolunteerHub {
     session.agent = snapshot.agent
     session.peer = snapshot.peer
     session.lastSeen = now
+    session.messageRate = this.messageRate(now)
     this.sessions.add(session)
     return session
   }
 
   receive(session: VolunteerSession, text: string, now = Date.now()): void {
     if (session.state === 'closed') return
+    if (session.messageRate && !this.withinRate(session, session.messageRate, now)) return
     // The hot path: heartbeats are fixed strings, answered without parsing.
     if (text === HEARTBEAT_FRAME) {
       session.lastSeen = now
@@ -135,6 +142,32 @@ export class VolunteerHub {
       session.close(CLOSE.goingAway, reason)
       this.disconnect(session)
     }
+  }
+
+  private messageRate(now: number): MessageRate | undefined {
+    const limits = this.options.limits
+    return limits
+      ? MessageRate.of(
+          { rate: limits.volunteerMessageRate, burst: limits.volunteerMessageBurst },
+          now,
+        )
+      : undefined
+  }
+
+  /** False when the frame must be dropped: the volunteer is warned once, then disconnected. */
+  private withinRate(session: VolunteerSession, rate: MessageRate, now: number): boolean {
+    const verdict = rate.check(now)
+    if (verdict === 'ok') return true
+    if (verdict === 'warn') {
+      session.send({
+        type: 'error',
+        code: 'RATE_LIMITED',
+        message: `${rate.describe()}: frames are being dropped; slow down or be disconnected`,
+      })
+    } else if (verdict === 'close') {
+      this.drop(session, 'RATE_LIMITED', `${rate.describe()}: disconnected`, now)
+    }
+    return false
   }
 
   private handle(session: VolunteerSession, frame: VolunteerFrame, now: number): void {

@@ -2,6 +2,7 @@
 import type { Capabilities } from '../../../shared/capabilities'
 import type { AgentInfo, OrchestratorFrame, PeerInfo } from '../../../shared/protocol'
 import { encodeFrame } from '../../../shared/protocol'
+import type { MessageRate } from '../limits/message-rate'
 
 /** The host's side of a socket: Node's `ws`, or a Durable Object's hibernatable WebSocket. */
 export interface VolunteerLink {
@@ -35,6 +36,8 @@ export class VolunteerSession {
   readonly owners = new Map<string, string>()
   lastSeen: number
   badFrames = 0
+  /** Its frames-per-second budget, when the hub limits it. */
+  messageRate: MessageRate | undefined
   completed = 0
   failed = 0
 

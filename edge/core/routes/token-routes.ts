@@ -1,0 +1,82 @@
+/** `/api/tokens`: the admin issues, lists and revokes namespace tokens. */
+import { Hono } from 'hono'
+import { z } from 'zod'
+import { Namespace } from '../../../shared/job'
+import { requireOperator } from '../auth/access'
+import type { Authenticator } from '../auth/authenticator'
+import { ANY_NAMESPACE, RIGHTS } from '../auth/principal'
+import type { TokenRecord, TokenStore } from '../auth/token-store'
+import { HttpError } from '../http-error'
+import { parseBody } from './request-body'
+
+const TEN_YEARS = 10 * 365 * 24 * 3600
+
+const IssueBody = z.strictObject({
+  name: z.string().min(1).max(128).optional(),
+  namespaces: z
+    .array(z.union([Namespace, z.literal(ANY_NAMESPACE)]), {
+      error: `must be a list of namespaces, or ["${ANY_NAMESPACE}"] for all`,
+    })
+    .min(1)
+    .max(256),
+  rights: z
+    .array(z.enum(RIGHTS, { error: `must be some of ${RIGHTS.join(', ')}` }))
+    .min(1)
+    .max(RIGHTS.length),
+  expires_in_seconds: z.number().int().positive().max(TEN_YEARS).optional(),
+})
+
+const view = (record: TokenRecord) => ({
+  id: record.id,
+  name: record.name,
+  namespaces: record.namespaces,
+  rights: record.rights,
+  created_at: new Date(record.created_at).toISOString(),
+  expires_at: record.expires_at === null ? null : new Date(record.expires_at).toISOString(),
+  revoked: record.revoked_at !== null,
+})
+
+export function tokenRoutes(
+  auth: Authenticator,
+  store: TokenStore,
+  durable: () => Promise<void>,
+): Hono {
+  const app = new Hono()
+
+  app.post('/', async (c) => {
+    await requireOperator(c)
+    if (!auth.enabled)
+      throw new HttpError(
+        409,
+        'AUTH_OFF',
+        'auth is off on this orchestrator: tokens would not be checked',
+      )
+    const body = await parseBody(c, IssueBody)
+    const { token, record } = await auth.issue({
+      name: body.name ?? `token for ${body.namespaces.join(',')}`,
+      namespaces: [...new Set(body.namespaces)],
+      rights: [...new Set(body.rights)],
+      ...(body.expires_in_seconds !== undefined && { expiresInSeconds: body.expires_in_seconds }),
+    })
+    store.insert(record)
+    await durable()
+    return c.json({ token, ...view(record) }, 201)
+  })
+
+  app.get('/', async (c) => {
+    await requireOperator(c)
+    const tokens = store.list().map(view)
+    return c.json({ tokens, total: tokens.length })
+  })
+
+  app.delete('/:id', async (c) => {
+    await requireOperator(c)
+    const id = c.req.param('id')
+    if (!store.get(id)) throw new HttpError(404, 'TOKEN_NOT_FOUND', `no token with id ${id}`)
+    store.revoke(id)
+    await durable()
+    return c.body(null, 204)
+  })
+
+  return app
+}
