@@ -1,0 +1,213 @@
+/**
+ * Auth as an operator and a developer meet it: the admin token (given or generated once), namespace
+ * tokens issued, used, listed and revoked, the volunteer token, and the upload socket. The attacks
+ * (forged, expired, alg:none, traversal, floods) are in security.test.ts.
+ */
+import { statSync } from 'node:fs'
+import path from 'node:path'
+import WebSocket from 'ws'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { setUpAuth } from '../edge/adapter/node/auth-setup'
+import { auth as authMessage, UploadClient } from './helpers/upload-client'
+import {
+  removeDir,
+  startZerverless,
+  tempDir,
+  type ZerverlessProcess,
+} from './helpers/zerverless-process'
+
+const ADMIN = 'zv-test-admin-token-0123456789'
+
+/** A JSON client that sends `token` as a Bearer header. */
+function as(base: string, token?: string) {
+  const call = async (method: string, route: string, body?: unknown) => {
+    const res = await fetch(base + route, {
+      method,
+      headers: {
+        ...(token && { authorization: `Bearer ${token}` }),
+        ...(body !== undefined && { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    })
+    const text = await res.text()
+    return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers }
+  }
+  return {
+    get: (route: string) => call('GET', route),
+    post: (route: string, body: unknown) => call('POST', route, body),
+    put: (route: string, body: unknown) => call('PUT', route, body),
+    delete: (route: string) => call('DELETE', route),
+  }
+}
+
+describe('an orchestrator with auth on', () => {
+  let server: ZerverlessProcess
+  let admin: ReturnType<typeof as>
+
+  beforeAll(async () => {
+    server = await startZerverless(['--auth', 'on', '--workers', '1'], undefined, {
+      ZERVERLESS_ADMIN_TOKEN: ADMIN,
+    })
+    admin = as(server.url, ADMIN)
+  })
+
+  afterAll(async () => {
+    await server.stop()
+    removeDir(server.dataDir)
+  })
+
+  it('asks for a token on private routes and keeps public ones open', async () => {
+    const anonymous = as(server.url)
+    const refused = await anonymous.post('/api/jobs', { job_type: 'js', code: '1' })
+    expect(refused).toMatchObject({ status: 401, body: { code: 'AUTH_REQUIRED' } })
+    expect(refused.headers.get('www-authenticate')).toBe('Bearer')
+    expect((await anonymous.get('/api/db/alice/k')).status).toBe(401)
+    expect((await anonymous.get('/health')).status).toBe(200)
+    expect((await anonymous.get('/stats')).status).toBe(200)
+  })
+
+  it('lets the admin issue a namespace token that works there and nowhere else', async () => {
+    const issued = await admin.post('/api/tokens', {
+      name: 'alice ci',
+      namespaces: ['alice'],
+      rights: ['jobs', 'db'],
+    })
+    expect(issued).toMatchObject({
+      status: 201,
+      body: { name: 'alice ci', namespaces: ['alice'], rights: ['jobs', 'db'], revoked: false },
+    })
+    const alice = as(server.url, issued.body.token)
+    const job = await alice.post('/api/jobs', { job_type: 'js', code: '6 * 7', namespace: 'alice' })
+    expect(job.status).toBe(201)
+    const done = await alice.get(`/api/jobs/${job.body.id}?wait=20`)
+    expect(done.body).toMatchObject({ status: 'completed', result: 42 })
+    expect((await alice.put('/api/db/alice/k', { value: 1 })).status).toBe(200)
+    expect((await alice.get('/api/db/alice/k')).body).toMatchObject({ value: 1 })
+
+    expect(
+      await alice.post('/api/jobs', { job_type: 'js', code: '1', namespace: 'bob' }),
+    ).toMatchObject({
+      status: 403,
+      body: { code: 'FORBIDDEN' },
+    })
+    expect((await alice.put('/api/db/bob/k', { value: 1 })).status).toBe(403)
+    expect((await alice.get(`/api/jobs?namespace=bob`)).status).toBe(403)
+    // No 'storage' right, even in its own namespace.
+    expect((await alice.get('/api/storage/alice/')).status).toBe(403)
+    // Nor the operator's routes.
+    expect((await alice.get('/api/tokens')).status).toBe(403)
+    expect((await admin.get('/api/db/bob/k')).status).toBe(404)
+  })
+
+  it('lists tokens without their secrets, and a revoked token stops working at once', async () => {
+    const issued = await admin.post('/api/tokens', { namespaces: ['carol'], rights: ['db'] })
+    const carol = as(server.url, issued.body.token)
+    expect((await carol.put('/api/db/carol/k', { value: 1 })).status).toBe(200)
+    const listed = await admin.get('/api/tokens')
+    const entry = listed.body.tokens.find((t: { id: string }) => t.id === issued.body.id)
+    expect(entry).toMatchObject({ namespaces: ['carol'], revoked: false })
+    expect(JSON.stringify(listed.body)).not.toContain(issued.body.token)
+
+    expect((await admin.delete(`/api/tokens/${issued.body.id}`)).status).toBe(204)
+    expect(await carol.get('/api/db/carol/k')).toMatchObject({
+      status: 401,
+      body: { code: 'TOKEN_REVOKED' },
+    })
+    expect((await admin.delete('/api/tokens/no-such-token')).status).toBe(404)
+  })
+
+  it('refuses token requests that make no sense', async () => {
+    for (const body of [
+      { namespaces: [], rights: ['db'] },
+      { namespaces: ['alice'], rights: ['root'] },
+      { namespaces: ['../x'], rights: ['db'] },
+      { namespaces: ['alice'], rights: ['db'], expires_in_seconds: -5 },
+    ]) {
+      const res = await admin.post('/api/tokens', body)
+      expect(res.status, JSON.stringify(body)).toBe(400)
+      expect(res.body.code).toBe('INVALID_REQUEST')
+    }
+  })
+
+  it('takes uploads from tokens with the services right only', async () => {
+    const services = await admin.post('/api/tokens', { namespaces: ['*'], rights: ['services'] })
+    const db = await admin.post('/api/tokens', { namespaces: ['*'], rights: ['db'] })
+    const socket = await UploadClient.open(server.url)
+    try {
+      const wrong = await socket.request(authMessage(db.body.token), 'FILE_UPLOAD_ERROR')
+      expect(wrong.code).toBe('UNAUTHORIZED')
+      await socket.request(authMessage(services.body.token), 'AUTH_OK')
+    } finally {
+      await socket.close()
+    }
+  })
+})
+
+describe('the admin token', () => {
+  it('is generated on first start, stored 0600, printed once, and kept across restarts', async () => {
+    const dataDir = tempDir()
+    const first = await startZerverless(['--auth', 'on', '--workers', '0'], dataDir, {
+      ZERVERLESS_ADMIN_TOKEN: '',
+    })
+    const token = /^\s+(zv_admin_\S+)$/m.exec(first.output())?.[1]
+    await first.stop()
+    expect(token).toBeDefined()
+    const file = path.join(dataDir, 'admin-token')
+    expect(statSync(file).mode & 0o777).toBe(0o600)
+
+    const second = await startZerverless(['--auth', 'on', '--workers', '0'], dataDir, {
+      ZERVERLESS_ADMIN_TOKEN: '',
+    })
+    try {
+      expect(second.output()).not.toContain(token)
+      expect((await as(second.url, token).get('/api/tokens')).status).toBe(200)
+      expect((await as(second.url, 'zv_admin_guess').get('/api/tokens')).status).toBe(401)
+    } finally {
+      await second.stop()
+      removeDir(dataDir)
+    }
+  })
+
+  it('is on by itself on a public address, and off there only with a loud warning', () => {
+    const dataDir = tempDir()
+    try {
+      expect(setUpAuth(dataDir, { host: '0.0.0.0' }).settings.enabled).toBe(true)
+      expect(setUpAuth(dataDir, { host: '127.0.0.1' }).settings.enabled).toBe(false)
+      const off = setUpAuth(dataDir, { host: '0.0.0.0', mode: 'off' })
+      expect(off.settings.enabled).toBe(false)
+      expect(off.notices.join('\n')).toMatch(/WARNING: auth is off on 0\.0\.0\.0/)
+    } finally {
+      removeDir(dataDir)
+    }
+  })
+})
+
+describe('a volunteer token', () => {
+  it('keeps volunteers without it out, while its own internal workers get in', async () => {
+    const server = await startZerverless(['--volunteer-token', 'vt-secret', '--workers', '1'])
+    try {
+      const job = await as(server.url).post('/api/jobs', { job_type: 'js', code: '2 + 2' })
+      const done = await as(server.url).get(`/api/jobs/${job.body.id}?wait=20`)
+      expect(done.body).toMatchObject({ status: 'completed', result: 4 })
+      const refused = await new Promise<number>((resolve) => {
+        const ws = new WebSocket(server.wsUrl)
+        ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0))
+        ws.on('open', () => resolve(101))
+        ws.on('error', () => {})
+      })
+      expect(refused).toBe(401)
+      const admitted = await new Promise<number>((resolve) => {
+        const ws = new WebSocket(`${server.wsUrl}?token=vt-secret`)
+        ws.on('open', () => {
+          ws.close()
+          resolve(101)
+        })
+        ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0))
+      })
+      expect(admitted).toBe(101)
+    } finally {
+      await server.stop()
+      removeDir(server.dataDir)
+    }
+  })
+})
