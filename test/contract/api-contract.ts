@@ -53,10 +53,50 @@ export function describeContract(name: string, start: () => Promise<ContractHost
         })
       })
 
+      it('answers paths with malformed percent-encoding with a JSON 400', async () => {
+        for (const path of [
+          '/api/db/contract-kv/%E0%A4%A',
+          '/contract-x/%E0%A4%A',
+          '/volunteer/%E0%A4%A',
+        ]) {
+          const res = await call(path)
+          expect(res.status, path).toBe(400)
+          expect(await res.json()).toMatchObject({ code: expect.any(String) })
+        }
+      })
+
       it('answers an unknown API route with a JSON 404', async () => {
         const res = await client.get('/api/nothing-here')
         expect(res.status).toBe(404)
         expect(res.body).toMatchObject({ error: expect.any(String), code: expect.any(String) })
+      })
+
+      it('serves /metrics in the Prometheus text format and echoes x-request-id', async () => {
+        expect(await client.run({ job_type: 'js', code: '1' })).toMatchObject({
+          status: 'completed',
+        })
+        const res = await call('/metrics', { headers: { 'x-request-id': 'contract-metrics' } })
+        expect(res.status).toBe(200)
+        expect(res.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8')
+        expect(res.headers.get('x-request-id')).toBe('contract-metrics')
+        // Without one, the answer (merged from every room on the edge) carries a new id.
+        const stats = await call('/stats')
+        expect(stats.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/)
+        const text = await res.text()
+        const types = text.split('\n').filter((line) => line.startsWith('# TYPE '))
+        expect(new Set(types).size).toBe(types.length)
+        expect(types).toContain('# TYPE zerverless_jobs gauge')
+        // On the edge every room answers, and its samples say which room they came from.
+        const room = target.host === 'workers' ? 'room="\\d+",' : ''
+        expect(text).toMatch(
+          new RegExp(`^zerverless_jobs\\{${room}state="completed"\\} [1-9]`, 'm'),
+        )
+        expect(text).toMatch(
+          new RegExp(
+            `^zerverless_dispatch_latency_seconds_count\\{${room}kind="job"\\} [1-9]`,
+            'm',
+          ),
+        )
       })
     })
 
