@@ -175,3 +175,47 @@ describe('standalone services on the edge', () => {
     }
   })
 })
+
+describe('auth on the edge', () => {
+  let edge: EdgeProcess
+  const ADMIN = 'edge-admin-token-0123456789abcdef'
+
+  beforeAll(async () => {
+    edge = await startEdge({ rooms: ROOMS, vars: { AUTH: 'on', ADMIN_TOKEN: ADMIN } })
+  }, 90_000)
+
+  afterAll(async () => {
+    await edge?.dispose()
+  })
+
+  const call = (route: string, token?: string, init: RequestInit = {}) =>
+    fetch(`${edge.url}${route}`, {
+      ...init,
+      headers: {
+        ...(token && { authorization: `Bearer ${token}` }),
+        'content-type': 'application/json',
+      },
+    })
+
+  it('issues tokens in room 0 that every room honours for their namespaces only', async () => {
+    expect((await call('/api/db/anyone/k')).status).toBe(401)
+    // Alice's namespace lives in a room other than 0, which asks room 0 about her token.
+    const [alice, other] = namespacesInDistinctRooms(ROOMS).filter((ns) => roomOf(ns, ROOMS) !== 0)
+    const issued = await call('/api/tokens', ADMIN, {
+      method: 'POST',
+      body: JSON.stringify({ namespaces: [alice], rights: ['db'] }),
+    })
+    expect(issued.status).toBe(201)
+    const { token } = (await issued.json()) as { token: string }
+    const put = await call(`/api/db/${alice}/k`, token, {
+      method: 'PUT',
+      body: JSON.stringify({ value: 7 }),
+    })
+    expect(put.status).toBe(200)
+    expect(await (await call(`/api/db/${alice}/k`, token)).json()).toMatchObject({ value: 7 })
+    expect((await call(`/api/db/${other}/k`, token)).status).toBe(403)
+    const forged = `${token.slice(0, -4)}AAAA`
+    expect((await call(`/api/db/${alice}/k`, forged)).status).toBe(401)
+    expect((await call('/health')).status).toBe(200)
+  })
+})
