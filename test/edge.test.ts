@@ -29,7 +29,7 @@ function namespacesInDistinctRooms(count: number): string[] {
 const idle = async (url: string, count: number) =>
   eventually(
     async () => ((await api(url).get('/stats')).body.volunteers?.idle ?? 0) >= count || undefined,
-    30_000,
+    60_000,
     `${count} idle volunteers`,
   )
 
@@ -52,7 +52,7 @@ describe('job rooms on the edge', () => {
       namespaces.map((namespace) =>
         client.run(
           { job_type: 'js', code: 'INPUT.ns', input_data: { ns: namespace }, namespace },
-          30,
+          60,
         ),
       ),
     )
@@ -64,7 +64,7 @@ describe('job rooms on the edge', () => {
     )
     const stats = (await client.get('/stats')).body
     expect(stats).toMatchObject({ rooms: ROOMS, jobs: { completed: 3 } })
-  })
+  }, 90_000)
 
   it('loses no job when the orchestrator restarts in the middle of work', async () => {
     const stateDir = tempDir('zv-edge-restart-')
