@@ -16,6 +16,8 @@ export const JOB_ERROR_CODES = [
   'RUNTIME_UNAVAILABLE',
   'WORKER_CRASHED',
   'MAX_RETRIES',
+  /** A redundant job's copies never reached a majority on one answer within its retries. */
+  'NO_QUORUM',
   // Native jobs (standalone services on a runner):
   /** The process exited with a non-zero code (the job's exit_code says which). */
   'PROCESS_EXITED',
@@ -37,6 +39,8 @@ export const PROTOCOL_ERROR_CODES = [
   'TOO_MANY_BAD_FRAMES',
   'HELLO_TIMEOUT',
   'HEARTBEAT_TIMEOUT',
+  /** Jobs it held passed their deadlines with no report from it, twice in a row. */
+  'DEADLINE_MISSED',
   'UNAUTHORIZED',
   /** More messages a second than the orchestrator allows one volunteer (see limits/). */
   'RATE_LIMITED',

@@ -5,7 +5,12 @@ import path from 'node:path'
 const BIN = path.resolve(import.meta.dirname, '../../bin/zerverless.js')
 
 export interface WorkerProcess {
+  pid: number
   output: () => string
+  /** The volunteer ids its connections were welcomed with, oldest first. */
+  volunteerIds: () => string[]
+  /** Sends a signal without waiting (SIGSTOP freezes it with its sockets open, SIGCONT thaws it). */
+  signal(name: NodeJS.Signals): void
   /** SIGTERM (drain), then wait. */
   stop(): Promise<void>
   /** SIGKILL: the volunteer vanishes. */
@@ -29,5 +34,15 @@ export function startWorker(wsUrl: string, workers = 1, extra: string[] = []): W
       process.kill(child.pid, name)
     await exited
   }
-  return { output: () => output, stop: () => signal('SIGTERM'), kill: () => signal('SIGKILL') }
+  return {
+    pid: child.pid ?? 0,
+    output: () => output,
+    volunteerIds: () => Array.from(output.matchAll(/ as (\S+)\n/g), (m) => m[1] as string),
+    signal: (name) => {
+      if (child.exitCode === null && child.signalCode === null && child.pid)
+        process.kill(child.pid, name)
+    },
+    stop: () => signal('SIGTERM'),
+    kill: () => signal('SIGKILL'),
+  }
 }

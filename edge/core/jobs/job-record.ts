@@ -26,6 +26,8 @@ export interface JobRecord {
   env: Record<string, string> | null
   stderr: string | null
   exit_code: number | null
+  /** Volunteers that must agree on the result (1: the first answer is the job's). */
+  redundancy: number
 }
 
 /** What callers submit; the store fills in ids, times and state. */
@@ -41,6 +43,8 @@ export interface NewJob {
   wasm_cid?: string | null
   args?: string[] | null
   env?: Record<string, string> | null
+  /** 1 (the default) to 5; see jobs/redundant-jobs.ts. */
+  redundancy?: number
 }
 
 /** The JSON the API returns for a job (seed field names, plus what the original left out). */
@@ -69,8 +73,21 @@ export interface JobView {
   completed_at: string | null
   duration_ms: number | null
   progress?: { fraction?: number; message?: string }
+  /** Redundant jobs only: how many distinct volunteers must agree, and what they answered. */
+  redundancy?: number
+  quorum?: QuorumView
   /** Native jobs: the files the run produced, read at `url`. */
   outputs?: { name: string; size: number; sha256: string; url: string }[]
+}
+
+/** A redundant job's answers: `needed` identical ones complete it. */
+export interface QuorumView {
+  needed: number
+  /** Answers received over all rounds (`attempts`), and how many match the job's result. */
+  answers: number
+  agreeing: number
+  /** Copies running now. */
+  running: number
 }
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString())
@@ -103,5 +120,6 @@ export function toJobView(job: JobRecord, code?: string): JobView {
       job.started_at !== null && job.completed_at !== null
         ? job.completed_at - job.started_at
         : null,
+    ...(job.redundancy > 1 && { redundancy: job.redundancy }),
   }
 }

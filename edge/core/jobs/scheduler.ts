@@ -7,13 +7,17 @@ import type { JobError, JobStatus, Runtime } from '../../../shared/job'
 import { isFinished, JOB_STATUSES } from '../../../shared/job'
 import type { JobErrorFrame, JobFrame, NativeRun, ResultFrame } from '../../../shared/protocol'
 import { formatSeconds } from '../../../shared/runtime/runtime'
+import { AnswerStore } from '../store/answer-store'
 import type { Finish, JobStore, ListQuery } from '../store/job-store'
 import { MinHeap } from '../util/min-heap'
 import type { VolunteerSession } from '../volunteers/volunteer-session'
 import { Dispatcher } from './dispatcher'
 import { InvocationTable } from './invocations'
-import type { JobRecord, NewJob } from './job-record'
+import type { JobRecord, NewJob, QuorumView } from './job-record'
 import { PendingIndex, type PendingEntry } from './pending-index'
+import { answerOf, quorumOf } from './quorum'
+import { RedundantJobs } from './redundant-jobs'
+import { Reputation, volunteerKey } from './reputation'
 import { Waiters } from './waiters'
 import { NativeQueue, type NativeEntry } from '../services/native-queue'
 
@@ -57,6 +61,8 @@ interface Deadline {
   at: number
   id: string
   attempt: number
+  /** A redundant job's copy: which volunteer's deadline this is. */
+  session?: VolunteerSession
 }
 
 export type CancelOutcome =
@@ -84,6 +90,11 @@ export class Scheduler {
   private readonly codeCache = new Map<string, string>()
   /** Unfinished jobs of batches someone is waiting on. */
   private readonly batchRemaining = new Map<string, number>()
+  /** Volunteers' standing from redundant jobs (see jobs/reputation.ts). */
+  readonly reputation = new Reputation()
+  /** Jobs with redundancy > 1, outside the pending index (see jobs/redundant-jobs.ts). */
+  private readonly redundant: RedundantJobs
+  private readonly answers: AnswerStore
 
   constructor(
     private readonly store: JobStore,
@@ -96,8 +107,27 @@ export class Scheduler {
     this.dispatcher = new Dispatcher(
       this.pending,
       (entry, session) => this.startOn(entry, session),
-      (session) => this.native.fill(session),
+      (session) => {
+        this.native.fill(session)
+        this.redundant.fill(session)
+      },
     )
+    this.answers = new AnswerStore(store.sql)
+    this.redundant = new RedundantJobs({
+      store,
+      answers: this.answers,
+      reputation: this.reputation,
+      sessions: () => this.sessions.values(),
+      connected: (id) => this.sessions.has(id),
+      launch: (job, session, entry, lost) => this.launch(job, session, entry, Date.now(), lost),
+      end: (id, from, end, now) => this.end(id, from, end, now),
+      move: (from, to) => this.move(from, to),
+      notePending: (namespace, delta) => this.notePending(namespace, delta),
+      refresh: (session) => this.refresh(session),
+      taken: (session) => {
+        if (session.freeSlots === 0) this.dispatcher.remove(session)
+      },
+    })
     this.invocations = new InvocationTable(
       this.pending,
       this.dispatcher,
@@ -111,7 +141,8 @@ export class Scheduler {
     for (const row of store.pending()) {
       this.notePending(row.namespace, 1)
       const entry = { id: row.id, seq: row.seq, runtime: row.job_type, namespace: row.namespace }
-      if (row.job_type !== 'native') this.pending.add(entry)
+      if (row.redundancy > 1) this.restoreRedundant(row.id, Date.now())
+      else if (row.job_type !== 'native') this.pending.add(entry)
       else this.queueNative(entry, Date.now(), false)
     }
   }
@@ -137,6 +168,10 @@ export class Scheduler {
         this.queueNative(entry, now, true)
         continue
       }
+      if (job.redundancy > 1) {
+        this.redundant.add(job, now, now)
+        continue
+      }
       this.pending.add(entry)
       this.dispatcher.offer(entry)
     }
@@ -156,7 +191,13 @@ export class Scheduler {
   }
 
   list(query: ListQuery): { jobs: JobRecord[]; total: number } {
-    return this.store.list(query)
+    // Listing by status alone (GET /api/jobs?status=pending) takes its total from the in-memory
+    // counts /stats shows, so a deep queue does not make every page count it again (issue 9).
+    const known =
+      query.status !== undefined && query.namespace === undefined && query.batchId === undefined
+        ? this.counts[query.status]
+        : undefined
+    return this.store.list(query, known)
   }
 
   /** Stores a module uploaded on its own or inline with a job. */
@@ -182,6 +223,30 @@ export class Scheduler {
       this.codeCache.set(hash, code)
     }
     return code
+  }
+
+  /** A redundant job's answers so far; undefined for redundancy 1. */
+  quorumOf(job: JobRecord): QuorumView | undefined {
+    if (job.redundancy <= 1) return undefined
+    const answered = this.answers.list(job.id).filter((a) => a.state === 'answered')
+    let agreeing = 0
+    if (job.status === 'completed' || job.status === 'failed') {
+      const agreed = job.error
+        ? answerOf({ error: job.error })
+        : answerOf({ result: job.result ?? null })
+      agreeing = answered.filter((a) => a.answer === agreed).length
+    } else {
+      const counts = new Map<string | null, number>()
+      for (const a of answered.filter((a) => a.attempt === job.attempts))
+        counts.set(a.answer, (counts.get(a.answer) ?? 0) + 1)
+      agreeing = Math.max(0, ...counts.values())
+    }
+    return {
+      needed: quorumOf(job.redundancy),
+      answers: answered.length,
+      agreeing,
+      running: this.redundant.running(job.id),
+    }
   }
 
   progressOf(id: string): { fraction?: number; message?: string } | undefined {
@@ -225,6 +290,11 @@ export class Scheduler {
   /** A volunteer finished a job. False when it does not hold that attempt (late or forged). */
   report(session: VolunteerSession, frame: ResultFrame | JobErrorFrame, now = Date.now()): boolean {
     if (this.invocations.owns(frame.job_id)) return this.invocations.report(session, frame)
+    if (this.redundant.owns(frame.job_id)) {
+      if (!this.redundant.report(session, frame, now)) return false
+      this.refresh(session)
+      return true
+    }
     if (!session.holds(frame.job_id, frame.attempt)) return false
     session.drop(frame.job_id)
     if (frame.type === 'result') {
@@ -259,7 +329,7 @@ export class Scheduler {
         now,
       )
     }
-    this.dispatcher.refresh(session)
+    this.refresh(session)
     return true
   }
 
@@ -280,8 +350,11 @@ export class Scheduler {
     this.sessions.delete(session.id)
     this.invocations.release(session)
     for (const id of session.running.keys()) if (this.invocations.owns(id)) session.drop(id)
-    for (const jobId of session.running.keys())
-      this.retryOrFail(jobId, 'the volunteer running it disconnected', now)
+    for (const jobId of session.running.keys()) {
+      if (this.redundant.owns(jobId)) this.redundant.release(session, jobId, now)
+      else this.retryOrFail(jobId, 'the volunteer running it disconnected', now)
+    }
+    this.reputation.forget(session)
     session.running.clear()
     session.deadlines.clear()
     session.owners.clear()
@@ -296,10 +369,16 @@ export class Scheduler {
     for (const session of live) if (session.state === 'active') sessions.set(session.id, session)
     for (const row of this.store.running()) {
       const session = row.volunteer_id ? sessions.get(row.volunteer_id) : undefined
-      if (!session || row.job_type === 'native') {
+      if (!session || row.job_type === 'native' || row.redundancy > 1) {
         if (!this.store.requeue(row.id)) continue
         this.move('running', 'pending')
         this.notePending(row.namespace, 1)
+        // Which copies ran where lived in memory: the copies are cancelled and sent again.
+        if (row.redundancy > 1) {
+          this.cancelCopies(row.id, row.attempts, sessions.values())
+          this.restoreRedundant(row.id, now)
+          continue
+        }
         const entry = {
           id: row.id,
           seq: row.seq,
@@ -328,7 +407,50 @@ export class Scheduler {
   /** A volunteer said hello, finished draining, or otherwise changed what it can take. */
   admit(session: VolunteerSession): void {
     this.sessions.set(session.id, session)
+    this.refresh(session)
+  }
+
+  /**
+   * Fills a volunteer's free slots: copies of redundant jobs older than the oldest ordinary job it
+   * could run first, then the dispatcher (ordinary jobs, then native and younger redundant ones).
+   */
+  refresh(session: VolunteerSession): void {
+    if (this.redundant.waitingJobs > 0 && session.freeSlots > 0)
+      this.redundant.fill(session, this.oldestPendingSeq(session))
     this.dispatcher.refresh(session)
+  }
+
+  private oldestPendingSeq(session: VolunteerSession): number {
+    const caps = session.capabilities
+    let oldest = Infinity
+    if (!caps) return oldest
+    for (const runtime of caps.runtimes) {
+      const namespaces = caps.namespaces?.length ? caps.namespaces : [undefined]
+      for (const ns of namespaces)
+        oldest = Math.min(oldest, this.pending.peek(runtime, ns)?.seq ?? Infinity)
+    }
+    return oldest
+  }
+
+  /** Tells live volunteers to stop copies sent before a restart (their reports would be late). */
+  private cancelCopies(id: string, attempt: number, live: Iterable<VolunteerSession>): void {
+    const running = new Set(
+      this.answers
+        .list(id)
+        .filter((a) => a.state === 'running' && a.attempt === attempt)
+        .map((a) => a.volunteer),
+    )
+    if (running.size === 0) return
+    for (const session of live) {
+      if (!running.has(volunteerKey(session))) continue
+      session.drop(id) // remembered as held lately: a report racing the cancel is not a forgery
+      session.send({ type: 'cancel', job_id: id, attempt, reason: 'cancelled' })
+    }
+  }
+
+  private restoreRedundant(id: string, now: number): void {
+    const job = this.store.get(id)
+    if (job) this.redundant.add(job, now)
   }
 
   // ── cancelling and deadlines ───────────────────────────────────────────────
@@ -338,10 +460,12 @@ export class Scheduler {
     if (!job) return { ok: false, reason: 'not_found' }
     if (isFinished(job.status)) return { ok: false, reason: 'finished', job }
     const session = job.volunteer_id ? this.sessions.get(job.volunteer_id) : undefined
-    if (job.status === 'running' && session?.holds(id, job.attempts)) {
+    if (this.redundant.owns(id)) {
+      this.redundant.cancel(id)
+    } else if (job.status === 'running' && session?.holds(id, job.attempts)) {
       session.drop(id)
       session.send({ type: 'cancel', job_id: id, attempt: job.attempts, reason: 'cancelled' })
-      this.dispatcher.refresh(session)
+      this.refresh(session)
     }
     this.end(
       id,
@@ -358,13 +482,19 @@ export class Scheduler {
     let expired = 0
     for (let top = this.deadlines.peek(); top && top.at <= now; top = this.deadlines.peek()) {
       this.deadlines.pop()
+      if (top.session) {
+        if (this.redundant.timeout(top.session, top.id, top.attempt, now)) expired++
+        continue
+      }
       const job = this.store.get(top.id)
       if (!job || job.status !== 'running' || job.attempts !== top.attempt) continue
       const session = job.volunteer_id ? this.sessions.get(job.volunteer_id) : undefined
       if (session?.holds(job.id, top.attempt)) {
         session.drop(job.id)
+        // It said nothing by the deadline (honest volunteers report TIMEOUT themselves).
+        session.missedDeadlines++
         session.send({ type: 'cancel', job_id: job.id, attempt: top.attempt, reason: 'timeout' })
-        this.dispatcher.refresh(session)
+        this.refresh(session)
       }
       const error: JobError = {
         code: 'TIMEOUT',
@@ -416,6 +546,32 @@ export class Scheduler {
       native = run
       this.jobTokens.set(job.id, { attempt: job.attempts, token })
     }
+    this.launch(
+      job,
+      session,
+      entry,
+      now,
+      () => {
+        session.drop(job.id)
+        this.retryOrFail(job.id, 'the volunteer running it disconnected', Date.now())
+      },
+      native,
+    )
+    return true
+  }
+
+  /**
+   * Sends an attempt: its deadline now, its frame once the start is durable. `lost` takes the job
+   * back when the socket turns out to be gone.
+   */
+  private launch(
+    job: JobRecord,
+    session: VolunteerSession,
+    entry: PendingEntry,
+    now: number,
+    lost: () => void,
+    native?: NativeRun,
+  ): void {
     const grace =
       this.options.timeoutGraceMs + (native ? (this.options.native?.extraGraceMs ?? 0) : 0)
     // A job queued behind others on the volunteer starts later: its deadline allows for that.
@@ -427,6 +583,7 @@ export class Scheduler {
       at,
       id: job.id,
       attempt: job.attempts,
+      session: job.redundancy > 1 ? session : undefined,
     })
     const frame: JobFrame = {
       type: 'job',
@@ -445,11 +602,9 @@ export class Scheduler {
       if (!session.holds(job.id, job.attempts)) return // cancelled or timed out meanwhile
       if (session.send(frame)) return this.noteDispatch('job', entry, Date.now())
       // A socket that died before its close event: take the job back now.
-      session.drop(job.id)
-      this.retryOrFail(job.id, 'the volunteer running it disconnected', Date.now())
-      this.dispatcher.refresh(session)
+      lost()
+      this.refresh(session)
     })
-    return true
   }
 
   private retryOrFail(id: string, why: string, now: number): void {
@@ -493,6 +648,7 @@ export class Scheduler {
     }
     this.jobTokens.delete(id)
     this.progress.delete(id)
+    this.redundant.forget(id)
     this.waiters.wake(id)
     const batch = ended.batch_id
     const remaining = batch === null ? undefined : this.batchRemaining.get(batch)

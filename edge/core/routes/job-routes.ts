@@ -134,7 +134,13 @@ export function view(orchestrator: Orchestrator, job: JobRecord): JobView {
           url: `/api/jobs/${job.id}/outputs/${f.name}`,
         }))
       : undefined
-  return { ...shown, ...(progress && { progress }), ...(files && { outputs: files }) }
+  const quorum = scheduler.quorumOf(job)
+  return {
+    ...shown,
+    ...(quorum && { quorum }),
+    ...(progress && { progress }),
+    ...(files && { outputs: files }),
+  }
 }
 
 interface Submission {
@@ -143,6 +149,7 @@ interface Submission {
   namespace?: string
   timeout_seconds?: number
   max_retries?: number
+  redundancy?: number
   wasm_base64?: string
   wasm_cid?: string
   args?: string[]
@@ -167,6 +174,7 @@ async function newJob(
     ),
     max_retries: body.max_retries ?? orchestrator.config.defaultMaxRetries,
     batch_id: batchId,
+    redundancy: body.redundancy ?? 1,
     ...(body.job_type === 'wasm' && {
       wasm_cid: await moduleFor(body, orchestrator),
       args: body.args ?? [],

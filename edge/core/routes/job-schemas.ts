@@ -40,6 +40,8 @@ function common(config: OrchestratorConfig) {
     namespace: Namespace.optional(),
     timeout_seconds: between(1, config.maxTimeoutSeconds).optional(),
     max_retries: between(0, 10, 'an integer').int({ error: 'must be an integer' }).optional(),
+    /** Distinct volunteers that must agree on the result (see jobs/redundant-jobs.ts). */
+    redundancy: between(1, 5, 'an integer').int({ error: 'must be an integer' }).optional(),
     wasm_base64: z
       .string({ error: 'must be a base64 string of a WebAssembly module' })
       .regex(/^[A-Za-z0-9+/]*={0,2}$/, { error: 'must be base64 (A-Z, a-z, 0-9, +, /, = padding)' })

@@ -1,6 +1,7 @@
 /** `/api/volunteers`: who is connected, what each offers, what each is doing. */
 import { Hono } from 'hono'
 import { requireOperator } from '../auth/access'
+import { volunteerKey } from '../jobs/reputation'
 import type { Orchestrator } from '../orchestrator'
 
 export function volunteerRoutes(orchestrator: Orchestrator): Hono {
@@ -19,6 +20,7 @@ export function volunteerRoutes(orchestrator: Orchestrator): Hono {
         running: s.running.size,
         completed: s.completed,
         failed: s.failed,
+        reputation: orchestrator.scheduler.reputation.of(volunteerKey(s)),
         connected_at: new Date(s.connectedAt).toISOString(),
       }))
     return c.json({ volunteers, total: volunteers.length })

@@ -137,4 +137,19 @@ export const MIGRATIONS: readonly string[] = [
     revoked_at INTEGER
   ) WITHOUT ROWID;
   `,
+  // 6: redundant jobs (result integrity): how many volunteers must agree, and what each answered.
+  `
+  ALTER TABLE jobs ADD COLUMN redundancy INTEGER NOT NULL DEFAULT 1;
+
+  CREATE TABLE job_answers (
+    job_id TEXT NOT NULL,
+    volunteer TEXT NOT NULL,
+    attempt INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    answer TEXT,
+    finish TEXT,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (job_id, volunteer, attempt)
+  ) WITHOUT ROWID;
+  `,
 ]

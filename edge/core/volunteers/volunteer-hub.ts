@@ -12,6 +12,7 @@ import {
   type VolunteerFrame,
 } from '../../../shared/protocol'
 import type { HostCall, HostReply } from '../../../shared/host-call'
+import { MAX_RESULT_CHARS } from '../../../shared/runtime/limits'
 import type { Scheduler } from '../jobs/scheduler'
 import type { LimitSettings } from '../limits/limit-settings'
 import { MessageRate } from '../limits/message-rate'
@@ -36,6 +37,9 @@ export interface RunnerEvents {
   registered(session: VolunteerSession, frame: ServiceRegisteredFrame): boolean
   disconnected(session: VolunteerSession): void
 }
+
+/** Deadlines in a row a volunteer may let pass without reporting before it is dropped. */
+const MISSED_DEADLINE_LIMIT = 2
 
 /** Close codes (RFC 6455 §7.4): 1008 policy violation, 1002 protocol error, 1001 going away. */
 export const CLOSE = { normal: 1000, goingAway: 1001, protocol: 1002, policy: 1008 } as const
@@ -101,6 +105,17 @@ export class VolunteerHub {
       this.failHeldJob(session, text, parsed.error, now)
       return this.reject(session, 'BAD_FRAME', parsed.error)
     }
+    // Every runtime fails a job whose result is larger; a volunteer that sends one anyway is not
+    // believed, and the job runs elsewhere (the frame text bounds the result's JSON, so most skip).
+    if (
+      parsed.frame.type === 'result' &&
+      text.length > MAX_RESULT_CHARS &&
+      JSON.stringify(parsed.frame.result).length > MAX_RESULT_CHARS
+    ) {
+      const why = `the result is over ${MAX_RESULT_CHARS} characters of JSON`
+      this.failHeld(session, parsed.frame, why, now)
+      return this.reject(session, 'BAD_FRAME', why)
+    }
     session.lastSeen = now
     this.handle(session, parsed.frame, now)
   }
@@ -122,6 +137,14 @@ export class VolunteerHub {
           session,
           'HELLO_TIMEOUT',
           `no hello within ${this.options.helloTimeoutMs} ms`,
+          now,
+        )
+      } else if (session.missedDeadlines >= MISSED_DEADLINE_LIMIT) {
+        // Heartbeats but no reports: a volunteer that swallows jobs. Its other jobs run elsewhere.
+        this.drop(
+          session,
+          'DEADLINE_MISSED',
+          `${session.missedDeadlines} jobs passed their deadlines without a report`,
           now,
         )
       } else if (now - session.lastSeen > silentFor) {
@@ -180,7 +203,8 @@ export class VolunteerHub {
         return
       case 'result':
       case 'error':
-        if (!this.scheduler.report(session, frame, now)) this.unknownJob(session, frame.job_id)
+        if (this.scheduler.report(session, frame, now)) session.missedDeadlines = 0
+        else this.unknownJob(session, frame.job_id)
         return
       case 'progress':
         if (
@@ -281,7 +305,16 @@ export class VolunteerHub {
    */
   private failHeldJob(session: VolunteerSession, text: string, why: string, now: number): void {
     const ref = jobRef(text)
-    if (!ref || !session.holds(ref.job_id, ref.attempt)) return
+    if (ref) this.failHeld(session, ref, why, now)
+  }
+
+  private failHeld(
+    session: VolunteerSession,
+    ref: { job_id: string; attempt: number },
+    why: string,
+    now: number,
+  ): void {
+    if (!session.holds(ref.job_id, ref.attempt)) return
     this.scheduler.report(
       session,
       {
@@ -298,8 +331,19 @@ export class VolunteerHub {
     )
   }
 
-  /** A result for a job this volunteer does not hold: late after a timeout, or made up. */
+  /**
+   * A report about a job this volunteer does not hold: late after a timeout or cancel (tolerated),
+   * or about a job it was never given, which counts as a bad frame: forging closes the socket.
+   */
   private unknownJob(session: VolunteerSession, jobId: string): void {
+    if (!session.heldLately(jobId) && ++session.badFrames > this.options.badFrameLimit) {
+      this.drop(
+        session,
+        'TOO_MANY_BAD_FRAMES',
+        `closed after ${session.badFrames} bad frames, reports about jobs it was never given among them`,
+      )
+      return
+    }
     session.send({
       type: 'error',
       code: 'UNKNOWN_JOB',

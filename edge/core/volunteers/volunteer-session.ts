@@ -22,6 +22,9 @@ export interface SessionSnapshot {
   peer?: PeerInfo
 }
 
+/** Jobs a session remembers after letting them go, to tell late reports from made-up ones. */
+const RECENT_JOBS = 32
+
 export class VolunteerSession {
   state: SessionState = 'greeting'
   capabilities: Capabilities | undefined
@@ -36,10 +39,14 @@ export class VolunteerSession {
   readonly owners = new Map<string, string>()
   lastSeen: number
   badFrames = 0
+  /** Deadlines of jobs it held that passed with no report from it, since its last report. */
+  missedDeadlines = 0
   /** Its frames-per-second budget, when the hub limits it. */
   messageRate: MessageRate | undefined
   completed = 0
   failed = 0
+  /** The last jobs it let go of (at most RECENT_JOBS), allocated on its first. */
+  private recent: string[] | undefined
 
   constructor(
     readonly id: string,
@@ -83,6 +90,14 @@ export class VolunteerSession {
     this.running.delete(jobId)
     this.deadlines.delete(jobId)
     this.owners.delete(jobId)
+    const recent = (this.recent ??= [])
+    recent.push(jobId)
+    if (recent.length > RECENT_JOBS) recent.shift()
+  }
+
+  /** Whether it held this job lately: a report about it is late (it raced a cancel), not made up. */
+  heldLately(jobId: string): boolean {
+    return this.running.has(jobId) || (this.recent?.includes(jobId) ?? false)
   }
 
   holds(jobId: string, attempt: number): boolean {

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest'
+import { openSqlite } from '../../adapter/node/sqlite'
+import { JobStore } from '../store/job-store'
+import { MIGRATIONS } from '../store/migrations'
+import { migrate } from '../store/sql'
+import { VolunteerSession } from '../volunteers/volunteer-session'
+import type { NewJob } from './job-record'
+import { Scheduler } from './scheduler'
+
+const job: NewJob = {
+  job_type: 'js',
+  namespace: 'default',
+  code: '1',
+  code_hash: 'h1',
+  input_data: null,
+  timeout_ms: 1000,
+  max_retries: 3,
+  batch_id: null,
+}
+
+describe('Scheduler.list totals', () => {
+  it('reports the same total by status as counting the store does, across transitions', async () => {
+    const sql = openSqlite(':memory:')
+    migrate(sql, MIGRATIONS)
+    const store = new JobStore(sql)
+    const scheduler = new Scheduler(store, { timeoutGraceMs: 100, durable: () => sql.durable() })
+    scheduler.submit(Array.from({ length: 7 }, () => job))
+    const session = new VolunteerSession('v1', { send: () => {}, close: () => {} }, Date.now())
+    session.capabilities = { runtimes: ['js'], concurrency: 2 }
+    session.state = 'active'
+    scheduler.admit(session)
+    const [first] = [...session.running.entries()]
+    if (!first) throw new Error('nothing started')
+    scheduler.report(session, {
+      type: 'result',
+      job_id: first[0],
+      attempt: first[1],
+      result: 1,
+      output: '',
+    })
+    const [, cancelled] = scheduler.list({ status: 'pending', limit: 5, offset: 0 }).jobs
+    scheduler.cancel(cancelled?.id as string)
+
+    for (const status of ['pending', 'running', 'completed', 'cancelled'] as const) {
+      const listed = scheduler.list({ status, limit: 2, offset: 0 })
+      expect(listed.total, status).toBe(store.list({ status, limit: 2, offset: 0 }).total)
+      expect(listed.jobs.length).toBe(Math.min(2, listed.total))
+    }
+    expect(scheduler.list({ status: 'pending', limit: 20, offset: 0 }).total).toBe(3)
+  })
+})
