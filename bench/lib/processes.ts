@@ -9,6 +9,8 @@ const ROOT = path.resolve(import.meta.dirname, '../..')
 export interface Served {
   url: string
   pid: number
+  /** The orchestrator's data directory (zerverless only), removed by `stop`. */
+  dataDir?: string
   stop(): Promise<void>
 }
 
@@ -73,6 +75,7 @@ export async function startZerverless(args: string[] = []): Promise<Served> {
   return {
     url,
     pid: child.pid as number,
+    dataDir,
     stop: stopper(child, () => rmSync(dataDir, { recursive: true, force: true })),
   }
 }
