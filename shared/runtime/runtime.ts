@@ -61,6 +61,8 @@ export type GuestOutcome =
       error: JobError
       /** The sandbox instance may be damaged: the worker should be replaced before the next job. */
       poisoned?: boolean
+      /** The volunteer failed, not the guest (a sandbox that could not start): run it elsewhere. */
+      retryable?: boolean
     }
 
 export type RunOutcome = GuestOutcome & {

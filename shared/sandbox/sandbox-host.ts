@@ -104,7 +104,7 @@ export function serveSandbox(
         })
       }
     } catch (err) {
-      // A runtime that failed to load: the pool replaces this thread.
+      // A runtime that failed to load: the pool replaces this thread, and the job is not the guest's fault.
       const message = err instanceof Error ? err.message : String(err)
       outcome = {
         ok: false,
@@ -112,6 +112,8 @@ export function serveSandbox(
         output: '',
         durationMs: Date.now() - started,
         poisoned: true,
+        // Say a browser lost the network while loading its runtimes: another attempt will do.
+        retryable: true,
       }
       python = undefined
     }
