@@ -48,4 +48,24 @@ describe('Scheduler.list totals', () => {
     }
     expect(scheduler.list({ status: 'pending', limit: 20, offset: 0 }).total).toBe(3)
   })
+
+  it('reports a namespace listing total as counting the store does, also after a restart', () => {
+    const sql = openSqlite(':memory:')
+    migrate(sql, MIGRATIONS)
+    const store = new JobStore(sql)
+    const options = { timeoutGraceMs: 100, durable: () => sql.durable() }
+    const first = new Scheduler(store, options)
+    first.submit([job, job, { ...job, namespace: 'alice' }])
+    const counted = (s: Scheduler, namespace: string) => {
+      const listed = s.list({ namespace, limit: 1, offset: 0 })
+      expect(listed.total, namespace).toBe(store.list({ namespace, limit: 1, offset: 0 }).total)
+      return listed.total
+    }
+    expect([counted(first, 'default'), counted(first, 'alice'), counted(first, 'nobody')]).toEqual([
+      2, 1, 0,
+    ])
+    const restarted = new Scheduler(store, options)
+    restarted.submit([{ ...job, namespace: 'alice' }])
+    expect([counted(restarted, 'default'), counted(restarted, 'alice')]).toEqual([2, 2])
+  })
 })

@@ -84,6 +84,8 @@ export class Scheduler {
   private readonly deadlines = new MinHeap<Deadline>((a, b) => a.at < b.at)
   private readonly waiters = new Waiters()
   private readonly counts: Record<JobStatus, number>
+  /** Jobs ever submitted per namespace: the total of a listing by namespace. */
+  private readonly namespaceTotals: Map<string, number>
   /** Pending jobs per namespace, for the pending-jobs quota (function calls are not jobs). */
   private readonly pendingByNamespace = new Map<string, number>()
   private readonly progress = new Map<string, { fraction?: number; message?: string }>()
@@ -138,6 +140,7 @@ export class Scheduler {
     // Nothing survives a restart running: those jobs go back in the queue, keeping their attempts.
     if (!options.resumable) store.requeueAllRunning()
     this.counts = store.counts()
+    this.namespaceTotals = store.namespaceTotals()
     for (const row of store.pending()) {
       this.notePending(row.namespace, 1)
       const entry = { id: row.id, seq: row.seq, runtime: row.job_type, namespace: row.namespace }
@@ -154,6 +157,8 @@ export class Scheduler {
     const ids = jobs.map(() => prefix + crypto.randomUUID())
     const records = this.store.insert(jobs, ids, now)
     this.counts.pending += records.length
+    for (const job of records)
+      this.namespaceTotals.set(job.namespace, (this.namespaceTotals.get(job.namespace) ?? 0) + 1)
     for (const job of records) {
       this.options.observer?.jobSubmitted(job.job_type)
       this.notePending(job.namespace, 1)
@@ -193,10 +198,15 @@ export class Scheduler {
   list(query: ListQuery): { jobs: JobRecord[]; total: number } {
     // Listing by status alone (GET /api/jobs?status=pending) takes its total from the in-memory
     // counts /stats shows, so a deep queue does not make every page count it again (issue 9).
+    // Likewise a namespace's listing: its total is kept as jobs are submitted (none are deleted).
     const known =
-      query.status !== undefined && query.namespace === undefined && query.batchId === undefined
-        ? this.counts[query.status]
-        : undefined
+      query.batchId !== undefined
+        ? undefined
+        : query.status !== undefined && query.namespace === undefined
+          ? this.counts[query.status]
+          : query.status === undefined && query.namespace !== undefined
+            ? (this.namespaceTotals.get(query.namespace) ?? 0)
+            : undefined
     return this.store.list(query, known)
   }
 

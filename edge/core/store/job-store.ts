@@ -310,6 +310,14 @@ export class JobStore {
     return counts
   }
 
+  /** How many jobs each namespace has ever had (jobs are kept, so this only grows). */
+  namespaceTotals(): Map<string, number> {
+    const rows = this.sql.all<{ namespace: string; n: number }>(
+      'SELECT namespace, COUNT(*) AS n FROM jobs GROUP BY namespace',
+    )
+    return new Map(rows.map((row) => [row.namespace, row.n]))
+  }
+
   batchCounts(batchId: string): Record<JobStatus, number> {
     const counts = Object.fromEntries(JOB_STATUSES.map((s) => [s, 0])) as Record<JobStatus, number>
     const rows = this.sql.all<{ status: JobStatus; n: number }>(
