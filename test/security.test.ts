@@ -499,7 +499,10 @@ describe('tokens and namespaces', () => {
     // No function there, and no worker here to run one: a 404, not a 401.
     expect((await anonymous.get('/alice/nothing-here')).body.code).toBe('FUNCTION_NOT_FOUND')
     const volunteer = await ScriptedVolunteer.connect(server.wsUrl, { namespaces: ['nobody'] })
-    expect(volunteer.volunteerId).toBeTruthy()
+    // Welcomed: the orchestrator gave it an id of its own.
+    expect(volunteer.volunteerId).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+    )
     volunteer.close()
     await volunteer.waitClosed()
   })

@@ -1,33 +1,15 @@
 import { describe, expect, it } from 'vitest'
-import { openSqlite } from '../../adapter/node/sqlite'
-import { JobStore } from '../store/job-store'
-import { MIGRATIONS } from '../store/migrations'
-import { migrate } from '../store/sql'
-import { VolunteerSession } from '../volunteers/volunteer-session'
-import type { NewJob } from './job-record'
 import { Scheduler } from './scheduler'
+import { fakeVolunteer, memoryStore, newJob } from './test-helpers'
 
-const job: NewJob = {
-  job_type: 'js',
-  namespace: 'default',
-  code: '1',
-  code_hash: 'h1',
-  input_data: null,
-  timeout_ms: 1000,
-  max_retries: 3,
-  batch_id: null,
-}
+const job = newJob()
 
 describe('Scheduler.list totals', () => {
   it('reports the same total by status as counting the store does, across transitions', async () => {
-    const sql = openSqlite(':memory:')
-    migrate(sql, MIGRATIONS)
-    const store = new JobStore(sql)
+    const { sql, store } = memoryStore()
     const scheduler = new Scheduler(store, { timeoutGraceMs: 100, durable: () => sql.durable() })
     scheduler.submit(Array.from({ length: 7 }, () => job))
-    const session = new VolunteerSession('v1', { send: () => {}, close: () => {} }, Date.now())
-    session.capabilities = { runtimes: ['js'], concurrency: 2 }
-    session.state = 'active'
+    const { session } = fakeVolunteer('v1', ['js'], 2)
     scheduler.admit(session)
     const [first] = [...session.running.entries()]
     if (!first) throw new Error('nothing started')
@@ -50,9 +32,7 @@ describe('Scheduler.list totals', () => {
   })
 
   it('reports a namespace listing total as counting the store does, also after a restart', () => {
-    const sql = openSqlite(':memory:')
-    migrate(sql, MIGRATIONS)
-    const store = new JobStore(sql)
+    const { sql, store } = memoryStore()
     const options = { timeoutGraceMs: 100, durable: () => sql.durable() }
     const first = new Scheduler(store, options)
     first.submit([job, job, { ...job, namespace: 'alice' }])

@@ -1,49 +1,21 @@
 import { beforeEach, describe, expect, it } from 'vitest'
-import { openSqlite } from '../../adapter/node/sqlite'
-import { JobStore } from '../store/job-store'
-import { MIGRATIONS } from '../store/migrations'
-import { migrate } from '../store/sql'
-import { VolunteerSession } from '../volunteers/volunteer-session'
+import type { SqliteDatabase } from '../../adapter/node/sqlite'
+import type { JobStore } from '../store/job-store'
 import type { NewJob } from './job-record'
 import { canonicalJson, decide } from './quorum'
 import { Scheduler } from './scheduler'
+import { fakeVolunteer, memoryStore, newJob as plainJob, settle } from './test-helpers'
 
-type Sent = { type: string; job_id?: string; attempt?: number; reason?: string }
+/** A deterministic job run twice unless a test says otherwise. */
+const newJob = (over: Partial<NewJob> = {}): NewJob =>
+  plainJob({ code: '6 * 7', redundancy: 2, ...over })
 
-function newJob(over: Partial<NewJob> = {}): NewJob {
-  return {
-    job_type: 'js',
-    namespace: 'default',
-    code: '6 * 7',
-    code_hash: 'h1',
-    input_data: null,
-    timeout_ms: 1000,
-    max_retries: 3,
-    batch_id: null,
-    redundancy: 2,
-    ...over,
-  }
-}
-
-function volunteer(id: string, concurrency = 1) {
-  const sent: Sent[] = []
-  const session = new VolunteerSession(
-    id,
-    { send: (t) => sent.push(JSON.parse(t)), close: () => {} },
-    Date.now(),
-  )
-  session.capabilities = { runtimes: ['js'], concurrency }
-  session.state = 'active'
-  return { session, sent, jobs: () => sent.filter((f) => f.type === 'job') }
-}
+const volunteer = (id: string, concurrency = 1) => fakeVolunteer(id, ['js'], concurrency)
 type Volunteer = ReturnType<typeof volunteer>
 
 let scheduler: Scheduler
 let store: JobStore
-let sql: ReturnType<typeof openSqlite>
-
-const settle = () =>
-  new Promise((r) => setImmediate(r)).then(() => new Promise((r) => setImmediate(r)))
+let sql: SqliteDatabase
 
 const answer = (v: Volunteer, jobId: string, result: unknown, attempt?: number) =>
   scheduler.report(v.session, {
@@ -63,9 +35,7 @@ function admit(...ids: string[]): Volunteer[] {
 }
 
 beforeEach(() => {
-  sql = openSqlite(':memory:')
-  migrate(sql, MIGRATIONS)
-  store = new JobStore(sql)
+  ;({ sql, store } = memoryStore())
   scheduler = new Scheduler(store, { timeoutGraceMs: 100, durable: () => sql.durable() })
 })
 

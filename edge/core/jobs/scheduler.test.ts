@@ -1,55 +1,15 @@
 import { beforeEach, describe, expect, it } from 'vitest'
-import { openSqlite } from '../../adapter/node/sqlite'
-import { JobStore } from '../store/job-store'
-import { MIGRATIONS } from '../store/migrations'
-import { migrate } from '../store/sql'
-import { VolunteerSession } from '../volunteers/volunteer-session'
-import type { NewJob } from './job-record'
+import type { JobStore } from '../store/job-store'
+import type { SqliteDatabase } from '../../adapter/node/sqlite'
 import { Scheduler } from './scheduler'
-
-function newJob(over: Partial<NewJob> = {}): NewJob {
-  return {
-    job_type: 'js',
-    namespace: 'default',
-    code: '1',
-    code_hash: 'h1',
-    input_data: null,
-    timeout_ms: 1000,
-    max_retries: 3,
-    batch_id: null,
-    ...over,
-  }
-}
-
-function volunteer(
-  id: string,
-  runtimes: NewJob['job_type'][] = ['js'],
-  concurrency = 1,
-  namespaces?: string[],
-) {
-  const sent: { type: string; job_id?: string; attempt?: number; reason?: string }[] = []
-  const session = new VolunteerSession(
-    id,
-    { send: (t) => sent.push(JSON.parse(t)), close: () => {} },
-    Date.now(),
-  )
-  session.capabilities = { runtimes, concurrency, ...(namespaces && { namespaces }) }
-  session.state = 'active'
-  return { session, sent, jobs: () => sent.filter((f) => f.type === 'job') }
-}
+import { fakeVolunteer as volunteer, memoryStore, newJob, settle } from './test-helpers'
 
 let scheduler: Scheduler
 let store: JobStore
-let sql: ReturnType<typeof openSqlite>
-
-/** Job frames go out once their start is committed: let that happen. */
-const settle = () =>
-  new Promise((r) => setImmediate(r)).then(() => new Promise((r) => setImmediate(r)))
+let sql: SqliteDatabase
 
 beforeEach(() => {
-  sql = openSqlite(':memory:')
-  migrate(sql, MIGRATIONS)
-  store = new JobStore(sql)
+  ;({ sql, store } = memoryStore())
   scheduler = new Scheduler(store, { timeoutGraceMs: 100, durable: () => sql.durable() })
 })
 
