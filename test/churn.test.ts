@@ -137,22 +137,34 @@ async function expectExactlyOnce(client: ReturnType<typeof api>, batchId: string
   return body.jobs as { attempts: number }[]
 }
 
+/**
+ * Waits until the batch has made progress for this round, then picks up to VICTIMS volunteers that
+ * hold jobs right now (so their jobs must move), with what each holds.
+ */
+async function victimsOfRound(
+  client: ReturnType<typeof api>,
+  live: (WorkerProcess & { id: string })[],
+  round: number,
+) {
+  await eventually(
+    async () => (await client.get('/stats')).body.jobs.completed >= 30 + round * 50 || undefined,
+    30_000,
+    `progress before round ${round + 1}`,
+  )
+  const held = await heldBy(client)
+  const victims = live.filter((w) => held.has(w.id)).slice(0, VICTIMS)
+  expect(victims.length).toBeGreaterThan(0)
+  return { held, victims }
+}
+
 describe('churn', () => {
   it('completes every job exactly once while 30 % of the volunteers are killed -9, three times over', async () => {
     const { client, live, batchId } = await setUp(JOBS)
     const delays: number[] = []
     const replacements: Promise<WorkerProcess & { id: string }>[] = []
     for (let round = 0; round < 3; round++) {
-      await eventually(
-        async () =>
-          (await client.get('/stats')).body.jobs.completed >= 30 + round * 50 || undefined,
-        30_000,
-        `progress before round ${round + 1}`,
-      )
-      const held = await heldBy(client)
       // Victims holding work, so their jobs must move; by PID, like a machine pulling its plug.
-      const victims = live.filter((w) => held.has(w.id)).slice(0, VICTIMS)
-      expect(victims.length).toBeGreaterThan(0)
+      const { held, victims } = await victimsOfRound(client, live, round)
       const killedAt = Date.now()
       await Promise.all(victims.map((w) => w.kill()))
       const moved = victims.map((w) => requeueDelay(client, w.id, held.get(w.id) ?? [], killedAt))
@@ -174,15 +186,7 @@ describe('churn', () => {
     const { client, live, batchId } = await setUp(FROZEN_JOBS)
     const delays: number[] = []
     for (let round = 0; round < 2; round++) {
-      await eventually(
-        async () =>
-          (await client.get('/stats')).body.jobs.completed >= 30 + round * 50 || undefined,
-        30_000,
-        `progress before round ${round + 1}`,
-      )
-      const held = await heldBy(client)
-      const victims = live.filter((w) => held.has(w.id)).slice(0, VICTIMS)
-      expect(victims.length).toBeGreaterThan(0)
+      const { held, victims } = await victimsOfRound(client, live, round)
       // SIGSTOP keeps the sockets open: only the missing heartbeats tell the orchestrator.
       const frozenAt = Date.now()
       for (const victim of victims) victim.signal('SIGSTOP')

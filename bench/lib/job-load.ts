@@ -14,7 +14,8 @@ export interface JobLoadResult {
   latencyP99Ms: number
 }
 
-function request(
+/** One request on a keep-alive agent; resolves with the status and the body as text. */
+export function request(
   agent: http.Agent,
   base: URL,
   method: string,

@@ -9,6 +9,7 @@
 import http from 'node:http'
 import WebSocket from 'ws'
 import { HEARTBEAT_ACK_FRAME, HEARTBEAT_FRAME, PROTOCOL_VERSION } from '../../shared/protocol'
+import { request } from './job-load'
 
 const MAX_VOLUNTEERS = 20_000
 /** Upgrades in flight at once: more would overflow the server's listen backlog (511). */
@@ -88,28 +89,7 @@ interface JobFrame {
   input_data: { probe?: number } | null
 }
 
-function post(path: string, body: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host: base.hostname,
-        port: base.port,
-        method: 'POST',
-        path,
-        agent,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-      },
-      (res) => {
-        let text = ''
-        res.setEncoding('utf8')
-        res.on('data', (d: string) => (text += d))
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }))
-      },
-    )
-    req.on('error', reject)
-    req.end(body)
-  })
-}
+const post = (path: string, body: string) => request(agent, base, 'POST', path, body)
 
 /** One volunteer: resolves at its welcome, rejects if the socket fails before. */
 function open(concurrency: number): Promise<void> {
