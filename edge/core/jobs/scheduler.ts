@@ -10,6 +10,7 @@ import { formatSeconds } from '../../../shared/runtime/runtime'
 import { AnswerStore } from '../store/answer-store'
 import type { Finish, JobStore, ListQuery } from '../store/job-store'
 import { MinHeap } from '../util/min-heap'
+import { capReport } from '../volunteers/report-caps'
 import type { VolunteerSession } from '../volunteers/volunteer-session'
 import { Dispatcher } from './dispatcher'
 import { InvocationTable } from './invocations'
@@ -297,8 +298,19 @@ export class Scheduler {
 
   // ── volunteers' reports ────────────────────────────────────────────────────
 
-  /** A volunteer finished a job. False when it does not hold that attempt (late or forged). */
-  report(session: VolunteerSession, frame: ResultFrame | JobErrorFrame, now = Date.now()): boolean {
+  /**
+   * A volunteer finished a job. False when it does not hold that attempt (late or forged). What it
+   * reports is capped first (see volunteers/report-caps.ts).
+   */
+  report(session: VolunteerSession, sent: ResultFrame | JobErrorFrame, now = Date.now()): boolean {
+    return this.take(session, capReport(sent), now)
+  }
+
+  private take(
+    session: VolunteerSession,
+    frame: ResultFrame | JobErrorFrame,
+    now: number,
+  ): boolean {
     if (this.invocations.owns(frame.job_id)) return this.invocations.report(session, frame)
     if (this.redundant.owns(frame.job_id)) {
       if (!this.redundant.report(session, frame, now)) return false
