@@ -102,7 +102,7 @@ describe('hostile volunteers', () => {
     await honestBatch()
   })
 
-  it('gives a volunteer that never answers no more than its slots, times its jobs out, then drops it', async () => {
+  it('gives a volunteer that never answers no more than its slots, takes its jobs back at their deadlines, then drops it', async () => {
     const silent = await connect({ runtimes: ['js'], concurrency: 1, prefetch: 1 })
     const bait = []
     for (let i = 0; i < 6; i++) {
@@ -119,17 +119,20 @@ describe('hostile volunteers', () => {
     // Full: concurrency 1 + prefetch 1, however many jobs wait for it.
     await silent.expectNo('job', 300)
     const batch = honestBatch()
-    // The deadlines pass unanswered: each job fails with TIMEOUT and the volunteer gets a cancel.
+    // The deadline passes unanswered: the volunteer gets a cancel, and the job is not failed but
+    // back in the queue (its silence is the volunteer's failure, not the guest's).
     expect(await silent.next('cancel', 5_000)).toMatchObject({
       job_id: first.job_id,
       reason: 'timeout',
     })
-    expect(await job(first.job_id)).toMatchObject({ status: 'failed', error: { code: 'TIMEOUT' } })
-    // The second missed deadline in a row closes it; whatever it held then goes back to the queue.
-    const closed = await silent.waitClosed(10_000)
+    expect(await job(first.job_id)).toMatchObject({ error: null })
+    expect(['pending', 'running']).toContain((await job(first.job_id)).status)
+    // The second missed deadline closes it; whatever it held then goes back to the queue.
+    const closed = await silent.waitClosed(15_000)
     expect(closed.code).toBe(1008)
     expect(silent.frames.some((f) => f.type === 'error' && f.code === 'DEADLINE_MISSED')).toBe(true)
-    expect(await job(second.job_id)).toMatchObject({ status: 'failed', error: { code: 'TIMEOUT' } })
+    for (const id of [first.job_id, second.job_id])
+      expect(await job(id)).toMatchObject({ status: 'pending', error: null })
     // Never more than its two slots at once; four jobs at most in all (two missed, two held).
     let held = 0
     let most = 0

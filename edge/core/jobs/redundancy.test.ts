@@ -169,15 +169,22 @@ describe('Scheduler with redundancy', () => {
     expect(scheduler.statusCounts()).toMatchObject({ pending: 0, running: 0, cancelled: 1 })
   })
 
-  it('counts a copy past its deadline as a TIMEOUT answer', async () => {
+  it('sends a copy whose volunteer said nothing by its deadline to another one, within the round', async () => {
     const [a, b] = admit('a', 'b')
     const [job] = scheduler.submit([newJob({ timeout_ms: 1000 })])
     await settle()
     answer(a!, job!.id, 42)
     expect(scheduler.expire(Date.now() + 5000)).toBe(1)
     expect(b!.sent.at(-1)).toMatchObject({ type: 'cancel', reason: 'timeout' })
-    // 42 against TIMEOUT: a split, so a second round.
+    // Not a TIMEOUT answer (no split): the copy is lost, and b waits before it gets work again.
     expect(store.get(job!.id)).toMatchObject({ status: 'pending', attempts: 1 })
+    expect(b!.session.heldUntil).toBeDefined()
+    const [c] = admit('c')
+    await settle()
+    expect(c!.jobs()).toMatchObject([{ job_id: job!.id, attempt: 1 }])
+    answer(c!, job!.id, 42)
+    expect(store.get(job!.id)).toMatchObject({ status: 'completed', result: 42, attempts: 1 })
+    expect(scheduler.reputation.of('b')).toMatchObject({ agreed: 0, disagreed: 0 })
   })
 
   it('after a restart that kept its sockets, cancels the copies it sent and sends the missing ones', async () => {

@@ -3,7 +3,8 @@
  * `volunteerKey`, in good standing) and the job ends once a strict majority of them give the same
  * answer (see quorum.ts). A round that can no longer agree is cancelled and a new round goes to
  * volunteers that have not answered yet, up to `max_retries` more rounds. Copies lost to a
- * disconnect or a volunteer's own failure are sent again within the round.
+ * disconnect, a volunteer's own failure or its silence past the deadline are sent again within
+ * the round.
  *
  * The job's row is `running` while at least one copy runs and `pending` otherwise; `attempts` is
  * the round. Answers are stored as they come (AnswerStore), so a restart decides again from them.
@@ -36,6 +37,8 @@ export interface CopyHost {
   notePending(namespace: string, delta: number): void
   /** A volunteer's slots changed outside the dispatcher: re-file or fill it. */
   refresh(session: VolunteerSession): void
+  /** A volunteer let a copy's deadline pass without a report: hold it back. */
+  missed(session: VolunteerSession, now: number): void
   /** A copy took a slot of a volunteer the dispatcher may have filed as free. */
   taken(session: VolunteerSession): void
 }
@@ -179,21 +182,21 @@ export class RedundantJobs {
     return true
   }
 
-  /** A copy's deadline passed: its answer is TIMEOUT (a job that times out everywhere fails so). */
+  /**
+   * A copy's deadline passed with no report: the volunteer failed, not the guest (honest ones
+   * report TIMEOUT themselves, and a job that times out everywhere fails so), so the copy is lost
+   * and sent to someone else.
+   */
   timeout(session: VolunteerSession, id: string, attempt: number, now: number): boolean {
     const rj = this.jobs.get(id)
     if (!rj || !session.holds(id, attempt)) return false
     session.drop(id)
-    // It said nothing by the deadline (honest volunteers report TIMEOUT themselves).
-    session.missedDeadlines++
     session.send({ type: 'cancel', job_id: id, attempt, reason: 'timeout' })
+    this.host.missed(session, now)
     const key = volunteerKey(session)
     rj.out.delete(key)
-    const error: JobError = {
-      code: 'TIMEOUT',
-      message: `job exceeded its timeout of ${formatSeconds(rj.timeoutMs)}`,
-    }
-    this.answer(rj, key, attempt, answerOf({ error }), { status: 'failed', error }, now)
+    const why = `the volunteer running a copy sent no report within its ${formatSeconds(rj.timeoutMs)} timeout and the grace`
+    this.lose(rj, key, attempt, why, now)
     this.host.refresh(session)
     return true
   }

@@ -8,6 +8,7 @@ export function volunteerRoutes(orchestrator: Orchestrator): Hono {
   const app = new Hono()
   app.get('/', async (c) => {
     await requireOperator(c)
+    const now = Date.now()
     const volunteers = [...orchestrator.hub.connected]
       .filter((s) => s.capabilities)
       .map((s) => ({
@@ -21,6 +22,7 @@ export function volunteerRoutes(orchestrator: Orchestrator): Hono {
         completed: s.completed,
         failed: s.failed,
         reputation: orchestrator.scheduler.reputation.of(volunteerKey(s)),
+        backoff: orchestrator.scheduler.backoff.view(s, now),
         connected_at: new Date(s.connectedAt).toISOString(),
       }))
     return c.json({ volunteers, total: volunteers.length })
