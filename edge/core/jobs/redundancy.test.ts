@@ -187,6 +187,46 @@ describe('Scheduler with redundancy', () => {
     expect(scheduler.reputation.of('b')).toMatchObject({ agreed: 0, disagreed: 0 })
   })
 
+  it('still distrusts a lying runner after a restart on the same database', async () => {
+    const runner = (id: string, peer: string) => {
+      const v = volunteer(id)
+      v.session.peer = { id: peer, native: false, system: {} as never }
+      return v
+    }
+    const liar = runner('liar', 'liar-peer')
+    scheduler.admit(liar.session)
+    const [b, c, d] = admit('b', 'c', 'd')
+    const [job] = scheduler.submit([newJob()])
+    await settle()
+    answer(liar, job!.id, -1)
+    answer(b!, job!.id, 42)
+    await settle()
+    for (const v of [c, d]) answer(v!, job!.id, 42)
+    expect(store.get(job!.id)).toMatchObject({ status: 'completed', result: 42 })
+    expect(scheduler.reputation.of('peer:liar-peer')).toMatchObject({
+      disagreed: 1,
+      trusted: false,
+    })
+
+    const restarted = new Scheduler(store, { timeoutGraceMs: 100, durable: () => sql.durable() })
+    expect(restarted.reputation.of('peer:liar-peer')).toMatchObject({
+      disagreed: 1,
+      trusted: false,
+    })
+    const back = runner('liar-again', 'liar-peer')
+    restarted.admit(back.session)
+    const [e, f] = ['e', 'f'].map((id) => {
+      const v = volunteer(id)
+      restarted.admit(v.session)
+      return v
+    })
+    const [next] = restarted.submit([newJob()])
+    await settle()
+    expect(back.jobs()).toHaveLength(0)
+    expect([e, f].map((v) => v!.jobs().length)).toEqual([1, 1])
+    void next
+  })
+
   it('after a restart that kept its sockets, cancels the copies it sent and sends the missing ones', async () => {
     const [a] = admit('a', 'b')
     const [job] = scheduler.submit([newJob()])

@@ -20,7 +20,7 @@ import type { VolunteerSession } from '../volunteers/volunteer-session'
 import type { JobRecord } from './job-record'
 import type { PendingEntry } from './pending-index'
 import { answerOf, decide, quorumOf } from './quorum'
-import { volunteerKey, type Reputation } from './reputation'
+import { isLasting, reputationKey, volunteerKey, type Reputation } from './reputation'
 
 /** What the scheduler does for copies (it owns the counts, the deadlines and the frames). */
 export interface CopyHost {
@@ -45,6 +45,8 @@ export interface CopyHost {
 
 interface Answer {
   key: string
+  /** The key its answer is judged under (reputationKey; may be `key`). */
+  standing: string
   attempt: number
   answer: string
   finish: Finish
@@ -105,6 +107,7 @@ export class RedundantJobs {
       else if (row.answer !== null && row.finish !== null)
         answers.push({
           key: row.volunteer,
+          standing: row.standing ?? row.volunteer,
           attempt: row.attempt,
           answer: row.answer,
           finish: row.finish,
@@ -140,7 +143,7 @@ export class RedundantJobs {
   fill(session: VolunteerSession, beforeSeq = Infinity): void {
     if (this.queue.length === 0) return
     const key = volunteerKey(session)
-    if (!this.host.reputation.trusted(key)) return
+    if (!this.host.reputation.trusted(reputationKey(session))) return
     while (session.freeSlots > 0) {
       const rj = this.queue.find((j) => j.entry.seq < beforeSeq && this.fits(j, session, key))
       if (!rj || !this.start(rj, session, key)) return
@@ -170,14 +173,15 @@ export class RedundantJobs {
       stderr: frame.stderr,
       exit_code: frame.exit_code,
     }
+    const who = { key, standing: reputationKey(session) }
     if (frame.type === 'result') {
       session.completed++
       const finish: Finish = { status: 'completed', result: frame.result, ...streams }
-      this.answer(rj, key, frame.attempt, answerOf({ result: frame.result }), finish, now)
+      this.answer(rj, who, frame.attempt, answerOf({ result: frame.result }), finish, now)
     } else {
       session.failed++
       const finish: Finish = { status: 'failed', error: frame.error, ...streams }
-      this.answer(rj, key, frame.attempt, answerOf({ error: frame.error }), finish, now)
+      this.answer(rj, who, frame.attempt, answerOf({ error: frame.error }), finish, now)
     }
     return true
   }
@@ -248,7 +252,8 @@ export class RedundantJobs {
       if (rj.waiting === 0 || !this.jobs.has(rj.entry.id)) return
       if (session.freeSlots === 0) continue
       const key = volunteerKey(session)
-      if (!this.host.reputation.trusted(key) || !this.fits(rj, session, key)) continue
+      if (!this.host.reputation.trusted(reputationKey(session)) || !this.fits(rj, session, key))
+        continue
       if (!this.start(rj, session, key)) return
       this.host.taken(session)
     }
@@ -287,7 +292,7 @@ export class RedundantJobs {
 
   private answer(
     rj: RedundantJob,
-    key: string,
+    { key, standing }: { key: string; standing: string },
     attempt: number,
     answer: string,
     finish: Finish,
@@ -295,11 +300,18 @@ export class RedundantJobs {
   ): void {
     this.host.answers.put(
       rj.entry.id,
-      { volunteer: key, attempt, state: 'answered', answer, finish },
+      {
+        volunteer: key,
+        attempt,
+        state: 'answered',
+        answer,
+        finish,
+        ...(standing !== key && { standing }),
+      },
       now,
     )
     rj.excluded.add(key)
-    rj.answers.push({ key, attempt, answer, finish })
+    rj.answers.push({ key, standing, attempt, answer, finish })
     this.settle(rj, now)
   }
 
@@ -357,8 +369,8 @@ export class RedundantJobs {
   private judge(rj: RedundantJob, agreed: string): void {
     // Session ids never come back: a departed session's standing would only take memory.
     for (const a of rj.answers)
-      if (a.key.startsWith('peer:') || this.host.connected(a.key))
-        this.host.reputation.note(a.key, a.answer === agreed)
+      if (isLasting(a.standing) || this.host.connected(a.standing))
+        this.host.reputation.note(a.standing, a.answer === agreed)
   }
 
   private finish(rj: RedundantJob, end: Finish, now: number): void {

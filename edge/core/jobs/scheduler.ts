@@ -21,6 +21,7 @@ import { PendingIndex, type PendingEntry } from './pending-index'
 import { answerOf, quorumOf } from './quorum'
 import { RedundantJobs } from './redundant-jobs'
 import { Reputation, volunteerKey } from './reputation'
+import { ReputationStore } from '../store/reputation-store'
 import { Waiters } from './waiters'
 import { NativeQueue, type NativeEntry } from '../services/native-queue'
 
@@ -105,7 +106,7 @@ export class Scheduler {
   /** Unfinished jobs of batches someone is waiting on. */
   private readonly batchRemaining = new Map<string, number>()
   /** Volunteers' standing from redundant jobs (see jobs/reputation.ts). */
-  readonly reputation = new Reputation()
+  readonly reputation: Reputation
   /** Jobs with redundancy > 1, outside the pending index (see jobs/redundant-jobs.ts). */
   private readonly redundant: RedundantJobs
   private readonly answers: AnswerStore
@@ -127,6 +128,7 @@ export class Scheduler {
       },
     )
     this.answers = new AnswerStore(store.sql)
+    this.reputation = new Reputation(new ReputationStore(store.sql))
     this.redundant = new RedundantJobs({
       store,
       answers: this.answers,
