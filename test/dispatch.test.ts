@@ -171,10 +171,16 @@ describe('dispatch', () => {
     })
   })
 
-  it('enforces timeout_seconds itself: the job fails with TIMEOUT and the volunteer gets a cancel', async () => {
+  it('enforces timeout_seconds itself: a silent volunteer gets a cancel and the job is taken back from it', async () => {
     const v = await volunteer()
     keepAlive(v)
-    const job = await submit({ job_type: 'js', code: 'while(true){}', timeout_seconds: 1 })
+    // No retries left: the attempt it sat on was the last one.
+    const job = await submit({
+      job_type: 'js',
+      code: 'while(true){}',
+      timeout_seconds: 1,
+      max_retries: 0,
+    })
     const frame = await v.next('job')
     expect(await v.next('cancel', 5000)).toMatchObject({
       job_id: job.id,
@@ -183,9 +189,14 @@ describe('dispatch', () => {
     })
     expect((await client.get(`/api/jobs/${job.id}`)).body).toMatchObject({
       status: 'failed',
-      error: { code: 'TIMEOUT', message: 'job exceeded its timeout of 1 s' },
+      attempts: 1,
+      error: {
+        code: 'MAX_RETRIES',
+        message:
+          'gave up after 1 attempt: the volunteer running it sent no report within its 1 s timeout and 1 s of grace',
+      },
     })
-    // A result after the deadline is refused, and the volunteer is free for the next job.
+    // A result after the deadline is refused; once its short hold is over it gets the next job.
     v.complete(frame, 'late')
     expect(await v.next('error')).toMatchObject({ code: 'UNKNOWN_JOB', job_id: job.id })
     expect((await client.get(`/api/jobs/${job.id}`)).body.status).toBe('failed')

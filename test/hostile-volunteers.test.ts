@@ -102,7 +102,7 @@ describe('hostile volunteers', () => {
     await honestBatch()
   })
 
-  it('gives a volunteer that never answers no more than its slots, times its jobs out, then drops it', async () => {
+  it('gives a volunteer that never answers no more than its slots, takes its jobs back at their deadlines, then drops it', async () => {
     const silent = await connect({ runtimes: ['js'], concurrency: 1, prefetch: 1 })
     const bait = []
     for (let i = 0; i < 6; i++) {
@@ -119,17 +119,20 @@ describe('hostile volunteers', () => {
     // Full: concurrency 1 + prefetch 1, however many jobs wait for it.
     await silent.expectNo('job', 300)
     const batch = honestBatch()
-    // The deadlines pass unanswered: each job fails with TIMEOUT and the volunteer gets a cancel.
+    // The deadline passes unanswered: the volunteer gets a cancel, and the job is not failed but
+    // back in the queue (its silence is the volunteer's failure, not the guest's).
     expect(await silent.next('cancel', 5_000)).toMatchObject({
       job_id: first.job_id,
       reason: 'timeout',
     })
-    expect(await job(first.job_id)).toMatchObject({ status: 'failed', error: { code: 'TIMEOUT' } })
-    // The second missed deadline in a row closes it; whatever it held then goes back to the queue.
-    const closed = await silent.waitClosed(10_000)
+    expect(await job(first.job_id)).toMatchObject({ error: null })
+    expect(['pending', 'running']).toContain((await job(first.job_id)).status)
+    // The second missed deadline closes it; whatever it held then goes back to the queue.
+    const closed = await silent.waitClosed(15_000)
     expect(closed.code).toBe(1008)
     expect(silent.frames.some((f) => f.type === 'error' && f.code === 'DEADLINE_MISSED')).toBe(true)
-    expect(await job(second.job_id)).toMatchObject({ status: 'failed', error: { code: 'TIMEOUT' } })
+    for (const id of [first.job_id, second.job_id])
+      expect(await job(id)).toMatchObject({ status: 'pending', error: null })
     // Never more than its two slots at once; four jobs at most in all (two missed, two held).
     let held = 0
     let most = 0
@@ -190,6 +193,59 @@ describe('hostile volunteers', () => {
     const closed = await flooder.waitClosed(15_000)
     expect(closed.code).toBe(1008)
     expect(flooder.frames.some((f) => f.type === 'error' && f.code === 'RATE_LIMITED')).toBe(true)
+    await batch
+  })
+
+  it('stores at most 1 MiB of the output and stderr a volunteer reports, marked as cut, whatever it sends', async () => {
+    const chatty = await connect({ runtimes: ['js', 'python'], namespaces: ['chatty'] })
+    const batch = honestBatch()
+    const one = (await client.post('/api/jobs', { job_type: 'js', namespace: 'chatty', code: '1' }))
+      .body
+    // 12 MiB of output: under the 16 MiB frame limit, twelve times what any runtime prints.
+    chatty.complete(await chatty.next('job'), 1, 'a'.repeat(12 * MiB))
+    const stored = (await client.get(`/api/jobs/${one.id}?wait=10`)).body
+    expect(stored).toMatchObject({ status: 'completed', result: 1 })
+    expect(stored.output.length).toBeLessThanOrEqual(MiB + 256)
+    expect(stored.output.startsWith('a'.repeat(MiB))).toBe(true)
+    expect(stored.output).toMatch(/\[output cut by the orchestrator: \d+ characters? more\]/)
+
+    // A guest error with 5 MiB of output and 5 MiB of stderr: both are cut the same way.
+    const two = (
+      await client.post('/api/jobs', { job_type: 'python', namespace: 'chatty', code: '2' })
+    ).body
+    const frame = await chatty.next('job')
+    chatty.send({
+      type: 'error',
+      job_id: frame.job_id,
+      attempt: frame.attempt,
+      error: { code: 'GUEST_ERROR', message: 'boom' },
+      output: 'o'.repeat(5 * MiB),
+      stderr: 'e'.repeat(5 * MiB),
+    })
+    const failed = (await client.get(`/api/jobs/${two.id}?wait=10`)).body
+    expect(failed).toMatchObject({ status: 'failed', error: { code: 'GUEST_ERROR' } })
+    for (const text of [failed.output, failed.stderr]) {
+      expect(text.length).toBeLessThanOrEqual(MiB + 256)
+      expect(text).toMatch(/\[output cut by the orchestrator/)
+    }
+
+    // A function's logs keep a bounded tail of what its volunteer printed, however long a line.
+    const deployed = await client.post('/api/deploy/chatty/talk', {
+      runtime: 'js',
+      code: 'function handle(req) { return {status: 200, body: "hi"} }',
+    })
+    expect(deployed.status).toBe(201)
+    const call = fetch(`${server.url}/chatty/talk`)
+    const invocation = await chatty.next('job')
+    chatty.complete(invocation, { status: 200, body: 'hi' }, `short\n${'l'.repeat(12 * MiB)}`)
+    expect(await (await call).text()).toBe('hi')
+    const logs = (await client.get('/api/deploy/chatty/talk/logs')).body
+    const lines = logs.lines.map((l: { line: string }) => l.line) as string[]
+    expect(lines).toHaveLength(3)
+    expect(lines[0]).toBe('short')
+    expect(lines[1]!.length).toBeLessThanOrEqual(16 * 1024)
+    expect(lines[1]).toMatch(/^l+… \[line cut: \d+ characters? more\]$/)
+    expect(lines[2]).toMatch(/^\[output cut by the orchestrator: \d+ characters? more\]$/)
     await batch
   })
 

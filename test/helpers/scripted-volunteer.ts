@@ -28,12 +28,17 @@ export class ScriptedVolunteer {
     })
   }
 
-  /** Connects and, unless `hello` is false, says hello and waits for the welcome. */
+  /**
+   * Connects and, unless `hello` is false, says hello and waits for the welcome. `from`: the
+   * loopback address to connect from (127.0.0.2 is another address to the server); `hello`: more
+   * fields of the hello (a runner's `peer`).
+   */
   static async connect(
     url: string,
     capabilities: Partial<Capabilities> | false = {},
+    options: { from?: string; hello?: Record<string, unknown> } = {},
   ): Promise<ScriptedVolunteer> {
-    const socket = new WebSocket(url)
+    const socket = new WebSocket(url, options.from ? { localAddress: options.from } : {})
     await new Promise<void>((resolve, reject) => {
       socket.once('open', () => resolve())
       socket.once('error', reject)
@@ -45,6 +50,7 @@ export class ScriptedVolunteer {
         protocol: PROTOCOL_VERSION,
         agent: { kind: 'node', name: 'scripted' },
         capabilities: { runtimes: ['js', 'lua'], concurrency: 1, ...capabilities },
+        ...options.hello,
       })
       const welcome = await volunteer.next('welcome')
       volunteer.volunteerId = welcome.volunteer_id

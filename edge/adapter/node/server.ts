@@ -72,14 +72,20 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   })
   orchestrator.start()
 
-  const volunteerSocket = upgradeWebSocket(() => {
+  const volunteerSocket = upgradeWebSocket((c) => {
     let session: VolunteerSession | undefined
+    // Back-off and reputation outlive a connection by its address (see core/volunteers/).
+    const address = (c.env as HttpBindings | undefined)?.incoming?.socket?.remoteAddress
     return {
       onOpen: (_event, ws) => {
-        session = orchestrator.hub.connect({
-          send: (text) => ws.send(text),
-          close: (code, reason) => ws.close(code, reason),
-        })
+        session = orchestrator.hub.connect(
+          {
+            send: (text) => ws.send(text),
+            close: (code, reason) => ws.close(code, reason),
+          },
+          Date.now(),
+          { address },
+        )
       },
       onMessage: (event, _ws) => {
         if (!session) return

@@ -194,7 +194,9 @@ export class JobRoom extends DurableObject<Env> {
       const pair = new WebSocketPair()
       const [client, server] = [pair[0], pair[1]]
       this.ctx.acceptWebSocket(server, tags)
-      const session = orchestrator.hub.connect(linkOf(server))
+      const session = orchestrator.hub.connect(linkOf(server), Date.now(), {
+        address: c.req.header('cf-connecting-ip'),
+      })
       sessions.set(server, session)
       this.#remember(server, session)
       this.#afterWork(live)

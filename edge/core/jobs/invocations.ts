@@ -49,6 +49,11 @@ export class InvocationTable {
      * when one may come, and the invocation then waits for it until its deadline.
      */
     private readonly summon: () => boolean = () => false,
+    /**
+     * A worker let a call's deadline pass without answering: it is held back like one that sits
+     * on a job (the call itself is not re-run: its time is up, and it may have had effects).
+     */
+    private readonly missed: (session: VolunteerSession, now: number) => void = () => {},
   ) {}
 
   owns(id: string): boolean {
@@ -170,6 +175,7 @@ export class InvocationTable {
       if (session?.holds(invocation.id, 1)) {
         session.drop(invocation.id)
         session.send({ type: 'cancel', job_id: invocation.id, attempt: 1, reason: 'timeout' })
+        this.missed(session, now)
         this.dispatcher.refresh(session)
       }
       this.pending.remove(invocation.id)

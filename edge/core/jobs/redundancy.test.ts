@@ -169,15 +169,62 @@ describe('Scheduler with redundancy', () => {
     expect(scheduler.statusCounts()).toMatchObject({ pending: 0, running: 0, cancelled: 1 })
   })
 
-  it('counts a copy past its deadline as a TIMEOUT answer', async () => {
+  it('sends a copy whose volunteer said nothing by its deadline to another one, within the round', async () => {
     const [a, b] = admit('a', 'b')
     const [job] = scheduler.submit([newJob({ timeout_ms: 1000 })])
     await settle()
     answer(a!, job!.id, 42)
     expect(scheduler.expire(Date.now() + 5000)).toBe(1)
     expect(b!.sent.at(-1)).toMatchObject({ type: 'cancel', reason: 'timeout' })
-    // 42 against TIMEOUT: a split, so a second round.
+    // Not a TIMEOUT answer (no split): the copy is lost, and b waits before it gets work again.
     expect(store.get(job!.id)).toMatchObject({ status: 'pending', attempts: 1 })
+    expect(b!.session.heldUntil).toBeDefined()
+    const [c] = admit('c')
+    await settle()
+    expect(c!.jobs()).toMatchObject([{ job_id: job!.id, attempt: 1 }])
+    answer(c!, job!.id, 42)
+    expect(store.get(job!.id)).toMatchObject({ status: 'completed', result: 42, attempts: 1 })
+    expect(scheduler.reputation.of('b')).toMatchObject({ agreed: 0, disagreed: 0 })
+  })
+
+  it('still distrusts a lying runner after a restart on the same database', async () => {
+    const runner = (id: string, peer: string) => {
+      const v = volunteer(id)
+      v.session.peer = { id: peer, native: false, system: {} as never }
+      return v
+    }
+    const liar = runner('liar', 'liar-peer')
+    scheduler.admit(liar.session)
+    const [b, c, d] = admit('b', 'c', 'd')
+    const [job] = scheduler.submit([newJob()])
+    await settle()
+    answer(liar, job!.id, -1)
+    answer(b!, job!.id, 42)
+    await settle()
+    for (const v of [c, d]) answer(v!, job!.id, 42)
+    expect(store.get(job!.id)).toMatchObject({ status: 'completed', result: 42 })
+    expect(scheduler.reputation.of('peer:liar-peer')).toMatchObject({
+      disagreed: 1,
+      trusted: false,
+    })
+
+    const restarted = new Scheduler(store, { timeoutGraceMs: 100, durable: () => sql.durable() })
+    expect(restarted.reputation.of('peer:liar-peer')).toMatchObject({
+      disagreed: 1,
+      trusted: false,
+    })
+    const back = runner('liar-again', 'liar-peer')
+    restarted.admit(back.session)
+    const [e, f] = ['e', 'f'].map((id) => {
+      const v = volunteer(id)
+      restarted.admit(v.session)
+      return v
+    })
+    const [next] = restarted.submit([newJob()])
+    await settle()
+    expect(back.jobs()).toHaveLength(0)
+    expect([e, f].map((v) => v!.jobs().length)).toEqual([1, 1])
+    void next
   })
 
   it('after a restart that kept its sockets, cancels the copies it sent and sends the missing ones', async () => {

@@ -3,7 +3,8 @@
  * `volunteerKey`, in good standing) and the job ends once a strict majority of them give the same
  * answer (see quorum.ts). A round that can no longer agree is cancelled and a new round goes to
  * volunteers that have not answered yet, up to `max_retries` more rounds. Copies lost to a
- * disconnect or a volunteer's own failure are sent again within the round.
+ * disconnect, a volunteer's own failure or its silence past the deadline are sent again within
+ * the round.
  *
  * The job's row is `running` while at least one copy runs and `pending` otherwise; `attempts` is
  * the round. Answers are stored as they come (AnswerStore), so a restart decides again from them.
@@ -19,7 +20,7 @@ import type { VolunteerSession } from '../volunteers/volunteer-session'
 import type { JobRecord } from './job-record'
 import type { PendingEntry } from './pending-index'
 import { answerOf, decide, quorumOf } from './quorum'
-import { volunteerKey, type Reputation } from './reputation'
+import { isLasting, reputationKey, volunteerKey, type Reputation } from './reputation'
 
 /** What the scheduler does for copies (it owns the counts, the deadlines and the frames). */
 export interface CopyHost {
@@ -36,12 +37,16 @@ export interface CopyHost {
   notePending(namespace: string, delta: number): void
   /** A volunteer's slots changed outside the dispatcher: re-file or fill it. */
   refresh(session: VolunteerSession): void
+  /** A volunteer let a copy's deadline pass without a report: hold it back. */
+  missed(session: VolunteerSession, now: number): void
   /** A copy took a slot of a volunteer the dispatcher may have filed as free. */
   taken(session: VolunteerSession): void
 }
 
 interface Answer {
   key: string
+  /** The key its answer is judged under (reputationKey; may be `key`). */
+  standing: string
   attempt: number
   answer: string
   finish: Finish
@@ -102,6 +107,7 @@ export class RedundantJobs {
       else if (row.answer !== null && row.finish !== null)
         answers.push({
           key: row.volunteer,
+          standing: row.standing ?? row.volunteer,
           attempt: row.attempt,
           answer: row.answer,
           finish: row.finish,
@@ -137,7 +143,7 @@ export class RedundantJobs {
   fill(session: VolunteerSession, beforeSeq = Infinity): void {
     if (this.queue.length === 0) return
     const key = volunteerKey(session)
-    if (!this.host.reputation.trusted(key)) return
+    if (!this.host.reputation.trusted(reputationKey(session))) return
     while (session.freeSlots > 0) {
       const rj = this.queue.find((j) => j.entry.seq < beforeSeq && this.fits(j, session, key))
       if (!rj || !this.start(rj, session, key)) return
@@ -167,33 +173,34 @@ export class RedundantJobs {
       stderr: frame.stderr,
       exit_code: frame.exit_code,
     }
+    const who = { key, standing: reputationKey(session) }
     if (frame.type === 'result') {
       session.completed++
       const finish: Finish = { status: 'completed', result: frame.result, ...streams }
-      this.answer(rj, key, frame.attempt, answerOf({ result: frame.result }), finish, now)
+      this.answer(rj, who, frame.attempt, answerOf({ result: frame.result }), finish, now)
     } else {
       session.failed++
       const finish: Finish = { status: 'failed', error: frame.error, ...streams }
-      this.answer(rj, key, frame.attempt, answerOf({ error: frame.error }), finish, now)
+      this.answer(rj, who, frame.attempt, answerOf({ error: frame.error }), finish, now)
     }
     return true
   }
 
-  /** A copy's deadline passed: its answer is TIMEOUT (a job that times out everywhere fails so). */
+  /**
+   * A copy's deadline passed with no report: the volunteer failed, not the guest (honest ones
+   * report TIMEOUT themselves, and a job that times out everywhere fails so), so the copy is lost
+   * and sent to someone else.
+   */
   timeout(session: VolunteerSession, id: string, attempt: number, now: number): boolean {
     const rj = this.jobs.get(id)
     if (!rj || !session.holds(id, attempt)) return false
     session.drop(id)
-    // It said nothing by the deadline (honest volunteers report TIMEOUT themselves).
-    session.missedDeadlines++
     session.send({ type: 'cancel', job_id: id, attempt, reason: 'timeout' })
+    this.host.missed(session, now)
     const key = volunteerKey(session)
     rj.out.delete(key)
-    const error: JobError = {
-      code: 'TIMEOUT',
-      message: `job exceeded its timeout of ${formatSeconds(rj.timeoutMs)}`,
-    }
-    this.answer(rj, key, attempt, answerOf({ error }), { status: 'failed', error }, now)
+    const why = `the volunteer running a copy sent no report within its ${formatSeconds(rj.timeoutMs)} timeout and the grace`
+    this.lose(rj, key, attempt, why, now)
     this.host.refresh(session)
     return true
   }
@@ -245,7 +252,8 @@ export class RedundantJobs {
       if (rj.waiting === 0 || !this.jobs.has(rj.entry.id)) return
       if (session.freeSlots === 0) continue
       const key = volunteerKey(session)
-      if (!this.host.reputation.trusted(key) || !this.fits(rj, session, key)) continue
+      if (!this.host.reputation.trusted(reputationKey(session)) || !this.fits(rj, session, key))
+        continue
       if (!this.start(rj, session, key)) return
       this.host.taken(session)
     }
@@ -284,7 +292,7 @@ export class RedundantJobs {
 
   private answer(
     rj: RedundantJob,
-    key: string,
+    { key, standing }: { key: string; standing: string },
     attempt: number,
     answer: string,
     finish: Finish,
@@ -292,11 +300,18 @@ export class RedundantJobs {
   ): void {
     this.host.answers.put(
       rj.entry.id,
-      { volunteer: key, attempt, state: 'answered', answer, finish },
+      {
+        volunteer: key,
+        attempt,
+        state: 'answered',
+        answer,
+        finish,
+        ...(standing !== key && { standing }),
+      },
       now,
     )
     rj.excluded.add(key)
-    rj.answers.push({ key, attempt, answer, finish })
+    rj.answers.push({ key, standing, attempt, answer, finish })
     this.settle(rj, now)
   }
 
@@ -354,8 +369,8 @@ export class RedundantJobs {
   private judge(rj: RedundantJob, agreed: string): void {
     // Session ids never come back: a departed session's standing would only take memory.
     for (const a of rj.answers)
-      if (a.key.startsWith('peer:') || this.host.connected(a.key))
-        this.host.reputation.note(a.key, a.answer === agreed)
+      if (isLasting(a.standing) || this.host.connected(a.standing))
+        this.host.reputation.note(a.standing, a.answer === agreed)
   }
 
   private finish(rj: RedundantJob, end: Finish, now: number): void {

@@ -2,7 +2,13 @@
  * Reputation per volunteer, from redundant jobs only: once a job's copies agree, every answer it
  * received (all rounds) is judged against the agreed one. Volunteers in bad standing get no more
  * redundant copies; ordinary jobs are unaffected, so redundancy-1 dispatch pays nothing for this.
+ *
+ * Standing is kept under the volunteer's most lasting key (`reputationKey`): a runner's peer id, or
+ * its address. Those rows live in SQL (store/reputation-store.ts), so neither a reconnect nor an
+ * orchestrator restart forgives a liar; a volunteer with neither (loopback, unless
+ * `--limit-loopback`) is judged by its connection, in memory, until it leaves.
  */
+import type { ReputationStore } from '../store/reputation-store'
 import type { VolunteerSession } from '../volunteers/volunteer-session'
 
 export interface Standing {
@@ -17,19 +23,47 @@ export interface ReputationView extends Standing {
   trusted: boolean
 }
 
+/** Lasting keys remembered in memory at most; the rest are read from SQL when next needed. */
+const CACHED_KEYS = 4096
+
 /**
- * Who a volunteer is for distinctness and reputation: a runner's lasting peer id (kept in its data
- * directory, so a reconnecting runner is still itself), else the connection's session id.
+ * Who a volunteer is for distinctness (no two copies of a job on one volunteer): a runner's lasting
+ * peer id (kept in its data directory, so a reconnecting runner is still itself), else the
+ * connection's session id.
  */
 export function volunteerKey(session: VolunteerSession): string {
   return session.peer ? `peer:${session.peer.id}` : session.id
 }
 
+/**
+ * Who a volunteer is for reputation: its peer id, else its address's key where addresses count
+ * (a liar that reconnects from the same address is still a liar; honest volunteers behind its
+ * NAT share its standing), else its connection.
+ */
+export function reputationKey(session: VolunteerSession): string {
+  if (session.peer) return `peer:${session.peer.id}`
+  if (session.addressKey !== undefined) return `addr:${session.addressKey}`
+  return session.id
+}
+
+/** Whether a key outlives its connection (and is therefore stored). */
+export function isLasting(key: string): boolean {
+  return key.startsWith('peer:') || key.startsWith('addr:')
+}
+
 export class Reputation {
-  private readonly standing = new Map<string, Standing>()
+  /** Standing of connection-keyed volunteers, dropped when they leave. */
+  private readonly passing = new Map<string, Standing>()
+  /** Lasting keys' standing as read from or written to the store; insertion order is recency. */
+  private readonly cache = new Map<string, Standing>()
+
+  constructor(
+    private readonly store?: ReputationStore,
+    private readonly cachedKeys = CACHED_KEYS,
+  ) {}
 
   of(key: string): ReputationView {
-    const { agreed, disagreed } = this.standing.get(key) ?? { agreed: 0, disagreed: 0 }
+    const { agreed, disagreed } = this.standing(key) ?? { agreed: 0, disagreed: 0 }
     return {
       agreed,
       disagreed,
@@ -39,19 +73,47 @@ export class Reputation {
   }
 
   trusted(key: string): boolean {
-    const s = this.standing.get(key)
+    const s = this.standing(key)
     return !s || s.disagreed <= s.agreed
   }
 
-  note(key: string, agreed: boolean): void {
-    let s = this.standing.get(key)
-    if (!s) this.standing.set(key, (s = { agreed: 0, disagreed: 0 }))
+  note(key: string, agreed: boolean, now = Date.now()): void {
+    let s = this.standing(key)
+    if (!s) {
+      s = { agreed: 0, disagreed: 0 }
+      if (isLasting(key)) this.remember(key, s)
+      else this.passing.set(key, s)
+    }
     if (agreed) s.agreed++
     else s.disagreed++
+    if (isLasting(key)) this.store?.add(key, agreed, now)
   }
 
-  /** A session-keyed volunteer left: its key never comes back, so its standing goes too. */
+  /** A connection-keyed volunteer left: its key never comes back, so its standing goes too. */
   forget(session: VolunteerSession): void {
-    if (!session.peer) this.standing.delete(session.id)
+    this.passing.delete(session.id)
+  }
+
+  private standing(key: string): Standing | undefined {
+    if (!isLasting(key)) return this.passing.get(key)
+    const cached = this.cache.get(key)
+    if (cached) {
+      this.remember(key, cached)
+      return cached
+    }
+    // A key with no row is remembered as a newcomer too, so asking again costs no query.
+    const stored = this.store?.get(key)
+    const s = { agreed: stored?.agreed ?? 0, disagreed: stored?.disagreed ?? 0 }
+    this.remember(key, s)
+    return s
+  }
+
+  private remember(key: string, s: Standing): void {
+    this.cache.delete(key)
+    this.cache.set(key, s)
+    for (const oldest of this.cache.keys()) {
+      if (this.cache.size <= this.cachedKeys) break
+      this.cache.delete(oldest)
+    }
   }
 }

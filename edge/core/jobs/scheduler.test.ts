@@ -57,15 +57,84 @@ describe('Scheduler', async () => {
     expect(store.get(alice!.id)?.status).toBe('pending')
   })
 
-  it('fails a job at its deadline plus grace and tells the volunteer', async () => {
-    const v = volunteer('v1')
-    scheduler.admit(v.session)
-    const [job] = scheduler.submit([newJob({ timeout_ms: 1000 })], 0)
+  it('takes a job back from a volunteer silent past its deadline plus grace, and runs it elsewhere', async () => {
+    const [silent, other] = [volunteer('silent'), volunteer('other')]
+    scheduler.admit(silent.session)
+    const [job] = scheduler.submit([newJob({ timeout_ms: 1000 })])
+    await settle()
+    expect(silent.jobs()).toMatchObject([{ job_id: job?.id, attempt: 1 }])
     expect(scheduler.expire(Date.now() + 500)).toBe(0)
     expect(scheduler.expire(Date.now() + 1200)).toBe(1)
-    expect(store.get(job!.id)).toMatchObject({ status: 'failed', error: { code: 'TIMEOUT' } })
-    expect(v.sent.at(-1)).toMatchObject({ type: 'cancel', job_id: job?.id, reason: 'timeout' })
-    expect(v.session.running.size).toBe(0)
+    expect(silent.sent.at(-1)).toMatchObject({ type: 'cancel', job_id: job?.id, reason: 'timeout' })
+    expect(silent.session.running.size).toBe(0)
+    expect(store.get(job!.id)).toMatchObject({ status: 'pending', attempts: 1, error: null })
+    // Its failure, not the guest's: attempt 2 goes to the next volunteer.
+    scheduler.admit(other.session)
+    await settle()
+    expect(other.jobs()).toMatchObject([{ job_id: job?.id, attempt: 2 }])
+    expect(store.get(job!.id)).toMatchObject({ status: 'running', attempts: 2, error: null })
+  })
+
+  it('holds a silent volunteer back, then gives it work again once its hold is over', async () => {
+    const silent = volunteer('silent')
+    scheduler.admit(silent.session)
+    const [first] = scheduler.submit([newJob({ timeout_ms: 1000 })])
+    await settle()
+    const missedAt = Date.now() + 1200
+    scheduler.expire(missedAt)
+    expect(silent.session).toMatchObject({ strikes: 1, heldUntil: missedAt + 1000 })
+    expect(silent.session.freeSlots).toBe(0)
+    expect(scheduler.nextDeadline()).toBe(missedAt + 1000)
+    // Held: the job it let pass waits for it (nobody else may take it) rather than returning at once.
+    await settle()
+    expect(silent.jobs()).toHaveLength(1)
+    expect(store.get(first!.id)).toMatchObject({ status: 'pending', attempts: 1 })
+    scheduler.expire(missedAt + 1000)
+    await settle()
+    expect(silent.jobs().map((f) => f.attempt)).toEqual([1, 2])
+    // Reporting on time forgives the strike.
+    scheduler.report(silent.session, {
+      type: 'result',
+      job_id: first!.id,
+      attempt: 2,
+      result: 1,
+      output: '',
+    })
+    expect(silent.session.strikes).toBe(0)
+    expect(store.get(first!.id)).toMatchObject({ status: 'completed', attempts: 2 })
+  })
+
+  it('fails with MAX_RETRIES, saying what happened, when every attempt went unanswered', async () => {
+    const [job] = scheduler.submit([newJob({ timeout_ms: 1000, max_retries: 1 })])
+    let now = Date.now()
+    for (const id of ['a', 'b']) {
+      const v = volunteer(id)
+      scheduler.admit(v.session)
+      await settle()
+      expect(v.jobs()).toHaveLength(1)
+      now += 2000
+      scheduler.expire(now)
+    }
+    expect(store.get(job!.id)).toMatchObject({
+      status: 'failed',
+      attempts: 2,
+      error: {
+        code: 'MAX_RETRIES',
+        message:
+          'gave up after 2 attempts: the volunteer running it sent no report within its 1 s timeout and 0.1 s of grace',
+      },
+    })
+  })
+
+  it('keeps a TIMEOUT the volunteer reports itself as the job failure', async () => {
+    const v = volunteer('v1')
+    scheduler.admit(v.session)
+    const [job] = scheduler.submit([newJob({ timeout_ms: 1000 })])
+    await settle()
+    const error = { code: 'TIMEOUT' as const, message: 'job exceeded its timeout of 1 s' }
+    scheduler.report(v.session, { type: 'error', job_id: job!.id, attempt: 1, error })
+    expect(store.get(job!.id)).toMatchObject({ status: 'failed', attempts: 1, error })
+    expect(v.session.strikes).toBe(0)
   })
 
   it('re-queues on disconnect and fails after max_retries', async () => {

@@ -1,7 +1,8 @@
 /**
  * The job room: every state change of every job goes through here. pending → running → completed |
- * failed | cancelled, with re-queues when a volunteer vanishes and server-side deadlines. The store
- * is written first; memory (queues, counters, waiters) follows.
+ * failed | cancelled, with re-queues when a volunteer vanishes or lets a deadline pass without a
+ * report (see volunteers/deadline-backoff.ts for what that costs it). The store is written first;
+ * memory (queues, counters, waiters) follows.
  */
 import type { JobError, JobStatus, Runtime } from '../../../shared/job'
 import { isFinished, JOB_STATUSES } from '../../../shared/job'
@@ -10,6 +11,8 @@ import { formatSeconds } from '../../../shared/runtime/runtime'
 import { AnswerStore } from '../store/answer-store'
 import type { Finish, JobStore, ListQuery } from '../store/job-store'
 import { MinHeap } from '../util/min-heap'
+import { DeadlineBackoff } from '../volunteers/deadline-backoff'
+import { capReport } from '../volunteers/report-caps'
 import type { VolunteerSession } from '../volunteers/volunteer-session'
 import { Dispatcher } from './dispatcher'
 import { InvocationTable } from './invocations'
@@ -18,6 +21,7 @@ import { PendingIndex, type PendingEntry } from './pending-index'
 import { answerOf, quorumOf } from './quorum'
 import { RedundantJobs } from './redundant-jobs'
 import { Reputation, volunteerKey } from './reputation'
+import { ReputationStore } from '../store/reputation-store'
 import { Waiters } from './waiters'
 import { NativeQueue, type NativeEntry } from '../services/native-queue'
 
@@ -65,6 +69,12 @@ interface Deadline {
   session?: VolunteerSession
 }
 
+/** A volunteer held back after a missed deadline, until `at`. */
+interface Hold {
+  at: number
+  session: VolunteerSession
+}
+
 export type CancelOutcome =
   { ok: true; job: JobRecord } | { ok: false; reason: 'not_found' | 'finished'; job?: JobRecord }
 
@@ -82,6 +92,9 @@ export class Scheduler {
   /** Volunteers by id, for the ones holding running jobs. */
   readonly sessions = new Map<string, VolunteerSession>()
   private readonly deadlines = new MinHeap<Deadline>((a, b) => a.at < b.at)
+  /** Strikes and holds of volunteers that let deadlines pass (see volunteers/deadline-backoff.ts). */
+  readonly backoff = new DeadlineBackoff()
+  private readonly holds = new MinHeap<Hold>((a, b) => a.at < b.at)
   private readonly waiters = new Waiters()
   private readonly counts: Record<JobStatus, number>
   /** Jobs ever submitted per namespace: the total of a listing by namespace. */
@@ -93,7 +106,7 @@ export class Scheduler {
   /** Unfinished jobs of batches someone is waiting on. */
   private readonly batchRemaining = new Map<string, number>()
   /** Volunteers' standing from redundant jobs (see jobs/reputation.ts). */
-  readonly reputation = new Reputation()
+  readonly reputation: Reputation
   /** Jobs with redundancy > 1, outside the pending index (see jobs/redundant-jobs.ts). */
   private readonly redundant: RedundantJobs
   private readonly answers: AnswerStore
@@ -115,6 +128,7 @@ export class Scheduler {
       },
     )
     this.answers = new AnswerStore(store.sql)
+    this.reputation = new Reputation(new ReputationStore(store.sql))
     this.redundant = new RedundantJobs({
       store,
       answers: this.answers,
@@ -126,6 +140,7 @@ export class Scheduler {
       move: (from, to) => this.move(from, to),
       notePending: (namespace, delta) => this.notePending(namespace, delta),
       refresh: (session) => this.refresh(session),
+      missed: (session, now) => this.missed(session, now),
       taken: (session) => {
         if (session.freeSlots === 0) this.dispatcher.remove(session)
       },
@@ -136,6 +151,7 @@ export class Scheduler {
       () => this.sessions.values(),
       options.timeoutGraceMs,
       options.summon,
+      (session, now) => this.missed(session, now),
     )
     // Nothing survives a restart running: those jobs go back in the queue, keeping their attempts.
     if (!options.resumable) store.requeueAllRunning()
@@ -297,8 +313,23 @@ export class Scheduler {
 
   // ── volunteers' reports ────────────────────────────────────────────────────
 
-  /** A volunteer finished a job. False when it does not hold that attempt (late or forged). */
-  report(session: VolunteerSession, frame: ResultFrame | JobErrorFrame, now = Date.now()): boolean {
+  /**
+   * A volunteer finished a job. False when it does not hold that attempt (late or forged). What it
+   * reports is capped first (see volunteers/report-caps.ts); an answer (not a failure of its own)
+   * forgives one of its strikes.
+   */
+  report(session: VolunteerSession, sent: ResultFrame | JobErrorFrame, now = Date.now()): boolean {
+    const frame = capReport(sent)
+    const accepted = this.take(session, frame, now)
+    if (accepted && !(frame.type === 'error' && frame.retryable)) this.backoff.forgive(session, now)
+    return accepted
+  }
+
+  private take(
+    session: VolunteerSession,
+    frame: ResultFrame | JobErrorFrame,
+    now: number,
+  ): boolean {
     if (this.invocations.owns(frame.job_id)) return this.invocations.report(session, frame)
     if (this.redundant.owns(frame.job_id)) {
       if (!this.redundant.report(session, frame, now)) return false
@@ -409,14 +440,25 @@ export class Scheduler {
     for (const session of sessions.values()) this.admit(session)
   }
 
-  /** When the earliest deadline of a running job falls, for hosts that wake on alarms. */
+  /**
+   * When the earliest deadline of a running job falls, or a held volunteer may work again, for
+   * hosts that wake on alarms.
+   */
   nextDeadline(): number | undefined {
-    return this.deadlines.peek()?.at
+    const deadline = this.deadlines.peek()?.at
+    const hold = this.holds.peek()?.at
+    if (deadline === undefined || hold === undefined) return deadline ?? hold
+    return Math.min(deadline, hold)
   }
 
-  /** A volunteer said hello, finished draining, or otherwise changed what it can take. */
-  admit(session: VolunteerSession): void {
+  /**
+   * A volunteer said hello, finished draining, or otherwise changed what it can take. A newcomer
+   * takes the back-off its address or peer id has earned, so reconnecting does not forgive it.
+   */
+  admit(session: VolunteerSession, now = Date.now()): void {
     this.sessions.set(session.id, session)
+    const held = this.backoff.inherit(session, now)
+    if (held !== undefined) this.holds.push({ at: held, session })
     this.refresh(session)
   }
 
@@ -486,7 +528,13 @@ export class Scheduler {
     return { ok: true, job: this.store.get(id) ?? job }
   }
 
-  /** Fails every running job whose deadline passed; returns how many. */
+  /**
+   * Takes back every running job whose deadline (plus grace) passed with no report from its
+   * volunteer: the volunteer failed, not the guest (an honest one reports TIMEOUT itself when its
+   * sandbox stops the guest), so the job goes back in the queue (attempts + 1, MAX_RETRIES after
+   * `max_retries`). Then lets held volunteers whose hold ended work again. Returns how many jobs
+   * were taken back.
+   */
   expire(now = Date.now()): number {
     this.invocations.expire(now)
     let expired = 0
@@ -501,19 +549,40 @@ export class Scheduler {
       const session = job.volunteer_id ? this.sessions.get(job.volunteer_id) : undefined
       if (session?.holds(job.id, top.attempt)) {
         session.drop(job.id)
-        // It said nothing by the deadline (honest volunteers report TIMEOUT themselves).
-        session.missedDeadlines++
         session.send({ type: 'cancel', job_id: job.id, attempt: top.attempt, reason: 'timeout' })
-        this.refresh(session)
+        this.missed(session, now)
       }
-      const error: JobError = {
-        code: 'TIMEOUT',
-        message: `job exceeded its timeout of ${formatSeconds(job.timeout_ms)}`,
-      }
-      this.end(job.id, 'running', { status: 'failed', error }, now)
+      this.retryOrFail(job.id, this.silence(job.timeout_ms), now)
+      if (session) this.refresh(session)
       expired++
     }
+    this.endHolds(now)
     return expired
+  }
+
+  /** Why a job was taken back from a volunteer that said nothing by its deadline. */
+  private silence(timeoutMs: number): string {
+    return `the volunteer running it sent no report within its ${formatSeconds(timeoutMs)} timeout and ${formatSeconds(this.options.timeoutGraceMs)} of grace`
+  }
+
+  /** A volunteer let a deadline pass without a report: it is held back (and it counts). */
+  private missed(session: VolunteerSession, now: number): void {
+    session.missedDeadlines++
+    this.holds.push({ at: this.backoff.miss(session, now), session })
+    this.dispatcher.remove(session)
+  }
+
+  /** Held volunteers whose hold is over take work again. */
+  private endHolds(now: number): void {
+    for (let top = this.holds.peek(); top && top.at <= now; top = this.holds.peek()) {
+      this.holds.pop()
+      const { session } = top
+      // A later miss moved its hold (a newer entry is in the heap), or it left meanwhile.
+      if (session.heldUntil === undefined || session.heldUntil > now) continue
+      session.heldUntil = undefined
+      if (session.state !== 'closed' && this.sessions.get(session.id) === session)
+        this.refresh(session)
+    }
   }
 
   // ── transitions ────────────────────────────────────────────────────────────

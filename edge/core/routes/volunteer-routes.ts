@@ -1,13 +1,14 @@
 /** `/api/volunteers`: who is connected, what each offers, what each is doing. */
 import { Hono } from 'hono'
 import { requireOperator } from '../auth/access'
-import { volunteerKey } from '../jobs/reputation'
+import { reputationKey } from '../jobs/reputation'
 import type { Orchestrator } from '../orchestrator'
 
 export function volunteerRoutes(orchestrator: Orchestrator): Hono {
   const app = new Hono()
   app.get('/', async (c) => {
     await requireOperator(c)
+    const now = Date.now()
     const volunteers = [...orchestrator.hub.connected]
       .filter((s) => s.capabilities)
       .map((s) => ({
@@ -20,7 +21,8 @@ export function volunteerRoutes(orchestrator: Orchestrator): Hono {
         running: s.running.size,
         completed: s.completed,
         failed: s.failed,
-        reputation: orchestrator.scheduler.reputation.of(volunteerKey(s)),
+        reputation: orchestrator.scheduler.reputation.of(reputationKey(s)),
+        backoff: orchestrator.scheduler.backoff.view(s, now),
         connected_at: new Date(s.connectedAt).toISOString(),
       }))
     return c.json({ volunteers, total: volunteers.length })

@@ -9,7 +9,13 @@ import type { Sql } from './sql'
 export type AnswerState = 'running' | 'answered' | 'lost'
 
 export interface StoredAnswer {
+  /** Who answered, for distinctness (jobs/reputation.ts `volunteerKey`). */
   volunteer: string
+  /**
+   * The key its answer is judged under (`reputationKey`), when that is not `volunteer`; rows
+   * stored before migration 7 have none.
+   */
+  standing?: string | null
   attempt: number
   state: AnswerState
   /** Canonical JSON of what it answered (see jobs/quorum.ts); null for a lost or running copy. */
@@ -22,10 +28,11 @@ export class AnswerStore {
 
   put(jobId: string, row: StoredAnswer, now: number): void {
     this.sql.run(
-      `INSERT INTO job_answers (job_id, volunteer, attempt, state, answer, finish, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO job_answers (job_id, volunteer, attempt, state, answer, finish, created_at, standing)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (job_id, volunteer, attempt) DO UPDATE SET
-         state = excluded.state, answer = excluded.answer, finish = excluded.finish`,
+         state = excluded.state, answer = excluded.answer, finish = excluded.finish,
+         standing = excluded.standing`,
       jobId,
       row.volunteer,
       row.attempt,
@@ -33,6 +40,7 @@ export class AnswerStore {
       row.answer,
       row.finish === null ? null : JSON.stringify(row.finish),
       now,
+      row.standing ?? null,
     )
   }
 
@@ -44,8 +52,9 @@ export class AnswerStore {
         state: AnswerState
         answer: string | null
         finish: string | null
+        standing: string | null
       }>(
-        `SELECT volunteer, attempt, state, answer, finish FROM job_answers
+        `SELECT volunteer, attempt, state, answer, finish, standing FROM job_answers
          WHERE job_id = ? ORDER BY attempt, created_at`,
         jobId,
       )

@@ -152,4 +152,16 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (job_id, volunteer, attempt)
   ) WITHOUT ROWID;
   `,
+  // 7: volunteers' reputation outlives a restart (jobs/reputation.ts), for lasting keys only
+  // (`peer:<id>`, `addr:<address>`); each answer records the key it is judged under.
+  `
+  CREATE TABLE volunteer_reputation (
+    key TEXT PRIMARY KEY,
+    agreed INTEGER NOT NULL,
+    disagreed INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+
+  ALTER TABLE job_answers ADD COLUMN standing TEXT;
+  `,
 ]

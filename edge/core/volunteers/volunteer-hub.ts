@@ -14,6 +14,7 @@ import {
 import type { HostCall, HostReply } from '../../../shared/host-call'
 import { MAX_RESULT_CHARS } from '../../../shared/runtime/limits'
 import type { Scheduler } from '../jobs/scheduler'
+import { addressKey, isLoopback } from '../limits/client-address'
 import type { LimitSettings } from '../limits/limit-settings'
 import { MessageRate } from '../limits/message-rate'
 import { VolunteerSession, type SessionSnapshot, type VolunteerLink } from './volunteer-session'
@@ -28,8 +29,18 @@ export interface HubOptions {
   badFrameLimit: number
   /** When set, runners (volunteers that announce a `peer`) must send it in their hello. */
   runnerToken?: string
-  /** Messages a second one socket may send, heartbeats included; unset or 0: no limit. */
-  limits?: Pick<LimitSettings, 'volunteerMessageRate' | 'volunteerMessageBurst'>
+  /**
+   * Messages a second one socket may send, heartbeats included (unset or 0: no limit); and
+   * whether loopback addresses count as addresses (back-off and reputation by address).
+   */
+  limits?: Pick<LimitSettings, 'volunteerMessageRate' | 'volunteerMessageBurst'> &
+    Partial<Pick<LimitSettings, 'limitLoopback'>>
+}
+
+/** What the host knows of a socket when it opens. */
+export interface ConnectInfo {
+  /** The client's address (Node: the socket's; Workers: CF-Connecting-IP). */
+  address?: string
 }
 
 /** What the hub tells the runner directory (see services/runner-directory.ts). */
@@ -66,9 +77,10 @@ export class VolunteerHub {
     return this.sessions.size
   }
 
-  connect(link: VolunteerLink, now = Date.now()): VolunteerSession {
+  connect(link: VolunteerLink, now = Date.now(), from: ConnectInfo = {}): VolunteerSession {
     const session = new VolunteerSession(crypto.randomUUID(), link, now)
     session.messageRate = this.messageRate(now)
+    this.noteAddress(session, from.address)
     this.sessions.add(session)
     return session
   }
@@ -85,6 +97,7 @@ export class VolunteerHub {
     session.peer = snapshot.peer
     session.lastSeen = now
     session.messageRate = this.messageRate(now)
+    this.noteAddress(session, snapshot.address)
     this.sessions.add(session)
     return session
   }
@@ -165,6 +178,18 @@ export class VolunteerHub {
       session.close(CLOSE.goingAway, reason)
       this.disconnect(session)
     }
+  }
+
+  /**
+   * Where a volunteer's standing outlives its connection: its address's key, except for loopback
+   * (internal workers, local `--worker`s and whatever else runs on this machine share it) unless
+   * `--limit-loopback` says loopback clients count like remote ones.
+   */
+  private noteAddress(session: VolunteerSession, address: string | undefined): void {
+    if (!address) return
+    session.address = address
+    if (this.options.limits?.limitLoopback || !isLoopback(address))
+      session.addressKey = addressKey(address)
   }
 
   private messageRate(now: number): MessageRate | undefined {

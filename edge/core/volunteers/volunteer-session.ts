@@ -20,6 +20,8 @@ export interface SessionSnapshot {
   capabilities?: Capabilities
   agent?: AgentInfo
   peer?: PeerInfo
+  /** The client address it connected from, when the host knows it. */
+  address?: string
 }
 
 /** Jobs a session remembers after letting them go, to tell late reports from made-up ones. */
@@ -41,6 +43,17 @@ export class VolunteerSession {
   badFrames = 0
   /** Deadlines of jobs it held that passed with no report from it, since its last report. */
   missedDeadlines = 0
+  /** The client address it connected from, when the host knows it. */
+  address: string | undefined
+  /**
+   * The key its address counts under for back-off and reputation (see limits/client-address.ts);
+   * undefined when addresses do not count for it (loopback, unless `--limit-loopback`).
+   */
+  addressKey: string | undefined
+  /** Deadline incidents not yet forgiven (see deadline-backoff.ts). */
+  strikes = 0
+  /** While set, it gets no new work (it missed a deadline); the scheduler clears it. */
+  heldUntil: number | undefined
   /** Its frames-per-second budget, when the hub limits it. */
   messageRate: MessageRate | undefined
   completed = 0
@@ -64,12 +77,13 @@ export class VolunteerSession {
       ...(this.capabilities && { capabilities: this.capabilities }),
       ...(this.agent && { agent: this.agent }),
       ...(this.peer && { peer: this.peer }),
+      ...(this.address !== undefined && { address: this.address }),
     }
   }
 
-  /** Jobs it can take right now: its concurrency plus what it may queue. */
+  /** Jobs it can take right now: its concurrency plus what it may queue; none while it is held. */
   get freeSlots(): number {
-    if (this.state !== 'active' || !this.capabilities) return 0
+    if (this.state !== 'active' || !this.capabilities || this.heldUntil !== undefined) return 0
     const { concurrency, prefetch = 0 } = this.capabilities
     return Math.max(0, concurrency + prefetch - this.running.size)
   }
