@@ -64,6 +64,11 @@ const program = new Command('zerverless')
     'with --worker: only run jobs from these comma-separated namespaces',
   )
   .option(
+    '--token <token>',
+    "with --worker: the credential to present, the orchestrator's volunteer token or one its admin issued with the volunteer right (env ZERVERLESS_WORKER_TOKEN)",
+    process.env.ZERVERLESS_WORKER_TOKEN,
+  )
+  .option(
     '--max-body-bytes <n>',
     'largest request body the API accepts',
     integer(1024, 1 << 30),
@@ -95,7 +100,7 @@ const program = new Command('zerverless')
   )
   .option(
     '--volunteer-token <token>',
-    'only take volunteers that present this token (?token= on /ws/volunteer; env ZERVERLESS_VOLUNTEER_TOKEN)',
+    'a shared credential for volunteers (?token= on /ws/volunteer, or zerverless --worker --token); once set, volunteers without a credential are turned away (env ZERVERLESS_VOLUNTEER_TOKEN)',
     process.env.ZERVERLESS_VOLUNTEER_TOKEN,
   )
   .option(
@@ -138,6 +143,7 @@ const opts = program.opts<{
   workers?: number
   worker?: string
   namespaces?: string
+  token?: string
   maxBodyBytes: number
   maxUploadBytes: number
   heartbeatInterval: number
@@ -157,6 +163,7 @@ if (opts.worker) {
       ?.split(',')
       .map((s) => s.trim())
       .filter(Boolean),
+    ...(opts.token && { token: opts.token }),
   })
 } else {
   const workers = opts.workers ?? cores

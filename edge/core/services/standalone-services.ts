@@ -225,7 +225,7 @@ export class StandaloneServices {
         await this.deps.files.remove(service.name, file.path).catch(() => {})
     const forget = { type: 'service_forget' as const, service_id: id, service_name: service.name }
     if (service.peer_id) this.deps.runners.find(service.peer_id)?.send(forget)
-    else for (const runner of this.deps.runners.runners()) runner.send(forget)
+    else for (const runner of this.deps.runners.runnersFor(service.namespace)) runner.send(forget)
   }
 
   /** Queues a run on a runner that fits; fails at once, naming why, when none could. */
@@ -304,7 +304,7 @@ export class StandaloneServices {
           field: 'service_name',
         },
       )
-    const runner = this.deps.runners.choose(body.peer_id)
+    const runner = this.deps.runners.choose(body.peer_id, body.namespace ?? 'default')
     const service = this.deps.store.insert({
       namespace: body.namespace ?? 'default',
       name: body.service_name,
