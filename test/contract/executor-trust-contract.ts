@@ -4,9 +4,11 @@
  * the database keys a job's submitter allowed, and jobs and functions that require a trusted
  * executor never go to an anonymous one. The attackers are raw sockets (ScriptedVolunteer).
  */
+import { createHash } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PROTOCOL_VERSION } from '../../shared/protocol'
 import { ScriptedVolunteer, type Frame } from '../helpers/scripted-volunteer'
+import { UploadClient, uploadFile } from '../helpers/upload-client'
 import { eventually } from '../helpers/zerverless-process'
 
 export const TRUST_ADMIN = 'zv-trust-admin-token-0123456789abcdef'
@@ -148,6 +150,7 @@ export function describeExecutorTrust(name: string, start: () => Promise<TrustHo
     let admin: ReturnType<typeof as>
     let alice: ReturnType<typeof as>
     let bob: ReturnType<typeof as>
+    let bobToken: string
     const sockets: ScriptedVolunteer[] = []
     const keep = (v: ScriptedVolunteer) => (sockets.push(v), v)
 
@@ -161,7 +164,8 @@ export function describeExecutorTrust(name: string, start: () => Promise<TrustHo
       host = await start()
       admin = as(host.url, TRUST_ADMIN)
       alice = as(host.url, await issue(['alice'], ['jobs', 'db', 'services', 'deploy']))
-      bob = as(host.url, await issue(['bob'], ['jobs', 'db', 'services', 'deploy']))
+      bobToken = await issue(['bob'], ['jobs', 'db', 'services', 'deploy'])
+      bob = as(host.url, bobToken)
     })
 
     afterAll(async () => {
@@ -272,6 +276,77 @@ export function describeExecutorTrust(name: string, start: () => Promise<TrustHo
         expect(peers.total).toBe(1)
         runner.close()
         await runner.waitClosed()
+      })
+    })
+
+    describe('uploaded services', () => {
+      it("keeps an uploader to its token's namespaces: bob cannot add to or replace alice's", async () => {
+        const upload = async (token: string, group: string, service: Record<string, unknown>) => {
+          const client = await UploadClient.open(host.url, token)
+          await uploadFile(client, {
+            group,
+            serviceName: group,
+            filePath: 'run.sh',
+            bytes: Buffer.from(`#!/bin/sh\necho ${group}\n`),
+            chunkSize: 1024,
+            executable: true,
+            service,
+          })
+          const done = await client.next()
+          await client.close()
+          return done
+        }
+        const aliceToken = await issue(['alice'], ['services'])
+        const mine = await upload(aliceToken, 'alice-tool', { namespace: 'alice' })
+        expect(mine).toMatchObject({ type: 'FILE_UPLOAD_COMPLETE' })
+        const id = (mine.payload as { service_id: number }).service_id
+        // Bob's token covers bob: writing a service into alice's namespace is refused ...
+        const planted = await upload(bobToken, 'planted', { namespace: 'alice' })
+        expect(planted).toMatchObject({
+          type: 'FILE_UPLOAD_ERROR',
+          payload: { code: 'SERVICE_FAILED' },
+        })
+        // ... and so is replacing alice's executable, which her runs would then execute.
+        const replace = await UploadClient.open(host.url, bobToken)
+        const { sessionId } = await replace
+          .request(
+            {
+              type: 'FILE_UPLOAD_START',
+              payload: {
+                upload_group_id: 'takeover-2',
+                service_id: id,
+                filename: 'run.sh',
+                file_path: 'run.sh',
+                file_index: 0,
+                total_files: 1,
+                total_size: 1,
+                total_chunks: 1,
+                chunk_size: 1024,
+              },
+            },
+            'FILE_UPLOAD_PROGRESS',
+          )
+          .then((p) => ({ sessionId: p.session_id }))
+        await replace.request(
+          {
+            type: 'FILE_UPLOAD_CHUNK',
+            payload: { session_id: sessionId, chunk_index: 0, data: 'eA==' },
+          },
+          'FILE_UPLOAD_PROGRESS',
+        )
+        replace.send({ type: 'FILE_UPLOAD_END', payload: { session_id: sessionId } })
+        expect((await replace.next()).type).toBe('FILE_UPLOAD_FILE_COMPLETE')
+        expect(await replace.next()).toMatchObject({
+          type: 'FILE_UPLOAD_ERROR',
+          payload: { code: 'SERVICE_FAILED' },
+        })
+        await replace.close()
+        const details = await alice.get(`/api/services/standalone/${id}/details`)
+        expect(details.body.service).toMatchObject({ namespace: 'alice' })
+        expect(JSON.stringify(details.body)).toContain(
+          createHash('sha256').update('#!/bin/sh\necho alice-tool\n').digest('hex'),
+        )
+        expect((await admin.get('/api/services/standalone?namespace=alice')).body.total).toBe(1)
       })
     })
 
