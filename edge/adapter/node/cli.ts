@@ -201,6 +201,11 @@ if (opts.worker) {
     process.exit(1)
   })
   for (const line of auth.notices) (auth.settings.enabled ? console.log : console.error)(line)
+  // Anonymous runners are turned away with auth on; say how one gets in.
+  if (auth.settings.enabled && !opts.runnerToken)
+    console.log(
+      'runners must present a credential: a token the admin issues with the "runner" right (POST /api/tokens), or set --runner-token',
+    )
   console.log(
     `zerverless listening on ${server.url} (${workers} internal worker${workers === 1 ? '' : 's'}, data in ${path.resolve(opts.dataDir)})`,
   )

@@ -4,6 +4,7 @@
  * follow from that, never from what the volunteer says about itself (`agent.kind` is a label).
  */
 import type { Authenticator } from '../auth/authenticator'
+import { HttpError } from '../http-error'
 import { ANY_NAMESPACE } from '../auth/principal'
 
 export const IDENTITY_KINDS = [
@@ -92,7 +93,10 @@ export class ExecutorCredentials {
     try {
       principal = await auth.verify(token)
     } catch (err) {
-      return refused(err instanceof Error ? err.message : 'the token is not good')
+      // Its own verdicts (expired, revoked, not ours) are for the volunteer; anything else is not.
+      return refused(
+        err instanceof HttpError ? err.message : 'the token could not be checked; try again',
+      )
     }
     if (principal.kind !== 'token') return refused('the token is not good')
     const runner = principal.rights.includes('runner')

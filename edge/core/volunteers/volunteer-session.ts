@@ -87,7 +87,8 @@ export class VolunteerSession {
       ...(this.capabilities && { capabilities: this.capabilities }),
       ...(this.agent && { agent: this.agent }),
       ...(this.peer && { peer: this.peer }),
-      ...(this.state !== 'greeting' && { identity: this.identity }),
+      // Its token's namespaces already narrowed `capabilities`; attachments are small (2 KiB).
+      ...(this.state !== 'greeting' && { identity: withoutNamespaces(this.identity) }),
     }
   }
 
@@ -161,4 +162,9 @@ export class VolunteerSession {
       // Already closing; the host reports the close either way.
     }
   }
+}
+
+function withoutNamespaces(identity: ExecutorIdentity): ExecutorIdentity {
+  const { namespaces: _narrowed, ...rest } = identity
+  return rest
 }
