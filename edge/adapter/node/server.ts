@@ -87,7 +87,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
             close: (code, reason) => ws.close(code, reason),
           },
           Date.now(),
-          token,
+          { token },
         )
       },
       onMessage: (event, _ws) => {

@@ -196,7 +196,9 @@ export class JobRoom extends DurableObject<Env> {
       const [client, server] = [pair[0], pair[1]]
       this.ctx.acceptWebSocket(server, tags)
       // Who it is gets decided at its hello, from this token or the hello's own.
-      const session = orchestrator.hub.connect(linkOf(server), Date.now(), offeredToken(c.req.raw))
+      const session = orchestrator.hub.connect(linkOf(server), Date.now(), {
+        token: offeredToken(c.req.raw),
+      })
       sessions.set(server, session)
       this.#remember(server, session)
       this.#afterWork(live)

@@ -37,6 +37,12 @@ export interface HubOptions {
   limits?: Pick<LimitSettings, 'volunteerMessageRate' | 'volunteerMessageBurst'>
 }
 
+/** What the host knows of a socket when it opens. */
+export interface ConnectInfo {
+  /** A credential offered with the upgrade (`?token=`, a Bearer header), read at hello. */
+  token?: string
+}
+
 /** What the hub tells the runner directory (see services/runner-directory.ts). */
 export interface RunnerEvents {
   registered(session: VolunteerSession, frame: ServiceRegisteredFrame): boolean
@@ -78,10 +84,9 @@ export class VolunteerHub {
     return this.sessions.size
   }
 
-  /** A socket opened; `token` is a credential it offered there (`?token=`, a Bearer header). */
-  connect(link: VolunteerLink, now = Date.now(), token?: string): VolunteerSession {
+  connect(link: VolunteerLink, now = Date.now(), from: ConnectInfo = {}): VolunteerSession {
     const session = new VolunteerSession(crypto.randomUUID(), link, now)
-    session.offeredToken = token
+    session.offeredToken = from.token
     session.messageRate = this.messageRate(now)
     this.sessions.add(session)
     return session
