@@ -53,8 +53,12 @@ export const HelloFrame = z.strictObject({
   capabilities: Capabilities,
   /** Runners only. */
   peer: PeerInfo.optional(),
-  /** The orchestrator's runner token, when it requires one (`zerverless-runner --token`). */
-  token: z.string().max(512).optional(),
+  /**
+   * A credential: the orchestrator's runner or volunteer token, or a token its admin issued with
+   * the `runner` or `volunteer` right (`zerverless-runner --token`, `zerverless --worker --token`).
+   * Without one a volunteer is anonymous, and where auth is on, untrusted (and no runner).
+   */
+  token: z.string().max(4096).optional(),
 })
 export const HeartbeatFrame = z.strictObject({ type: z.literal('heartbeat') })
 /** What a finished attempt reports besides its result: stderr and a WASI exit status. */

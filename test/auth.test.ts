@@ -5,9 +5,10 @@
  */
 import { statSync } from 'node:fs'
 import path from 'node:path'
-import WebSocket from 'ws'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { setUpAuth } from '../edge/adapter/node/auth-setup'
+import { PROTOCOL_VERSION } from '../shared/protocol'
+import { ScriptedVolunteer } from './helpers/scripted-volunteer'
 import { auth as authMessage, UploadClient } from './helpers/upload-client'
 import {
   removeDir,
@@ -182,6 +183,13 @@ describe('the admin token', () => {
   })
 })
 
+const hello = () => ({
+  type: 'hello',
+  protocol: PROTOCOL_VERSION,
+  agent: { kind: 'node' },
+  capabilities: { runtimes: ['js'], concurrency: 1 },
+})
+
 describe('a volunteer token', () => {
   it('keeps volunteers without it out, while its own internal workers get in', async () => {
     const server = await startZerverless(['--volunteer-token', 'vt-secret', '--workers', '1'])
@@ -189,22 +197,22 @@ describe('a volunteer token', () => {
       const job = await as(server.url).post('/api/jobs', { job_type: 'js', code: '2 + 2' })
       const done = await as(server.url).get(`/api/jobs/${job.body.id}?wait=20`)
       expect(done.body).toMatchObject({ status: 'completed', result: 4 })
-      const refused = await new Promise<number>((resolve) => {
-        const ws = new WebSocket(server.wsUrl)
-        ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0))
-        ws.on('open', () => resolve(101))
-        ws.on('error', () => {})
-      })
-      expect(refused).toBe(401)
-      const admitted = await new Promise<number>((resolve) => {
-        const ws = new WebSocket(`${server.wsUrl}?token=vt-secret`)
-        ws.on('open', () => {
-          ws.close()
-          resolve(101)
-        })
-        ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0))
-      })
-      expect(admitted).toBe(101)
+      // Who a volunteer is gets decided at its hello (runners send their token there).
+      const refused = await ScriptedVolunteer.connect(server.wsUrl, false)
+      refused.send(hello())
+      expect(await refused.next('error')).toMatchObject({ code: 'UNAUTHORIZED' })
+      expect((await refused.waitClosed()).code).toBe(1008)
+      const wrong = await ScriptedVolunteer.connect(`${server.wsUrl}?token=vt-wrong`, false)
+      wrong.send(hello())
+      expect(await wrong.next('error')).toMatchObject({ code: 'UNAUTHORIZED' })
+      const admitted = await ScriptedVolunteer.connect(`${server.wsUrl}?token=vt-secret`, false)
+      admitted.send(hello())
+      expect((await admitted.next('welcome')).volunteer_id).toBeTruthy()
+      admitted.close()
+      const inHello = await ScriptedVolunteer.connect(server.wsUrl, false)
+      inHello.send({ ...hello(), token: 'vt-secret' })
+      expect((await inHello.next('welcome')).volunteer_id).toBeTruthy()
+      inHello.close()
     } finally {
       await server.stop()
       removeDir(server.dataDir)

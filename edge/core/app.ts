@@ -7,14 +7,12 @@ import { bodyLimit } from 'hono/body-limit'
 import { cors } from 'hono/cors'
 import type { AssetSource } from './assets/asset-source'
 import { authenticate } from './auth/access'
-import { unauthorized } from './auth/authenticator'
 import { renderError, renderNotFound } from './http-error'
 import { rateLimit, type RateLimitScope } from './limits/rate-limit'
 import { consoleLogger, type Logger } from './observability/logger'
 import { requestLog } from './observability/request-log'
 import { metricsRoutes } from './routes/metrics-routes'
 import { tokenRoutes } from './routes/token-routes'
-import { offeredToken } from './services/upload-sessions'
 import type { Orchestrator } from './orchestrator'
 import { healthRoutes } from './routes/health-routes'
 import { dbRoutes } from './routes/db-routes'
@@ -125,7 +123,12 @@ export function createApp(deps: AppDeps): Hono {
   app.route('/', metricsRoutes(orchestrator.metrics))
   app.route(
     '/api/tokens',
-    tokenRoutes(orchestrator.auth, orchestrator.tokens, () => orchestrator.durable()),
+    tokenRoutes(
+      orchestrator.auth,
+      orchestrator.tokens,
+      () => orchestrator.durable(),
+      (id) => orchestrator.hub.revoke(id),
+    ),
   )
   app.route('/api/jobs', jobRoutes(orchestrator))
   app.route('/api/wasm', wasmRoutes(orchestrator))
@@ -154,13 +157,9 @@ export function createApp(deps: AppDeps): Hono {
       426,
     )
   })
+  // Who a volunteer is (and whether it may connect at all) is decided at its hello, from the
+  // token it offers here or there: runners send theirs in the hello (volunteers/executor-identity.ts).
   app.get('/ws/volunteer', async (c, next) => {
-    const required = orchestrator.config.volunteerToken
-    if (required !== undefined && offeredToken(c.req.raw) !== required)
-      throw unauthorized(
-        'AUTH_REQUIRED',
-        'this orchestrator takes volunteers with its volunteer token only: add ?token=',
-      )
     if (deps.volunteerSocket && c.req.header('upgrade')?.toLowerCase() === 'websocket') {
       const upgraded = await deps.volunteerSocket(c, next)
       if (upgraded) return upgraded

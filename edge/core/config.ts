@@ -35,8 +35,16 @@ export interface OrchestratorConfig {
   limits: LimitSettings
   /** Who may call the API (see auth/). Off by default: loopback development. */
   auth: AuthSettings
-  /** When set, volunteers must present it (`?token=` or a Bearer header on /ws/volunteer). */
+  /**
+   * When set, volunteers must present it (`?token=` or a Bearer header on /ws/volunteer, or
+   * `token` in their hello), or another credential: a runner's, an issued token's.
+   */
   volunteerToken?: string
+  /**
+   * The credential of the host's own internal workers, made at start and never shown: it makes
+   * them trusted executors even when no volunteer token is set (see volunteers/executor-identity.ts).
+   */
+  internalToken?: string
   /** Browser origins allowed to call the API cross-origin; none by default (same-origin only). */
   corsOrigins: string[]
 }

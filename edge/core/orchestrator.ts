@@ -27,6 +27,7 @@ import { UploadSessions, type UploadSink } from './services/upload-sessions'
 import { Metrics } from './observability/metrics'
 import { Authenticator } from './auth/authenticator'
 import { TokenStore } from './auth/token-store'
+import { ExecutorCredentials } from './volunteers/executor-identity'
 
 /** How often deadlines are checked; the worst extra delay past `timeout_seconds` + grace. */
 const TICK_MS = 100
@@ -53,6 +54,8 @@ export class Orchestrator {
   readonly metrics: Metrics
   readonly auth: Authenticator
   readonly tokens: TokenStore
+  /** Tells volunteers apart by the credential they present (see volunteers/executor-identity.ts). */
+  readonly executors: ExecutorCredentials
   private lastUploadSweep = 0
   readonly startedAt = Date.now()
   private timer: ReturnType<typeof setInterval> | undefined
@@ -94,6 +97,12 @@ export class Orchestrator {
       config.auth,
       host.tokenActive ?? ((id) => this.tokens.isActive(id)),
     )
+    this.executors = new ExecutorCredentials({
+      auth: this.auth,
+      ...(config.volunteerToken !== undefined && { volunteerToken: config.volunteerToken }),
+      ...(config.runnerToken !== undefined && { runnerToken: config.runnerToken }),
+      ...(config.internalToken !== undefined && { internalToken: config.internalToken }),
+    })
     this.runners = new RunnerDirectory(() => this.hub.connected)
     this.services = new StandaloneServices({
       store: new ServiceStore(sql),
@@ -133,8 +142,9 @@ export class Orchestrator {
     this.hub = new VolunteerHub(
       this.scheduler,
       config,
-      (namespace, call) => answerHostCall(this.kv, namespace, call),
+      (scope, call) => answerHostCall(this.kv, scope, call),
       this.runners,
+      (token) => this.executors.identify(token),
     )
     const deployments = new DeploymentStore(sql)
     this.functions = new FunctionService(

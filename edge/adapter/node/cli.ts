@@ -64,6 +64,11 @@ const program = new Command('zerverless')
     'with --worker: only run jobs from these comma-separated namespaces',
   )
   .option(
+    '--token <token>',
+    "with --worker: the credential to present, the orchestrator's volunteer token or one its admin issued with the volunteer right (env ZERVERLESS_WORKER_TOKEN)",
+    process.env.ZERVERLESS_WORKER_TOKEN,
+  )
+  .option(
     '--max-body-bytes <n>',
     'largest request body the API accepts',
     integer(1024, 1 << 30),
@@ -95,7 +100,7 @@ const program = new Command('zerverless')
   )
   .option(
     '--volunteer-token <token>',
-    'only take volunteers that present this token (?token= on /ws/volunteer; env ZERVERLESS_VOLUNTEER_TOKEN)',
+    'a shared credential for volunteers (?token= on /ws/volunteer, or zerverless --worker --token); once set, volunteers without a credential are turned away (env ZERVERLESS_VOLUNTEER_TOKEN)',
     process.env.ZERVERLESS_VOLUNTEER_TOKEN,
   )
   .option(
@@ -138,6 +143,7 @@ const opts = program.opts<{
   workers?: number
   worker?: string
   namespaces?: string
+  token?: string
   maxBodyBytes: number
   maxUploadBytes: number
   heartbeatInterval: number
@@ -157,6 +163,7 @@ if (opts.worker) {
       ?.split(',')
       .map((s) => s.trim())
       .filter(Boolean),
+    ...(opts.token && { token: opts.token }),
   })
 } else {
   const workers = opts.workers ?? cores
@@ -194,6 +201,11 @@ if (opts.worker) {
     process.exit(1)
   })
   for (const line of auth.notices) (auth.settings.enabled ? console.log : console.error)(line)
+  // Anonymous runners are turned away with auth on; say how one gets in.
+  if (auth.settings.enabled && !opts.runnerToken)
+    console.log(
+      'runners must present a credential: a token the admin issues with the "runner" right (POST /api/tokens), or set --runner-token',
+    )
   console.log(
     `zerverless listening on ${server.url} (${workers} internal worker${workers === 1 ? '' : 's'}, data in ${path.resolve(opts.dataDir)})`,
   )

@@ -7,8 +7,19 @@ export interface InternalWorkers {
   stop(): Promise<void>
 }
 
-export function startInternalWorkers(url: string, workers: number): InternalWorkers {
-  const options: WorkerHostOptions = { url, workers, kind: 'internal', name: 'internal' }
+/** `token`: the process's internal credential, which makes these workers trusted executors. */
+export function startInternalWorkers(
+  url: string,
+  workers: number,
+  token?: string,
+): InternalWorkers {
+  const options: WorkerHostOptions = {
+    url,
+    workers,
+    kind: 'internal',
+    name: 'internal',
+    ...(token && { token }),
+  }
   const thread = new Worker(entryPoint('worker-host-thread'), { workerData: options })
   thread.on('error', (err) => console.error('internal workers failed:', err))
   return {

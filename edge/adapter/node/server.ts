@@ -1,5 +1,5 @@
 /** The Node host: SQLite in the data directory, the core app on node-server with `ws`, internal workers. */
-import { createHash } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import type { Server as HttpServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -56,7 +56,11 @@ export interface RunningServer {
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   mkdirSync(options.dataDir, { recursive: true })
   const db = openSqlite(path.join(options.dataDir, 'zerverless.db'))
-  const config = defaultConfig(options.config)
+  // The internal workers' credential: made here, handed to their thread, never written anywhere.
+  const config = defaultConfig({
+    internalToken: `zv_internal_${randomBytes(32).toString('base64url')}`,
+    ...options.config,
+  })
   const files = new DiskFileStore(path.join(options.dataDir, 'storage'))
   // The seed's layout: an uploaded service's files under standalone_services/{service_name}/.
   const serviceFiles = new DiskFileStore(path.join(options.dataDir, 'standalone_services'), 0o755)
@@ -76,6 +80,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     let session: VolunteerSession | undefined
     // Back-off and reputation outlive a connection by its address (see core/volunteers/).
     const address = (c.env as HttpBindings | undefined)?.incoming?.socket?.remoteAddress
+    const token = offeredToken(c.req.raw)
     return {
       onOpen: (_event, ws) => {
         session = orchestrator.hub.connect(
@@ -84,13 +89,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
             close: (code, reason) => ws.close(code, reason),
           },
           Date.now(),
-          { address },
+          { address, token },
         )
       },
       onMessage: (event, _ws) => {
         if (!session) return
         // Binary frames are not part of the protocol; hand them on as text so they count as malformed.
-        orchestrator.hub.receive(
+        void orchestrator.hub.receive(
           session,
           typeof event.data === 'string' ? event.data : '<binary frame>',
         )
@@ -166,8 +171,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const workers: InternalWorkers | undefined =
     options.workers > 0
       ? startInternalWorkers(
-          `ws://${displayHost}:${port}/ws/volunteer${config.volunteerToken ? `?token=${encodeURIComponent(config.volunteerToken)}` : ''}`,
+          `ws://${displayHost}:${port}/ws/volunteer`,
           options.workers,
+          config.internalToken,
         )
       : undefined
 

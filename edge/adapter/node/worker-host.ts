@@ -16,6 +16,8 @@ export interface WorkerHostOptions {
   kind: 'internal' | 'node'
   name?: string
   namespaces?: string[]
+  /** A credential sent in hello: a volunteer token, or one the admin issued (volunteer right). */
+  token?: string
   memoryMb?: number
   onEvent?: (index: number, event: AgentEvent) => void
 }
@@ -52,6 +54,7 @@ export function startWorkerHost(options: WorkerHostOptions): WorkerHost {
         memory_mb: options.memoryMb ?? 128,
         ...(options.namespaces?.length && { namespaces: options.namespaces }),
       },
+      ...(options.token && { token: options.token }),
       onEvent: options.onEvent && ((event) => options.onEvent?.(i, event)),
     })
     agent.start()

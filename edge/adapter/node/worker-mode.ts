@@ -5,6 +5,8 @@ export interface WorkerModeOptions {
   url: string
   workers: number
   namespaces?: string[]
+  /** Presented in hello (`--token`): makes these volunteers trusted for the token's namespaces. */
+  token?: string
 }
 
 export function runWorkerMode(options: WorkerModeOptions): void {
@@ -14,6 +16,7 @@ export function runWorkerMode(options: WorkerModeOptions): void {
     workers: options.workers,
     kind: 'node',
     ...(options.namespaces && { namespaces: options.namespaces }),
+    ...(options.token && { token: options.token }),
     onEvent: (i, event) => {
       const who = `worker ${i + 1}`
       if (event.type === 'welcome')

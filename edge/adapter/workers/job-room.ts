@@ -75,7 +75,8 @@ export class JobRoom extends DurableObject<Env> {
     }
     const session = live.sessions.get(ws)
     if (!session) return ws.close(1011, 'unknown socket')
-    live.orchestrator.hub.receive(session, text)
+    // A hello with an issued token finishes once room 0 vouched for it: the attachment waits.
+    await live.orchestrator.hub.receive(session, text)
     this.#remember(ws, session)
     this.#afterWork(live)
   }
@@ -194,8 +195,10 @@ export class JobRoom extends DurableObject<Env> {
       const pair = new WebSocketPair()
       const [client, server] = [pair[0], pair[1]]
       this.ctx.acceptWebSocket(server, tags)
+      // Who it is gets decided at its hello, from this token or the hello's own.
       const session = orchestrator.hub.connect(linkOf(server), Date.now(), {
         address: c.req.header('cf-connecting-ip'),
+        token: offeredToken(c.req.raw),
       })
       sessions.set(server, session)
       this.#remember(server, session)

@@ -2,7 +2,16 @@
  * Who is calling, and what they may do. Rights are per namespace; `*` in a token's namespaces
  * covers every namespace. With auth off everyone is `open`; the admin may do anything.
  */
-export const RIGHTS = ['jobs', 'deploy', 'db', 'storage', 'services'] as const
+export const RIGHTS = [
+  'jobs',
+  'deploy',
+  'db',
+  'storage',
+  'services',
+  // Executor credentials: a volunteer or runner presenting the token takes its namespaces' work.
+  'volunteer',
+  'runner',
+] as const
 export type Right = (typeof RIGHTS)[number]
 
 export const ANY_NAMESPACE = '*'

@@ -3,6 +3,8 @@
  * and makes it current; rolling back makes the previous version current.
  */
 import type { Runtime } from '../../../shared/job'
+import { dbAccessFrom, type Executor } from '../jobs/executor-policy'
+import type { DbAccess } from '../kv/db-access'
 import type { Sql } from '../store/sql'
 
 export const MAX_VERSIONS = 20
@@ -14,6 +16,10 @@ export interface DeploymentVersion {
   wasm_cid: string | null
   timeout_ms: number
   created_at: number
+  /** `trusted` (the default): only trusted volunteers answer it (see jobs/executor-policy.ts). */
+  executor: Executor
+  /** What its `db` calls may reach when an untrusted volunteer answers it. */
+  untrusted_db: DbAccess
 }
 
 export interface Deployment extends DeploymentVersion {
@@ -30,10 +36,19 @@ export interface NewVersion {
   code_hash: string
   wasm_cid: string | null
   timeout_ms: number
+  executor: Executor
+  untrusted_db: DbAccess
 }
 
-const CURRENT = `SELECT d.user, d.path, d.created_at AS deployed_at, d.updated_at, v.version, v.runtime, v.code_hash, v.wasm_cid, v.timeout_ms, v.created_at
+const CURRENT = `SELECT d.user, d.path, d.created_at AS deployed_at, d.updated_at, v.version, v.runtime, v.code_hash, v.wasm_cid, v.timeout_ms, v.created_at, v.executor, v.untrusted_db
   FROM deployments d JOIN deployment_versions v ON v.user = d.user AND v.path = d.path AND v.version = d.version`
+
+/** Rows keep `untrusted_db` as JSON text. */
+type Row<T> = Omit<T, 'untrusted_db'> & { untrusted_db: string | null }
+
+function fromRow<T extends { untrusted_db: DbAccess }>(row: Row<T>): T {
+  return { ...row, untrusted_db: dbAccessFrom(row.untrusted_db) } as T
+}
 
 export class DeploymentStore {
   constructor(private readonly sql: Sql) {}
@@ -52,7 +67,7 @@ export class DeploymentStore {
       )
       const version = (latest?.v ?? 0) + 1
       this.sql.run(
-        'INSERT INTO deployment_versions (user, path, version, runtime, code_hash, wasm_cid, timeout_ms, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO deployment_versions (user, path, version, runtime, code_hash, wasm_cid, timeout_ms, created_at, executor, untrusted_db) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
         user,
         path,
         version,
@@ -61,6 +76,8 @@ export class DeploymentStore {
         next.wasm_cid,
         next.timeout_ms,
         now,
+        next.executor,
+        JSON.stringify(next.untrusted_db),
       )
       this.sql.run(
         `INSERT INTO deployments (user, path, version, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
@@ -82,21 +99,30 @@ export class DeploymentStore {
   }
 
   get(user: string, path: string): Deployment | undefined {
-    return this.sql.get<Deployment>(`${CURRENT} WHERE d.user = ? AND d.path = ?`, user, path)
-  }
-
-  list(user?: string): Deployment[] {
-    return user === undefined
-      ? this.sql.all<Deployment>(`${CURRENT} ORDER BY d.user, d.path`)
-      : this.sql.all<Deployment>(`${CURRENT} WHERE d.user = ? ORDER BY d.path`, user)
-  }
-
-  versions(user: string, path: string): DeploymentVersion[] {
-    return this.sql.all<DeploymentVersion>(
-      'SELECT version, runtime, code_hash, wasm_cid, timeout_ms, created_at FROM deployment_versions WHERE user = ? AND path = ? ORDER BY version DESC',
+    const row = this.sql.get<Row<Deployment>>(
+      `${CURRENT} WHERE d.user = ? AND d.path = ?`,
       user,
       path,
     )
+    return row && fromRow(row)
+  }
+
+  list(user?: string): Deployment[] {
+    const rows =
+      user === undefined
+        ? this.sql.all<Row<Deployment>>(`${CURRENT} ORDER BY d.user, d.path`)
+        : this.sql.all<Row<Deployment>>(`${CURRENT} WHERE d.user = ? ORDER BY d.path`, user)
+    return rows.map((row) => fromRow<Deployment>(row))
+  }
+
+  versions(user: string, path: string): DeploymentVersion[] {
+    return this.sql
+      .all<Row<DeploymentVersion>>(
+        'SELECT version, runtime, code_hash, wasm_cid, timeout_ms, created_at, executor, untrusted_db FROM deployment_versions WHERE user = ? AND path = ? ORDER BY version DESC',
+        user,
+        path,
+      )
+      .map((row) => fromRow<DeploymentVersion>(row))
   }
 
   /** Makes the version before the current one current; undefined when there is none. */

@@ -34,6 +34,8 @@ export interface DeployRequest {
   code: string
   wasm_cid: string | null
   timeout_ms: number
+  executor: Deployment['executor']
+  untrusted_db: Deployment['untrusted_db']
 }
 
 export class FunctionService {
@@ -122,6 +124,8 @@ export class FunctionService {
         wasm_cid: deployment.wasm_cid,
         timeout_ms: deployment.timeout_ms,
         request: await requestObject(request, url),
+        executor: deployment.executor,
+        untrusted_db: deployment.untrusted_db,
       })
       // What the handler wrote to its database is on disk before anyone sees its answer.
       .finally(() => this.orchestrator.durable())

@@ -1,19 +1,20 @@
 /**
  * Matches free volunteer slots with pending jobs. Invariant: no volunteer with a free slot is
  * filed while a pending job it can run exists, so a new job can go to any free slot that fits and
- * a freed slot takes the oldest job it can run. Jobs nobody can run never block others.
+ * a freed slot takes the oldest job it can run. Jobs nobody can run never block others. Jobs that
+ * require a trusted executor are a lane of their own: only trusted volunteers are filed there.
  */
 import type { Runtime } from '../../../shared/job'
 import type { VolunteerSession } from '../volunteers/volunteer-session'
-import type { PendingEntry, PendingIndex } from './pending-index'
+import { laneKey, trustedOnly, type PendingEntry, type PendingIndex } from './pending-index'
 
 /** Starts a pending job on a volunteer; false when it could not (the job is no longer pending). */
 export type StartJob = (entry: PendingEntry, session: VolunteerSession) => boolean
 
 export class Dispatcher {
-  /** Volunteers with free slots and no namespace whitelist, by runtime. */
-  private readonly open = new Map<Runtime, Set<VolunteerSession>>()
-  /** Volunteers with free slots and a whitelist, by runtime + namespace. */
+  /** Volunteers with free slots and no namespace whitelist, by lane (runtime, trusted or not). */
+  private readonly open = new Map<string, Set<VolunteerSession>>()
+  /** Volunteers with free slots and a whitelist, by lane + namespace. */
   private readonly listed = new Map<string, Set<VolunteerSession>>()
 
   constructor(
@@ -38,7 +39,7 @@ export class Dispatcher {
 
   /** Call when a job becomes pending: it starts at once if a free slot fits it. */
   offer(entry: PendingEntry): void {
-    const session = this.freeSlotFor(entry.runtime, entry.namespace)
+    const session = this.freeSlotFor(entry.runtime, entry.namespace, trustedOnly(entry))
     if (!session) return
     this.start(entry, session)
     if (session.freeSlots === 0) this.unfile(session)
@@ -54,21 +55,16 @@ export class Dispatcher {
 
   private oldestFor(session: VolunteerSession): PendingEntry | undefined {
     const caps = session.capabilities
-    if (!caps) return undefined
-    let best: PendingEntry | undefined
-    const consider = (entry: PendingEntry | undefined) => {
-      if (entry && (!best || entry.seq < best.seq)) best = entry
-    }
-    for (const runtime of caps.runtimes) {
-      if (caps.namespaces?.length)
-        for (const ns of caps.namespaces) consider(this.pending.peek(runtime, ns))
-      else consider(this.pending.peek(runtime))
-    }
-    return best
+    return caps && this.pending.oldestFor(caps, session.trusted)
   }
 
-  private freeSlotFor(runtime: Runtime, namespace: string): VolunteerSession | undefined {
-    return first(this.listed.get(key(runtime, namespace))) ?? first(this.open.get(runtime))
+  private freeSlotFor(
+    runtime: Runtime,
+    namespace: string,
+    trusted: boolean,
+  ): VolunteerSession | undefined {
+    const lane = laneKey(runtime, trusted)
+    return first(this.listed.get(key(lane, namespace))) ?? first(this.open.get(lane))
   }
 
   private file(session: VolunteerSession): void {
@@ -83,11 +79,15 @@ export class Dispatcher {
     const caps = session.capabilities
     if (!caps) return []
     const sets: (Set<VolunteerSession> | undefined)[] = []
+    const lanes = session.trusted ? [false, true] : [false]
     for (const runtime of caps.runtimes) {
-      if (caps.namespaces?.length) {
-        for (const ns of caps.namespaces) sets.push(setIn(this.listed, key(runtime, ns), create))
-      } else {
-        sets.push(setIn(this.open, runtime, create))
+      for (const trusted of lanes) {
+        const lane = laneKey(runtime, trusted)
+        if (caps.namespaces?.length) {
+          for (const ns of caps.namespaces) sets.push(setIn(this.listed, key(lane, ns), create))
+        } else {
+          sets.push(setIn(this.open, lane, create))
+        }
       }
     }
     return sets.filter((s): s is Set<VolunteerSession> => s !== undefined)
@@ -110,4 +110,4 @@ function first<T>(set: Set<T> | undefined): T | undefined {
   return undefined
 }
 
-const key = (runtime: Runtime, namespace: string) => `${runtime}\u0000${namespace}`
+const key = (lane: string, namespace: string) => `${lane}\u0001${namespace}`

@@ -7,8 +7,10 @@ import { canRun } from '../../../shared/capabilities'
 import type { JobError, Runtime } from '../../../shared/job'
 import type { JsonObject, JsonValue } from '../../../shared/json'
 import type { JobErrorFrame, JobFrame, ResultFrame } from '../../../shared/protocol'
+import type { DbAccess } from '../kv/db-access'
 import type { VolunteerSession } from '../volunteers/volunteer-session'
 import type { Dispatcher } from './dispatcher'
+import type { Executor } from './executor-policy'
 import type { PendingEntry, PendingIndex } from './pending-index'
 
 export interface InvocationSpec {
@@ -19,6 +21,25 @@ export interface InvocationSpec {
   timeout_ms: number
   /** `{method, path, query, headers, body}`: the handler's argument. */
   request: JsonObject
+  /** `trusted` (functions' default): only a trusted volunteer may answer it. */
+  executor: Executor
+  /** What its `db` calls may reach when an untrusted volunteer answers it. */
+  untrusted_db: DbAccess
+}
+
+/**
+ * The caller's credentials for this orchestrator, and its cookies, are nobody else's business:
+ * an untrusted volunteer answering a function gets the request without them.
+ */
+const PRIVATE_HEADERS = ['authorization', 'cookie', 'proxy-authorization']
+
+function withoutCredentials(request: JsonObject): JsonObject {
+  const headers = request.headers
+  if (!headers || typeof headers !== 'object' || Array.isArray(headers)) return request
+  const kept = Object.fromEntries(
+    Object.entries(headers).filter(([name]) => !PRIVATE_HEADERS.includes(name)),
+  )
+  return { ...request, headers: kept }
 }
 
 export type InvokeOutcome =
@@ -71,7 +92,7 @@ export class InvocationTable {
           503,
           'NO_WORKER',
           'RUNTIME_UNAVAILABLE',
-          `no connected worker can run ${spec.runtime} functions for '${spec.namespace}' right now`,
+          `no connected worker can run ${spec.runtime} functions for '${spec.namespace}' right now${spec.executor === 'trusted' ? ' (this function needs a trusted one)' : ''}`,
         ),
       )
     }
@@ -90,6 +111,7 @@ export class InvocationTable {
         runtime: spec.runtime,
         namespace: spec.namespace,
         queuedAt: now,
+        executor: spec.executor,
       }
       this.pending.add(entry)
       this.dispatcher.offer(entry)
@@ -104,7 +126,7 @@ export class InvocationTable {
     invocation.deadline = now + session.queueWait(now) + invocation.timeout_ms + this.graceMs
     session.running.set(invocation.id, 1)
     session.deadlines.set(invocation.id, invocation.deadline)
-    session.owners.set(invocation.id, invocation.namespace)
+    session.own(invocation.id, invocation.namespace, invocation.untrusted_db)
     const frame: JobFrame = {
       type: 'job',
       job_id: invocation.id,
@@ -112,7 +134,7 @@ export class InvocationTable {
       job_type: invocation.runtime,
       namespace: invocation.namespace,
       code: invocation.code,
-      input_data: invocation.request,
+      input_data: session.trusted ? invocation.request : withoutCredentials(invocation.request),
       timeout_ms: invocation.timeout_ms,
       mode: 'function',
       ...(invocation.wasm_cid && { wasm_cid: invocation.wasm_cid, args: [], env: {} }),
@@ -202,6 +224,7 @@ export class InvocationTable {
       if (
         session.state === 'active' &&
         session.capabilities &&
+        (spec.executor !== 'trusted' || session.trusted) &&
         canRun(session.capabilities, spec.runtime, spec.namespace)
       )
         return true

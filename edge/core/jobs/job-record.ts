@@ -1,6 +1,8 @@
 /** A job as stored, and as the API shows it. */
 import type { JobError, JobStatus, Runtime } from '../../../shared/job'
 import type { JsonObject, JsonValue } from '../../../shared/json'
+import type { DbAccess } from '../kv/db-access'
+import type { Executor } from './executor-policy'
 
 export interface JobRecord {
   seq: number
@@ -28,6 +30,10 @@ export interface JobRecord {
   exit_code: number | null
   /** Volunteers that must agree on the result (1: the first answer is the job's). */
   redundancy: number
+  /** `trusted`: only a trusted executor may run it (see executor-policy.ts). */
+  executor: Executor
+  /** What its `db` calls may reach when an untrusted volunteer runs it. */
+  untrusted_db: DbAccess
 }
 
 /** What callers submit; the store fills in ids, times and state. */
@@ -45,6 +51,10 @@ export interface NewJob {
   env?: Record<string, string> | null
   /** 1 (the default) to 5; see jobs/redundant-jobs.ts. */
   redundancy?: number
+  /** Default `any`. */
+  executor?: Executor
+  /** Default: nothing. */
+  untrusted_db?: DbAccess
 }
 
 /** The JSON the API returns for a job (seed field names, plus what the original left out). */
@@ -73,6 +83,9 @@ export interface JobView {
   completed_at: string | null
   duration_ms: number | null
   progress?: { fraction?: number; message?: string }
+  /** Who may run it, and what its db calls reach on an untrusted volunteer. */
+  executor: Executor
+  untrusted_db: DbAccess
   /** Redundant jobs only: how many distinct volunteers must agree, and what they answered. */
   redundancy?: number
   quorum?: QuorumView
@@ -120,6 +133,8 @@ export function toJobView(job: JobRecord, code?: string): JobView {
       job.started_at !== null && job.completed_at !== null
         ? job.completed_at - job.started_at
         : null,
+    executor: job.executor,
+    untrusted_db: job.untrusted_db,
     ...(job.redundancy > 1 && { redundancy: job.redundancy }),
   }
 }

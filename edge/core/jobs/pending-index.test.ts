@@ -23,4 +23,16 @@ describe('PendingIndex', () => {
     expect(index.peek('js')?.id).toBe('a')
     expect(index.peek('js', 'n')?.id).toBe('a')
   })
+
+  it('keeps jobs that need a trusted executor in a lane only trusted volunteers look at', () => {
+    const index = new PendingIndex()
+    index.add({ id: 't', seq: 1, runtime: 'js', namespace: 'n', executor: 'trusted' })
+    index.add({ id: 'a', seq: 2, runtime: 'js', namespace: 'n' })
+    expect(index.peek('js')?.id).toBe('a')
+    expect(index.peek('js', 'n', true)?.id).toBe('t')
+    const caps = { runtimes: ['js' as const], concurrency: 1 }
+    expect(index.oldestFor(caps, false)?.id).toBe('a')
+    expect(index.oldestFor(caps, true)?.id).toBe('t')
+    expect(index.oldestFor({ ...caps, namespaces: ['other'] }, true)).toBeUndefined()
+  })
 })

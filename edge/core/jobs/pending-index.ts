@@ -1,10 +1,13 @@
 /**
  * Pending jobs in memory, ordered oldest first, reachable by runtime (for volunteers that take any
- * namespace) and by runtime + namespace (for volunteers with a whitelist). Entries are removed
- * lazily: a heap entry counts only while it is the job's live entry.
+ * namespace) and by runtime + namespace (for volunteers with a whitelist). Jobs that require a
+ * trusted executor sit in heaps of their own (a lane), which only trusted volunteers look at.
+ * Entries are removed lazily: a heap entry counts only while it is the job's live entry.
  */
+import type { Capabilities } from '../../../shared/capabilities'
 import type { Runtime } from '../../../shared/job'
 import { MinHeap } from '../util/min-heap'
+import type { Executor } from './executor-policy'
 
 export interface PendingEntry {
   id: string
@@ -13,13 +16,23 @@ export interface PendingEntry {
   namespace: string
   /** When it became pending here (ms), for the dispatch latency metric; unknown after a restart. */
   queuedAt?: number
+  /** `trusted`: only a trusted volunteer may take it (absent: any). */
+  executor?: Executor
 }
+
+/** Whether a job of this entry waits for a trusted executor. */
+export const trustedOnly = (entry: Pick<PendingEntry, 'executor'>): boolean =>
+  entry.executor === 'trusted'
+
+/** The heaps' key: a runtime, in the lane of jobs any volunteer may take or in the trusted one. */
+export const laneKey = (runtime: Runtime, trusted: boolean): string =>
+  trusted ? `${runtime}\u0000trusted` : runtime
 
 const bySeq = (a: PendingEntry, b: PendingEntry) => a.seq < b.seq
 
 export class PendingIndex {
   private readonly live = new Map<string, PendingEntry>()
-  private readonly byRuntime = new Map<Runtime, MinHeap<PendingEntry>>()
+  private readonly byRuntime = new Map<string, MinHeap<PendingEntry>>()
   private readonly byNamespace = new Map<string, MinHeap<PendingEntry>>()
 
   get size(): number {
@@ -32,27 +45,46 @@ export class PendingIndex {
 
   add(entry: PendingEntry): void {
     this.live.set(entry.id, entry)
-    heapFor(this.byRuntime, entry.runtime).push(entry)
-    heapFor(this.byNamespace, nsKey(entry.runtime, entry.namespace)).push(entry)
+    const lane = laneKey(entry.runtime, trustedOnly(entry))
+    heapFor(this.byRuntime, lane).push(entry)
+    heapFor(this.byNamespace, nsKey(lane, entry.namespace)).push(entry)
   }
 
   remove(id: string): boolean {
     return this.live.delete(id)
   }
 
-  /** The oldest pending job of a runtime, in any namespace or in the given one. */
-  peek(runtime: Runtime, namespace?: string): PendingEntry | undefined {
+  /**
+   * The oldest pending job of a runtime, in any namespace or in the given one; `trusted` looks in
+   * the lane of jobs that require a trusted executor instead.
+   */
+  peek(runtime: Runtime, namespace?: string, trusted = false): PendingEntry | undefined {
+    const lane = laneKey(runtime, trusted)
     const heap =
       namespace === undefined
-        ? this.byRuntime.get(runtime)
-        : this.byNamespace.get(nsKey(runtime, namespace))
+        ? this.byRuntime.get(lane)
+        : this.byNamespace.get(nsKey(lane, namespace))
     if (!heap) return undefined
     for (let top = heap.peek(); top; top = heap.peek()) {
       if (this.live.get(top.id) === top) return top
       heap.pop()
     }
-    if (namespace !== undefined) this.byNamespace.delete(nsKey(runtime, namespace))
+    if (namespace !== undefined) this.byNamespace.delete(nsKey(lane, namespace))
     return undefined
+  }
+
+  /** The oldest job a volunteer with these capabilities may take (trusted ones: both lanes). */
+  oldestFor(caps: Capabilities, trusted: boolean): PendingEntry | undefined {
+    let best: PendingEntry | undefined
+    const lanes = trusted ? [false, true] : [false]
+    const namespaces = caps.namespaces?.length ? caps.namespaces : [undefined]
+    for (const runtime of caps.runtimes)
+      for (const ns of namespaces)
+        for (const lane of lanes) {
+          const entry = this.peek(runtime, ns, lane)
+          if (entry && (!best || entry.seq < best.seq)) best = entry
+        }
+    return best
   }
 }
 
@@ -62,4 +94,4 @@ function heapFor<K>(map: Map<K, MinHeap<PendingEntry>>, key: K): MinHeap<Pending
   return heap
 }
 
-const nsKey = (runtime: Runtime, namespace: string) => `${runtime}\u0000${namespace}`
+const nsKey = (lane: string, namespace: string) => `${lane}\u0001${namespace}`

@@ -18,7 +18,7 @@ import type { AnswerStore } from '../store/answer-store'
 import type { Finish, JobStore } from '../store/job-store'
 import type { VolunteerSession } from '../volunteers/volunteer-session'
 import type { JobRecord } from './job-record'
-import type { PendingEntry } from './pending-index'
+import { trustedOnly, type PendingEntry } from './pending-index'
 import { answerOf, decide, quorumOf } from './quorum'
 import { isLasting, reputationKey, volunteerKey, type Reputation } from './reputation'
 
@@ -120,6 +120,7 @@ export class RedundantJobs {
         seq: job.seq,
         runtime: job.job_type,
         namespace: job.namespace,
+        executor: job.executor,
         ...(queuedAt !== undefined && { queuedAt }),
       },
       copies: job.redundancy,
@@ -240,6 +241,7 @@ export class RedundantJobs {
       caps !== undefined &&
       caps.runtimes.includes(rj.entry.runtime as Runtime) &&
       acceptsNamespace(caps, rj.entry.namespace) &&
+      (!trustedOnly(rj.entry) || session.trusted) &&
       !rj.out.has(key) &&
       !rj.excluded.has(key) &&
       !session.running.has(rj.entry.id)

@@ -15,6 +15,7 @@ import { DeadlineBackoff } from '../volunteers/deadline-backoff'
 import { capReport } from '../volunteers/report-caps'
 import type { VolunteerSession } from '../volunteers/volunteer-session'
 import { Dispatcher } from './dispatcher'
+import { dbAccessFrom } from './executor-policy'
 import { InvocationTable } from './invocations'
 import type { JobRecord, NewJob, QuorumView } from './job-record'
 import { PendingIndex, type PendingEntry } from './pending-index'
@@ -159,7 +160,13 @@ export class Scheduler {
     this.namespaceTotals = store.namespaceTotals()
     for (const row of store.pending()) {
       this.notePending(row.namespace, 1)
-      const entry = { id: row.id, seq: row.seq, runtime: row.job_type, namespace: row.namespace }
+      const entry = {
+        id: row.id,
+        seq: row.seq,
+        runtime: row.job_type,
+        namespace: row.namespace,
+        executor: row.executor,
+      }
       if (row.redundancy > 1) this.restoreRedundant(row.id, Date.now())
       else if (row.job_type !== 'native') this.pending.add(entry)
       else this.queueNative(entry, Date.now(), false)
@@ -184,6 +191,7 @@ export class Scheduler {
         runtime: job.job_type,
         namespace: job.namespace,
         queuedAt: now,
+        executor: job.executor,
       }
       if (job.job_type === 'native') {
         this.queueNative(entry, now, true)
@@ -426,6 +434,7 @@ export class Scheduler {
           runtime: row.job_type,
           namespace: row.namespace,
           queuedAt: now,
+          executor: row.executor,
         }
         if (row.job_type === 'native') this.queueNative(entry, now, false)
         else this.pending.add(entry)
@@ -434,7 +443,7 @@ export class Scheduler {
       const at = (row.started_at ?? now) + row.timeout_ms + this.options.timeoutGraceMs
       session.running.set(row.id, row.attempts)
       session.deadlines.set(row.id, at)
-      session.owners.set(row.id, row.namespace)
+      session.own(row.id, row.namespace, dbAccessFrom(row.untrusted_db))
       this.deadlines.push({ at, id: row.id, attempt: row.attempts })
     }
     for (const session of sessions.values()) this.admit(session)
@@ -474,14 +483,7 @@ export class Scheduler {
 
   private oldestPendingSeq(session: VolunteerSession): number {
     const caps = session.capabilities
-    let oldest = Infinity
-    if (!caps) return oldest
-    for (const runtime of caps.runtimes) {
-      const namespaces = caps.namespaces?.length ? caps.namespaces : [undefined]
-      for (const ns of namespaces)
-        oldest = Math.min(oldest, this.pending.peek(runtime, ns)?.seq ?? Infinity)
-    }
-    return oldest
+    return (caps && this.pending.oldestFor(caps, session.trusted)?.seq) ?? Infinity
   }
 
   /** Tells live volunteers to stop copies sent before a restart (their reports would be late). */
@@ -657,7 +659,7 @@ export class Scheduler {
     const at = now + session.queueWait(now) + job.timeout_ms + grace
     session.running.set(job.id, job.attempts)
     session.deadlines.set(job.id, at)
-    session.owners.set(job.id, job.namespace)
+    session.own(job.id, job.namespace, job.untrusted_db)
     this.deadlines.push({
       at,
       id: job.id,
@@ -708,6 +710,7 @@ export class Scheduler {
       runtime: job.job_type,
       namespace: job.namespace,
       queuedAt: now,
+      executor: job.executor,
     }
     if (job.job_type === 'native') return this.queueNative(entry, now, true)
     this.pending.add(entry)

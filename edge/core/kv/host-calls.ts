@@ -1,10 +1,18 @@
-/** Guests' `db` calls, answered against the namespace of the job they run in (never one they name). */
+/**
+ * Guests' `db` calls, answered against the namespace of the job they run in (never one they
+ * name), and only for the keys the job may reach from where it runs (see db-access.ts).
+ */
 import type { HostCall, HostReply } from '../../../shared/host-call'
 import { QuotaExceededError } from '../limits/quota-error'
+import type { JobScope } from '../volunteers/volunteer-session'
+import { dbRefusal } from './db-access'
 import { keyProblem, MAX_VALUE_BYTES } from './kv-limits'
 import type { KvStore } from './kv-store'
 
-export function answerHostCall(kv: KvStore, namespace: string, call: HostCall): HostReply {
+export function answerHostCall(kv: KvStore, scope: JobScope, call: HostCall): HostReply {
+  const { namespace } = scope
+  const refusal = dbRefusal(scope.db, call)
+  if (refusal) return { ok: false, error: refusal }
   if (call.op !== 'db.list') {
     const problem = keyProblem(call.key)
     if (problem) return { ok: false, error: `db key ${problem}` }

@@ -9,6 +9,7 @@ import { CID_PATTERN } from '../../../shared/cid'
 import { NAMESPACE_PATTERN, normalizeRuntime, RUNTIMES } from '../../../shared/job'
 import type { Deployment } from '../functions/deployment-store'
 import { FunctionService, RESERVED_USERS } from '../functions/function-service'
+import { ExecutorField, UntrustedDbField } from '../jobs/executor-policy'
 import { badRequest, HttpError } from '../http-error'
 import type { Orchestrator } from '../orchestrator'
 import { acceptModule, decodeBase64 } from '../wasm/module-intake'
@@ -45,6 +46,9 @@ const DeployBody = z
       .min(1, { error: 'must be between 1 and 300' })
       .max(300, { error: 'must be between 1 and 300' })
       .optional(),
+    /** Functions see their callers' requests: only trusted volunteers answer them by default. */
+    executor: ExecutorField.optional(),
+    untrusted_db: UntrustedDbField.optional(),
   })
   .superRefine((body, ctx) => {
     const issue = (path: string, message: string) =>
@@ -126,6 +130,8 @@ export function deployRoutes(orchestrator: Orchestrator, functions: FunctionServ
       timeout_ms: Math.round(
         (body.timeout_seconds ?? orchestrator.config.defaultTimeoutSeconds) * 1000,
       ),
+      executor: body.executor ?? 'trusted',
+      untrusted_db: body.untrusted_db ?? { read: [], write: [] },
     })
     await orchestrator.durable()
     return c.json(view(deployment, functions.code(deployment)), 201)
@@ -211,6 +217,8 @@ function view(deployment: Deployment, code?: string) {
     ...(code !== undefined && deployment.runtime !== 'wasm' && { code }),
     ...(deployment.wasm_cid && { wasm_cid: deployment.wasm_cid }),
     timeout_seconds: deployment.timeout_ms / 1000,
+    executor: deployment.executor,
+    untrusted_db: deployment.untrusted_db,
     created_at: new Date(deployment.deployed_at).toISOString(),
     updated_at: new Date(deployment.updated_at).toISOString(),
   }

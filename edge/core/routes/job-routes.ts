@@ -150,6 +150,8 @@ interface Submission {
   timeout_seconds?: number
   max_retries?: number
   redundancy?: number
+  executor?: NewJob['executor']
+  untrusted_db?: NewJob['untrusted_db']
   wasm_base64?: string
   wasm_cid?: string
   args?: string[]
@@ -175,6 +177,8 @@ async function newJob(
     max_retries: body.max_retries ?? orchestrator.config.defaultMaxRetries,
     batch_id: batchId,
     redundancy: body.redundancy ?? 1,
+    executor: body.executor ?? 'any',
+    untrusted_db: body.untrusted_db ?? { read: [], write: [] },
     ...(body.job_type === 'wasm' && {
       wasm_cid: await moduleFor(body, orchestrator),
       args: body.args ?? [],

@@ -4,6 +4,7 @@ import { JOB_STATUSES, Namespace, normalizeRuntime, RUNTIMES } from '../../../sh
 import { CID_PATTERN } from '../../../shared/cid'
 import { JsonObject } from '../../../shared/json'
 import type { OrchestratorConfig } from '../config'
+import { ExecutorField, UntrustedDbField } from '../jobs/executor-policy'
 
 const runtimeName = z
   .string({ error: 'must be a string such as "js" or "lua"' })
@@ -42,6 +43,10 @@ function common(config: OrchestratorConfig) {
     max_retries: between(0, 10, 'an integer').int({ error: 'must be an integer' }).optional(),
     /** Distinct volunteers that must agree on the result (see jobs/redundant-jobs.ts). */
     redundancy: between(1, 5, 'an integer').int({ error: 'must be an integer' }).optional(),
+    /** `trusted`: wait for a trusted executor (see jobs/executor-policy.ts). */
+    executor: ExecutorField.optional(),
+    /** What its `db` calls may reach on an untrusted volunteer; nothing by default. */
+    untrusted_db: UntrustedDbField.optional(),
     wasm_base64: z
       .string({ error: 'must be a base64 string of a WebAssembly module' })
       .regex(/^[A-Za-z0-9+/]*={0,2}$/, { error: 'must be base64 (A-Z, a-z, 0-9, +, /, = padding)' })

@@ -40,6 +40,8 @@ export function tokenRoutes(
   auth: Authenticator,
   store: TokenStore,
   durable: () => Promise<void>,
+  /** A token was revoked: volunteers and runners connected with it are let go. */
+  revoked: (id: string) => void = () => {},
 ): Hono {
   const app = new Hono()
 
@@ -75,6 +77,7 @@ export function tokenRoutes(
     if (!store.get(id)) throw new HttpError(404, 'TOKEN_NOT_FOUND', `no token with id ${id}`)
     store.revoke(id)
     await durable()
+    revoked(id)
     return c.body(null, 204)
   })
 

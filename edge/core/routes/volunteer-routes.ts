@@ -15,6 +15,10 @@ export function volunteerRoutes(orchestrator: Orchestrator): Hono {
         id: s.id,
         state: s.state,
         agent: s.agent ?? null,
+        // How it proved who it is, and so whether it may take trusted-only work and full db access.
+        identity: s.identity.kind,
+        trusted: s.trusted,
+        ...(s.identity.tokenId && { token_id: s.identity.tokenId }),
         runtimes: s.capabilities?.runtimes ?? [],
         namespaces: s.capabilities?.namespaces ?? null,
         concurrency: s.capabilities?.concurrency ?? 0,

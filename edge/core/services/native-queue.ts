@@ -19,6 +19,8 @@ export interface NativeEntry extends PendingEntry {
 export function unfit(entry: NativeEntry, session: VolunteerSession): string | undefined {
   const peer = session.peer
   if (!peer) return 'not a runner'
+  // A run carries the service's environment, stdin, input files and a job token.
+  if (!session.trusted) return `runner ${peer.id} is not trusted`
   if (!peer.native || !session.capabilities?.runtimes.includes('native'))
     return `runner ${peer.id} does not run native executables`
   if (entry.peerId !== null && peer.id !== entry.peerId)

@@ -2,6 +2,7 @@
  * The runners among the connected volunteers (those that said hello with a `peer`), and the
  * requests the orchestrator makes of them: register a service's executable, forget one.
  */
+import { acceptsNamespace } from '../../../shared/capabilities'
 import type { ServiceRegisterFrame, ServiceRegisteredFrame } from '../../../shared/protocol'
 import { HttpError } from '../http-error'
 import type { VolunteerSession } from '../volunteers/volunteer-session'
@@ -27,17 +28,33 @@ export class RunnerDirectory {
     )
   }
 
+  /** Connected runners that may take work from `namespace`. */
+  runnersFor(namespace: string): VolunteerSession[] {
+    return this.runners().filter((s) => mayServe(s, namespace))
+  }
+
   find(peerId: string): VolunteerSession | undefined {
     return this.runners().find((s) => s.peer?.id === peerId && s.state === 'active')
   }
 
-  /** The runner a new local or git service goes to: the one named, or the only one there is. */
-  choose(peerId: string | undefined): VolunteerSession {
+  /**
+   * The runner a new local or git service of `namespace` goes to: the one named, or the only one
+   * there is, among runners allowed to take that namespace's work (a git password goes with it).
+   */
+  choose(peerId: string | undefined, namespace: string): VolunteerSession {
     const native = this.runners().filter((s) => s.state === 'active' && s.peer?.native)
+    const allowed = native.filter((s) => mayServe(s, namespace))
     if (peerId !== undefined) {
-      const chosen = native.find((s) => s.peer?.id === peerId)
+      const chosen = allowed.find((s) => s.peer?.id === peerId)
       if (chosen) return chosen
       const known = this.find(peerId)
+      if (known?.peer?.native)
+        throw new HttpError(
+          403,
+          'RUNNER_NOT_ALLOWED',
+          `runner ${peerId} does not take work from namespace '${namespace}' (its token is bound to other namespaces)`,
+          { field: 'peer_id' },
+        )
       throw known
         ? new HttpError(409, 'NATIVE_DISABLED', `runner ${peerId} does not run native executables`)
         : new HttpError(
@@ -49,18 +66,20 @@ export class RunnerDirectory {
             },
           )
     }
-    if (native.length === 1) return native[0] as VolunteerSession
-    if (native.length === 0)
+    if (allowed.length === 1) return allowed[0] as VolunteerSession
+    if (allowed.length === 0)
       throw new HttpError(
         503,
         'NO_RUNNERS',
-        'no runner that runs native executables is connected; start one with `npx zerverless-runner --orchestrator <url>`',
+        native.length === 0
+          ? 'no runner that runs native executables is connected; start one with `npx zerverless-runner --orchestrator <url>`'
+          : `no connected runner may take work from namespace '${namespace}'; start one with a token that covers it`,
         { headers: { 'retry-after': '5' } },
       )
     throw new HttpError(
       400,
       'PEER_REQUIRED',
-      `${native.length} runners are connected: choose one with peer_id (see GET /api/peers)`,
+      `${allowed.length} runners are connected: choose one with peer_id (see GET /api/peers)`,
       { field: 'peer_id' },
     )
   }
@@ -111,4 +130,13 @@ export class RunnerDirectory {
       })
     }
   }
+}
+
+/** Whether a runner may be given a namespace's services: trusted, and its whitelist covers it. */
+function mayServe(session: VolunteerSession, namespace: string): boolean {
+  return (
+    session.trusted &&
+    session.capabilities !== undefined &&
+    acceptsNamespace(session.capabilities, namespace)
+  )
 }

@@ -146,6 +146,12 @@ export class StandaloneServices {
       group.serviceId !== undefined && group.serviceId > 0 ? this.get(group.serviceId) : undefined
     if (existing && existing.source !== 'upload')
       throw new Error(`service ${existing.id} was not uploaded; upload to a new service instead`)
+    // An uploader writes only the namespaces its token covers: another's executable would run
+    // with that namespace's environment, stdin and input files.
+    const covers = group.covers ?? (() => true)
+    const namespace = settings.namespace ?? existing?.namespace ?? 'default'
+    for (const ns of new Set([namespace, ...(existing ? [existing.namespace] : [])]))
+      if (!covers(ns)) throw new Error(`this token may not upload services of namespace '${ns}'`)
     const name = existing?.name ?? group.serviceName
     if (!name) throw new Error('a new service needs a service_name')
     if ((!existing && this.deps.store.byName(name)) || this.storing.has(name))
@@ -153,7 +159,7 @@ export class StandaloneServices {
     // Reserved before the first await: two uploads of one name cannot both pass the check above.
     this.storing.add(name)
     try {
-      return await this.storeUpload(group, sink, { name, settings, existing })
+      return await this.storeUpload(group, sink, { name, namespace, settings, existing })
     } finally {
       this.storing.delete(name)
     }
@@ -164,9 +170,10 @@ export class StandaloneServices {
     sink: UploadSink,
     {
       name,
+      namespace,
       settings,
       existing,
-    }: { name: string; settings: UploadSettings; existing?: ServiceRecord },
+    }: { name: string; namespace: string; settings: UploadSettings; existing?: ServiceRecord },
   ): Promise<{ serviceId: number }> {
     const files = this.deps.files
     if (!files) throw new Error('this orchestrator has nowhere to store uploaded files')
@@ -185,7 +192,7 @@ export class StandaloneServices {
     const format = detectExecutableFormat(await this.head(name, entry.filePath))
     const capabilities = withFormat(settings.capabilities ?? existing?.capabilities ?? {}, format)
     const record: NewService = {
-      namespace: settings.namespace ?? existing?.namespace ?? 'default',
+      namespace,
       name,
       description: settings.description ?? existing?.description ?? '',
       status: 'ACTIVE',
@@ -225,7 +232,7 @@ export class StandaloneServices {
         await this.deps.files.remove(service.name, file.path).catch(() => {})
     const forget = { type: 'service_forget' as const, service_id: id, service_name: service.name }
     if (service.peer_id) this.deps.runners.find(service.peer_id)?.send(forget)
-    else for (const runner of this.deps.runners.runners()) runner.send(forget)
+    else for (const runner of this.deps.runners.runnersFor(service.namespace)) runner.send(forget)
   }
 
   /** Queues a run on a runner that fits; fails at once, naming why, when none could. */
@@ -304,7 +311,7 @@ export class StandaloneServices {
           field: 'service_name',
         },
       )
-    const runner = this.deps.runners.choose(body.peer_id)
+    const runner = this.deps.runners.choose(body.peer_id, body.namespace ?? 'default')
     const service = this.deps.store.insert({
       namespace: body.namespace ?? 'default',
       name: body.service_name,

@@ -181,6 +181,25 @@ async function sendChunks(
 }
 
 describe('UploadSessions', () => {
+  it("hands the service layer the namespaces of the connection's token", async () => {
+    const { sessions, stored } = setup()
+    const onlyAlice = (ns: string) => ns === 'alice'
+    const conn = sessions.connection({
+      authenticated: false,
+      checkToken: (token) => (token === TOKEN ? onlyAlice : undefined),
+    })
+    expect((await one(conn, { type: 'AUTH', payload: { token: 'wrong' } })).type).toBe(
+      'FILE_UPLOAD_ERROR',
+    )
+    expect((await one(conn, { type: 'AUTH', payload: { token: TOKEN } })).type).toBe('AUTH_OK')
+    const data = content(10)
+    const id = await begin(conn, startFor(data, 1024))
+    await sendChunks(conn, id, data, 1024)
+    expect(await endTypes(conn, id)).toEqual(DONE)
+    const covers = stored[0]?.group.covers
+    expect([covers?.('alice'), covers?.('bob')]).toEqual([true, false])
+  })
+
   it('uploads a multi-file group in chunks and creates the service once', async () => {
     const { connect, complete, stored, sink } = setup()
     const conn = connect()
@@ -254,6 +273,7 @@ describe('UploadSessions', () => {
       serviceId: undefined,
       serviceName: 'my-app',
       service: settings,
+      covers: expect.any(Function),
       files: [
         {
           sessionId: appId,

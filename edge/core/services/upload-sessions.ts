@@ -38,6 +38,9 @@ export interface UploadedFile {
   executable: boolean
 }
 
+/** Whether an uploader may create or change services of a namespace. */
+export type UploadScope = (namespace: string) => boolean
+
 /** A group whose files have all ended, handed to the service layer. Files are in file_index order. */
 export interface UploadGroupDone {
   uploadGroupId: string
@@ -48,6 +51,8 @@ export interface UploadGroupDone {
   /** Service settings from START, unvalidated. */
   service?: Record<string, unknown>
   files: UploadedFile[]
+  /** The namespaces the connection that completed the group may write (absent: every one). */
+  covers?: UploadScope
 }
 
 /**
@@ -76,8 +81,15 @@ export interface UploadSessionsOptions {
 export interface ConnectionOptions {
   /** True when the host already authenticated the socket (then AUTH is optional). */
   authenticated: boolean
-  /** Checks an AUTH token; a throw counts as "could not check", not as a wrong token. */
-  checkToken: (token: string) => boolean | Promise<boolean>
+  /** The namespaces an authenticated socket may write services to (default: every one). */
+  scope?: UploadScope
+  /**
+   * Checks an AUTH token: false or undefined for a wrong one, true (every namespace) or the
+   * namespaces it covers. A throw counts as "could not check", not as a wrong token.
+   */
+  checkToken: (
+    token: string,
+  ) => boolean | UploadScope | undefined | Promise<boolean | UploadScope | undefined>
 }
 
 /** What to send back for one message, in order; `close: true` means send them, then close the socket. */
@@ -163,7 +175,7 @@ export class UploadSessions {
   /** A view for one socket; sessions outlive it. */
   connection(options: ConnectionOptions): UploadConnection {
     return new Connection(
-      (text) => this.#handle(text),
+      (text, scope) => this.#handle(text, scope),
       options,
       MessageRate.of(this.#messageRate, this.#now()),
     )
@@ -174,10 +186,15 @@ export class UploadSessions {
    * or a `?token=`); `check` says whether a token (or none) may upload (see auth/upload-access.ts).
    */
   async connectionFor(
-    check: (token: string | undefined) => Promise<boolean>,
+    check: (token: string | undefined) => Promise<UploadScope | undefined>,
     offered: string | undefined,
   ): Promise<UploadConnection> {
-    return this.connection({ authenticated: await check(offered), checkToken: (t) => check(t) })
+    const scope = await check(offered)
+    return this.connection({
+      authenticated: scope !== undefined,
+      ...(scope && { scope }),
+      checkToken: (t) => check(t),
+    })
   }
 
   /**
@@ -195,8 +212,8 @@ export class UploadSessions {
     return dropped
   }
 
-  /** Handles one message of an authenticated connection. */
-  async #handle(text: string): Promise<Out> {
+  /** Handles one message of an authenticated connection that may write to `scope`. */
+  async #handle(text: string, scope: UploadScope): Promise<Out> {
     const parsed = parseUploadMessage(text)
     if (!parsed.ok) return fail(null, 'BAD_MESSAGE', parsed.error)
     const { message } = parsed
@@ -208,7 +225,7 @@ export class UploadSessions {
       case 'FILE_UPLOAD_CHUNK':
         return this.#withSession(message.payload.session_id, (s) => this.#chunk(s, message.payload))
       case 'FILE_UPLOAD_END':
-        return this.#withSession(message.payload.session_id, (s) => this.#end(s))
+        return this.#withSession(message.payload.session_id, (s) => this.#end(s, scope))
       case 'FILE_UPLOAD_RESUME':
         return this.#withSession(message.payload.session_id, async (s) => [progress(s)])
     }
@@ -413,7 +430,7 @@ export class UploadSessions {
     )
   }
 
-  async #end(session: Session): Promise<Out> {
+  async #end(session: Session, scope: UploadScope): Promise<Out> {
     const { id, start, group } = session
     if (session.sha256) return [fileComplete(session)]
     if (session.chunksReceived < start.total_chunks || session.bytes !== start.total_size)
@@ -447,10 +464,10 @@ export class UploadSessions {
     const files = [...group.byPath.values()]
     if (group.completing || files.length < group.totalFiles || files.some((f) => !f.sha256))
       return out
-    return [...out, ...(await this.#completeGroup(group, session))]
+    return [...out, ...(await this.#completeGroup(group, session, scope))]
   }
 
-  async #completeGroup(group: Group, last: Session): Promise<Out> {
+  async #completeGroup(group: Group, last: Session, scope: UploadScope): Promise<Out> {
     group.completing = true
     const sessions = [...group.byPath.values()].sort(
       (a, b) => a.start.file_index - b.start.file_index,
@@ -472,6 +489,7 @@ export class UploadSessions {
           serviceName: group.serviceName,
           service: group.service,
           files,
+          covers: scope,
         },
         this.#sink,
       )
@@ -530,15 +548,17 @@ export class UploadSessions {
 /** Authentication state of one socket in front of the shared manager. */
 class Connection implements UploadConnection {
   #authenticated: boolean
+  #scope: UploadScope
   #failures = 0
   #tail: Promise<unknown> = Promise.resolve()
 
   constructor(
-    private readonly handle: (text: string) => Promise<Out>,
+    private readonly handle: (text: string, scope: UploadScope) => Promise<Out>,
     private readonly options: ConnectionOptions,
     private readonly rate?: MessageRate,
   ) {
     this.#authenticated = options.authenticated
+    this.#scope = options.scope ?? (() => true)
   }
 
   receive(text: string): Promise<UploadReply> {
@@ -566,7 +586,7 @@ class Connection implements UploadConnection {
     try {
       if (this.#failures >= MAX_AUTH_FAILURES)
         return reply(fail(null, 'UNAUTHORIZED', 'too many failed AUTH attempts; closing'), true)
-      if (this.#authenticated) return reply(await this.handle(text))
+      if (this.#authenticated) return reply(await this.handle(text, this.#scope))
       return await this.#authenticate(text)
     } catch (err) {
       // A bug or a broken disk: the operator's log says which; the client learns no paths.
@@ -579,7 +599,7 @@ class Connection implements UploadConnection {
     const parsed = parseUploadMessage(text)
     if (!parsed.ok || parsed.message.type !== 'AUTH')
       return reply(fail(null, 'UNAUTHORIZED', 'authenticate first: send AUTH with a token'))
-    let valid: boolean
+    let valid: boolean | UploadScope | undefined
     try {
       valid = await this.options.checkToken(parsed.message.payload.token)
     } catch {
@@ -587,6 +607,7 @@ class Connection implements UploadConnection {
     }
     if (valid) {
       this.#authenticated = true
+      if (typeof valid === 'function') this.#scope = valid
       return reply([{ type: 'AUTH_OK', payload: {} }])
     }
     this.#failures++

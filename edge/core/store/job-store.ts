@@ -2,6 +2,7 @@
 import type { JobError, JobStatus, Runtime } from '../../../shared/job'
 import { JOB_STATUSES } from '../../../shared/job'
 import type { JsonValue } from '../../../shared/json'
+import { dbAccessFrom, type Executor } from '../jobs/executor-policy'
 import type { JobRecord, NewJob } from '../jobs/job-record'
 import type { Sql, SqlValue } from './sql'
 
@@ -30,11 +31,13 @@ interface JobRow {
   stderr: string | null
   exit_code: number | null
   redundancy: number
+  executor: string
+  untrusted_db: string | null
 }
 
 const COLUMNS = `seq, id, job_type, namespace, code_hash, input_data, timeout_ms, max_retries, status,
   result, output, error, volunteer_id, attempts, batch_id, created_at, started_at, completed_at,
-  wasm_cid, args, env, stderr, exit_code, redundancy`
+  wasm_cid, args, env, stderr, exit_code, redundancy, executor, untrusted_db`
 
 function fromRow(row: JobRow): JobRecord {
   return {
@@ -46,6 +49,8 @@ function fromRow(row: JobRow): JobRecord {
     error: row.error === null ? null : (JSON.parse(row.error) as JobError),
     args: row.args === null ? null : (JSON.parse(row.args) as string[]),
     env: row.env === null ? null : (JSON.parse(row.env) as Record<string, string>),
+    executor: row.executor as Executor,
+    untrusted_db: dbAccessFrom(row.untrusted_db),
   }
 }
 
@@ -75,9 +80,12 @@ export interface PendingRow {
   job_type: JobRecord['job_type']
   namespace: string
   redundancy: number
+  executor: Executor
 }
 
 export interface RunningRow extends PendingRow {
+  /** JSON text (see executor-policy.ts dbAccessFrom). */
+  untrusted_db: string | null
   volunteer_id: string | null
   attempts: number
   started_at: number | null
@@ -104,8 +112,8 @@ export class JobStore {
         const id = ids[i] as string
         const input = job.input_data === null ? null : JSON.stringify(job.input_data)
         const inserted = this.sql.get<{ seq: number }>(
-          `INSERT INTO jobs (id, job_type, namespace, code_hash, input_data, timeout_ms, max_retries, status, batch_id, created_at, wasm_cid, args, env, redundancy)
-           VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?) RETURNING seq`,
+          `INSERT INTO jobs (id, job_type, namespace, code_hash, input_data, timeout_ms, max_retries, status, batch_id, created_at, wasm_cid, args, env, redundancy, executor, untrusted_db)
+           VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
           id,
           job.job_type,
           job.namespace,
@@ -119,6 +127,8 @@ export class JobStore {
           job.args ? JSON.stringify(job.args) : null,
           job.env ? JSON.stringify(job.env) : null,
           job.redundancy ?? 1,
+          job.executor ?? 'any',
+          job.untrusted_db ? JSON.stringify(job.untrusted_db) : null,
         )
         const seq = inserted?.seq ?? 0
         return {
@@ -146,6 +156,8 @@ export class JobStore {
           started_at: null,
           completed_at: null,
           redundancy: job.redundancy ?? 1,
+          executor: job.executor ?? 'any',
+          untrusted_db: job.untrusted_db ?? { read: [], write: [] },
         } satisfies JobRecord
       })
     })
@@ -282,7 +294,8 @@ export class JobStore {
   /** Running jobs and who holds them, for a host that kept its sockets across a restart. */
   running(): RunningRow[] {
     return this.sql.all<RunningRow>(
-      `SELECT seq, id, job_type, namespace, volunteer_id, attempts, started_at, timeout_ms, redundancy
+      `SELECT seq, id, job_type, namespace, volunteer_id, attempts, started_at, timeout_ms, redundancy,
+         executor, untrusted_db
        FROM jobs WHERE status = 'running' ORDER BY seq`,
     )
   }
@@ -296,7 +309,7 @@ export class JobStore {
 
   pending(): PendingRow[] {
     return this.sql.all<PendingRow>(
-      `SELECT seq, id, job_type, namespace, redundancy FROM jobs WHERE status = 'pending' ORDER BY seq`,
+      `SELECT seq, id, job_type, namespace, redundancy, executor FROM jobs WHERE status = 'pending' ORDER BY seq`,
     )
   }
 

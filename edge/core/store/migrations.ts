@@ -164,4 +164,12 @@ export const MIGRATIONS: readonly string[] = [
 
   ALTER TABLE job_answers ADD COLUMN standing TEXT;
   `,
+  // 8: executor trust: whether a job or function needs a trusted executor, and what its db calls
+  // may reach from an untrusted one (JSON {read, write} key prefixes; NULL: nothing).
+  `
+  ALTER TABLE jobs ADD COLUMN executor TEXT NOT NULL DEFAULT 'any';
+  ALTER TABLE jobs ADD COLUMN untrusted_db TEXT;
+  ALTER TABLE deployment_versions ADD COLUMN executor TEXT NOT NULL DEFAULT 'trusted';
+  ALTER TABLE deployment_versions ADD COLUMN untrusted_db TEXT;
+  `,
 ]

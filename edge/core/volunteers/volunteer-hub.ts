@@ -2,6 +2,7 @@
  * The `/ws/volunteer` protocol on the orchestrator's side, independent of the socket library:
  * hosts call `connect` when a socket opens, then `receive` and `disconnect`.
  */
+import type { Capabilities } from '../../../shared/capabilities'
 import type { ProtocolErrorCode } from '../../../shared/errors'
 import {
   HEARTBEAT_ACK_FRAME,
@@ -17,7 +18,13 @@ import type { Scheduler } from '../jobs/scheduler'
 import { addressKey, isLoopback } from '../limits/client-address'
 import type { LimitSettings } from '../limits/limit-settings'
 import { MessageRate } from '../limits/message-rate'
-import { VolunteerSession, type SessionSnapshot, type VolunteerLink } from './volunteer-session'
+import { servedNamespaces, type Identified } from './executor-identity'
+import {
+  VolunteerSession,
+  type JobScope,
+  type SessionSnapshot,
+  type VolunteerLink,
+} from './volunteer-session'
 
 export interface HubOptions {
   heartbeatIntervalMs: number
@@ -27,8 +34,6 @@ export interface HubOptions {
   maxFrameBytes: number
   /** Malformed frames tolerated before the socket is closed. */
   badFrameLimit: number
-  /** When set, runners (volunteers that announce a `peer`) must send it in their hello. */
-  runnerToken?: string
   /**
    * Messages a second one socket may send, heartbeats included (unset or 0: no limit); and
    * whether loopback addresses count as addresses (back-off and reputation by address).
@@ -41,6 +46,8 @@ export interface HubOptions {
 export interface ConnectInfo {
   /** The client's address (Node: the socket's; Workers: CF-Connecting-IP). */
   address?: string
+  /** A credential offered with the upgrade (`?token=`, a Bearer header), read at hello. */
+  token?: string
 }
 
 /** What the hub tells the runner directory (see services/runner-directory.ts). */
@@ -61,12 +68,19 @@ export class VolunteerHub {
   constructor(
     private readonly scheduler: Scheduler,
     private readonly options: HubOptions,
-    /** Answers guests' host calls for a namespace (the key-value database). */
-    private readonly answer: (namespace: string, call: HostCall) => HostReply = () => ({
+    /** Answers guests' host calls within a job's scope (the key-value database). */
+    private readonly answer: (scope: JobScope, call: HostCall) => HostReply = () => ({
       ok: false,
       error: 'not available',
     }),
     private readonly runners?: RunnerEvents,
+    /** Who presents a credential (see executor-identity.ts); without it everyone is trusted. */
+    private readonly identify: (
+      token: string | undefined,
+    ) => Identified | Promise<Identified> = () => ({
+      ok: true,
+      identity: { kind: 'anonymous', trusted: true, runner: true },
+    }),
   ) {}
 
   get connected(): Iterable<VolunteerSession> {
@@ -79,6 +93,7 @@ export class VolunteerHub {
 
   connect(link: VolunteerLink, now = Date.now(), from: ConnectInfo = {}): VolunteerSession {
     const session = new VolunteerSession(crypto.randomUUID(), link, now)
+    session.offeredToken = from.token
     session.messageRate = this.messageRate(now)
     this.noteAddress(session, from.address)
     this.sessions.add(session)
@@ -95,6 +110,7 @@ export class VolunteerHub {
     session.capabilities = snapshot.capabilities
     session.agent = snapshot.agent
     session.peer = snapshot.peer
+    if (snapshot.identity) session.identity = snapshot.identity
     session.lastSeen = now
     session.messageRate = this.messageRate(now)
     this.noteAddress(session, snapshot.address)
@@ -102,7 +118,11 @@ export class VolunteerHub {
     return session
   }
 
-  receive(session: VolunteerSession, text: string, now = Date.now()): void {
+  /**
+   * Handles one frame. A hello whose credential must be verified (an issued token) finishes
+   * later: hosts that keep a copy of the session (Durable Objects) wait for the promise.
+   */
+  receive(session: VolunteerSession, text: string, now = Date.now()): void | Promise<void> {
     if (session.state === 'closed') return
     if (session.messageRate && !this.withinRate(session, session.messageRate, now)) return
     // The hot path: heartbeats are fixed strings, answered without parsing.
@@ -130,7 +150,7 @@ export class VolunteerHub {
       return this.reject(session, 'BAD_FRAME', why)
     }
     session.lastSeen = now
-    this.handle(session, parsed.frame, now)
+    return this.handle(session, parsed.frame, now)
   }
 
   disconnect(session: VolunteerSession, now = Date.now()): void {
@@ -169,6 +189,18 @@ export class VolunteerHub {
         )
       }
     }
+  }
+
+  /** A token was revoked: whoever connected with it is disconnected (what it held runs elsewhere). */
+  revoke(tokenId: string, now = Date.now()): void {
+    for (const session of Array.from(this.sessions))
+      if (session.identity.tokenId === tokenId)
+        this.drop(
+          session,
+          'UNAUTHORIZED',
+          'the token this volunteer connected with was revoked',
+          now,
+        )
   }
 
   /** Asks every volunteer to stop and closes their sockets (orchestrator shutdown). */
@@ -218,7 +250,11 @@ export class VolunteerHub {
     return false
   }
 
-  private handle(session: VolunteerSession, frame: VolunteerFrame, now: number): void {
+  private handle(
+    session: VolunteerSession,
+    frame: VolunteerFrame,
+    now: number,
+  ): void | Promise<void> {
     if (frame.type === 'hello') return this.hello(session, frame)
     if (session.state === 'greeting')
       return this.reject(session, 'HELLO_REQUIRED', `send hello before '${frame.type}'`)
@@ -242,13 +278,13 @@ export class VolunteerHub {
         }
         return
       case 'host': {
-        const namespace = session.holds(frame.job_id, frame.attempt)
+        const scope = session.holds(frame.job_id, frame.attempt)
           ? session.owners.get(frame.job_id)
           : undefined
         const reply =
-          namespace === undefined
+          scope === undefined
             ? { ok: false as const, error: `job ${frame.job_id} is not running here` }
-            : this.answer(namespace, frame.call)
+            : this.answer(scope, frame.call)
         session.send({ type: 'host_reply', request_id: frame.request_id, reply })
         return
       }
@@ -273,8 +309,8 @@ export class VolunteerHub {
   private hello(
     session: VolunteerSession,
     frame: Extract<VolunteerFrame, { type: 'hello' }>,
-  ): void {
-    if (session.state !== 'greeting')
+  ): void | Promise<void> {
+    if (session.state !== 'greeting' || session.helloPending)
       return this.reject(session, 'BAD_FRAME', 'hello was already received on this connection')
     if (frame.protocol !== PROTOCOL_VERSION) {
       session.send({
@@ -285,23 +321,54 @@ export class VolunteerHub {
       session.close(CLOSE.protocol, 'unsupported protocol version')
       return
     }
-    if (frame.peer && this.options.runnerToken && frame.token !== this.options.runnerToken) {
-      session.send({
-        type: 'error',
-        code: 'UNAUTHORIZED',
-        message: 'this orchestrator requires a runner token: start the runner with --token',
-      })
-      session.close(CLOSE.policy, 'runner token required')
-      return
-    }
+    // The hello's own token first (runners send theirs there), else the one the socket offered.
+    const identified = this.identify(frame.token ?? session.offeredToken)
+    session.offeredToken = undefined
+    if (!(identified instanceof Promise)) return this.welcome(session, frame, identified)
+    session.helloPending = true
+    return identified.then(
+      (result) => {
+        session.helloPending = false
+        if (session.state === 'greeting') this.welcome(session, frame, result)
+      },
+      () => {
+        session.helloPending = false
+        this.refuse(session, 'the credential could not be checked; try again')
+      },
+    )
+  }
+
+  /** Admits a volunteer as what its credential makes it, or turns it away. */
+  private welcome(
+    session: VolunteerSession,
+    frame: Extract<VolunteerFrame, { type: 'hello' }>,
+    identified: Identified,
+  ): void {
+    if (!identified.ok) return this.refuse(session, identified.message)
+    const { identity } = identified
+    if (frame.peer && !identity.runner)
+      return this.refuse(
+        session,
+        'this orchestrator takes runners with a credential only: start the runner with --token and its runner token, or a token the admin issued with the runner right',
+      )
+    const namespaces = servedNamespaces(frame.capabilities.namespaces, identity)
+    if (namespaces?.length === 0)
+      return this.refuse(
+        session,
+        `the token covers none of the namespaces asked for (it covers ${identity.namespaces?.join(', ')})`,
+      )
     // Only a runner that opted in may be sent native executables to run.
     const native = frame.peer?.native === true
-    session.capabilities = native
-      ? frame.capabilities
-      : {
-          ...frame.capabilities,
-          runtimes: frame.capabilities.runtimes.filter((r) => r !== 'native'),
-        }
+    const capabilities: Capabilities = {
+      ...frame.capabilities,
+      runtimes: native
+        ? frame.capabilities.runtimes
+        : frame.capabilities.runtimes.filter((r) => r !== 'native'),
+    }
+    // The whitelist it serves is what it asked for, narrowed to what its token covers.
+    if (namespaces) capabilities.namespaces = namespaces
+    else delete capabilities.namespaces
+    session.capabilities = capabilities
     if (session.capabilities.runtimes.length === 0) {
       session.send({
         type: 'error',
@@ -311,6 +378,7 @@ export class VolunteerHub {
       session.close(CLOSE.policy, 'no runtimes')
       return
     }
+    session.identity = identity
     session.agent = frame.agent
     session.peer = frame.peer
     session.state = 'active'
@@ -375,6 +443,12 @@ export class VolunteerHub {
       message: `job ${jobId} is not assigned to this volunteer`,
       job_id: jobId,
     })
+  }
+
+  /** A volunteer whose credential is missing or not good: told why, and closed. */
+  private refuse(session: VolunteerSession, message: string): void {
+    session.send({ type: 'error', code: 'UNAUTHORIZED', message })
+    session.close(CLOSE.policy, message.slice(0, 120))
   }
 
   private reject(session: VolunteerSession, code: ProtocolErrorCode, message: string): void {

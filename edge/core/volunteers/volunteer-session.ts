@@ -2,7 +2,9 @@
 import type { Capabilities } from '../../../shared/capabilities'
 import type { AgentInfo, OrchestratorFrame, PeerInfo } from '../../../shared/protocol'
 import { encodeFrame } from '../../../shared/protocol'
+import { FULL_DB, type DbAccess } from '../kv/db-access'
 import type { MessageRate } from '../limits/message-rate'
+import type { ExecutorIdentity } from './executor-identity'
 
 /** The host's side of a socket: Node's `ws`, or a Durable Object's hibernatable WebSocket. */
 export interface VolunteerLink {
@@ -22,6 +24,21 @@ export interface SessionSnapshot {
   peer?: PeerInfo
   /** The client address it connected from, when the host knows it. */
   address?: string
+  identity?: ExecutorIdentity
+}
+
+/** What a job's guest may reach from this volunteer: its namespace, and which of its keys. */
+export interface JobScope {
+  namespace: string
+  db: DbAccess
+}
+
+/** Before its hello a session is nobody: untrusted, no runner, no namespace. */
+const NOBODY: ExecutorIdentity = {
+  kind: 'anonymous',
+  trusted: false,
+  runner: false,
+  namespaces: [],
 }
 
 /** Jobs a session remembers after letting them go, to tell late reports from made-up ones. */
@@ -37,8 +54,14 @@ export class VolunteerSession {
   readonly running = new Map<string, number>()
   /** job id → when the orchestrator gives up on it (for jobs queued behind others on this volunteer). */
   readonly deadlines = new Map<string, number>()
-  /** job id → its namespace: the only database its guest may reach. */
-  readonly owners = new Map<string, string>()
+  /** job id → its namespace and what of its database its guest may reach. */
+  readonly owners = new Map<string, JobScope>()
+  /** Who it proved to be at hello (see executor-identity.ts). */
+  identity: ExecutorIdentity = NOBODY
+  /** A credential offered when the socket opened (`?token=`, Bearer), read at hello. */
+  offeredToken: string | undefined
+  /** Its hello is being checked (a token verified): it is not welcome yet. */
+  helloPending = false
   lastSeen: number
   badFrames = 0
   /** Deadlines of jobs it held that passed with no report from it, since its last report. */
@@ -78,7 +101,19 @@ export class VolunteerSession {
       ...(this.agent && { agent: this.agent }),
       ...(this.peer && { peer: this.peer }),
       ...(this.address !== undefined && { address: this.address }),
+      // Its token's namespaces already narrowed `capabilities`; attachments are small (2 KiB).
+      ...(this.state !== 'greeting' && { identity: withoutNamespaces(this.identity) }),
     }
+  }
+
+  /** Trusted executors take jobs that require one, and reach the whole namespace database. */
+  get trusted(): boolean {
+    return this.identity.trusted
+  }
+
+  /** Records that it runs `jobId` for `namespace`; `untrustedDb` is what it may reach if untrusted. */
+  own(jobId: string, namespace: string, untrustedDb: DbAccess): void {
+    this.owners.set(jobId, { namespace, db: this.trusted ? FULL_DB : untrustedDb })
   }
 
   /** Jobs it can take right now: its concurrency plus what it may queue; none while it is held. */
@@ -141,4 +176,9 @@ export class VolunteerSession {
       // Already closing; the host reports the close either way.
     }
   }
+}
+
+function withoutNamespaces(identity: ExecutorIdentity): ExecutorIdentity {
+  const { namespaces: _narrowed, ...rest } = identity
+  return rest
 }
