@@ -173,8 +173,11 @@ export class JobRoom extends DurableObject<Env> {
       resumable: true,
       // Tokens are issued and revoked in room 0; the others ask it (and remember a while).
       ...(index !== 0 && { tokenActive: (id: string) => this.#tokenActive(id) }),
+      // A function call nobody here can run: the balancer is told at once, and the alarm is set
+      // (once the call is in the table) so that the call ends if no volunteer comes in time.
       summon: () => {
         this.#scheduleReport(true)
+        queueMicrotask(() => this.#live && this.#afterWork(this.#live))
         return true
       },
     })
