@@ -4,6 +4,7 @@
  */
 import { Hono, type Context } from 'hono'
 import { requireRight } from '../auth/access'
+import { bearerToken } from '../auth/bearer'
 import { HttpError } from '../http-error'
 import type { Orchestrator } from '../orchestrator'
 import type { JobOutputs } from '../services/job-outputs'
@@ -46,7 +47,7 @@ export function jobOutputRoutes(orchestrator: Orchestrator, outputs: JobOutputs)
   app.put('/:id/outputs/*', async (c) => {
     const found = job(c)
     const held = scheduler.jobToken(found.id)
-    const bearer = /^Bearer (.+)$/.exec(c.req.header('authorization') ?? '')?.[1]
+    const bearer = bearerToken(c.req.header('authorization'))
     if (!held || bearer !== held.token)
       throw new HttpError(
         401,

@@ -4,6 +4,7 @@
  * a runner uses for uploaded services.
  */
 import { requireOperator, requireRight } from '../auth/access'
+import { bearerToken } from '../auth/bearer'
 import { Hono, type Context } from 'hono'
 import { HttpError } from '../http-error'
 import type { Orchestrator } from '../orchestrator'
@@ -91,7 +92,7 @@ export function serviceRoutes(orchestrator: Orchestrator): Hono {
   app.get('/:id/files/*', async (c) => {
     const prefix = `/api/services/standalone/${c.req.param('id')}/files/`
     const path = checkStoragePath(decodeURIComponent(c.req.path.slice(prefix.length)))
-    const bearer = /^Bearer (.+)$/.exec(c.req.header('authorization') ?? '')?.[1]
+    const bearer = bearerToken(c.req.header('authorization'))
     const stream = await services.file(serviceId(c), path, c.req.query('job'), bearer)
     return new Response(stream, { headers: { 'content-type': 'application/octet-stream' } })
   })
