@@ -152,4 +152,17 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (job_id, volunteer, attempt)
   ) WITHOUT ROWID;
   `,
+  // 7: private files. A file's own visibility ('public' or 'private', NULL: it follows the rules),
+  // and per-namespace rules for directory prefixes (see storage/visibility.ts).
+  `
+  ALTER TABLE files ADD COLUMN visibility TEXT;
+
+  CREATE TABLE storage_rules (
+    ns TEXT NOT NULL,
+    prefix TEXT NOT NULL,
+    visibility TEXT NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (ns, prefix)
+  ) WITHOUT ROWID;
+  `,
 ]
