@@ -70,6 +70,7 @@ export function createApp(deps: AppDeps): Hono {
         'Location',
         'Retry-After',
         'X-Request-Id',
+        'X-Visibility',
       ],
       maxAge: 600,
     })
