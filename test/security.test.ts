@@ -195,6 +195,19 @@ beforeAll(async () => {
     201,
   )
 
+  await ok(
+    call(server.url, 'PUT', '/api/storage/alice/private.txt?visibility=private', {
+      token: admin,
+      body: 'alice-private',
+    }),
+    201,
+  )
+  // What an encoded URL sliced at the wrong place would name: namespace "e", path "alice/…".
+  await ok(
+    call(server.url, 'PUT', '/api/storage/e/alice/index.html', { token: admin, body: 'e-secret' }),
+    201,
+  )
+
   beforeDisk = diskSnapshot(server.dataDir)
   beforeApi = await apiSnapshot(server.url, admin, NAMESPACES)
 })
@@ -487,6 +500,37 @@ describe('tokens and namespaces', () => {
         })
         await socket.close()
       }
+    }
+  })
+
+  it('keeps a private file to callers with the storage right, and out of /static', async () => {
+    const anonymous = as(undefined)
+    const hidden = await anonymous.get('/static/alice/private.txt')
+    expect(hidden.status, hidden.text).toBe(404)
+    expect(hidden.body.code).toBe('FILE_NOT_FOUND')
+    expect(hidden.text).not.toContain('alice-private')
+    expect((await anonymous.get('/api/storage/alice/private.txt')).status).toBe(401)
+    expect((await as(tokens.aliceDb!.token).get('/api/storage/alice/private.txt')).status).toBe(403)
+    expect((await as(undefined).get('/api/storage/alice/')).status).toBe(401)
+    const read = await ok(as(tokens.alice!.token).get('/api/storage/alice/private.txt'))
+    expect(read.text).toBe('alice-private')
+    const listed = await ok(as(tokens.alice!.token).get('/api/storage/alice/'))
+    expect(listed.body.private).toEqual(['private.txt'])
+  })
+
+  it('keeps a percent-encoded URL in the namespace its token was checked for', async () => {
+    const alice = as(tokens.alice!.token)
+    for (const route of [
+      '/api/%73torage/alice/index.html',
+      '/api/%73%74orage/alice/index.html',
+      '/api/storage/%61lice/index.html',
+    ]) {
+      const res = await ok(alice.get(route))
+      expect(res.text, route).toBe('<p>hi</p>')
+    }
+    for (const route of ['/%73tatic/alice/index.html', '/static/%61lice/index.html']) {
+      const res = await ok(as(undefined).get(route))
+      expect(res.text, route).toBe('<p>hi</p>')
     }
   })
 

@@ -3,14 +3,14 @@
  * what differs (the SQL behind the orchestrator, how a WebSocket upgrade is accepted).
  */
 import { Hono, type Context, type MiddlewareHandler } from 'hono'
-import { bodyLimit } from 'hono/body-limit'
 import { cors } from 'hono/cors'
 import type { AssetSource } from './assets/asset-source'
-import { authenticate } from './auth/access'
+import { authenticate, requireCallerForWrites } from './auth/access'
 import { renderError, renderNotFound } from './http-error'
 import { rateLimit, type RateLimitScope } from './limits/rate-limit'
 import { consoleLogger, type Logger } from './observability/logger'
 import { requestLog } from './observability/request-log'
+import { bodyLimits } from './routes/body-limit'
 import { metricsRoutes } from './routes/metrics-routes'
 import { tokenRoutes } from './routes/token-routes'
 import type { Orchestrator } from './orchestrator'
@@ -53,38 +53,6 @@ export function createApp(deps: AppDeps): Hono {
   app.notFound(renderNotFound)
   // First, so every answer (413s and 401s included) carries a request id and is logged.
   app.use('*', requestLog(deps.logger ?? consoleLogger('info'), orchestrator.metrics))
-  const limiter = (size: number, hint: string) =>
-    bodyLimit({
-      maxSize: size,
-      // The unread rest of the body makes the connection unusable: tell the client not to reuse it.
-      onError: (c) =>
-        c.json(
-          {
-            error: `the request body is larger than ${size} bytes${hint}`,
-            code: 'PAYLOAD_TOO_LARGE',
-          },
-          413,
-          { connection: 'close' },
-        ),
-    })
-  const limitBody = limiter(
-    maxSize,
-    '; upload large WebAssembly modules with POST /api/wasm and send wasm_cid',
-  )
-  // Modules may come as base64 in JSON: a third larger than the bytes, plus the envelope.
-  const limitModule = limiter(Math.ceil((orchestrator.config.maxWasmBytes * 4) / 3) + 1024, '')
-  // Only where bodies belong: touching the body makes node-server build a full Request (3× slower GETs).
-  app.use('*', (c, next) => {
-    if (c.req.method === 'GET' || c.req.method === 'HEAD') return next()
-    // Storage uploads and job outputs stream to a file store, which enforces its own (larger) limit.
-    if (c.req.method === 'PUT' && c.req.path.startsWith('/api/storage/')) return next()
-    if (c.req.method === 'PUT' && /^\/api\/jobs\/[^/]+\/outputs\//.test(c.req.path)) return next()
-    // Modules, and a run's input files, may come as base64 in JSON.
-    const large =
-      c.req.path === '/api/wasm' || /^\/api\/services\/standalone\/\d+\/run$/.test(c.req.path)
-    return large ? limitModule(c, next) : limitBody(c, next)
-  })
-
   // A deliberate CORS policy: the API answers browsers of the configured origins only (the
   // volunteer page is same-origin and needs none); functions set their own headers.
   const origins = new Set(orchestrator.config.corsOrigins)
@@ -100,6 +68,7 @@ export function createApp(deps: AppDeps): Hono {
         'Location',
         'Retry-After',
         'X-Request-Id',
+        'X-Visibility',
       ],
       maxAge: 600,
     })
@@ -119,6 +88,32 @@ export function createApp(deps: AppDeps): Hono {
     }),
   )
   app.use('*', authenticate(orchestrator.auth))
+  // Before anything reads a body (or decides it is too large): who is asking. A job's output upload
+  // carries that job's token instead, which its route checks first.
+  const outputUpload = (c: Context) =>
+    c.req.method === 'PUT' && /^\/api\/jobs\/[^/]+\/outputs\//.test(c.req.path)
+  app.use('/api/*', requireCallerForWrites(outputUpload))
+  const standard = {
+    maxBytes: maxSize,
+    hint: '; upload large WebAssembly modules with POST /api/wasm and send wasm_cid',
+  }
+  // Modules, and a run's input files, may come as base64 in JSON: a third larger than the bytes.
+  const modules = {
+    maxBytes: Math.ceil((orchestrator.config.maxWasmBytes * 4) / 3) + 1024,
+    hint: '',
+  }
+  app.use(
+    '*',
+    bodyLimits((c) => {
+      if (c.req.method === 'GET' || c.req.method === 'HEAD') return undefined
+      // Storage uploads and job outputs stream to a file store, which enforces its own (larger) limit.
+      if (c.req.method === 'PUT' && c.req.path.startsWith('/api/storage/')) return undefined
+      if (outputUpload(c)) return undefined
+      const large =
+        c.req.path === '/api/wasm' || /^\/api\/services\/standalone\/\d+\/run$/.test(c.req.path)
+      return large ? modules : standard
+    }),
+  )
   app.route('/', healthRoutes(orchestrator, deps.host))
   app.route('/', metricsRoutes(orchestrator.metrics))
   app.route(

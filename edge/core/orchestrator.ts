@@ -25,7 +25,7 @@ import { ServiceStore } from './services/service-store'
 import { StandaloneServices } from './services/standalone-services'
 import { UploadSessions, type UploadSink } from './services/upload-sessions'
 import { Metrics } from './observability/metrics'
-import { Authenticator } from './auth/authenticator'
+import { Authenticator, type TokenGrant } from './auth/authenticator'
 import { TokenStore } from './auth/token-store'
 import { ExecutorCredentials } from './volunteers/executor-identity'
 
@@ -82,8 +82,8 @@ export class Orchestrator {
       resumable?: boolean
       /** Asks for a volunteer when none here can run a function (see InvocationTable). */
       summon?: () => boolean
-      /** Whether an API token is issued and not revoked, where tokens live elsewhere (edge rooms). */
-      tokenActive?: (id: string) => Promise<boolean>
+      /** What was issued under an API token id, where tokens live elsewhere (edge rooms). */
+      tokenGrant?: (id: string) => Promise<TokenGrant | undefined>
     } = {},
   ) {
     this.sha256 = host.sha256 ?? sha256Hex
@@ -93,10 +93,7 @@ export class Orchestrator {
       volunteers: () => this.volunteerStats(),
     })
     this.tokens = new TokenStore(sql)
-    this.auth = new Authenticator(
-      config.auth,
-      host.tokenActive ?? ((id) => this.tokens.isActive(id)),
-    )
+    this.auth = new Authenticator(config.auth, host.tokenGrant ?? ((id) => this.tokens.get(id)))
     this.executors = new ExecutorCredentials({
       auth: this.auth,
       ...(config.volunteerToken !== undefined && { volunteerToken: config.volunteerToken }),

@@ -54,10 +54,13 @@ export class UploadClient {
     )
   }
 
-  /** Opens `/ws/upload` on the orchestrator at `baseUrl`; `token` goes in the upgrade's header. */
-  static async open(baseUrl: string, token?: string): Promise<UploadClient> {
+  /**
+   * Opens `/ws/upload` on the orchestrator at `baseUrl`; `token` goes in the upgrade's header,
+   * after `scheme` (any letter case is the same scheme).
+   */
+  static async open(baseUrl: string, token?: string, scheme = 'Bearer'): Promise<UploadClient> {
     const socket = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/ws/upload`, {
-      headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
+      headers: token === undefined ? {} : { authorization: `${scheme} ${token}` },
     })
     await new Promise<void>((resolve, reject) => {
       socket.once('open', () => resolve())

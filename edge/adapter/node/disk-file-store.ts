@@ -18,7 +18,7 @@ import {
   type FileStore,
   type WriteResult,
 } from '../../core/storage/file-store'
-import { PathError } from '../../core/storage/storage-path'
+import { leavesBase, PathError } from '../../core/storage/storage-path'
 
 export class DiskFileStore implements FileStore {
   private readonly uploads: string
@@ -110,7 +110,8 @@ export class DiskFileStore implements FileStore {
   private async resolve(ns: string, file: string): Promise<string> {
     const base = path.join(this.root, ns)
     const target = path.join(base, ...file.split('/'))
-    if (path.relative(base, target).startsWith('..'))
+    const relative = path.relative(base, target)
+    if (leavesBase(relative, path.sep) || path.isAbsolute(relative))
       throw new PathError('path leaves its namespace')
     let current = this.root
     for (const part of [ns, ...file.split('/').slice(0, -1)]) {

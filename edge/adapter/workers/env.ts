@@ -1,4 +1,5 @@
 /** The Worker's bindings (wrangler.toml). */
+import type { AuthSettings } from '../../core/auth/authenticator'
 import type { Balancer } from './balancer'
 import type { JobRoom } from './job-room'
 
@@ -36,3 +37,14 @@ export const roomCount = (env: Env): number => {
 
 /** The header a forwarded request carries to tell a room which one it is. */
 export const ROOM_HEADER = 'x-zerverless-room'
+
+/** Auth as the vars and secrets say: on unless AUTH is `off`. */
+export function authSettings(env: Env): AuthSettings {
+  if (env.AUTH === 'off') return { enabled: false }
+  const secret = env.TOKEN_SECRET ?? env.ADMIN_TOKEN
+  return {
+    enabled: true,
+    ...(env.ADMIN_TOKEN && { adminToken: env.ADMIN_TOKEN }),
+    ...(secret && { secret: new TextEncoder().encode(secret) }),
+  }
+}

@@ -15,12 +15,12 @@ import { addressKey } from '../../core/limits/client-address'
 import { ConnectionCap, tooManyConnections } from '../../core/limits/connection-cap'
 import type { SessionSnapshot, VolunteerSession } from '../../core/volunteers/volunteer-session'
 import { doSql } from './do-sql'
-import { ROOM_HEADER, type Env } from './env'
+import { authSettings, ROOM_HEADER, type Env } from './env'
 import { R2FileStore } from './r2-file-store'
 import { SqlUploadSink } from './sql-upload-sink'
 import { offeredToken, type UploadConnection } from '../../core/services/upload-sessions'
 import { uploadAccess } from '../../core/auth/upload-access'
-import type { AuthSettings } from '../../core/auth/authenticator'
+import type { TokenGrant } from '../../core/auth/authenticator'
 import type { RoomLoad } from './balancer'
 
 /** How often a room with running work looks at deadlines it has no exact alarm for. */
@@ -123,23 +123,29 @@ export class JobRoom extends DurableObject<Env> {
     return released
   }
 
-  /** RPC from other rooms: whether an API token is issued and not revoked (room 0 keeps them). */
-  tokenActive(id: string): boolean {
-    return this.#open().orchestrator.tokens.isActive(id)
+  /**
+   * RPC from other rooms: what was issued under an API token id (room 0 keeps them), so that the
+   * asking room holds the token's claims to it as room 0 would.
+   */
+  tokenGrant(id: string): TokenGrant | null {
+    const record = this.#open().orchestrator.tokens.get(id)
+    if (!record) return null
+    const { namespaces, rights, expires_at, revoked_at } = record
+    return { namespaces, rights, expires_at, revoked_at }
   }
 
-  readonly #tokenCache = new Map<string, { active: boolean; at: number }>()
+  readonly #tokenCache = new Map<string, { grant: TokenGrant | undefined; at: number }>()
 
-  async #tokenActive(id: string): Promise<boolean> {
+  async #tokenGrant(id: string): Promise<TokenGrant | undefined> {
     const now = Date.now()
     const cached = this.#tokenCache.get(id)
-    if (cached && now - cached.at < TOKEN_CACHE_MS) return cached.active
-    const active = await this.env.JOB_ROOMS.get(
-      this.env.JOB_ROOMS.idFromName('room-0'),
-    ).tokenActive(id)
+    if (cached && now - cached.at < TOKEN_CACHE_MS) return cached.grant
+    const grant =
+      (await this.env.JOB_ROOMS.get(this.env.JOB_ROOMS.idFromName('room-0')).tokenGrant(id)) ??
+      undefined
     if (this.#tokenCache.size > 10_000) this.#tokenCache.clear()
-    this.#tokenCache.set(id, { active, at: now })
-    return active
+    this.#tokenCache.set(id, { grant, at: now })
+    return grant
   }
 
   /** RPC: the room's load, as the balancer sees it. */
@@ -173,9 +179,12 @@ export class JobRoom extends DurableObject<Env> {
       uploadSink: new SqlUploadSink(sql),
       resumable: true,
       // Tokens are issued and revoked in room 0; the others ask it (and remember a while).
-      ...(index !== 0 && { tokenActive: (id: string) => this.#tokenActive(id) }),
+      ...(index !== 0 && { tokenGrant: (id: string) => this.#tokenGrant(id) }),
+      // A function call nobody here can run: the balancer is told at once, and the alarm is set
+      // (once the call is in the table) so that the call ends if no volunteer comes in time.
       summon: () => {
         this.#scheduleReport(true)
+        queueMicrotask(() => this.#live && this.#afterWork(this.#live))
         return true
       },
     })
@@ -332,15 +341,5 @@ function linkOf(ws: WebSocket) {
   return {
     send: (text: string) => ws.send(text),
     close: (code: number, reason: string) => ws.close(code, reason),
-  }
-}
-
-function authSettings(env: Env): AuthSettings {
-  if (env.AUTH === 'off') return { enabled: false }
-  const secret = env.TOKEN_SECRET ?? env.ADMIN_TOKEN
-  return {
-    enabled: true,
-    ...(env.ADMIN_TOKEN && { adminToken: env.ADMIN_TOKEN }),
-    ...(secret && { secret: new TextEncoder().encode(secret) }),
   }
 }

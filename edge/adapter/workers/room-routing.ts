@@ -3,6 +3,7 @@
  * files) lives in the room its name hashes to; job and batch ids carry their room (`r3-…`);
  * standalone services and runners live in room 0; a few reads gather every room.
  */
+import { lenientPathSegments } from '../../core/routes/path-segments'
 
 export type Route =
   /** One room answers. */
@@ -47,8 +48,11 @@ export function roomOfId(id: string, rooms: number): number | undefined {
 }
 
 export function route(method: string, url: URL, rooms: number): Route {
-  const segments = url.pathname.split('/').filter(Boolean)
-  const [first, second, third] = segments.map(safeDecode)
+  // Decoded as the rooms decode them, segment by segment and by position, so the namespace a
+  // request is routed by is the one the room serves it as.
+  const segments = lenientPathSegments(url.pathname)
+  while (segments.at(-1) === '') segments.pop()
+  const [first, second, third] = segments
   const namespaced = (ns: string | undefined): Route =>
     ns === undefined ? { to: 'room', room: 0 } : { to: 'room', room: roomOf(ns, rooms) }
   const byId = (id: string | undefined): Route => ({
@@ -76,7 +80,7 @@ export function route(method: string, url: URL, rooms: number): Route {
       }
       if (third === 'batch') {
         if (segments.length === 3 && method === 'POST') return { to: 'body-namespace' }
-        return byId(safeDecode(segments[3]))
+        return byId(segments[3])
       }
       return byId(third)
     }
@@ -96,14 +100,5 @@ export function route(method: string, url: URL, rooms: number): Route {
     default:
       // services, peers and anything unknown (whose 404 every room gives alike)
       return { to: 'room', room: 0 }
-  }
-}
-
-function safeDecode(segment: string | undefined): string | undefined {
-  if (segment === undefined) return undefined
-  try {
-    return decodeURIComponent(segment)
-  } catch {
-    return segment
   }
 }

@@ -106,9 +106,18 @@ export class FunctionService {
     return this.orchestrator.scheduler.codeOf(deployment.code_hash)
   }
 
-  /** Runs the function that answers `request` on a worker and returns its response. */
-  async invoke(user: string, request: Request, url: URL): Promise<Response> {
-    const path = url.pathname.slice(user.length + 1) || '/'
+  /**
+   * Runs the function that answers `request` on a worker and returns its response. `path` is the
+   * request's path after the user, decoded ("/" or "/a/b"); `url` and `body` (read once a
+   * function is found there) are what the handler sees.
+   */
+  async invoke(
+    user: string,
+    path: string,
+    request: Request,
+    url: URL,
+    body: () => Promise<string>,
+  ): Promise<Response> {
     const deployment = this.router.match(user, path)
     if (!deployment)
       throw new HttpError(
@@ -123,7 +132,7 @@ export class FunctionService {
         code: this.code(deployment),
         wasm_cid: deployment.wasm_cid,
         timeout_ms: deployment.timeout_ms,
-        request: await requestObject(request, url),
+        request: requestObject(request, url, await body()),
         executor: deployment.executor,
         untrusted_db: deployment.untrusted_db,
       })
@@ -151,12 +160,11 @@ export class FunctionService {
 }
 
 /** The handler's argument: method, path, query (first value of each key), headers (lower case), body text. */
-async function requestObject(request: Request, url: URL): Promise<JsonObject> {
+function requestObject(request: Request, url: URL, body: string): JsonObject {
   const query: Record<string, string> = {}
   for (const [key, value] of url.searchParams) if (!(key in query)) query[key] = value
   const headers: Record<string, string> = {}
   request.headers.forEach((value, key) => (headers[key] = value))
-  const body = request.method === 'GET' || request.method === 'HEAD' ? '' : await request.text()
   return { method: request.method, path: url.pathname, query, headers, body }
 }
 

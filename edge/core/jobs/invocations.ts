@@ -51,9 +51,20 @@ interface Invocation extends InvocationSpec {
   resolve: (outcome: InvokeOutcome) => void
   deadline: number
   session?: VolunteerSession
+  /** Summoned (nobody here could run it): when to stop waiting for a volunteer to arrive. */
+  summonedUntil?: number
 }
 
 export const INVOCATION_PREFIX = 'inv-'
+
+/**
+ * How long a summoned call waits for a volunteer. Moving an idle one from another room (the
+ * room's report, the balancer's release, the volunteer's reconnect after 125-250 ms of backoff
+ * and its hello) takes well under a second when one exists; five seconds leaves room for a busy
+ * host, yet answers a caller when none exists long before an HTTP client or proxy gives up, with
+ * the 503 and Retry-After Node gives at once.
+ */
+export const SUMMON_WAIT_MS = 5_000
 
 export class InvocationTable {
   private readonly active = new Map<string, Invocation>()
@@ -67,7 +78,7 @@ export class InvocationTable {
     private readonly graceMs: number,
     /**
      * Asks the host to bring a volunteer here (a sharded host moves one from another room); true
-     * when one may come, and the invocation then waits for it until its deadline.
+     * when one may come, and the invocation then waits for it up to SUMMON_WAIT_MS.
      */
     private readonly summon: () => boolean = () => false,
     /**
@@ -86,16 +97,8 @@ export class InvocationTable {
   }
 
   invoke(spec: InvocationSpec, now = Date.now()): Promise<InvokeOutcome> {
-    if (!this.anyoneCanRun(spec) && !this.summon()) {
-      return Promise.resolve(
-        failure(
-          503,
-          'NO_WORKER',
-          'RUNTIME_UNAVAILABLE',
-          `no connected worker can run ${spec.runtime} functions for '${spec.namespace}' right now${spec.executor === 'trusted' ? ' (this function needs a trusted one)' : ''}`,
-        ),
-      )
-    }
+    const summoned = !this.anyoneCanRun(spec)
+    if (summoned && !this.summon()) return Promise.resolve(noWorker(spec))
     return new Promise((resolve) => {
       const id = `${INVOCATION_PREFIX}${crypto.randomUUID()}`
       const invocation: Invocation = {
@@ -103,6 +106,7 @@ export class InvocationTable {
         id,
         resolve,
         deadline: now + spec.timeout_ms + this.graceMs,
+        ...(summoned && { summonedUntil: now + SUMMON_WAIT_MS }),
       }
       this.active.set(id, invocation)
       const entry: PendingEntry = {
@@ -192,6 +196,13 @@ export class InvocationTable {
 
   expire(now: number): void {
     for (const invocation of this.active.values()) {
+      // Summoned, and no volunteer came that took it: answered as if none had been asked for.
+      const summoned = invocation.summonedUntil
+      if (!invocation.session && summoned !== undefined && summoned <= now) {
+        this.pending.remove(invocation.id)
+        this.finish(invocation, noWorker(invocation))
+        continue
+      }
       if (invocation.deadline > now) continue
       const session = invocation.session
       if (session?.holds(invocation.id, 1)) {
@@ -231,6 +242,15 @@ export class InvocationTable {
     }
     return false
   }
+}
+
+function noWorker(spec: InvocationSpec): Extract<InvokeOutcome, { ok: false }> {
+  return failure(
+    503,
+    'NO_WORKER',
+    'RUNTIME_UNAVAILABLE',
+    `no connected worker can run ${spec.runtime} functions for '${spec.namespace}' right now${spec.executor === 'trusted' ? ' (this function needs a trusted one)' : ''}`,
+  )
 }
 
 function failure(

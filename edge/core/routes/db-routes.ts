@@ -10,6 +10,7 @@ import { HttpError, badRequest } from '../http-error'
 import type { KvStore } from '../kv/kv-store'
 import { checkKey, MAX_VALUE_BYTES } from '../kv/kv-limits'
 import type { Orchestrator } from '../orchestrator'
+import { requestSegments } from './path-segments'
 import { parseBody, parseQuery } from './request-body'
 
 const PutBody = z.strictObject({
@@ -42,11 +43,11 @@ export function dbRoutes(orchestrator: Orchestrator): Hono {
   const kv = orchestrator.kv
   app.use('*', guardNamespace('db'))
 
-  app.get('/:ns', (c) => list(c.req.param('ns'), kv, parseQuery(c, ListQuery), c))
-  app.get('/:ns/', (c) => list(c.req.param('ns'), kv, parseQuery(c, ListQuery), c))
+  app.get('/:ns', (c) => list(requestSegments(c)[2] ?? '', kv, parseQuery(c, ListQuery), c))
+  app.get('/:ns/', (c) => list(requestSegments(c)[2] ?? '', kv, parseQuery(c, ListQuery), c))
 
   app.get('/:ns/:key', (c) => {
-    const { ns, key } = params(c.req.param('ns'), c.req.param('key'))
+    const { ns, key } = params(requestSegments(c))
     const entry = kv.get(ns, key)
     if (!entry) {
       return c.json(
@@ -69,7 +70,7 @@ export function dbRoutes(orchestrator: Orchestrator): Hono {
   })
 
   app.put('/:ns/:key', async (c) => {
-    const { ns, key } = params(c.req.param('ns'), c.req.param('key'))
+    const { ns, key } = params(requestSegments(c))
     const body = await parseBody(c, PutBody)
     const json = JSON.stringify(body.value ?? null)
     if (new TextEncoder().encode(json).length > MAX_VALUE_BYTES) {
@@ -86,7 +87,7 @@ export function dbRoutes(orchestrator: Orchestrator): Hono {
   })
 
   app.delete('/:ns/:key', async (c) => {
-    const { ns, key } = params(c.req.param('ns'), c.req.param('key'))
+    const { ns, key } = params(requestSegments(c))
     if (!kv.delete(ns, key))
       throw new HttpError(404, 'KEY_NOT_FOUND', `no key '${key}' in namespace '${ns}'`)
     await orchestrator.durable()
@@ -101,7 +102,9 @@ export function dbRoutes(orchestrator: Orchestrator): Hono {
   return app
 }
 
-function params(ns: string, key: string): { ns: string; key: string } {
+/** `/api/db/{ns}/{key}`, each segment decoded once. */
+function params(segments: string[]): { ns: string; key: string } {
+  const [, , ns = '', key = ''] = segments
   if (!NAMESPACE_PATTERN.test(ns))
     throw badRequest(
       'namespace must be 1-64 letters, digits, "-" or "_", starting with a letter or digit',

@@ -2,7 +2,7 @@
  * `/api/deploy`: deploy a function at `/{user}/{path}` (each deploy is a new version), list, show,
  * delete, roll back, and read its logs. Invocation itself is `functionRoute`, mounted last.
  */
-import { guardNamespace, requireOperator, requireRight } from '../auth/access'
+import { callerAccepted, guardNamespace, requireOperator, requireRight } from '../auth/access'
 import { Hono, type Context } from 'hono'
 import { z } from 'zod'
 import { CID_PATTERN } from '../../../shared/cid'
@@ -13,7 +13,8 @@ import { ExecutorField, UntrustedDbField } from '../jobs/executor-policy'
 import { badRequest, HttpError } from '../http-error'
 import type { Orchestrator } from '../orchestrator'
 import { acceptModule, decodeBase64 } from '../wasm/module-intake'
-import { parseBody, parseQuery } from './request-body'
+import { joinedPath, requestSegments } from './path-segments'
+import { parseBody, parseQuery, readText } from './request-body'
 
 const DeployBody = z
   .strictObject({
@@ -183,28 +184,29 @@ export function deployRoutes(orchestrator: Orchestrator, functions: FunctionServ
 export function functionRoute(functions: FunctionService) {
   return async (c: Context): Promise<Response> => {
     const url = new URL(c.req.url)
-    const user = decodeURIComponent(url.pathname.split('/')[1] ?? '')
+    const [user = '', ...rest] = requestSegments(c)
     if (!NAMESPACE_PATTERN.test(user) || RESERVED_USERS.has(user)) {
       throw new HttpError(404, 'NOT_FOUND', `no route for ${c.req.method} ${url.pathname}`)
     }
-    return functions.invoke(user, c.req.raw, url)
+    // Public: anyone may call a function, and its handler gets the body (within the limit).
+    callerAccepted(c)
+    const method = c.req.method
+    const body = () => (method === 'GET' || method === 'HEAD' ? Promise.resolve('') : readText(c))
+    return functions.invoke(user, `/${rest.join('/')}`, c.req.raw, url, body)
   }
 }
 
+/** `/api/deploy/{user}/{path…}`, decoded segment by segment; trailing slashes are not part of it. */
 function target(c: Context): { user: string; rest: string } {
-  const user = c.req.param('user') ?? ''
+  const segments = requestSegments(c)
+  const user = segments[2] ?? ''
   if (!NAMESPACE_PATTERN.test(user))
     throw badRequest(
       'user must be 1-64 letters, digits, "-" or "_", starting with a letter or digit',
       'user',
     )
-  const pathname = new URL(c.req.url).pathname
-  const rest = pathname.slice(`/api/deploy/${user}/`.length).replace(/\/+$/, '')
-  try {
-    return { user, rest: rest.split('/').map(decodeURIComponent).join('/') }
-  } catch {
-    throw badRequest('path is not valid percent-encoding', 'path')
-  }
+  while (segments.length > 3 && segments.at(-1) === '') segments.pop()
+  return { user, rest: joinedPath(segments, 3) }
 }
 
 function view(deployment: Deployment, code?: string) {

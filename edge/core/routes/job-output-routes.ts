@@ -3,12 +3,15 @@
  * them with that attempt's token; anyone who may read the job reads them.
  */
 import { Hono, type Context } from 'hono'
-import { requireRight } from '../auth/access'
+import { callerAccepted, requireRight } from '../auth/access'
+import { bearerToken } from '../auth/bearer'
 import { HttpError } from '../http-error'
 import type { Orchestrator } from '../orchestrator'
 import type { JobOutputs } from '../services/job-outputs'
 import { serveBytes } from '../storage/serve-file'
 import { checkStoragePath } from '../storage/storage-path'
+import { joinedPath, requestSegments } from './path-segments'
+import { bodyStream } from './request-body'
 
 export function jobOutputRoutes(orchestrator: Orchestrator, outputs: JobOutputs): Hono {
   const app = new Hono()
@@ -20,8 +23,8 @@ export function jobOutputRoutes(orchestrator: Orchestrator, outputs: JobOutputs)
     if (!found) throw new HttpError(404, 'JOB_NOT_FOUND', `no job with id ${id}`)
     return found
   }
-  const name = (c: Context) =>
-    checkStoragePath(decodeURIComponent(c.req.path.replace(/^\/api\/jobs\/[^/]+\/outputs\//, '')))
+  // `/api/jobs/{id}/outputs/{name…}`, decoded segment by segment.
+  const name = (c: Context) => checkStoragePath(joinedPath(requestSegments(c), 4))
 
   app.get('/:id/outputs', async (c) => {
     const found = job(c)
@@ -46,14 +49,15 @@ export function jobOutputRoutes(orchestrator: Orchestrator, outputs: JobOutputs)
   app.put('/:id/outputs/*', async (c) => {
     const found = job(c)
     const held = scheduler.jobToken(found.id)
-    const bearer = /^Bearer (.+)$/.exec(c.req.header('authorization') ?? '')?.[1]
+    const bearer = bearerToken(c.req.header('authorization'))
     if (!held || bearer !== held.token)
       throw new HttpError(
         401,
         'UNAUTHORIZED',
         "only the runner running this job's current attempt may upload its outputs",
       )
-    const body = c.req.raw.body ?? new ReadableStream<Uint8Array>({ start: (ctl) => ctl.close() })
+    callerAccepted(c)
+    const body = bodyStream(c)
     const file = await outputs.put(found.id, held.attempt, name(c), body)
     await orchestrator.durable()
     return c.json({ ...file, created_at: new Date(file.created_at).toISOString() }, 201)

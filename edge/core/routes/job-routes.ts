@@ -1,7 +1,7 @@
 /** `/api/jobs`: submit one or many, read, list, wait, cancel. */
 import { Hono, type Context } from 'hono'
 import { isFinished } from '../../../shared/job'
-import { principalOf, requireRight } from '../auth/access'
+import { principalOf, requireAnyRight, requireRight } from '../auth/access'
 import { isOperator } from '../auth/principal'
 import { HttpError } from '../http-error'
 import type { JobRecord, NewJob } from '../jobs/job-record'
@@ -34,7 +34,9 @@ export function jobRoutes(orchestrator: Orchestrator): Hono {
     await orchestrator.durable()
   })
 
+  // The namespace is in the body: a caller who may submit nowhere is refused before it is read.
   app.post('/', async (c) => {
+    await requireAnyRight(c, 'jobs')
     const body = await parseBody(c, single)
     await requireRight(c, 'jobs', body.namespace ?? DEFAULT_NAMESPACE)
     checkQuota(body.namespace, 1)
@@ -45,6 +47,7 @@ export function jobRoutes(orchestrator: Orchestrator): Hono {
   })
 
   app.post('/batch', async (c) => {
+    await requireAnyRight(c, 'jobs')
     const body = await parseBody(c, batch)
     await requireRight(c, 'jobs', body.namespace ?? DEFAULT_NAMESPACE)
     const batchId = orchestrator.config.idPrefix + crypto.randomUUID()

@@ -1,16 +1,68 @@
-/** Reading and validating request bodies and queries: every failure is a 400 naming the field. */
+/**
+ * Reading and validating request bodies and queries: every failure is a 400 naming the field. A
+ * body is read only for a caller some check in auth/access.ts accepted, and counted against the
+ * route's limit as it arrives (body-limit.ts): that order is enforced here, for every route.
+ */
 import type { Context } from 'hono'
 import type { z } from 'zod'
 import { jsonDepth } from '../../../shared/json'
 import { describeIssues, issueField } from '../../../shared/schema-errors'
+import { isCallerAccepted } from '../auth/access'
 import { badRequest } from '../http-error'
+import { bodyLimitOf, tooLarge } from './body-limit'
 
 const MAX_BODY_DEPTH = 64
 
-/** Parses the body as JSON whatever the Content-Type says (curl -d sends form encoding). */
-export async function readJson(c: Context): Promise<unknown> {
-  const text = await c.req.text()
-  if (!text.trim()) throw badRequest('the request body is empty; send a JSON object')
+/** The body as it streams in, for routes whose store enforces its own size limit. */
+export function bodyStream(c: Context): ReadableStream<Uint8Array> {
+  checkCaller(c)
+  return (
+    c.req.raw.body ?? new ReadableStream<Uint8Array>({ start: (controller) => controller.close() })
+  )
+}
+
+/** The whole body, refused with 413 as soon as it grows past the route's limit. */
+export async function readBytes(c: Context): Promise<Uint8Array> {
+  checkCaller(c)
+  const limit = bodyLimitOf(c)
+  if (!limit) throw new Error(`no body limit is set for ${c.req.method} ${c.req.path}`)
+  const body = c.req.raw.body
+  if (!body) return new Uint8Array(0)
+  const chunks: Uint8Array[] = []
+  let size = 0
+  const reader = body.getReader()
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    size += value.byteLength
+    // The rest stays unread: the 413 says Connection: close.
+    if (size > limit.maxBytes) throw tooLarge(limit)
+    chunks.push(value)
+  }
+  const bytes = new Uint8Array(size)
+  let offset = 0
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset)
+    offset += chunk.byteLength
+  }
+  return bytes
+}
+
+/** The body as text (UTF-8). */
+export async function readText(c: Context): Promise<string> {
+  return new TextDecoder().decode(await readBytes(c))
+}
+
+/**
+ * Parses the body as JSON whatever the Content-Type says (curl -d sends form encoding). An empty
+ * body is refused, or stands for `ifEmpty` where the route has a meaning for it.
+ */
+export async function readJson(c: Context, ifEmpty?: unknown): Promise<unknown> {
+  const text = await readText(c)
+  if (!text.trim()) {
+    if (ifEmpty !== undefined) return ifEmpty
+    throw badRequest('the request body is empty; send a JSON object')
+  }
   let body: unknown
   try {
     body = JSON.parse(text)
@@ -23,6 +75,12 @@ export async function readJson(c: Context): Promise<unknown> {
     throw badRequest(`the request body nests deeper than ${MAX_BODY_DEPTH} levels`)
   }
   return body
+}
+
+/** A route that reads its body before checking its caller is a bug; this makes it a loud one. */
+function checkCaller(c: Context): void {
+  if (!isCallerAccepted(c))
+    throw new Error(`${c.req.method} ${c.req.path} read its body before checking its caller`)
 }
 
 export function parseWith<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {

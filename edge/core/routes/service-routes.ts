@@ -3,7 +3,8 @@
  * details, delete), plus running one (`POST /{id}/run` → 202 with the job) and the file download
  * a runner uses for uploaded services.
  */
-import { requireOperator, requireRight } from '../auth/access'
+import { requireAnyRight, requireOperator, requireRight } from '../auth/access'
+import { bearerToken } from '../auth/bearer'
 import { Hono, type Context } from 'hono'
 import { HttpError } from '../http-error'
 import type { Orchestrator } from '../orchestrator'
@@ -16,6 +17,7 @@ import {
 import { FromGitBody, FromLocalBody, RunBody } from '../services/service-schemas'
 import { checkStoragePath } from '../storage/storage-path'
 import { view } from './job-routes'
+import { joinedPath, requestSegments } from './path-segments'
 import { parseBody, parseWith, readJson } from './request-body'
 
 export function serviceRoutes(orchestrator: Orchestrator): Hono {
@@ -34,12 +36,15 @@ export function serviceRoutes(orchestrator: Orchestrator): Hono {
     )
   }
 
+  // The namespace is in the body: a caller who may create services nowhere is refused unread.
   app.post('/from-local', async (c) => {
+    await requireAnyRight(c, 'services')
     const body = await parseBody(c, FromLocalBody)
     await requireRight(c, 'services', body.namespace ?? 'default')
     return created(c, await services.createFromLocal(body))
   })
   app.post('/from-git', async (c) => {
+    await requireAnyRight(c, 'services')
     const body = await parseBody(c, FromGitBody)
     await requireRight(c, 'services', body.namespace ?? 'default')
     return created(c, await services.createFromGit(body))
@@ -79,8 +84,7 @@ export function serviceRoutes(orchestrator: Orchestrator): Hono {
   app.post('/:id/run', async (c) => {
     // An empty body runs the service as it is configured.
     await owned(c)
-    const text = await c.req.raw.clone().text()
-    const body = text.trim() ? parseWith(RunBody, await readJson(c)) : {}
+    const body = parseWith(RunBody, await readJson(c, {}))
     const job = await services.run(serviceId(c), body)
     await orchestrator.durable()
     return c.json({ success: true, job: view(orchestrator, job) }, 202, {
@@ -89,9 +93,9 @@ export function serviceRoutes(orchestrator: Orchestrator): Hono {
   })
 
   app.get('/:id/files/*', async (c) => {
-    const prefix = `/api/services/standalone/${c.req.param('id')}/files/`
-    const path = checkStoragePath(decodeURIComponent(c.req.path.slice(prefix.length)))
-    const bearer = /^Bearer (.+)$/.exec(c.req.header('authorization') ?? '')?.[1]
+    // `/api/services/standalone/{id}/files/{path…}`, decoded segment by segment.
+    const path = checkStoragePath(joinedPath(requestSegments(c), 5))
+    const bearer = bearerToken(c.req.header('authorization'))
     const stream = await services.file(serviceId(c), path, c.req.query('job'), bearer)
     return new Response(stream, { headers: { 'content-type': 'application/octet-stream' } })
   })

@@ -1,6 +1,8 @@
 /**
  * `/api/storage/{ns}/{path}` (PUT, GET, DELETE, and `?prefix=` listings) and the public
- * `/static/{ns}/{path}`, which serves `index.html` for directories.
+ * `/static/{ns}/{path}`, which serves `index.html` for directories and only public files. A PUT
+ * may say `?visibility=private|public|inherit`; a PUT or DELETE on a directory path (ending in
+ * "/", or the namespace's root) sets or removes the visibility rule for everything under it.
  */
 import { Hono, type Context } from 'hono'
 import { z } from 'zod'
@@ -11,7 +13,13 @@ import type { Orchestrator } from '../orchestrator'
 import { serveFile } from '../storage/serve-file'
 import { PathError } from '../storage/storage-path'
 import type { StorageService } from '../storage/storage-service'
-import { parseQuery } from './request-body'
+import { VISIBILITIES } from '../storage/visibility'
+import { joinedPath, requestSegments } from './path-segments'
+import { bodyStream, parseQuery } from './request-body'
+
+/** Segments before the namespace: `/api/storage/{ns}/…` and `/static/{ns}/…`. */
+const API_SKIP = 2
+const STATIC_SKIP = 1
 
 const ListQuery = z.object({
   prefix: z.string().max(1024).optional(),
@@ -29,16 +37,35 @@ const ListQuery = z.object({
     .optional(),
 })
 
+const FileQuery = z.object({
+  visibility: z
+    .enum([...VISIBILITIES, 'inherit'], {
+      error: "must be public, private, or inherit (follow the namespace's rules)",
+    })
+    .optional(),
+})
+
+const RuleQuery = z.object({
+  visibility: z.enum(VISIBILITIES, {
+    error: 'must be public or private: a directory path sets the rule for everything under it',
+  }),
+})
+
 export function storageRoutes(orchestrator: Orchestrator, storage: StorageService): Hono {
   const app = new Hono()
   app.use('*', guardNamespace('storage'))
 
   const list = (c: Context) => {
-    const ns = namespace(c.req.param('ns') ?? '')
+    const ns = namespace(requestSegments(c)[API_SKIP] ?? '')
     const query = parseQuery(c, ListQuery)
     const page = storage.list(ns, query.prefix ?? '', query.limit ?? 100, query.cursor)
+    const rules = storage.rules(ns)
     return c.json({
       files: page.files.map((f) => f.path),
+      private: page.files
+        .filter((f) => storage.visibility(ns, f, rules) === 'private')
+        .map((f) => f.path),
+      rules,
       count: page.files.length,
       cursor: page.cursor,
     })
@@ -47,30 +74,54 @@ export function storageRoutes(orchestrator: Orchestrator, storage: StorageServic
   app.get('/:ns/', list)
 
   app.put('/:ns/*', async (c) => {
-    const { ns, path } = target(c, '/api/storage')
-    const body =
-      c.req.raw.body ??
-      new ReadableStream<Uint8Array>({ start: (controller) => controller.close() })
+    const { ns, path } = target(c, API_SKIP, true)
+    if (isDirectory(path)) {
+      const { visibility } = parseQuery(c, RuleQuery)
+      // A rule has no content; its body is not read (nor anything else under its path touched).
+      if (c.req.header('transfer-encoding') || Number(c.req.header('content-length') ?? 0) > 0)
+        throw badRequest('a directory path takes no body: PUT it empty with ?visibility=')
+      storage.setRule(ns, { prefix: path, visibility })
+      await orchestrator.durable()
+      return c.json({ namespace: ns, prefix: path, visibility })
+    }
+    const { visibility } = parseQuery(c, FileQuery)
+    const body = bodyStream(c)
     const length = c.req.header('content-length')
     const declared = length !== undefined && /^\d{1,15}$/.test(length) ? Number(length) : undefined
-    const info = await storage.put(ns, path, body, declared)
+    const info = await storage.put(ns, path, body, declared, visibility)
     await orchestrator.durable()
     return c.json(
-      { namespace: ns, path, size: info.size, etag: info.etag, content_type: info.content_type },
+      {
+        namespace: ns,
+        path,
+        size: info.size,
+        etag: info.etag,
+        content_type: info.content_type,
+        visibility: storage.visibility(ns, info),
+      },
       201,
     )
   })
 
   app.get('/:ns/*', async (c) => {
-    const { ns, path } = target(c, '/api/storage')
+    const { ns, path } = target(c, API_SKIP)
     const info = storage.info(ns, path)
     if (!info) throw new HttpError(404, 'FILE_NOT_FOUND', `no file '${path}' in namespace '${ns}'`)
-    return serveFile(c, storage, ns, info)
+    const res = await serveFile(c, storage, ns, info)
+    res.headers.set('x-visibility', storage.visibility(ns, info))
+    return res
   })
 
   app.delete('/:ns/*', async (c) => {
-    const { ns, path } = target(c, '/api/storage')
-    if (!(await storage.remove(ns, path)))
+    const { ns, path } = target(c, API_SKIP, true)
+    if (isDirectory(path)) {
+      if (!storage.removeRule(ns, path))
+        throw new HttpError(
+          404,
+          'RULE_NOT_FOUND',
+          `namespace '${ns}' has no visibility rule for '${path}'`,
+        )
+    } else if (!(await storage.remove(ns, path)))
       throw new HttpError(404, 'FILE_NOT_FOUND', `no file '${path}' in namespace '${ns}'`)
     await orchestrator.durable()
     return c.body(null, 204)
@@ -79,15 +130,16 @@ export function storageRoutes(orchestrator: Orchestrator, storage: StorageServic
   return app
 }
 
+/** Serves public files only: a private one gets the very answer a missing one gets. */
 export function staticRoutes(storage: StorageService): Hono {
   const app = new Hono()
   const serve = async (c: Context) => {
-    const { ns, path } = target(c, '/static', true)
-    const wanted = path === '' || path.endsWith('/') ? `${path}index.html` : path
-    const info = storage.info(ns, wanted)
+    const { ns, path } = target(c, STATIC_SKIP, true)
+    const wanted = isDirectory(path) ? `${path}index.html` : path
+    const info = storage.publicInfo(ns, wanted)
     if (info) return serveFile(c, storage, ns, info)
     // A directory asked for without its slash: send the browser to it, as web servers do.
-    if (!path.endsWith('/') && path !== '' && storage.info(ns, `${path}/index.html`)) {
+    if (!isDirectory(path) && storage.publicInfo(ns, `${path}/index.html`)) {
       return c.redirect(`${new URL(c.req.url).pathname}/`, 301)
     }
     throw new HttpError(404, 'FILE_NOT_FOUND', `no file '${wanted}' in namespace '${ns}'`)
@@ -96,6 +148,9 @@ export function staticRoutes(storage: StorageService): Hono {
   app.get('/:ns/*', serve)
   return app
 }
+
+/** The namespace's root ("") or a path ending in "/": a directory, never a file. */
+const isDirectory = (path: string) => path === '' || path.endsWith('/')
 
 function namespace(ns: string): string {
   if (!NAMESPACE_PATTERN.test(ns))
@@ -107,19 +162,14 @@ function namespace(ns: string): string {
 }
 
 /**
- * The namespace and path of a request, decoded segment by segment from the raw URL so that an
- * encoded "/" cannot smuggle in a separator.
+ * The namespace and path of a request: the segments after the mount's `skip` ones, each decoded
+ * once, so that an encoded name means what it decodes to and an encoded "/" cannot smuggle in a
+ * separator.
  */
-function target(c: Context, mount: string, allowDirectory = false): { ns: string; path: string } {
-  const pathname = new URL(c.req.url).pathname
-  const rest = pathname.slice(mount.length + 1)
-  const slash = rest.indexOf('/')
-  const ns = namespace(decodeSegment(slash === -1 ? rest : rest.slice(0, slash)))
-  const rawPath = slash === -1 ? '' : rest.slice(slash + 1)
-  const segments = rawPath.split('/').map(decodeSegment)
-  if (segments.some((s) => s.includes('/')))
-    throw new PathError('path must not contain encoded slashes (%2F)')
-  const path = segments.join('/')
+function target(c: Context, skip: number, allowDirectory = false): { ns: string; path: string } {
+  const segments = requestSegments(c)
+  const ns = namespace(segments[skip] ?? '')
+  const path = joinedPath(segments, skip + 1)
   if (allowDirectory && (path === '' || path.endsWith('/'))) {
     if (path !== '') checkPrefix(path.slice(0, -1))
     return { ns, path }
@@ -131,13 +181,5 @@ function checkPrefix(dir: string): void {
   for (const segment of dir.split('/')) {
     if (segment === '' || segment === '.' || segment === '..')
       throw new PathError('path must not contain empty, "." or ".." segments')
-  }
-}
-
-function decodeSegment(segment: string): string {
-  try {
-    return decodeURIComponent(segment)
-  } catch {
-    throw new PathError('path is not valid percent-encoding')
   }
 }

@@ -6,7 +6,7 @@ import { HttpError } from '../http-error'
 import type { Orchestrator } from '../orchestrator'
 import { acceptModule, decodeBase64 } from '../wasm/module-intake'
 import { wasmUpload } from './job-schemas'
-import { parseWith, readJson } from './request-body'
+import { parseWith, readBytes, readJson } from './request-body'
 
 export function wasmRoutes(orchestrator: Orchestrator): Hono {
   const app = new Hono()
@@ -17,7 +17,7 @@ export function wasmRoutes(orchestrator: Orchestrator): Hono {
     const json = c.req.header('content-type')?.includes('application/json')
     const bytes = json
       ? decodeBase64(parseWith(wasmUpload, await readJson(c)).wasm_base64, 'wasm_base64')
-      : new Uint8Array(await c.req.arrayBuffer())
+      : await readBytes(c)
     const stored = await acceptModule(orchestrator, bytes, json ? 'wasm_base64' : undefined)
     await orchestrator.durable()
     return c.json(stored, 201)

@@ -13,6 +13,7 @@ import {
   type UploadServerMessage,
 } from '../../../shared/services/upload-protocol'
 import { Sha256 } from '../../../shared/sha256-stream'
+import { bearerToken } from '../auth/bearer'
 import { MessageRate, type MessageRateSettings, type MessageVerdict } from '../limits/message-rate'
 import { checkStoragePath } from '../storage/storage-path'
 
@@ -108,7 +109,7 @@ export interface UploadConnection {
 
 /** The token an upload socket's upgrade request offers: a Bearer header, else `?token=`. */
 export function offeredToken(request: Request): string | undefined {
-  const bearer = /^Bearer (.+)$/.exec(request.headers.get('authorization') ?? '')?.[1]
+  const bearer = bearerToken(request.headers.get('authorization'))
   return bearer ?? new URL(request.url).searchParams.get('token') ?? undefined
 }
 

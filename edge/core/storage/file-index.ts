@@ -1,6 +1,7 @@
 /** What the core knows about stored files, in SQL: listing, ETags, content types. */
 import type { Sql } from '../store/sql'
 import { prefixEnd } from '../util/prefix'
+import { VisibilityRules, type Visibility } from './visibility'
 
 export interface FileInfo {
   path: string
@@ -8,14 +9,23 @@ export interface FileInfo {
   etag: string
   content_type: string
   updated_at: number
+  /** The file's own visibility; null when it follows its namespace's rules (storage/visibility.ts). */
+  visibility: Visibility | null
 }
 
+const COLUMNS = 'path, size, etag, content_type, updated_at, visibility'
+
 export class FileIndex {
-  constructor(private readonly sql: Sql) {}
+  /** Per-namespace visibility rules, kept beside the files they apply to. */
+  readonly rules: VisibilityRules
+
+  constructor(private readonly sql: Sql) {
+    this.rules = new VisibilityRules(sql)
+  }
 
   get(ns: string, path: string): FileInfo | undefined {
     return this.sql.get<FileInfo>(
-      'SELECT path, size, etag, content_type, updated_at FROM files WHERE ns = ? AND path = ?',
+      `SELECT ${COLUMNS} FROM files WHERE ns = ? AND path = ?`,
       ns,
       path,
     )
@@ -23,15 +33,17 @@ export class FileIndex {
 
   put(ns: string, info: FileInfo): void {
     this.sql.run(
-      `INSERT INTO files (ns, path, size, etag, content_type, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+      `INSERT INTO files (${COLUMNS}, ns) VALUES (?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (ns, path) DO UPDATE SET size = excluded.size, etag = excluded.etag,
-         content_type = excluded.content_type, updated_at = excluded.updated_at`,
-      ns,
+         content_type = excluded.content_type, updated_at = excluded.updated_at,
+         visibility = excluded.visibility`,
       info.path,
       info.size,
       info.etag,
       info.content_type,
       info.updated_at,
+      info.visibility,
+      ns,
     )
   }
 
@@ -56,7 +68,7 @@ export class FileIndex {
   ): { files: FileInfo[]; cursor: string | null } {
     const after = cursor !== undefined && cursor >= prefix
     const rows = this.sql.all<FileInfo>(
-      `SELECT path, size, etag, content_type, updated_at FROM files
+      `SELECT ${COLUMNS} FROM files
        WHERE ns = ? AND path ${after ? '>' : '>='} ? AND path < ? ORDER BY path LIMIT ?`,
       ns,
       after ? (cursor as string) : prefix,

@@ -36,6 +36,15 @@ export function checkStoragePath(path: string): string {
 }
 
 /**
+ * Whether a path relative to a base (as `path.relative` gives it) leads out of that base: it is
+ * `..` or starts with a `..` segment, or is absolute (POSIX). A name that merely starts with dots
+ * (`..foo`, `...`) stays inside.
+ */
+export function leavesBase(relative: string, separator = '/'): boolean {
+  return relative === '..' || relative.startsWith(`..${separator}`) || relative.startsWith('/')
+}
+
+/**
  * Finds traversal in a raw request target, before a URL parser normalizes `..` away (which would
  * silently send the request to another route). Hosts that see the raw target call this.
  */

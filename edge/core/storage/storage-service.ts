@@ -1,4 +1,7 @@
-/** Storing, serving and listing a namespace's files: the rules shared by the API and /static. */
+/**
+ * Storing, serving and listing a namespace's files: the rules shared by the API and /static,
+ * including which files are private (see visibility.ts).
+ */
 import mime from 'mime'
 import { HttpError } from '../http-error'
 import { NamespaceTally } from '../limits/namespace-tally'
@@ -6,7 +9,8 @@ import { StorageQuota } from '../limits/storage-quota'
 import type { StorageOp } from '../observability/metrics'
 import type { FileIndex, FileInfo } from './file-index'
 import { FileTooLargeError, PathConflictError, type ByteRange, type FileStore } from './file-store'
-import { checkStoragePath } from './storage-path'
+import { checkStoragePath, PathError } from './storage-path'
+import { visibilityOf, type Visibility, type VisibilityRule } from './visibility'
 
 export class StorageService {
   private readonly quota: StorageQuota
@@ -29,12 +33,15 @@ export class StorageService {
   /**
    * Streams `body` into `path`. `declaredSize` (the Content-Length) lets an upload that cannot fit
    * the namespace's quota be refused before it is read; one that turns out not to fit is cut off.
+   * `visibility` sets the file's own; left out, a file put again keeps what it had (so replacing a
+   * private file never makes it public), and `inherit` hands it back to the namespace's rules.
    */
   async put(
     ns: string,
     path: string,
     body: ReadableStream<Uint8Array>,
     declaredSize?: number,
+    visibility?: Visibility | 'inherit',
   ): Promise<FileInfo> {
     checkStoragePath(path)
     this.count('put')
@@ -57,15 +64,22 @@ export class StorageService {
       if (err instanceof PathConflictError) throw new HttpError(409, 'PATH_CONFLICT', err.message)
       throw err
     }
+    // Nothing is awaited from here on, so the quota's count and the index move together.
+    const before = this.index.get(ns, path)
     const info: FileInfo = {
       path,
       size: written.size,
       etag: written.sha256,
       content_type: contentType(path),
       updated_at: Date.now(),
+      visibility:
+        visibility === undefined
+          ? (before?.visibility ?? null)
+          : visibility === 'inherit'
+            ? null
+            : visibility,
     }
-    // Nothing is awaited from here on, so the quota's count and the index move together.
-    claim?.commit(info.size, this.index.get(ns, path)?.size ?? 0)
+    claim?.commit(info.size, before?.size ?? 0)
     this.index.put(ns, info)
     return info
   }
@@ -73,6 +87,33 @@ export class StorageService {
   info(ns: string, path: string): FileInfo | undefined {
     checkStoragePath(path)
     return this.index.get(ns, path)
+  }
+
+  /** The file, if it exists and anyone may read it; a private file is as absent as a missing one. */
+  publicInfo(ns: string, path: string): FileInfo | undefined {
+    const info = this.info(ns, path)
+    return info && this.visibility(ns, info) === 'public' ? info : undefined
+  }
+
+  /** What applies to a stored file (its own setting, else its namespace's rules). */
+  visibility(ns: string, info: FileInfo, rules?: readonly VisibilityRule[]): Visibility {
+    return info.visibility ?? visibilityOf(null, info.path, rules ?? this.index.rules.list(ns))
+  }
+
+  /** The namespace's visibility rules, by prefix. */
+  rules(ns: string): VisibilityRule[] {
+    return this.index.rules.list(ns)
+  }
+
+  /** Makes everything under `prefix` (a directory path ending in "/", or "") public or private. */
+  setRule(ns: string, rule: VisibilityRule): void {
+    checkRulePrefix(rule.prefix)
+    this.index.rules.set(ns, rule)
+  }
+
+  removeRule(ns: string, prefix: string): boolean {
+    checkRulePrefix(prefix)
+    return this.index.rules.remove(ns, prefix)
   }
 
   read(
@@ -115,6 +156,13 @@ export class StorageService {
         )
     }
   }
+}
+
+/** "" or a directory path: safe segments, then a "/". */
+function checkRulePrefix(prefix: string): void {
+  if (prefix === '') return
+  if (!prefix.endsWith('/')) throw new PathError('a rule prefix must end with "/"')
+  checkStoragePath(prefix.slice(0, -1))
 }
 
 /** The type a browser should see, from a maintained table; text gets an explicit charset. */

@@ -172,4 +172,17 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE deployment_versions ADD COLUMN executor TEXT NOT NULL DEFAULT 'trusted';
   ALTER TABLE deployment_versions ADD COLUMN untrusted_db TEXT;
   `,
+  // 9: private files. A file's own visibility ('public' or 'private', NULL: it follows the rules),
+  // and per-namespace rules for directory prefixes (see storage/visibility.ts).
+  `
+  ALTER TABLE files ADD COLUMN visibility TEXT;
+
+  CREATE TABLE storage_rules (
+    ns TEXT NOT NULL,
+    prefix TEXT NOT NULL,
+    visibility TEXT NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (ns, prefix)
+  ) WITHOUT ROWID;
+  `,
 ]

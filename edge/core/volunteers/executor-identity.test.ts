@@ -1,10 +1,18 @@
 import { describe, expect, it } from 'vitest'
-import { Authenticator } from '../auth/authenticator'
+import { Authenticator, type TokenGrant } from '../auth/authenticator'
+import { RIGHTS } from '../auth/principal'
 import { ExecutorCredentials, servedNamespaces } from './executor-identity'
 
 const secret = new TextEncoder().encode('a-test-secret-of-at-least-32-bytes!!')
-const on = new Authenticator({ enabled: true, adminToken: 'admin-token', secret }, () => true)
-const off = new Authenticator({ enabled: false }, () => true)
+/** A grant as wide as any token's claims: these tests are about identities, not grants. */
+const everything: TokenGrant = {
+  namespaces: ['*'],
+  rights: [...RIGHTS],
+  expires_at: null,
+  revoked_at: null,
+}
+const on = new Authenticator({ enabled: true, adminToken: 'admin-token', secret }, () => everything)
+const off = new Authenticator({ enabled: false }, () => everything)
 
 async function issued(rights: ('volunteer' | 'runner' | 'jobs')[], namespaces = ['alice']) {
   return (await on.issue({ name: 't', namespaces, rights })).token
@@ -69,7 +77,10 @@ describe('ExecutorCredentials', () => {
   })
 
   it('refuses a revoked token', async () => {
-    const revoked = new Authenticator({ enabled: true, secret }, () => false)
+    const revoked = new Authenticator({ enabled: true, secret }, () => ({
+      ...everything,
+      revoked_at: Date.now(),
+    }))
     const token = (await revoked.issue({ name: 't', namespaces: ['a'], rights: ['runner'] })).token
     expect(await new ExecutorCredentials({ auth: revoked }).identify(token)).toMatchObject({
       ok: false,
