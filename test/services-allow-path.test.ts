@@ -93,6 +93,12 @@ afterAll(async () => {
 })
 
 describe('from-local with --allow-path', () => {
+  it('says at start what it allows, and why', () => {
+    expect(runner.output()).toContain(
+      `native executables allowed: ${allowed}/*, ${tools}/**, ${outside}/one-file.sh (--allow-path)`,
+    )
+  })
+
   it('registers and runs an executable an allowed glob matches', async () => {
     const res = await fromLocal('ok', script(path.join(allowed, 'ok.sh'), 'echo allowed'))
     expect(res.status, JSON.stringify(res.body)).toBe(201)

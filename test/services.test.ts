@@ -345,6 +345,30 @@ describe('processes', () => {
     )
   }, 60_000)
 
+  it('holds runs the way --contain says, and names it in logs.txt', async () => {
+    const pidns = await startRunner(server.url, ['--no-sandbox', '--contain', 'pid-namespace'])
+    try {
+      expect(pidns.output()).toContain('native runs are held by a PID namespace per run')
+      const file = script('contained.sh', 'echo held')
+      const { body } = await create({
+        service_name: 'contained',
+        executable_path: file,
+        peer_id: pidns.peerId,
+      })
+      const job = await runService(body.service.id)
+      expect(job).toMatchObject({ status: 'completed', output: 'held\n' })
+      const logs = await (await fetch(`${server.url}/api/jobs/${job.id}/outputs/logs.txt`)).text()
+      expect(logs).toMatch(/^\[process tree: PID namespace under \/usr\/bin\/unshare /)
+    } finally {
+      await stopRunner(pidns)
+      // Until the orchestrator sees it go, a service without peer_id would have two to choose from.
+      await eventually(async () => {
+        const { peers } = (await client.get('/api/peers')).body
+        return !peers.some((p: { peer_id: string }) => p.peer_id === pidns.peerId) || undefined
+      })
+    }
+  }, 60_000)
+
   it('runs as another user when asked (the runner is root here)', async () => {
     // mkdtemp makes 0700 directories: the other user must be able to enter its working directory.
     chmodSync(scripts, 0o755)
