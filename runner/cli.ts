@@ -131,9 +131,10 @@ if (!made.ok) {
   process.exit(2)
 }
 const policy = made.policy
+const peerId = await loadPeerId(dataDir)
 let containment: Containment | undefined
 if (opts.native) {
-  const found = await detectContainment(opts.contain)
+  const found = await detectContainment(opts.contain, { owner: `peer-${peerId}` })
   if (!found.ok) {
     console.error(`zerverless-runner: ${found.message}`)
     process.exit(2)
@@ -143,7 +144,6 @@ if (opts.native) {
   log(`native runs are held by ${containment.description}${skipped}`)
   log(`native executables allowed: ${policy.patterns.join(', ') || 'none'} (${policy.origin})`)
 }
-const peerId = await loadPeerId(dataDir)
 const registry = new ServiceRegistry(dataDir)
 await registry.load()
 const runtimes: Runtime[] = [

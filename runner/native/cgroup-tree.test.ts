@@ -1,12 +1,14 @@
 import { execFile, spawn } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { mkdir, rmdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { cgroupContainment } from './cgroup-tree'
 
-const cgroups = await cgroupContainment()
-const parent = cgroups.ok ? /in (\/\S+)$/.exec(cgroups.containment.description)?.[1] : undefined
+const OWNER = `peer-test-${process.pid}`
+const found = await cgroupContainment({ owner: OWNER })
+/** Where every run's cgroup is made. */
+const parent = found.ok ? /in (\/\S+)$/.exec(found.containment.description)?.[1] : undefined
 
 /** A PID that is not running now: one of a process that has just exited. */
 async function deadPid(): Promise<number> {
@@ -15,31 +17,37 @@ async function deadPid(): Promise<number> {
   return child.pid!
 }
 
+/** A cgroup `dir` holding a new `sleep` process, and the signal that ends it, when it does. */
+async function occupied(dir: string): Promise<{ ended: Promise<unknown> }> {
+  await mkdir(dir)
+  const sleeper = spawn('/bin/sleep', ['1000'], { stdio: 'ignore', detached: true })
+  const ended = new Promise((resolve) => sleeper.on('exit', (_, signal) => resolve(signal)))
+  await writeFile(path.join(dir, 'cgroup.procs'), String(sleeper.pid))
+  return { ended }
+}
+
 describe.runIf(parent)('run cgroups left behind', () => {
-  it('are killed and removed when a runner starts, when the runner that made them is gone', async () => {
-    const stale = path.join(parent!, `run-${await deadPid()}-1`)
-    await mkdir(stale)
-    const orphan = spawn('/bin/sleep', ['1000'], { stdio: 'ignore', detached: true })
-    await writeFile(path.join(stale, 'cgroup.procs'), String(orphan.pid))
-    const killed = new Promise((resolve) => orphan.on('exit', (_, signal) => resolve(signal)))
-    expect((await cgroupContainment()).ok).toBe(true)
-    expect(await killed).toBe('SIGKILL')
+  it('are killed and removed when the runner that owns them starts again', async () => {
+    const stale = path.join(parent!, `${OWNER}-${await deadPid()}-1`)
+    const { ended } = await occupied(stale)
+    expect((await cgroupContainment({ owner: OWNER })).ok).toBe(true)
+    expect(await ended).toBe('SIGKILL')
     expect(existsSync(stale)).toBe(false)
   })
 
-  it('are left alone while their runner runs', async () => {
-    const mine = path.join(parent!, `run-${process.pid}-999999`)
-    await mkdir(mine)
-    const child = spawn('/bin/sleep', ['1000'], { stdio: 'ignore', detached: true })
+  it("are never killed when they have no owner, for a PID may be another namespace's", async () => {
+    const running = path.join(parent!, `run-${await deadPid()}-1`)
+    const empty = path.join(parent!, `run-${await deadPid()}-2`)
+    const { ended } = await occupied(running)
+    await mkdir(empty)
     try {
-      await writeFile(path.join(mine, 'cgroup.procs'), String(child.pid))
       expect((await cgroupContainment()).ok).toBe(true)
-      expect(existsSync(mine)).toBe(true)
-      expect(readFileSync(path.join(mine, 'cgroup.procs'), 'utf8').trim()).toBe(String(child.pid))
+      expect(existsSync(running)).toBe(true)
+      expect(existsSync(empty), 'an empty one of a PID that is gone is removed').toBe(false)
     } finally {
-      await writeFile(path.join(mine, 'cgroup.kill'), '1')
-      await new Promise((resolve) => child.on('exit', resolve))
-      await rmdir(mine)
+      await writeFile(path.join(running, 'cgroup.kill'), '1')
+      await ended
+      await rmdir(running)
     }
   })
 })

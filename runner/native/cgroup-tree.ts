@@ -14,7 +14,6 @@ import type { Containment, ProcessTree } from './process-tree'
 
 /** Where a runner's run cgroups live, below the runner's own cgroup. */
 const PARENT = 'zerverless-runner'
-const RUN = /^run-(\d+)-\d+$/
 const SH = '/bin/sh'
 const POLL_MS = 50
 /** How long cgroup.kill may take to empty a cgroup, and rmdir to succeed after it. */
@@ -34,9 +33,10 @@ export type Probe = { ok: true; containment: Containment } | { ok: false; reason
 
 /**
  * Finds this process's cgroup in the cgroup2 hierarchy, makes `zerverless-runner/` below it,
- * clears what a crashed runner left there, and checks a process can really enter a run's cgroup.
+ * clears what earlier runs left there, and checks a process can really enter a run's cgroup.
+ * Runs are named `<owner>-<pid>-<n>`; `owner` is a runner's `peer-<id>`, else `run`.
  */
-export async function cgroupContainment(): Promise<Probe> {
+export async function cgroupContainment(options: { owner?: string } = {}): Promise<Probe> {
   const own = await ownCgroupDir()
   if (!own.ok) return own
   const parent = path.join(own.dir, PARENT)
@@ -48,12 +48,13 @@ export async function cgroupContainment(): Promise<Probe> {
   }
   if (!(await exists(path.join(parent, 'cgroup.kill'))))
     return { ok: false, reason: `${parent} has no cgroup.kill (it needs Linux 5.14 or later)` }
-  await sweep(parent)
+  const prefix = options.owner?.replace(/[^A-Za-z0-9-]/g, '_') ?? 'run'
+  await sweep(parent, prefix, options.owner !== undefined)
   const containment: Containment = {
     kind: 'cgroup',
     description: `a cgroup v2 per run, in ${parent}`,
     open: async () => {
-      const dir = path.join(parent, `run-${process.pid}-${++runs}`)
+      const dir = path.join(parent, `${prefix}-${process.pid}-${++runs}`)
       await mkdir(dir)
       return cgroupTree(dir)
     },
@@ -151,15 +152,24 @@ async function probe(containment: Containment): Promise<true | string> {
   return entered
 }
 
-/** Kills and removes the run cgroups of runners that are gone (a crash leaves them behind). */
-async function sweep(parent: string): Promise<void> {
+/**
+ * Clears run cgroups that earlier processes left behind. An owner's runs made by another process
+ * are this runner's own from before a crash or a second Ctrl-C (or from a second runner on the
+ * same data directory): what still runs there is killed. Unowned runs are only removed when
+ * empty and their PID is gone here: a PID cannot tell a dead process from one in another PID
+ * namespace, whose runs are not ours to kill.
+ */
+async function sweep(parent: string, prefix: string, owned: boolean): Promise<void> {
   const names = await readdir(parent).catch(() => [])
+  const pattern = new RegExp(`^${prefix}-(\\d+)-\\d+$`)
   for (const name of names) {
-    const pid = RUN.exec(name)?.[1]
-    if (!pid || signalProcess(Number(pid), 0)) continue
+    const pid = pattern.exec(name)?.[1]
+    if (!pid || Number(pid) === process.pid) continue
     const dir = path.join(parent, name)
-    await writeFile(path.join(dir, 'cgroup.kill'), '1').catch(() => {})
-    await settle(() => populated(dir))
+    if (owned) {
+      await writeFile(path.join(dir, 'cgroup.kill'), '1').catch(() => {})
+      await settle(() => populated(dir))
+    } else if (signalProcess(Number(pid), 0) || (await populated(dir))) continue
     await rmdir(dir).catch(() => {})
   }
 }

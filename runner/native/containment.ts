@@ -20,10 +20,17 @@ export type Detected =
     }
   | { ok: false; message: string }
 
-export async function detectContainment(choice: ContainmentChoice = 'auto'): Promise<Detected> {
+/**
+ * The best mechanism of those `choice` allows. `owner` (a runner's peer id) gives the runner its
+ * own cgroup directory, so that it can end what a crashed run of itself left behind.
+ */
+export async function detectContainment(
+  choice: ContainmentChoice = 'auto',
+  options: { owner?: string } = {},
+): Promise<Detected> {
   const skipped: string[] = []
   if (choice === 'auto' || choice === 'cgroup') {
-    const cgroup = await cgroupContainment()
+    const cgroup = await cgroupContainment(options)
     if (cgroup.ok) return { ok: true, containment: cgroup.containment, skipped }
     if (choice === 'cgroup') return { ok: false, message: `--contain cgroup: ${cgroup.reason}` }
     skipped.push(`cgroup v2: ${cgroup.reason}`)
