@@ -7,6 +7,7 @@ export default tseslint.config(
   {
     ignores: [
       'dist/**',
+      'runner/dist/**',
       'data/**',
       'node_modules/**',
       'bench/results/**',

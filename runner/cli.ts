@@ -1,11 +1,12 @@
 /**
  * `zerverless-runner`: a native peer. It publishes its machine's capabilities, runs standalone
- * services' executables (unless `--no-native`), and runs sandboxed js/lua/python/wasm jobs on
- * worker threads (unless `--no-sandbox`), for one orchestrator, reconnecting as needed.
+ * services' executables (unless `--no-native`; only those `--allow-path` allows, each run held in
+ * a cgroup or PID namespace so that all of it stops), and runs sandboxed js/lua/python/wasm jobs
+ * on worker threads (unless `--no-sandbox`), for one orchestrator, reconnecting as needed.
  */
 import os from 'node:os'
 import path from 'node:path'
-import { Command, InvalidArgumentError } from 'commander'
+import { Command, InvalidArgumentError, Option } from 'commander'
 import WebSocket from 'ws'
 import type { Runtime } from '../shared/job'
 import type { SocketLike } from '../shared/agent/volunteer-agent'
@@ -14,9 +15,16 @@ import { VERSION } from '../shared/version'
 import { NODE_RUNTIMES } from '../edge/adapter/node/runtimes'
 import { ThreadExecutor } from '../edge/adapter/node/thread-executor'
 import { NativeExecutor } from './native-executor'
+import {
+  CONTAINMENT_CHOICES,
+  detectContainment,
+  type ContainmentChoice,
+} from './native/containment'
+import type { Containment } from './native/process-tree'
+import { pathPolicy, SERVICES_WORD } from './path-policy'
 import { loadPeerId } from './peer-identity'
 import { RunnerExecutor } from './runner-executor'
-import { defaultDataDir } from './runner-paths'
+import { defaultDataDir, servicesRoot } from './runner-paths'
 import { runnerServices } from './runner-services'
 import { ServiceRegistry } from './service-registry'
 import { detectSystem, refreshSystem } from './system/detect-system'
@@ -57,6 +65,19 @@ const program = new Command('zerverless-runner')
     cores,
   )
   .option('--no-native', 'do not run native executables (standalone services)')
+  .option(
+    '--allow-path <globs>',
+    `executables services may run: absolute globs (* within a directory, ** across them), matched after symlinks are resolved; repeatable or comma-separated; '${SERVICES_WORD}' allows uploaded and from-git services. Default: anything when the orchestrator is on loopback, nothing otherwise`,
+    (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+  )
+  .addOption(
+    new Option(
+      '--contain <mechanism>',
+      'what holds each native run so that a timeout or cancel stops all it started',
+    )
+      .choices(CONTAINMENT_CHOICES)
+      .default('auto', 'a cgroup v2, else a PID namespace, else the process group'),
+  )
   .option('--no-sandbox', 'do not run sandboxed js/lua/python/wasm jobs')
   .option('--print-capabilities', 'print what this machine offers and exit')
   .addHelpText(
@@ -64,7 +85,8 @@ const program = new Command('zerverless-runner')
     `
 Examples:
   $ zerverless-runner --orchestrator http://127.0.0.1:8000
-  $ zerverless-runner --orchestrator https://zv.example.org --token "$TOKEN" --name gpu-box
+  $ zerverless-runner --orchestrator https://zv.example.org --token "$TOKEN" --name gpu-box \\
+      --allow-path '/opt/tools/*' --allow-path ${SERVICES_WORD}
   $ zerverless-runner --print-capabilities`,
   )
 
@@ -76,6 +98,8 @@ const opts = program.opts<{
   token?: string
   concurrency: number
   native: boolean
+  allowPath?: string[]
+  contain: ContainmentChoice
   sandbox: boolean
   printCapabilities?: boolean
 }>()
@@ -95,9 +119,31 @@ if (!opts.native && !opts.sandbox) {
   process.exit(2)
 }
 
-const { wsUrl, httpBase } = orchestratorUrls(opts.orchestrator)
+const { wsUrl, httpBase, host } = orchestratorUrls(opts.orchestrator)
 const log = (line: string) => console.log(`zerverless-runner: ${line}`)
+const made = await pathPolicy({
+  allowPath: opts.allowPath,
+  orchestratorHost: host,
+  servicesDir: servicesRoot(dataDir),
+})
+if (!made.ok) {
+  console.error(`zerverless-runner: ${made.message}`)
+  process.exit(2)
+}
+const policy = made.policy
 const peerId = await loadPeerId(dataDir)
+let containment: Containment | undefined
+if (opts.native) {
+  const found = await detectContainment(opts.contain, { owner: `peer-${peerId}` })
+  if (!found.ok) {
+    console.error(`zerverless-runner: ${found.message}`)
+    process.exit(2)
+  }
+  containment = found.containment
+  const skipped = found.skipped.length ? ` (not: ${found.skipped.join('; ')})` : ''
+  log(`native runs are held by ${containment.description}${skipped}`)
+  log(`native executables allowed: ${policy.patterns.join(', ') || 'none'} (${policy.origin})`)
+}
 const registry = new ServiceRegistry(dataDir)
 await registry.load()
 const runtimes: Runtime[] = [
@@ -106,7 +152,9 @@ const runtimes: Runtime[] = [
 ]
 const executor = new RunnerExecutor(
   opts.sandbox ? new ThreadExecutor({ threads: opts.concurrency }) : undefined,
-  opts.native ? new NativeExecutor({ dataDir, peerId, httpBase, registry }) : undefined,
+  opts.native
+    ? new NativeExecutor({ dataDir, peerId, httpBase, registry, policy, containment })
+    : undefined,
 )
 const agent = new VolunteerAgent({
   url: wsUrl,
@@ -116,7 +164,7 @@ const agent = new VolunteerAgent({
   capabilities: { runtimes, concurrency: opts.concurrency, prefetch: 0 },
   peer: { id: peerId, native: opts.native, system },
   ...(opts.token && { token: opts.token }),
-  services: runnerServices({ dataDir, registry, native: opts.native, log }),
+  services: runnerServices({ dataDir, registry, native: opts.native, policy, containment, log }),
   refreshSystem: () => refreshSystem(system, { dataDir }),
   onEvent: (event) => {
     if (event.type === 'welcome') log(`connected to ${wsUrl} as peer ${peerId}`)
@@ -157,7 +205,7 @@ process.on('SIGTERM', () => onSignal('SIGTERM'))
  * http(s)://host:port → the volunteer socket and the API base; ws(s):// works too. `role=runner`
  * lets a sharded orchestrator (the edge) put runners where standalone services live.
  */
-function orchestratorUrls(raw: string): { wsUrl: string; httpBase: string } {
+function orchestratorUrls(raw: string): { wsUrl: string; httpBase: string; host: string } {
   let url: URL
   try {
     url = new URL(raw.includes('://') ? raw : `http://${raw}`)
@@ -170,5 +218,6 @@ function orchestratorUrls(raw: string): { wsUrl: string; httpBase: string } {
   return {
     wsUrl: `${secure ? 'wss' : 'ws'}://${host}/ws/volunteer?role=runner`,
     httpBase: `${secure ? 'https' : 'http'}://${host}`,
+    host: url.hostname,
   }
 }

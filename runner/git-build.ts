@@ -8,6 +8,7 @@ import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises
 import os from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
+import type { Containment } from './native/process-tree'
 import { runProcess } from './native/run-process'
 
 const run = promisify(execFile)
@@ -24,11 +25,15 @@ export interface GitSource {
 
 export type Built = { ok: true; commit: string } | { ok: false; error: string }
 
-/** Clones `source` into `checkout` (replacing what was there) and builds it. */
+/**
+ * Clones `source` into `checkout` (replacing what was there) and builds it; the build is held
+ * like a run (`containment`, default: the best this machine offers).
+ */
 export async function cloneAndBuild(
   source: GitSource,
   checkout: string,
   logs: string,
+  options: { containment?: Containment } = {},
 ): Promise<Built> {
   await rm(checkout, { recursive: true, force: true })
   await mkdir(path.dirname(checkout), { recursive: true })
@@ -48,6 +53,7 @@ export async function cloneAndBuild(
       environment: {},
       timeoutMs: BUILD_TIMEOUT_MS,
       outputDir: logs,
+      ...(options.containment && { containment: options.containment }),
     })
     if (built.status !== 'exited' || built.exitCode !== 0) {
       const stderr = await readFile(path.join(logs, 'stderr.txt'), 'utf8').catch(() => '')

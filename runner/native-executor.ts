@@ -1,8 +1,9 @@
 /**
  * Runs a native job on this runner: finds the service's executable (one it registered itself, or
- * an uploaded one fetched from the orchestrator and checked against its sha256), lays out the
- * job's directories, runs the process, then uploads stdout.txt, stderr.txt, logs.txt and every
- * OUTPUT mount's files to the orchestrator with the attempt's token.
+ * an uploaded one fetched from the orchestrator and checked against its sha256), checks the
+ * owner's --allow-path still allows it, lays out the job's directories, runs the process, then
+ * uploads stdout.txt, stderr.txt, logs.txt and every OUTPUT mount's files to the orchestrator
+ * with the attempt's token.
  */
 import { createHash, randomUUID } from 'node:crypto'
 import { createReadStream } from 'node:fs'
@@ -13,7 +14,9 @@ import type { RunnableJob } from '../shared/agent/volunteer-agent'
 import type { JobError } from '../shared/job'
 import type { RunOutcome } from '../shared/runtime/runtime'
 import { hashFile } from './executable-check'
+import type { Containment } from './native/process-tree'
 import { runProcess, type ProcessOutcome } from './native/run-process'
+import { checkAllowed, notAllowed, type PathPolicy } from './path-policy'
 import { jobDirs, mountDir, serviceDir, type JobDirs } from './runner-paths'
 import type { ServiceRegistry } from './service-registry'
 
@@ -27,6 +30,10 @@ export interface NativeExecutorOptions {
   /** The orchestrator's HTTP base, e.g. http://127.0.0.1:8000. */
   httpBase: string
   registry: ServiceRegistry
+  /** What the runner's owner lets run (--allow-path). */
+  policy: PathPolicy
+  /** What holds each run's processes; default: the best this machine offers. */
+  containment?: Containment
   killGraceMs?: number
 }
 
@@ -79,6 +86,7 @@ export class NativeExecutor {
         timeoutMs: job.timeout_ms,
         ...(this.options.killGraceMs !== undefined && { killGraceMs: this.options.killGraceMs }),
         ...(run.run_as_user && { runAsUser: run.run_as_user }),
+        ...(this.options.containment && { containment: this.options.containment }),
         outputDir: dirs.output,
         signal,
       })
@@ -93,6 +101,9 @@ export class NativeExecutor {
   /** The executable to run, after checking it is the one the service stands for. */
   private async executable(job: RunnableJob, run: NativeRun): Promise<string> {
     if (run.source !== 'upload') {
+      // Again at every run: the owner may have narrowed --allow-path since it registered.
+      if (!(await checkAllowed(this.options.policy, run.executable_path)).allowed)
+        throw new NativeFailure('PATH_NOT_ALLOWED', notAllowed(run.executable_path, 'path').error)
       const registered = this.options.registry.get(run.service_id)
       if (!registered || registered.executable_path !== run.executable_path)
         throw new NativeFailure(
@@ -116,9 +127,12 @@ export class NativeExecutor {
       return run.executable_path
     }
     const dir = serviceDir(this.options.dataDir, run.service_name)
+    const executable = path.join(dir, ...run.executable_path.split('/'))
+    // Before fetching anything: an upload is the API caller's own code.
+    if (!(await checkAllowed(this.options.policy, executable)).allowed)
+      throw new NativeFailure('PATH_NOT_ALLOWED', notAllowed(executable, 'upload').error)
     const files = run.files ?? [{ path: run.executable_path, sha256: run.sha256, size: 0 }]
     for (const file of files) await this.fetch(job, run, dir, file)
-    const executable = path.join(dir, ...run.executable_path.split('/'))
     await chmod(executable, 0o755)
     return executable
   }

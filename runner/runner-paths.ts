@@ -21,8 +21,13 @@ export function segment(name: string): string {
   return clean.slice(0, 128) || '_'
 }
 
+/** Where uploaded services are fetched to and from-git ones cloned and built. */
+export function servicesRoot(dataDir: string): string {
+  return path.join(dataDir, 'standalone_services')
+}
+
 export function serviceDir(dataDir: string, serviceName: string): string {
-  return path.join(dataDir, 'standalone_services', segment(serviceName))
+  return path.join(servicesRoot(dataDir), segment(serviceName))
 }
 
 export interface JobDirs {

@@ -1,6 +1,7 @@
 /**
  * The runner's side of registering services: check a local executable, or clone and build a
- * repository, then remember the executable and its sha256 (see service-registry.ts).
+ * repository, then remember the executable and its sha256 (see service-registry.ts). Nothing is
+ * checked, cloned or built unless the owner's --allow-path covers it (see path-policy.ts).
  */
 import { rm } from 'node:fs/promises'
 import path from 'node:path'
@@ -8,6 +9,8 @@ import type { ServiceHandler } from '../shared/agent/volunteer-agent'
 import type { ServiceRegisterFrame } from '../shared/protocol'
 import { checkExecutable } from './executable-check'
 import { cloneAndBuild } from './git-build'
+import type { Containment } from './native/process-tree'
+import { checkAllowed, notAllowed, type PathPolicy } from './path-policy'
 import { serviceDir } from './runner-paths'
 import type { ServiceRegistry } from './service-registry'
 
@@ -15,9 +18,11 @@ export function runnerServices(options: {
   dataDir: string
   registry: ServiceRegistry
   native: boolean
+  policy: PathPolicy
+  containment: Containment | undefined
   log: (line: string) => void
 }): ServiceHandler {
-  const { dataDir, registry, log } = options
+  const { dataDir, registry, policy, log } = options
   return {
     async register(frame: ServiceRegisterFrame) {
       if (!options.native)
@@ -29,8 +34,16 @@ export function runnerServices(options: {
         if (!frame.git) return { ok: false, error: 'a git service needs its repository' }
         const dir = serviceDir(dataDir, frame.service_name)
         checkout = path.join(dir, 'repo')
+        // Building runs the request's command, so the owner must allow the directory first.
+        const target = path.join(checkout, ...frame.executable_path.split('/'))
+        if (!(await checkAllowed(policy, target)).allowed) {
+          log(`service ${frame.service_name}: refused, --allow-path does not allow ${dir}`)
+          return notAllowed(target, 'git')
+        }
         log(`service ${frame.service_name}: cloning ${redactUrl(frame.git.repo_url)}`)
-        const built = await cloneAndBuild(frame.git, checkout, path.join(dir, 'build'))
+        const built = await cloneAndBuild(frame.git, checkout, path.join(dir, 'build'), {
+          ...(options.containment && { containment: options.containment }),
+        })
         if (!built.ok) {
           await rm(dir, { recursive: true, force: true })
           return { ok: false, error: built.error }
@@ -41,6 +54,15 @@ export function runnerServices(options: {
           return { ok: false, error: 'the executable path leaves the repository' }
       } else if (!path.isAbsolute(executable)) {
         return { ok: false, error: `invalid executable: the path must be absolute: ${executable}` }
+      }
+      // Before anything else, so a refusal says nothing about whether the file exists.
+      const { allowed, real } = await checkAllowed(policy, executable)
+      if (!allowed) {
+        log(
+          `service ${frame.service_name}: refused ${executable}${real === executable ? '' : ` (really ${real})`}: not allowed by ${policy.origin}; allow it with --allow-path '${real}'`,
+        )
+        if (checkout) await rm(path.dirname(checkout), { recursive: true, force: true })
+        return notAllowed(executable, 'path')
       }
       const checked = await checkExecutable(executable)
       if (!checked.ok) {

@@ -1,23 +1,78 @@
-// Bundles the Node entry points with esbuild; dependencies stay in node_modules.
+// Bundles the Node entry points with esbuild. The orchestrator's bundles (dist/node/) leave every
+// package in node_modules; the runner's (runner/dist/) carry all but the few it declares, so that
+// `npm pack` of runner/ is a package that works on its own. `--runner` builds only the runner's
+// (its prepack does that).
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 
-const entries = {
-  'node/cli': 'edge/adapter/node/cli.ts',
-  'node/runtime-thread': 'edge/adapter/node/runtime-thread.ts',
-  'node/worker-host-thread': 'edge/adapter/node/worker-host-thread.ts',
-  'node/runner': 'runner/cli.ts',
-}
+const root = fileURLToPath(new URL('..', import.meta.url))
+const runnerOnly = process.argv.includes('--runner')
 
-const started = Date.now()
-await build({
-  entryPoints: entries,
-  outdir: 'dist',
+/**
+ * What the runner keeps external: packages that find their wasm and data files beside their own
+ * modules (Pyodide, wasmoon, the QuickJS variant) and ws, which Pyodide depends on anyway and
+ * which looks for optional native add-ons. runner/package.json must declare exactly these, at
+ * the versions the root package.json pins.
+ */
+const RUNNER_EXTERNAL = ['@jitl/quickjs-wasmfile-release-sync', 'pyodide', 'wasmoon', 'ws']
+
+const common = {
+  absWorkingDir: root,
   bundle: true,
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  packages: 'external',
   sourcemap: true,
   logLevel: 'warning',
-})
-console.log(`built ${Object.keys(entries).length} Node bundles in ${Date.now() - started} ms`)
+}
+
+const started = Date.now()
+checkRunnerDependencies()
+const builds = [
+  build({
+    ...common,
+    entryPoints: { cli: 'runner/cli.ts', 'runtime-thread': 'edge/adapter/node/runtime-thread.ts' },
+    outdir: 'runner/dist',
+    external: RUNNER_EXTERNAL,
+    // Bundled CommonJS (commander) calls require() for Node's own modules; ESM has none.
+    banner: {
+      js: "import { createRequire as __zvCreateRequire } from 'node:module'; const require = __zvCreateRequire(import.meta.url);",
+    },
+  }),
+]
+if (!runnerOnly)
+  builds.push(
+    build({
+      ...common,
+      entryPoints: {
+        'node/cli': 'edge/adapter/node/cli.ts',
+        'node/runtime-thread': 'edge/adapter/node/runtime-thread.ts',
+        'node/worker-host-thread': 'edge/adapter/node/worker-host-thread.ts',
+      },
+      outdir: 'dist',
+      packages: 'external',
+    }),
+  )
+await Promise.all(builds)
+console.log(
+  `built ${runnerOnly ? 'the runner' : 'the orchestrator and the runner'} in ${Date.now() - started} ms`,
+)
+
+/** Fails the build when runner/package.json's dependencies drift from RUNNER_EXTERNAL or the root's pins. */
+function checkRunnerDependencies() {
+  const read = (file) => JSON.parse(readFileSync(new URL(file, `file://${root}`), 'utf8'))
+  const pinned = read('package.json').dependencies
+  const declared = read('runner/package.json').dependencies ?? {}
+  const problems = []
+  for (const name of RUNNER_EXTERNAL)
+    if (declared[name] !== pinned[name])
+      problems.push(
+        `${name} must be "${pinned[name]}" (the root's pin), not ${JSON.stringify(declared[name])}`,
+      )
+  for (const name of Object.keys(declared))
+    if (!RUNNER_EXTERNAL.includes(name))
+      problems.push(`${name} is declared but bundled, not external`)
+  if (problems.length)
+    throw new Error(`runner/package.json dependencies:\n  ${problems.join('\n  ')}`)
+}

@@ -27,6 +27,8 @@ export const JOB_ERROR_CODES = [
   'PROCESS_FAILED_TO_START',
   /** The runner no longer has the executable it registered, or it changed. */
   'EXECUTABLE_CHANGED',
+  /** The runner's owner does not allow that executable there (zerverless-runner --allow-path). */
+  'PATH_NOT_ALLOWED',
 ] as const
 export type JobErrorCode = (typeof JOB_ERROR_CODES)[number]
 

@@ -115,6 +115,8 @@ export const ServiceRegisteredFrame = z.strictObject({
   request_id: z.number().int().nonnegative(),
   ok: z.boolean(),
   error: z.string().max(8192).optional(),
+  /** Why it was refused, when the orchestrator answers the API caller with more than a 400. */
+  code: z.enum(['PATH_NOT_ALLOWED']).optional(),
   /** The executable's absolute path on the runner. */
   executable_path: z.string().max(4096).optional(),
   sha256: z

@@ -4,7 +4,7 @@
  * what a run leaves behind, how processes are stopped, and every way a request can be refused.
  */
 import { execFileSync } from 'node:child_process'
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SystemCapabilities } from '../shared/services/system-capabilities'
@@ -63,6 +63,14 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (process.env.ZV_DEBUG) console.log(server.output(), runner.output())
+  // Whatever a failed containment test left running goes, by the PIDs it recorded.
+  for (const name of readdirSync(scripts).filter((n) => n.endsWith('.pids')))
+    for (const pid of readFileSync(path.join(scripts, name), 'utf8').trim().split('\n'))
+      try {
+        process.kill(Number(pid), 'SIGKILL')
+      } catch {
+        // gone already
+      }
   await stopRunner(runner)
   await server?.stop()
   if (server) removeDir(server.dataDir)
@@ -282,6 +290,84 @@ describe('processes', () => {
     expect(cancelled.body.status).toBe('cancelled')
     await eventually(() => gone(pid) || undefined, 20_000)
   }, 40_000)
+
+  /** A script that daemonizes (setsid, then a double fork; all ignore TERM and HUP), recording host PIDs. */
+  function daemonizing(name: string, pidFile: string): string {
+    return script(
+      name,
+      [
+        "trap '' TERM HUP",
+        `read -r me _ < /proc/self/stat; echo "$me" >> ${pidFile}`,
+        `setsid -f /bin/sh -c 'trap "" TERM HUP; (trap "" TERM HUP; read -r me _ < /proc/self/stat; echo "$me" >> ${pidFile}; exec sleep 1000) &'`,
+        `while [ "$(wc -l < ${pidFile})" -lt 2 ]; do sleep 0.05; done`,
+        'echo daemonized',
+        'sleep 1000',
+      ].join('\n'),
+    )
+  }
+
+  const pidsIn = (file: string) => readFileSync(file, 'utf8').trim().split('\n').map(Number)
+
+  it('kills a daemon that escaped its process group when the run times out', async () => {
+    const pidFile = path.join(scripts, 'daemon-timeout.pids')
+    const file = daemonizing('daemon-timeout.sh', pidFile)
+    const { body } = await create({
+      service_name: 'daemon-timeout',
+      executable_path: file,
+      timeout_seconds: 2,
+    })
+    const job = await runService(body.service.id, {}, 40)
+    expect(job).toMatchObject({ status: 'failed', error: { code: 'TIMEOUT' } })
+    // logs.txt says what held the run: here a mechanism a new session cannot leave.
+    const logs = await (await fetch(`${server.url}/api/jobs/${job.id}/outputs/logs.txt`)).text()
+    expect(logs).toMatch(/^\[process tree: (cgroup|PID namespace) /)
+    const pids = pidsIn(pidFile)
+    expect(pids).toHaveLength(2)
+    await eventually(() => pids.every(gone) || undefined, 20_000, 'the daemon to be gone')
+  }, 60_000)
+
+  it('kills a daemon that escaped its process group when the run is cancelled', async () => {
+    const pidFile = path.join(scripts, 'daemon-cancel.pids')
+    const file = daemonizing('daemon-cancel.sh', pidFile)
+    const { body } = await create({ service_name: 'daemon-cancel', executable_path: file })
+    const started = await client.post(`/api/services/standalone/${body.service.id}/run`, {})
+    await eventually(
+      () => (existsSync(pidFile) && pidsIn(pidFile).length === 2) || undefined,
+      20_000,
+      'the daemon to start',
+    )
+    const cancelled = await client.delete(`/api/jobs/${started.body.job.id}`)
+    expect(cancelled.body.status).toBe('cancelled')
+    await eventually(
+      () => pidsIn(pidFile).every(gone) || undefined,
+      20_000,
+      'the daemon to be gone',
+    )
+  }, 60_000)
+
+  it('holds runs the way --contain says, and names it in logs.txt', async () => {
+    const pidns = await startRunner(server.url, ['--no-sandbox', '--contain', 'pid-namespace'])
+    try {
+      expect(pidns.output()).toContain('native runs are held by a PID namespace per run')
+      const file = script('contained.sh', 'echo held')
+      const { body } = await create({
+        service_name: 'contained',
+        executable_path: file,
+        peer_id: pidns.peerId,
+      })
+      const job = await runService(body.service.id)
+      expect(job).toMatchObject({ status: 'completed', output: 'held\n' })
+      const logs = await (await fetch(`${server.url}/api/jobs/${job.id}/outputs/logs.txt`)).text()
+      expect(logs).toMatch(/^\[process tree: PID namespace under \/usr\/bin\/unshare /)
+    } finally {
+      await stopRunner(pidns)
+      // Until the orchestrator sees it go, a service without peer_id would have two to choose from.
+      await eventually(async () => {
+        const { peers } = (await client.get('/api/peers')).body
+        return !peers.some((p: { peer_id: string }) => p.peer_id === pidns.peerId) || undefined
+      })
+    }
+  }, 60_000)
 
   it('runs as another user when asked (the runner is root here)', async () => {
     // mkdtemp makes 0700 directories: the other user must be able to enter its working directory.

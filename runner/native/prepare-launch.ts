@@ -2,7 +2,8 @@
  * Turns a ProcessSpec into exactly what to spawn, or into the reason it cannot start. Every check
  * that can fail happens here, before a process exists.
  */
-import { stat } from 'node:fs/promises'
+import { constants } from 'node:fs'
+import { access, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { buildEnvironment, type EnvIdentity } from './minimal-env'
 import type { ProcessSpec, StartFailure } from './process-spec'
@@ -55,6 +56,14 @@ export async function prepareLaunch(
   const service = spec.environment
   const inherit = spec.inheritEnvironment ?? false
   if (plan.kind === 'self') {
+    // Checked here because a process tree's trampoline, not spawn, would meet the EACCES.
+    if (
+      !(await access(executable, constants.X_OK).then(
+        () => true,
+        () => false,
+      ))
+    )
+      return refuse(`permission denied: ${executable}`)
     const env = buildEnvironment({ service, inherit })
     return { ok: true, launch: { command: executable, args, cwd, env } }
   }

@@ -2,6 +2,7 @@
  * What the native runner is asked to run and what it reports back: a fully resolved spec in, an
  * outcome out. Kept apart from run-process.ts so its helpers can share the types without a cycle.
  */
+import type { Containment, ContainmentKind } from './process-tree'
 
 /** A native executable to run once, with everything already resolved by the platform. */
 export interface ProcessSpec {
@@ -19,15 +20,17 @@ export interface ProcessSpec {
   stdin?: string | Uint8Array
   /** Wall-clock limit in milliseconds, > 0. */
   timeoutMs: number
-  /** Delay between SIGTERM and SIGKILL to the process group; default 5000. */
+  /** Delay between SIGTERM and SIGKILL to the process tree; default 5000. */
   killGraceMs?: number
+  /** What holds the process and all it forks; default: the best this machine offers. */
+  containment?: Containment
   /** 'user:group', 'uid:gid' or 'user' (its primary group); needs the runner to be root. */
   runAsUser?: string
   /** Created if missing (0755); receives stdout.txt, stderr.txt and logs.txt (0644). */
   outputDir: string
   /** Per-file cap; default 64 MiB. Output beyond it is read and dropped, and a marker line added. */
   maxOutputBytes?: number
-  /** Aborting stops the process group like a timeout; the outcome is 'cancelled'. */
+  /** Aborting stops the process tree like a timeout; the outcome is 'cancelled'. */
   signal?: AbortSignal
 }
 
@@ -46,6 +49,8 @@ export interface ProcessOutcome {
   truncated: boolean
   /** For people: 'Process exited with code 3', 'executable not found: /x', … */
   message: string
+  /** What held the process tree; absent when no process started. */
+  containment?: ContainmentKind
 }
 
 /** Why a run could not start; `status` is what the outcome reports. */

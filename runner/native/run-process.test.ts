@@ -1,9 +1,13 @@
 import { chmod, mkdtemp, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises'
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { detectContainment } from './containment'
+import { pidNamespaceContainment } from './pid-namespace'
 import { prepareLaunch } from './prepare-launch'
+import type { Containment } from './process-tree'
+import { processGroupContainment } from './stop-group'
 import { planRunAsUser } from './run-as-user'
 import { runProcess, type ProcessSpec } from './run-process'
 
@@ -62,15 +66,55 @@ function isGone(pid: number): boolean {
   return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')
 }
 
-/** A script that ignores SIGTERM, forks a child that ignores it too, and records both PIDs. */
+/**
+ * A script that ignores SIGTERM, forks a child that ignores it too, and records both PIDs as the
+ * host sees them (/proc/self/stat, which holds inside a PID namespace too) in $1.
+ */
 const STUBBORN = `trap '' TERM
-sleep 1000 &
-echo "$$ $!" > "$1"
+(read -r me _ < /proc/self/stat; echo "$me" >> "$1"; exec sleep 1000) &
+read -r me _ < /proc/self/stat; echo "$me" >> "$1"
+while [ "$(wc -l < "$1")" -lt 2 ]; do sleep 0.01; done
 echo started
 wait`
 
+/** A script that leaves a child running when it exits, recording the child's host PID in $1. */
+const LEAVES_A_CHILD = `(read -r me _ < /proc/self/stat; echo "$me" >> "$1"; exec sleep 1000) &
+while [ ! -s "$1" ]; do sleep 0.01; done`
+
+/**
+ * A service that daemonizes: it starts a child with setsid in a new session, which forks a
+ * grandchild and exits (a double fork); each of them ignores SIGTERM and SIGHUP. Each appends its
+ * PID as the host sees it to $1 (/proc/self/stat, which holds inside a PID namespace too).
+ */
+const DAEMONIZING = `trap '' TERM HUP
+read -r me _ < /proc/self/stat
+echo "$me" >> "$1"
+setsid -f /bin/sh -c '
+  trap "" TERM HUP
+  read -r me _ < /proc/self/stat
+  echo "$me" >> "$1"
+  (trap "" TERM HUP; read -r me _ < /proc/self/stat; echo "$me" >> "$1"; exec sleep 1000) &
+' daemon "$1"
+while [ "$(wc -l < "$1")" -lt 3 ]; do sleep 0.05; done
+echo started
+sleep 1000`
+
+/** PIDs a test saw, killed after it whatever happened, so a failing test leaves no daemon behind. */
+const seen: number[] = []
+afterEach(() => {
+  for (const pid of seen.splice(0)) {
+    try {
+      process.kill(pid, 'SIGKILL')
+    } catch {
+      // already gone
+    }
+  }
+})
+
 async function pidsFrom(file: string): Promise<number[]> {
-  return (await readFile(file, 'utf8')).trim().split(' ').map(Number)
+  const pids = (await readFile(file, 'utf8')).trim().split(/\s+/).map(Number)
+  seen.push(...pids)
+  return pids
 }
 
 describe('runProcess', () => {
@@ -89,7 +133,8 @@ describe('runProcess', () => {
     expect(await output('stdout')).toBe('out\nmore\n')
     expect(await output('stderr')).toBe('err\n')
     const logs = await output('logs')
-    expect(logs.split('\n').slice(0, 3).sort()).toEqual(['err', 'more', 'out'])
+    expect(logs).toMatch(/^\[process tree: \S/)
+    expect(logs.split('\n').slice(1, 4).sort()).toEqual(['err', 'more', 'out'])
     expect(logs).toMatch(/\n\[exit code 0 after [\d.]+ s\]\n$/)
   })
 
@@ -220,10 +265,10 @@ describe('runProcess', () => {
 
   it('stops processes the executable left running in its group when it exits', async () => {
     const pidFile = path.join(await tempDir(), 'pids')
-    const exe = await script(`sleep 1000 &\necho "$$ $!" > "$1"`)
+    const exe = await script(LEAVES_A_CHILD)
     const { outcome } = await run(exe, { arguments: [pidFile] })
     expect(outcome).toMatchObject({ status: 'exited', exitCode: 0 })
-    const [, child] = await pidsFrom(pidFile)
+    const [child] = await pidsFrom(pidFile)
     expect(isGone(child!)).toBe(true)
   })
 
@@ -240,6 +285,40 @@ describe('runProcess', () => {
     expect(outcome).toMatchObject({ status: 'cancelled', message: 'Process was cancelled' })
     for (const pid of await pidsFrom(pidFile)) expect(isGone(pid)).toBe(true)
     expect(await output('logs')).toMatch(/\[cancelled after [\d.]+ s\]\n$/)
+  })
+
+  it('on timeout kills a daemon that left its group with setsid and a double fork', async () => {
+    const pidFile = path.join(await tempDir(), 'pids')
+    const { outcome, output } = await run(await script(DAEMONIZING), {
+      arguments: [pidFile],
+      timeoutMs: 1000,
+      killGraceMs: 200,
+    })
+    expect(outcome).toMatchObject({ status: 'timeout', signal: 'SIGKILL' })
+    expect(await output('stdout')).toBe('started\n')
+    const pids = await pidsFrom(pidFile)
+    expect(pids).toHaveLength(3)
+    for (const pid of pids) expect(isGone(pid), `pid ${pid} survived`).toBe(true)
+  })
+
+  it('when cancelled kills a daemon that left its group with setsid and a double fork', async () => {
+    const pidFile = path.join(await tempDir(), 'pids')
+    const controller = new AbortController()
+    const started = run(await script(DAEMONIZING), {
+      arguments: [pidFile],
+      signal: controller.signal,
+      killGraceMs: 200,
+    })
+    const cancelLater = setInterval(() => {
+      const lines = readFileSync(pidFile, { encoding: 'utf8', flag: 'a+' }).trim().split('\n')
+      if (lines.length >= 3) controller.abort()
+    }, 50)
+    const { outcome } = await started
+    clearInterval(cancelLater)
+    expect(outcome.status).toBe('cancelled')
+    const pids = await pidsFrom(pidFile)
+    expect(pids).toHaveLength(3)
+    for (const pid of pids) expect(isGone(pid), `pid ${pid} survived`).toBe(true)
   })
 
   it('does not start a process when already cancelled', async () => {
@@ -267,6 +346,157 @@ describe('runProcess', () => {
     expect(await output('stderr')).toBe('tail\n')
     expect(await output('logs')).toMatch(/truncated at 100000 bytes\]\n\[exit code 0 after/)
   })
+})
+
+/** Every mechanism this machine offers, best first (as root here: all three). */
+const mechanisms: Containment[] = []
+for (const choice of ['cgroup', 'pid-namespace', 'process-group'] as const) {
+  const found = await detectContainment(choice)
+  if (found.ok) mechanisms.push(found.containment)
+}
+/** What a runner that is not root would use: a PID namespace inside a user namespace. */
+const unprivileged = await pidNamespaceContainment(1000)
+const labelled = [
+  ...mechanisms.map((m) => [m.kind, m] as const),
+  ...(unprivileged.ok
+    ? [['pid-namespace in a user namespace', unprivileged.containment] as const]
+    : []),
+]
+/** The ones that hold a process that calls setsid; the process group does not. */
+const holding = labelled.filter(([, m]) => m.kind !== 'process-group')
+
+describe('choosing how runs are held', () => {
+  it('takes the best mechanism this machine offers: cgroup, then PID namespace, then group', async () => {
+    const auto = await detectContainment('auto')
+    expect(auto.ok && auto.containment.kind).toBe(mechanisms[0]!.kind)
+  })
+
+  it('says why, when a named mechanism cannot work here', async () => {
+    for (const choice of ['cgroup', 'pid-namespace'] as const) {
+      const found = await detectContainment(choice)
+      if (!found.ok) expect(found.message).toMatch(new RegExp(`^--contain ${choice}: .+`))
+      else expect(found.containment.kind).toBe(choice)
+    }
+  })
+})
+
+describe.each(labelled)('runs held by %s', (_, containment) => {
+  const kind = containment.kind
+  const held = (spec: Partial<ProcessSpec>) => ({ containment, ...spec })
+
+  it('says so on the first line of logs.txt', async () => {
+    const { outcome, output } = await run(await script('echo hi'), held({}))
+    expect(outcome).toMatchObject({ status: 'exited', exitCode: 0, containment: kind })
+    const first = (await output('logs')).split('\n')[0]!
+    const names = {
+      cgroup: 'cgroup /',
+      'pid-namespace': 'PID namespace',
+      'process-group': 'process group',
+    }
+    expect(first).toContain(`[process tree: ${names[kind]}`)
+    if (kind === 'cgroup') {
+      const dir = /cgroup (\/\S+)\]/.exec(first)![1]!
+      expect(existsSync(dir), "the run's cgroup is removed afterwards").toBe(false)
+    }
+  })
+
+  it('gives SIGTERM first and SIGKILL to what ignores it after the grace', async () => {
+    const pidFile = path.join(await tempDir(), 'pids')
+    const { outcome } = await run(
+      await script(STUBBORN),
+      held({ arguments: [pidFile], timeoutMs: 300 }),
+    )
+    expect(outcome).toMatchObject({ status: 'timeout', signal: 'SIGKILL' })
+    for (const pid of await pidsFrom(pidFile)) expect(isGone(pid), `pid ${pid} survived`).toBe(true)
+  })
+
+  it('does not wait out the grace for a process that SIGTERM ends', async () => {
+    const pidFile = path.join(await tempDir(), 'pids')
+    const exe = await script('read -r me _ < /proc/self/stat; echo "$me" > "$1"; exec sleep 1000')
+    // A grace longer than the test may take: only a process stopped at the first signal passes.
+    const { outcome } = await run(
+      exe,
+      held({ arguments: [pidFile], timeoutMs: 300, killGraceMs: 60_000 }),
+    )
+    expect(outcome.status).toBe('timeout')
+    for (const pid of await pidsFrom(pidFile)) expect(isGone(pid)).toBe(true)
+  })
+
+  it('stops what the executable left running when it exits', async () => {
+    const pidFile = path.join(await tempDir(), 'pids')
+    const { outcome } = await run(await script(LEAVES_A_CHILD), held({ arguments: [pidFile] }))
+    expect(outcome).toMatchObject({ status: 'exited', exitCode: 0 })
+    for (const pid of await pidsFrom(pidFile)) expect(isGone(pid)).toBe(true)
+  })
+
+  it('passes arguments, stdin and the exit code through unchanged', async () => {
+    const exe = await script(`printf '[%s]' "$@"; echo; cat; exit 4`)
+    const { outcome, output } = await run(exe, held({ arguments: ['a b', '$(id)'], stdin: 'in\n' }))
+    expect(outcome).toMatchObject({ status: 'exited', exitCode: 4 })
+    expect(await output('stdout')).toBe('[a b][$(id)]\nin\n')
+  })
+
+  it('passes the environment through unchanged, adding nothing', async () => {
+    const env = async (spec: Partial<ProcessSpec>) => {
+      const { output } = await run('/usr/bin/env', { environment: { SVC: 'on' }, ...spec })
+      return (await output('stdout')).trim().split('\n').sort()
+    }
+    const seen = await env(held({}))
+    expect(seen).toEqual(await env({ containment: processGroupContainment }))
+    expect(seen).toContain('SVC=on')
+    expect(seen.filter((line) => line.startsWith('PWD='))).toEqual([])
+  })
+})
+
+describe.each(holding)('runs held by %s, against daemons', (label, containment) => {
+  it('on timeout kills a daemon that left its group with setsid and a double fork', async () => {
+    const pidFile = path.join(await tempDir(), 'pids')
+    const { outcome } = await run(await script(DAEMONIZING), {
+      containment,
+      arguments: [pidFile],
+      timeoutMs: 1000,
+      killGraceMs: 200,
+    })
+    expect(outcome).toMatchObject({ status: 'timeout', signal: 'SIGKILL' })
+    const pids = await pidsFrom(pidFile)
+    expect(pids).toHaveLength(3)
+    for (const pid of pids) expect(isGone(pid), `pid ${pid} survived`).toBe(true)
+  })
+
+  it('when the daemon is all that is left after the executable exits, kills it too', async () => {
+    const pidFile = path.join(await tempDir(), 'pids')
+    const exe = await script(DAEMONIZING.replace(/\nsleep 1000$/, ''))
+    const { outcome } = await run(exe, { containment, arguments: [pidFile], killGraceMs: 200 })
+    expect(outcome).toMatchObject({ status: 'exited', exitCode: 0 })
+    for (const pid of await pidsFrom(pidFile)) expect(isGone(pid), `pid ${pid} survived`).toBe(true)
+  })
+
+  // Only a root runner switches users; one that is not root refuses run_as_user.
+  it.runIf(process.getuid?.() === 0 && !label.includes('user namespace'))(
+    'holds a daemon started as another user (run_as_user)',
+    async () => {
+      const pidFile = path.join(await tempDir(0o777), 'pids')
+      const controller = new AbortController()
+      const cancelLater = setInterval(() => {
+        if (existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim().split('\n').length >= 3)
+          controller.abort()
+      }, 50)
+      const { outcome } = await run(await script(DAEMONIZING), {
+        containment,
+        arguments: [pidFile],
+        runAsUser: 'nobody',
+        signal: controller.signal,
+        killGraceMs: 200,
+      })
+      clearInterval(cancelLater)
+      expect(outcome.status).toBe('cancelled')
+      const pids = await pidsFrom(pidFile)
+      expect(pids).toHaveLength(3)
+      for (const pid of pids) {
+        expect(isGone(pid), `pid ${pid} survived`).toBe(true)
+      }
+    },
+  )
 })
 
 describe.runIf(process.getuid?.() === 0)('runProcess as another user (runner is root)', () => {

@@ -1,12 +1,14 @@
 /**
- * Runs one native executable to completion for a standalone service: no shell, its own process
- * group, output streamed to capped files, and the whole group stopped on timeout or cancel.
+ * Runs one native executable to completion for a standalone service: no shell, held in a process
+ * tree (a cgroup, a PID namespace or its process group; see process-tree.ts), output streamed to
+ * capped files, and the whole tree stopped on timeout or cancel.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdir } from 'node:fs/promises'
 import path from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
 import { CappedFile, pipeCapped } from './capped-file'
+import { defaultContainment } from './containment'
 import { prepareLaunch, type Launch } from './prepare-launch'
 import {
   DEFAULT_KILL_GRACE_MS,
@@ -15,13 +17,13 @@ import {
   type ProcessSpec,
   type StartFailure,
 } from './process-spec'
-import { isGroupAlive, stopGroup } from './stop-group'
+import type { ProcessTree } from './process-tree'
 
 export type { ProcessOutcome, ProcessSpec } from './process-spec'
 
 /** Node fires longer timers at once (TimeoutOverflowWarning), so limits are clamped to this. */
 const MAX_TIMER_MS = 2 ** 31 - 1
-/** How long to wait for stdout/stderr to close once the group is gone (an escaped daemon may hold them). */
+/** How long to wait for stdout/stderr to close once the tree is gone (a process outside may hold them). */
 const STDIO_DRAIN_MS = 2000
 
 interface Ended {
@@ -39,11 +41,11 @@ interface OutputFiles {
 
 /**
  * Runs `spec` and reports how it ended; never rejects for process problems. stdout.txt,
- * stderr.txt and logs.txt (both streams in arrival order plus a closing status line) are written
- * to `spec.outputDir` even when the process never starts. On timeout or cancel the process group
- * gets SIGTERM, then SIGKILL after `killGraceMs`; processes the executable leaves behind in its
- * group when it exits are stopped the same way. Resolves once the executable has exited and its
- * group has been signalled, with no timers left behind.
+ * stderr.txt and logs.txt (a line naming the process tree, both streams in arrival order, then a
+ * closing status line) are written to `spec.outputDir` even when the process never starts. On
+ * timeout or cancel every process of the tree gets SIGTERM, then SIGKILL after `killGraceMs`;
+ * processes the executable leaves behind in its tree when it exits are stopped the same way.
+ * Resolves once the executable has exited and its tree has been stopped, with no timers left.
  */
 export async function runProcess(spec: ProcessSpec): Promise<ProcessOutcome> {
   let startedAt = performance.now()
@@ -70,8 +72,16 @@ export async function runProcess(spec: ProcessSpec): Promise<ProcessOutcome> {
     return notStarted(launch, startedAt)
   }
 
+  let tree: ProcessTree
+  try {
+    tree = await (spec.containment ?? (await defaultContainment())).open()
+  } catch (error) {
+    const message = `cannot hold the process tree: ${(error as Error).message}`
+    await close(`[${message}]`)
+    return notStarted({ ok: false, status: 'failed_to_start', message }, startedAt)
+  }
   startedAt = performance.now()
-  const ended = await supervise(launch.launch, spec, files)
+  const ended = await supervise(launch.launch, tree, spec, files).finally(() => tree.release())
   const durationMs = performance.now() - startedAt
   if (!ended.ok) {
     await close(`[${ended.message}]`)
@@ -88,20 +98,23 @@ export async function runProcess(spec: ProcessSpec): Promise<ProcessOutcome> {
     stderrBytes: files.stderr.bytes,
     truncated: files.stdout.truncated || files.stderr.truncated,
     message,
+    containment: tree.kind,
   }
 }
 
-/** Spawns the launch in its own process group and watches it until it and its group are done. */
+/** Spawns the launch inside `tree` and watches it until it and the rest of the tree are done. */
 async function supervise(
-  launch: Launch,
+  plain: Launch,
+  tree: ProcessTree,
   spec: ProcessSpec,
   files: OutputFiles,
 ): Promise<Ended | StartFailure> {
+  const launch = tree.wrap(plain)
   let child: ChildProcess
   try {
     child = spawn(launch.command, launch.args, {
       shell: false,
-      detached: true, // setsid(): the child leads a new process group we can signal as a whole
+      detached: true, // setsid(): its own session and group, away from the runner's terminal
       cwd: launch.cwd,
       env: launch.env,
       stdio: [spec.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
@@ -117,7 +130,8 @@ async function supervise(
     child.once('error', resolve)
   })
   if (spawnError) return spawnFailure(spawnError, spec.executable)
-  const pgid = child.pid!
+  tree.started(child.pid!)
+  files.logs.write(Buffer.from(`[process tree: ${tree.description}]\n`))
 
   const output = Promise.all([
     pipeCapped(child.stdout!, [files.stdout, files.logs]),
@@ -133,20 +147,26 @@ async function supervise(
     status: 'exited',
     stopping: null,
   }
+  const running = () => child.exitCode === null && child.signalCode === null
   const stop = (status: 'timeout' | 'cancelled') => {
     if (state.stopping) return
     state.status = status
-    state.stopping = stopGroup(pgid, grace)
+    // The spawned process itself is our child: if the tree missed it (it had not entered its
+    // cgroup yet), it is killed by its PID, which stays its own until we see it exit.
+    state.stopping = tree.stop(grace).then(() => {
+      if (running()) child.kill('SIGKILL')
+    })
   }
   const timer = setTimeout(() => stop('timeout'), Math.min(spec.timeoutMs, MAX_TIMER_MS))
   const onAbort = () => stop('cancelled')
   spec.signal?.addEventListener('abort', onAbort, { once: true })
 
   const [exitCode, signal] = await exited
+  tree.exited()
   clearTimeout(timer)
   spec.signal?.removeEventListener('abort', onAbort)
   if (state.stopping) await state.stopping
-  else if (await isGroupAlive(pgid)) await stopGroup(pgid, grace) // what it left behind
+  if (await tree.alive()) await tree.stop(grace) // what it left behind
 
   const drainWait = new AbortController()
   const closed = await Promise.race([

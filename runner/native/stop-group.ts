@@ -1,11 +1,39 @@
 /**
  * Stopping a process group: SIGTERM to every member, then SIGKILL after a grace period to whatever
- * is left, so a process that ignores TERM, and anything it forked, cannot outlive its run.
+ * is left, so a process that ignores TERM, and anything it forked, cannot outlive its run. The
+ * last resort of the mechanisms in process-tree.ts: a process that calls setsid() leaves it.
  */
-import { readdir, readFile } from 'node:fs/promises'
 import { setTimeout as delay } from 'node:timers/promises'
+import { liveProcesses, signalProcess } from './proc-stat'
+import type { Containment, ProcessTree } from './process-tree'
 
 const POLL_MS = 50
+
+/** Runs held by their process group only (spawn's `detached` makes the process its leader). */
+export const processGroupContainment: Containment = {
+  kind: 'process-group',
+  description: 'process groups (a process that calls setsid escapes them)',
+  open: () => Promise.resolve(groupTree()),
+}
+
+function groupTree(): ProcessTree {
+  let pgid = 0
+  return {
+    kind: 'process-group',
+    get description() {
+      return `process group ${pgid}`
+    },
+    wrap: (launch) => launch,
+    started(pid) {
+      pgid = pid
+    },
+    // A group's id is not reused while any member lives, so it stays safe to signal.
+    exited: () => {},
+    alive: () => (pgid ? isGroupAlive(pgid) : Promise.resolve(false)),
+    stop: (graceMs) => (pgid ? stopGroup(pgid, graceMs) : Promise.resolve()),
+    release: () => Promise.resolve(),
+  }
+}
 
 /**
  * Sends SIGTERM to group `pgid`, waits up to `graceMs` for it to empty, then SIGKILLs what
@@ -21,39 +49,15 @@ export async function stopGroup(pgid: number, graceMs: number): Promise<void> {
   signalGroup(pgid, 'SIGKILL')
 }
 
-/**
- * Whether any process of the group is still running. Zombies do not count: an orphan's zombie
- * lingers until init reaps it, and some container inits never do.
- */
+/** Whether any process of the group is still running; zombies do not count. */
 export async function isGroupAlive(pgid: number): Promise<boolean> {
   if (!signalGroup(pgid, 0)) return false
-  let pids: string[]
-  try {
-    pids = (await readdir('/proc')).filter((name) => /^\d+$/.test(name))
-  } catch {
-    return true // no /proc (not Linux): the group exists, so count it as alive
-  }
-  const states = await Promise.all(pids.map((pid) => readStat(pid)))
-  return states.some((stat) => stat !== null && stat.pgid === pgid && stat.state !== 'Z')
+  const live = await liveProcesses()
+  if (!live) return true // no /proc (not Linux): the group exists, so count it as alive
+  return live.some((stat) => stat.pgid === pgid)
 }
 
 /** False when the group no longer exists (ESRCH); other errors count as sent. */
 function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
-  try {
-    process.kill(-pgid, signal)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code !== 'ESRCH'
-  }
-}
-
-/** State and process group from /proc/<pid>/stat; the command name may hold spaces and ')'. */
-async function readStat(pid: string): Promise<{ state: string; pgid: number } | null> {
-  try {
-    const text = await readFile(`/proc/${pid}/stat`, 'utf8')
-    const [state, , pgid] = text.slice(text.lastIndexOf(')') + 2).split(' ')
-    return { state: state!, pgid: Number(pgid) }
-  } catch {
-    return null
-  }
+  return signalProcess(-pgid, signal)
 }

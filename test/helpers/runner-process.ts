@@ -19,13 +19,33 @@ export interface RunnerProcess {
 export async function startRunner(
   orchestratorUrl: string,
   args: string[] = [],
-  options: { dataDir?: string; env?: NodeJS.ProcessEnv; waitForConnection?: boolean } = {},
+  options: {
+    dataDir?: string
+    env?: NodeJS.ProcessEnv
+    waitForConnection?: boolean
+    /** Another copy of the runner's bin (an installed package), started from `cwd`. */
+    bin?: string
+    cwd?: string
+  } = {},
 ): Promise<RunnerProcess> {
   const dataDir = options.dataDir ?? tempDir('zv-runner-')
   const child = spawn(
     process.execPath,
-    [BIN, '--orchestrator', orchestratorUrl, '--data-dir', dataDir, '--concurrency', '2', ...args],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } },
+    [
+      options.bin ?? BIN,
+      '--orchestrator',
+      orchestratorUrl,
+      '--data-dir',
+      dataDir,
+      '--concurrency',
+      '2',
+      ...args,
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...options.env }, // an undefined value removes a variable
+      ...(options.cwd && { cwd: options.cwd }),
+    },
   )
   let output = ''
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()))

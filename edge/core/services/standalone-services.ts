@@ -349,6 +349,9 @@ export class StandaloneServices {
     if (!found.ok || !found.sha256 || !found.executable_path) {
       this.deps.store.remove(service.id)
       const error = found.error ?? 'the runner could not register the executable'
+      // The runner's owner said no: not a mistake in the request, so not a 400.
+      if (found.code === 'PATH_NOT_ALLOWED')
+        throw new HttpError(403, 'PATH_NOT_ALLOWED', error, { field: 'executable_path' })
       const field = error.startsWith('failed to clone')
         ? 'repo_url'
         : error.startsWith('build failed')
