@@ -4,24 +4,30 @@
  */
 import * as Comlink from 'comlink'
 import { serveSandbox } from '../../../shared/sandbox/sandbox-host'
-import type { DoneMessage, ThreadRequest } from '../../../shared/sandbox/sandbox-protocol'
+import type {
+  DoneMessage,
+  ThreadMessage,
+  ThreadRequest,
+} from '../../../shared/sandbox/sandbox-protocol'
 import { loadBrowserPython, loadBrowserRuntimes } from './browser-runtimes'
 import type { ComputeApi } from './compute-api'
 
 let handle: ((request: ThreadRequest) => Promise<DoneMessage>) | undefined
+let report: ((message: ThreadMessage) => void) | undefined
 
 const api: ComputeApi = {
   init(init, events) {
+    report = (message) => void events(message)
     handle = serveSandbox({
       init,
-      post: (message) => void events(message),
+      post: report,
       runtimes: loadBrowserRuntimes(),
       loadPython: () => loadBrowserPython(init.pythonSnapshot),
     })
   },
-  run(request) {
-    if (!handle) throw new Error('the sandbox was not initialised')
-    return handle(request)
+  async run(request) {
+    if (!handle || !report) throw new Error('the sandbox was not initialised')
+    report(await handle(request))
   },
 }
 
