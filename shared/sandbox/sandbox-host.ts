@@ -112,14 +112,11 @@ export function serveSandbox(
   let python: Promise<PythonRuntime> | undefined
   let interpreter: PythonRuntime | undefined
   const loadPython = (loadInterpreter: () => Promise<PythonRuntime>) => {
-    python ??= options.runtimes
-      // The light runtimes finish starting first: the lockdown after Pyodide freezes the realm.
-      .then(loadInterpreter, loadInterpreter)
-      .then((loaded) => {
-        if (loaded.initialSnapshot) post({ kind: 'python-snapshot', bytes: loaded.initialSnapshot })
-        interpreter = loaded
-        return loaded
-      })
+    python ??= loadInterpreter().then((loaded) => {
+      if (loaded.initialSnapshot) post({ kind: 'python-snapshot', bytes: loaded.initialSnapshot })
+      interpreter = loaded
+      return loaded
+    })
     return python
   }
 

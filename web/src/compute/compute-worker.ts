@@ -18,11 +18,12 @@ let report: ((message: ThreadMessage) => void) | undefined
 const api: ComputeApi = {
   init(init, events) {
     report = (message) => void events(message)
+    const runtimes = loadBrowserRuntimes()
     handle = serveSandbox({
       init,
       post: report,
-      runtimes: loadBrowserRuntimes(),
-      loadPython: () => loadBrowserPython(init.pythonSnapshot),
+      runtimes,
+      loadPython: () => loadBrowserPython(init.pythonSnapshot, runtimes),
     })
   },
   async run(request) {
