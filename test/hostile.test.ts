@@ -7,6 +7,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { api } from './helpers/api'
+import { REALM_PROBES } from './helpers/realm-probes'
 import { toBase64, wasmFixture } from './helpers/wasm-fixtures'
 import {
   eventually,
@@ -23,7 +24,10 @@ beforeAll(async () => {
   server = await startZerverless(['--workers', '2'])
   client = api(server.url)
   await eventually(async () => (await client.get('/stats')).body.volunteers.idle === 2 || undefined)
-})
+  // The first interpreter loads Pyodide cold (2-4 s on a busy machine), past the 3 s the guests
+  // below get; it also makes the snapshot every later interpreter starts from in under a second.
+  await client.run({ job_type: 'python', code: '1', timeout_seconds: 60 }, 90)
+}, 120_000)
 
 afterAll(async () => {
   expect(await server.stop()).toBe(0)
@@ -186,9 +190,46 @@ describe('hostile guests', () => {
     expect(res).toMatchObject({ status: 400, body: { code: 'INVALID_WASM', field: 'wasm_base64' } })
   })
 
+  it('python: os._exit fails the job as its own error, and Python still runs', async () => {
+    const done = await expectVerdict(
+      { job_type: 'python', code: 'import os\nos._exit(0)' },
+      failed('GUEST_ERROR'),
+    )
+    expect(done.error.message).toMatch(/os\._exit/)
+    await expectVerdict({ job_type: 'python', code: '6 * 7' }, harmless(42))
+  }, 90_000)
+
+  it("python: bringing the interpreter down another way is the guest's error too", async () => {
+    await expectVerdict(
+      { job_type: 'python', code: 'import ctypes\nctypes.CDLL(None)._exit(0)' },
+      failed('GUEST_ERROR'),
+    )
+    await expectVerdict({ job_type: 'python', code: '6 * 7' }, harmless(42))
+  }, 90_000)
+
+  it('lua: a __gc finalizer cannot write to the database after the job reported', async () => {
+    await expectVerdict(
+      {
+        job_type: 'lua',
+        namespace: 'gc-probe',
+        code: 'setmetatable({}, {__gc = function() db.set("late", "written after the job") end}) return "done"',
+      },
+      harmless('done'),
+    )
+    // A finalizer that still had the database would have written before the job's report.
+    expect((await client.get('/api/db/gc-probe/late')).status).toBe(404)
+  })
+
   it('left no trace on the host', () => {
     expect(existsSync(marker)).toBe(false)
   })
+
+  for (const probe of REALM_PROBES)
+    it(`${probe.runtime} realm probe: ${probe.name}`, async () => {
+      const done = await client.run({ timeout_seconds: 10, ...(await probe.job()) }, 90)
+      expect(done.status, JSON.stringify(done.error)).toBe('completed')
+      expect(done.result).toEqual(probe.result)
+    }, 90_000)
 
   it('left the orchestrator healthy and every runtime working', async () => {
     expect((await client.get('/health')).status).toBe(200)

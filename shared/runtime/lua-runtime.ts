@@ -35,6 +35,12 @@ interface JobState {
   control: RunControl
   input: JsonObject | null
   stopRaisedAt?: number
+  /**
+   * Set once the job's outcome exists. Closing the state still runs `__gc` finalizers: they find
+   * no database and write no output. (Lua turns hooks off inside finalizers, so one that never
+   * returns holds the thread until the owner's deadline kill.)
+   */
+  ended?: boolean
 }
 
 /** Thrown through the interpreter when a guest keeps running past its deadline. */
@@ -156,22 +162,40 @@ export class LuaRuntime implements GuestRuntime {
         error: { code: 'OUT_OF_MEMORY', message: 'not enough memory to start Lua' },
       })
     }
+    let outcome: GuestOutcome
     try {
-      return done(this.execute(L, request, job))
+      outcome = this.execute(L, request, job)
     } catch (err) {
       this.poisoned = true
-      if (err instanceof GuestAbort)
-        return done({ ok: false, error: stopReason(control, request.timeoutMs), poisoned: true })
       const message = err instanceof Error ? err.message : String(err)
-      return done({
-        ok: false,
-        error: { code: 'WORKER_CRASHED', message: `Lua failed: ${message}` },
-        poisoned: true,
-      })
-    } finally {
-      if (!this.poisoned) m._lua_close(L)
-      this.job = undefined
+      outcome =
+        err instanceof GuestAbort
+          ? { ok: false, error: stopReason(control, request.timeoutMs), poisoned: true }
+          : {
+              ok: false,
+              error: { code: 'WORKER_CRASHED', message: `Lua failed: ${message}` },
+              poisoned: true,
+            }
     }
+    job.ended = true
+    if (!this.poisoned) {
+      try {
+        m._lua_close(L)
+      } catch (err) {
+        // The wasm module failed while closing: the state is half closed, so the module goes too.
+        this.poisoned = true
+        const message = err instanceof Error ? err.message : String(err)
+        outcome = outcome.ok
+          ? {
+              ok: false,
+              error: { code: 'WORKER_CRASHED', message: `Lua failed closing the job: ${message}` },
+              poisoned: true,
+            }
+          : { ...outcome, poisoned: true }
+      }
+    }
+    this.job = undefined
+    return done(outcome)
   }
 
   private execute(L: number, request: RunRequest, job: JobState): GuestOutcome {
@@ -399,7 +423,7 @@ export class LuaRuntime implements GuestRuntime {
       parts.push(this.lua.toDisplayString(L, i))
       this.lua.pop(L, 1)
     }
-    this.job?.output.write(parts.join('\t') + '\n')
+    if (!this.job?.ended) this.job?.output.write(parts.join('\t') + '\n')
     return 0
   }
 
@@ -410,7 +434,8 @@ export class LuaRuntime implements GuestRuntime {
       const type = m._lua_type(L, i)
       if (type !== LUA.TSTRING && type !== LUA.TNUMBER)
         throw new Error(`bad argument #${i} to 'write' (string expected)`)
-      this.job?.output.write(this.lua.toDisplayString(L, i))
+      const text = this.lua.toDisplayString(L, i)
+      if (!this.job?.ended) this.job?.output.write(text)
       this.lua.pop(L, 1)
     }
     return 0
@@ -418,6 +443,7 @@ export class LuaRuntime implements GuestRuntime {
 
   /** A `db.*` call: one synchronous round trip to the host, its value pushed as the result. */
   private db(L: number, call: HostCall): number {
+    if (this.job?.ended) throw new Error('the job has ended: its database line is closed')
     const reply = hostCallFromGuest(this.job?.control.host, JSON.stringify(call))
     if (!reply.ok) throw new Error(reply.error)
     pushJson(this.lua, L, reply.value)

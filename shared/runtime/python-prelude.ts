@@ -2,9 +2,10 @@
  * The Python half of the Pyodide runtime, installed once per interpreter as module `_zerverless`.
  * `run` executes a job in fresh globals and reports JSON; `reset` undoes what the job changed in
  * modules, sys.path, os.environ and the working directory, so the next job starts clean.
+ * `os._exit` ends the job, not the interpreter (which later jobs of the namespace share).
  */
 export const PYTHON_PRELUDE = `
-import builtins, os, sys
+import builtins, os, posix, sys
 from json import dumps as _dumps, loads as _loads
 from traceback import extract_tb as _extract_tb, format_exception_only as _format_exception_only, format_list as _format_list
 from pyodide.code import eval_code as _eval_code
@@ -40,6 +41,17 @@ def reset():
         os.chdir(_HOME)
     except OSError:
         pass
+
+class OsExit(BaseException):
+    """What os._exit raises here: a job may end itself, never the interpreter it shares."""
+    __module__ = 'builtins'
+    def __init__(self, status=0):
+        super().__init__(f'os._exit({status}) ended the job: a job cannot end its process; use sys.exit() to end a job early')
+
+def _exit(status=0):
+    raise OsExit(status)
+
+os._exit = posix._exit = _exit
 
 def _failure(error, kind=None):
     frames = [f for f in _extract_tb(error.__traceback__) if f.filename == '<job>']

@@ -83,9 +83,17 @@ export class PythonRuntime implements GuestRuntime {
     /** A memory snapshot of the freshly loaded interpreter, when one was asked for. */
     readonly initialSnapshot: Uint8Array | undefined,
   ) {
-    pyodide.registerJsModule('_zerverless_host', {
-      call: (text: string) => JSON.stringify(hostCallFromGuest(this.host, text)),
-    })
+    // The one JS object Python gets on purpose: frozen, with no prototype, and strings both ways.
+    const call = (text: unknown): string =>
+      JSON.stringify(
+        typeof text === 'string'
+          ? hostCallFromGuest(this.host, text)
+          : { ok: false, error: 'a db call is JSON text' },
+      )
+    pyodide.registerJsModule(
+      '_zerverless_host',
+      Object.freeze(Object.assign(Object.create(null) as object, { call: Object.freeze(call) })),
+    )
     pyodide.setStdout({ write: (bytes) => this.write(this.output, bytes) })
     pyodide.setStderr({ write: (bytes) => this.write(this.errors, bytes) })
     pyodide.runPython(
@@ -114,8 +122,9 @@ export class PythonRuntime implements GuestRuntime {
     loadPyodide: LoadPyodide,
     options: { snapshot?: Uint8Array; makeSnapshot?: boolean; indexURL?: string } = {},
   ): Promise<PythonRuntime> {
+    const jsglobals = Object.create(null) as object
     const pyodide = await loadPyodide({
-      jsglobals: Object.create(null) as object,
+      jsglobals,
       stdout: () => {},
       stderr: () => {},
       env: { HOME: '/home/pyodide', PYTHONHASHSEED: '0' },
@@ -126,6 +135,8 @@ export class PythonRuntime implements GuestRuntime {
           ? { _makeSnapshot: true }
           : {}),
     })
+    // What Python sees as `js`: nothing, and nothing a guest can add for a later job to find.
+    Object.freeze(jsglobals)
     // Taken before our prelude runs: a snapshot must hold no state that refers to JS objects.
     const snapshot =
       options.makeSnapshot && !options.snapshot ? pyodide.makeMemorySnapshot() : undefined
@@ -138,6 +149,17 @@ export class PythonRuntime implements GuestRuntime {
   }
 
   async run(request: RunRequest, control: RunControl): Promise<RunOutcome> {
+    try {
+      return this.execute(request, control)
+    } finally {
+      // A job's line to the host and its output end with its run, whatever Python left behind.
+      this.host = undefined
+      this.output = undefined
+      this.errors = undefined
+    }
+  }
+
+  private execute(request: RunRequest, control: RunControl): RunOutcome {
     const started = Date.now()
     this.output = new OutputBuffer(request.outputLimit)
     this.errors = new OutputBuffer(request.outputLimit)
@@ -171,15 +193,7 @@ export class PythonRuntime implements GuestRuntime {
       )
     } catch (err) {
       // Pyodide itself failed (a fatal error or an exhausted host stack): this interpreter is done.
-      const message = err instanceof Error ? err.message : String(err)
-      const stack = err instanceof RangeError && /call stack/i.test(message)
-      return finish({
-        ok: false,
-        error: stack
-          ? { code: 'STACK_OVERFLOW', message: 'RecursionError: the job recursed too deeply' }
-          : { code: 'WORKER_CRASHED', message: `Python failed: ${message.split('\n')[0]}` },
-        poisoned: true,
-      })
+      return finish({ ok: false, error: fatalError(err), poisoned: true })
     }
     // A job that tampered with the report's own machinery garbled only its own report.
     const report = (tryParseJson(text) as PythonReport | undefined) ?? {
@@ -200,6 +214,27 @@ export class PythonRuntime implements GuestRuntime {
     return bytes.length
   }
 }
+
+/**
+ * What ended an interpreter that worked before the job and was reset for it: the job did (an exit
+ * through ctypes or a reloaded `posix`, `os.abort()`, a fatal error), so it is the guest's error and
+ * not the volunteer's, which would have it retried on other volunteers.
+ */
+function fatalError(err: unknown): JobError {
+  const message = err instanceof Error ? err.message : String(err)
+  if (err instanceof RangeError && /call stack/i.test(message))
+    return { code: 'STACK_OVERFLOW', message: 'RecursionError: the job recursed too deeply' }
+  // Emscripten's exit(): it throws ExitStatus, or fails on `process`, which the lockdown removed.
+  const name = err instanceof Error ? err.name : ''
+  if (name === 'ExitStatus' || /process is not defined|Program terminated with exit/.test(message))
+    return { code: 'GUEST_ERROR', message: `the job ended the Python interpreter (${EXIT_HINT})` }
+  return {
+    code: 'GUEST_ERROR',
+    message: `the job brought the Python interpreter down: ${message.split('\n')[0]}`,
+  }
+}
+
+const EXIT_HINT = 'a job cannot end its process; use sys.exit() to end a job early'
 
 function classify(report: PythonReport, control: RunControl, request: RunRequest): GuestOutcome {
   if (report.ok) {

@@ -2,11 +2,17 @@
  * The inside of a sandbox thread, the same in a Node worker_thread and a browser Web Worker: runs
  * each request on its runtime with the deadline, the stop flag and a blocking line to the owner
  * for the guest's `db` calls. The host file around it loads the runtimes and locks its realm.
+ *
+ * Once a Python guest may reach this realm, nothing here may depend on what it can alter: the
+ * functions used are captured at load, a request is copied into a null-prototype object by its own
+ * properties before anything reads it, a job's line to the owner dies when its run returns, and a
+ * thread that Python has served refuses every other namespace (the pool never sends one; this is
+ * the second lock).
  */
 import type { HostBridge, HostReply } from '../host-call'
 import type { Runtime } from '../job'
 import type { PythonRuntime } from '../runtime/python-runtime'
-import type { GuestRuntime, RunOutcome } from '../runtime/runtime'
+import type { GuestRuntime, RunOutcome, RunRequest } from '../runtime/runtime'
 import {
   HOST_HEADER_BYTES,
   type DoneMessage,
@@ -14,6 +20,13 @@ import {
   type ThreadMessage,
   type ThreadRequest,
 } from './sandbox-protocol'
+
+// Captured before any guest runs in this realm.
+const { wait, load, store } = Atomics
+const { parse } = JSON
+const { now } = Date
+const { hasOwn, create } = Object
+const decode = TextDecoder.prototype.decode
 
 export interface SandboxHostOptions {
   init: ThreadInit
@@ -33,6 +46,27 @@ const NO_SHARED_MEMORY: HostBridge = {
   }),
 }
 
+const REQUEST_FIELDS = [
+  'runtime',
+  'namespace',
+  'mode',
+  'code',
+  'input',
+  'timeoutMs',
+  'memoryBytes',
+  'outputLimit',
+  'wasm',
+] as const
+
+/** The request as plain data: own properties only, on an object with no prototype to tamper with. */
+function plainRequest(request: RunRequest): RunRequest {
+  const plain = create(null) as Record<string, unknown>
+  for (const field of REQUEST_FIELDS)
+    if (hasOwn(request, field))
+      plain[field] = (request as unknown as Record<string, unknown>)[field]
+  return plain as unknown as RunRequest
+}
+
 /** Returns the thread's request handler; `post` carries host calls and the Python snapshot. */
 export function serveSandbox(
   options: SandboxHostOptions,
@@ -41,39 +75,44 @@ export function serveSandbox(
   const stop = new Int32Array(init.stopFlag ?? new ArrayBuffer(4))
   const decoder = new TextDecoder()
   let sequence = 0
+  /** The namespace this thread serves for life once a Python job reached it. */
+  let tenant: string | undefined
 
   /**
    * The guest runs synchronously on this thread, so a `db` call parks it on Atomics.wait until
-   * the owner writes the reply to shared memory.
+   * the owner writes the reply to shared memory. `revoke` ends the line when the job's run returns.
    */
-  function bridgeFor(id: number, deadline: number): HostBridge {
-    if (!init.hostBuffer) return NO_SHARED_MEMORY
+  function bridgeFor(id: number, deadline: number): { bridge: HostBridge; revoke(): void } {
+    if (!init.hostBuffer) return { bridge: NO_SHARED_MEMORY, revoke: () => {} }
     const state = new Int32Array(init.hostBuffer, 0, 3)
     const bytes = new Uint8Array(init.hostBuffer, HOST_HEADER_BYTES)
-    return {
+    let open = true
+    const bridge: HostBridge = {
       call(call) {
+        if (!open) return { ok: false, error: 'the job has ended: its database line is closed' }
         const mine = ++sequence
-        Atomics.store(state, 0, 0)
+        store(state, 0, 0)
         post({ kind: 'host-call', id, sequence: mine, call })
         for (;;) {
-          if (Atomics.load(stop, 0) !== 0) return { ok: false, error: 'the job was stopped' }
-          const left = deadline - Date.now()
+          if (load(stop, 0) !== 0) return { ok: false, error: 'the job was stopped' }
+          const left = deadline - now()
           if (left <= 0)
             return { ok: false, error: 'the job ran out of time waiting for the database' }
-          Atomics.wait(state, 0, 0, Math.min(left, 50))
-          if (Atomics.load(state, 0) === 1 && Atomics.load(state, 2) === mine) break
+          wait(state, 0, 0, Math.min(left, 50))
+          if (load(state, 0) === 1 && load(state, 2) === mine) break
         }
-        const text = decoder.decode(bytes.slice(0, Atomics.load(state, 1)))
-        Atomics.store(state, 0, 0)
-        return JSON.parse(text) as HostReply
+        const text = decode.call(decoder, bytes.slice(0, load(state, 1))) as string
+        store(state, 0, 0)
+        return parse(text) as HostReply
       },
     }
+    return { bridge, revoke: () => (open = false) }
   }
 
   let python: Promise<PythonRuntime> | undefined
   let interpreter: PythonRuntime | undefined
-  const loadPython = (load: () => Promise<PythonRuntime>) => {
-    python ??= load().then((loaded) => {
+  const loadPython = (loadInterpreter: () => Promise<PythonRuntime>) => {
+    python ??= loadInterpreter().then((loaded) => {
       if (loaded.initialSnapshot) post({ kind: 'python-snapshot', bytes: loaded.initialSnapshot })
       interpreter = loaded
       return loaded
@@ -81,9 +120,23 @@ export function serveSandbox(
     return python
   }
 
-  return async ({ id, request, deadline }) => {
-    const started = Date.now()
+  return async ({ id, request: received, deadline }) => {
+    const started = now()
+    const request = plainRequest(received)
     let outcome: RunOutcome
+    if (tenant !== undefined && request.namespace !== tenant) {
+      outcome = {
+        ok: false,
+        error: { code: 'WORKER_CRASHED', message: 'this sandbox thread serves another namespace' },
+        output: '',
+        durationMs: 0,
+        poisoned: true,
+        retryable: true,
+      }
+      return { kind: 'done', id, outcome }
+    }
+    if (request.runtime === 'python') tenant = request.namespace
+    const line = bridgeFor(id, deadline)
     try {
       const runtime =
         request.runtime === 'python'
@@ -94,13 +147,13 @@ export function serveSandbox(
           code: 'RUNTIME_UNAVAILABLE' as const,
           message: `this worker cannot run ${request.runtime} jobs`,
         }
-        outcome = { ok: false, error, output: '', durationMs: Date.now() - started }
+        outcome = { ok: false, error, output: '', durationMs: now() - started }
       } else {
         outcome = await runtime.run(request, {
           deadline,
-          isCancelled: () => Atomics.load(stop, 0) !== 0,
+          isCancelled: () => load(stop, 0) !== 0,
           stopFlag: stop,
-          host: bridgeFor(id, deadline),
+          host: line.bridge,
         })
       }
     } catch (err) {
@@ -110,15 +163,17 @@ export function serveSandbox(
         ok: false,
         error: { code: 'WORKER_CRASHED', message: `the sandbox could not start: ${message}` },
         output: '',
-        durationMs: Date.now() - started,
+        durationMs: now() - started,
         poisoned: true,
         // Say a browser lost the network while loading its runtimes: another attempt will do.
         retryable: true,
       }
       python = undefined
+    } finally {
+      // Nothing of a job may reach the database after its run returned.
+      line.revoke()
     }
     const state = interpreter && {
-      owner: interpreter.owner,
       heapBytes: interpreter.heapBytes,
       baseBytes: interpreter.baseBytes,
     }

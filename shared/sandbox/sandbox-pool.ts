@@ -2,8 +2,14 @@
  * Runs jobs on a pool of sandbox threads (worker_threads in Node, Web Workers in a browser). At the
  * deadline (or on cancel) a shared flag asks the guest to stop, which QuickJS, Lua and Pyodide
  * honour; a guest that does not (WASI, a long native call, a damaged interpreter) has its thread
- * terminated and replaced shortly after. Python interpreters serve one namespace each: a job from
- * another one gets a fresh thread.
+ * terminated and replaced shortly after.
+ *
+ * Tenancy: a Python guest can reach its thread's JavaScript realm (Pyodide hands JS objects to
+ * Python, and every one leads to the realm's intrinsics), so a thread that was given a Python job
+ * is tainted for the rest of its life: from that dispatch on it serves that namespace only, for
+ * every runtime, and a job of another namespace gets a free untainted thread or a tainted one
+ * replaced first. QuickJS, Lua and WASI guests see only values copied into their own wasm memory,
+ * never a JS object of the thread, so they taint nothing and untainted threads cost nothing new.
  */
 import type { HostHandler, JobExecutor, RunnableJob } from '../agent/volunteer-agent'
 import type { HostReply } from '../host-call'
@@ -50,11 +56,18 @@ const PYTHON_HEAP_SLACK = 512 * 1024 * 1024
 /** Room for one host-call reply: a 2 MiB value as JSON, with headroom for escaping. */
 const HOST_REPLY_BYTES = 4 * 1024 * 1024 + 1024
 
-/** One Pyodide snapshot per process: the first thread to load Python makes it, the rest start from it. */
+/**
+ * One Pyodide snapshot per process: the first thread to load Python makes it, the rest start from
+ * it. Every later interpreter of every namespace boots from these bytes, so they are taken only
+ * from a thread spawned without a snapshot, as the first thing it says while its first Python job
+ * runs: the thread posts them after loading Pyodide and before that job's code starts, and a
+ * thread's messages arrive in order, so nothing a guest could post comes first.
+ */
 let pythonSnapshot: Uint8Array | undefined
 
 interface Busy {
   id: number
+  python: boolean
   host?: HostHandler
   resolve: (outcome: RunOutcome) => void
   started: number
@@ -67,8 +80,10 @@ interface Slot {
   flag: Int32Array
   hostBuffer: SharedArrayBuffer | undefined
   busy?: Busy
-  /** The namespace this thread's Python interpreter serves, once it has run a Python job. */
-  pythonOwner?: string
+  /** The namespace this thread serves for life, from the dispatch of its first Python job on. */
+  owner?: string
+  /** True until the thread's first Python job reports, when it was spawned without a snapshot. */
+  snapshotDue: boolean
   /** Modules this thread has compiled, so their bytes are sent once. */
   modules: Set<string>
 }
@@ -97,7 +112,7 @@ export class SandboxPool implements JobExecutor {
     this.outputLimit = options.outputLimit ?? RUN_DEFAULTS.outputLimit
     this.cancelGraceMs = options.cancelGraceMs ?? 250
     for (let i = 0; i < options.threads; i++) {
-      const slot = { modules: new Set<string>() } as Slot
+      const slot = { modules: new Set<string>(), snapshotDue: true } as Slot
       this.spawnInto(slot)
       this.slots.push(slot)
     }
@@ -117,29 +132,59 @@ export class SandboxPool implements JobExecutor {
     for (const slot of this.slots) slot.thread.terminate()
   }
 
+  /** Hands queued jobs, oldest first, to free threads that may serve their namespace. */
   private pump(): void {
-    for (const slot of this.slots) {
-      if (slot.busy) continue
-      const item = this.queue.shift()
-      if (!item) return
-      // A Python interpreter keeps state between jobs: never hand it another namespace's job.
-      const job = item.job
-      if (
-        job.job_type === 'python' &&
-        slot.pythonOwner !== undefined &&
-        slot.pythonOwner !== job.namespace
-      ) {
-        this.respawn(slot)
-      }
+    for (;;) {
+      const item = this.queue[0]
+      const slot = item && this.pick(item.job)
+      if (!item || !slot) return
+      this.queue.shift()
+      // Never hand a thread another namespace's job once a guest may have reached its realm.
+      if (slot.owner !== undefined && slot.owner !== item.job.namespace) this.respawn(slot)
       this.dispatch(slot, item)
     }
+  }
+
+  /**
+   * A free thread for `job`: for Python its namespace's warm interpreter, else an untainted
+   * thread; for other runtimes an untainted thread, else one its own namespace tainted. Failing
+   * those, a thread another namespace tainted, which the caller replaces first.
+   */
+  private pick(job: RunnableJob): Slot | undefined {
+    const python = job.job_type === 'python'
+    let untainted: Slot | undefined
+    let own: Slot | undefined
+    let foreign: Slot | undefined
+    for (const slot of this.slots) {
+      if (slot.busy) continue
+      if (slot.owner === undefined) {
+        if (!python) return slot
+        untainted ??= slot
+      } else if (slot.owner === job.namespace) {
+        if (python) return slot
+        own ??= slot
+      } else {
+        foreign ??= slot
+      }
+    }
+    return (python ? untainted : own) ?? foreign
   }
 
   private dispatch(slot: Slot, { job, signal, resolve, host }: Queued): void {
     if (signal.aborted) return resolve(stopped(job, 'CANCELLED', 'job was cancelled', 0))
     const started = Date.now()
-    const busy: Busy = { id: this.nextId++, resolve, started, timers: [], ...(host && { host }) }
+    const python = job.job_type === 'python'
+    const busy: Busy = {
+      id: this.nextId++,
+      python,
+      resolve,
+      started,
+      timers: [],
+      ...(host && { host }),
+    }
     slot.busy = busy
+    // Tainted before the job is sent, not when it reports: its guest may never report.
+    if (python) slot.owner = job.namespace
     Atomics.store(slot.flag, 0, 0)
     const sendModule = job.wasm_cid !== undefined && !slot.modules.has(job.wasm_cid)
     const message: ThreadRequest = {
@@ -222,7 +267,8 @@ export class SandboxPool implements JobExecutor {
     }
     slot.flag = new Int32Array(stopFlag ?? new ArrayBuffer(4))
     slot.hostBuffer = hostBuffer
-    slot.pythonOwner = undefined
+    slot.owner = undefined
+    slot.snapshotDue = !pythonSnapshot
     slot.modules = new Set()
     // Events arrive asynchronously, after `thread` is assigned.
     const thread: SandboxThread = this.options.spawn(init, {
@@ -238,7 +284,9 @@ export class SandboxPool implements JobExecutor {
 
   private receive(slot: Slot, message: ThreadMessage): void {
     if (message.kind === 'python-snapshot') {
-      pythonSnapshot ??= message.bytes
+      if (slot.snapshotDue && slot.busy?.python && message.bytes instanceof Uint8Array)
+        pythonSnapshot ??= message.bytes
+      slot.snapshotDue = false
       return
     }
     if (message.kind === 'host-call') {
@@ -260,7 +308,7 @@ export class SandboxPool implements JobExecutor {
     const busy = slot.busy
     if (!busy || busy.id !== message.id) return
     this.settle(slot, busy, message.outcome)
-    slot.pythonOwner = message.python?.owner
+    if (busy.python) slot.snapshotDue = false
     const bloated =
       message.python && message.python.heapBytes > message.python.baseBytes + PYTHON_HEAP_SLACK
     const poisoned = !message.outcome.ok && message.outcome.poisoned

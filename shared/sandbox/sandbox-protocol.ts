@@ -31,9 +31,11 @@ export interface ThreadInit {
   pythonSnapshot?: Uint8Array
 }
 
-/** What a thread says about its interpreter after each job, so the pool can route and recycle. */
+/**
+ * What a thread says about its interpreter after each job, so the pool can recycle it. Routing
+ * never depends on what a thread says: the pool decides a thread's tenant when it dispatches.
+ */
 export interface PythonState {
-  owner: string | undefined
   heapBytes: number
   baseBytes: number
 }

@@ -4,7 +4,7 @@
  * any JS object that reaches Python leads to `Function` and from there to `process`. So a sandbox
  * thread that has loaded Pyodide gives up its host capabilities for good: this module stubs the
  * `ws` package before Pyodide loads, and afterwards denies the host modules' functions, removes
- * host globals and blocks code generation from strings. The thread keeps what guests need:
+ * host globals, blocks code generation from strings and freezes the intrinsics. The thread keeps what guests need:
  * WebAssembly, crypto.getRandomValues, performance, timers, and its own message port.
  */
 import { createRequire } from 'node:module'
@@ -22,7 +22,12 @@ import tls from 'node:tls'
 import v8 from 'node:v8'
 import vm from 'node:vm'
 import type { Pyodide } from '../../../shared/runtime/python-runtime'
-import { blockCodeGeneration, denied, removeGlobals } from '../../../shared/runtime/realm-guard'
+import {
+  blockCodeGeneration,
+  denied,
+  freezeIntrinsics,
+  removeGlobals,
+} from '../../../shared/runtime/realm-guard'
 
 /** Before Pyodide loads: its socket layer gets a WebSocket that refuses to connect or listen. */
 export function stubNetworkForPyodide(): void {
@@ -106,6 +111,8 @@ export function lockDownRealm(pyodide: Pyodide): void {
     ],
     ['navigator'],
   )
+  // Last: freezing first would keep the steps above from replacing what they replace.
+  freezeIntrinsics()
 }
 
 function denyAll(mod: Record<string, unknown>, name: string): void {

@@ -20,10 +20,12 @@ const port = parentPort
 const init = workerData as ThreadInit
 const post = (message: ThreadMessage) => port?.postMessage(message)
 
+const runtimes = loadRuntimes({ stackBytes: init.stackBytes })
+
 const handle = serveSandbox({
   init,
   post,
-  runtimes: loadRuntimes({ stackBytes: init.stackBytes }),
+  runtimes,
   loadPython: async () => {
     stubNetworkForPyodide()
     const { loadPyodide } = await import('pyodide')
@@ -32,6 +34,8 @@ const handle = serveSandbox({
       indexURL: fileURLToPath(new URL('.', import.meta.resolve('pyodide'))),
       ...(init.pythonSnapshot ? { snapshot: init.pythonSnapshot } : { makeSnapshot: true }),
     })
+    // Pyodide loads beside the light runtimes; the realm is frozen once both have started.
+    await runtimes.catch(() => undefined)
     lockDownRealm(loaded.pyodide)
     return loaded
   },

@@ -1,11 +1,16 @@
 /**
  * A Web Worker that has loaded Pyodide gives up what a guest could use against the volunteer:
  * network (fetch, sockets, XHR), storage the page shares (IndexedDB, caches), nested workers and
- * script loading, and code generation from strings. It keeps WebAssembly, crypto, performance,
+ * script loading, code generation from strings, and the chance to alter the intrinsics the worker's
+ * own code relies on (they are frozen). It keeps WebAssembly, crypto, performance,
  * timers and the message channel to its page.
  */
 import type { Pyodide } from '../../../shared/runtime/python-runtime'
-import { blockCodeGeneration, removeGlobals } from '../../../shared/runtime/realm-guard'
+import {
+  blockCodeGeneration,
+  freezeIntrinsics,
+  removeGlobals,
+} from '../../../shared/runtime/realm-guard'
 
 const HOST_GLOBALS = [
   'fetch',
@@ -37,4 +42,5 @@ export function lockDownWorker(pyodide: Pyodide): void {
   }
   blockCodeGeneration()
   removeGlobals(HOST_GLOBALS)
+  freezeIntrinsics()
 }

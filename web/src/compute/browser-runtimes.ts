@@ -19,8 +19,14 @@ export async function loadBrowserRuntimes(): Promise<Partial<Record<Runtime, Gue
   return { js, lua, wasm: new WasiRuntime() }
 }
 
-/** Pyodide from this origin's copy of its npm package; the worker is locked down once it loads. */
-export async function loadBrowserPython(snapshot?: Uint8Array): Promise<PythonRuntime> {
+/**
+ * Pyodide from this origin's copy of its npm package; the worker is locked down once it and the
+ * light runtimes (`started`) have loaded, since the lockdown freezes the realm they start in.
+ */
+export async function loadBrowserPython(
+  snapshot: Uint8Array | undefined,
+  started: Promise<unknown>,
+): Promise<PythonRuntime> {
   const indexURL = new URL(`${import.meta.env.BASE_URL}pyodide/`, self.location.origin).href
   const module = (await import(/* @vite-ignore */ `${indexURL}pyodide.mjs`)) as {
     loadPyodide: LoadPyodide
@@ -29,6 +35,7 @@ export async function loadBrowserPython(snapshot?: Uint8Array): Promise<PythonRu
     indexURL,
     ...(snapshot ? { snapshot } : { makeSnapshot: true }),
   })
+  await started.catch(() => undefined)
   lockDownWorker(loaded.pyodide)
   return loaded
 }

@@ -4,24 +4,31 @@
  */
 import * as Comlink from 'comlink'
 import { serveSandbox } from '../../../shared/sandbox/sandbox-host'
-import type { DoneMessage, ThreadRequest } from '../../../shared/sandbox/sandbox-protocol'
+import type {
+  DoneMessage,
+  ThreadMessage,
+  ThreadRequest,
+} from '../../../shared/sandbox/sandbox-protocol'
 import { loadBrowserPython, loadBrowserRuntimes } from './browser-runtimes'
 import type { ComputeApi } from './compute-api'
 
 let handle: ((request: ThreadRequest) => Promise<DoneMessage>) | undefined
+let report: ((message: ThreadMessage) => void) | undefined
 
 const api: ComputeApi = {
   init(init, events) {
+    report = (message) => void events(message)
+    const runtimes = loadBrowserRuntimes()
     handle = serveSandbox({
       init,
-      post: (message) => void events(message),
-      runtimes: loadBrowserRuntimes(),
-      loadPython: () => loadBrowserPython(init.pythonSnapshot),
+      post: report,
+      runtimes,
+      loadPython: () => loadBrowserPython(init.pythonSnapshot, runtimes),
     })
   },
-  run(request) {
-    if (!handle) throw new Error('the sandbox was not initialised')
-    return handle(request)
+  async run(request) {
+    if (!handle || !report) throw new Error('the sandbox was not initialised')
+    report(await handle(request))
   },
 }
 

@@ -21,7 +21,7 @@ export const spawnWebWorker: SpawnSandbox = (init, events) => {
   ready.catch(fail)
   return {
     run(request) {
-      ready.then(() => api.run(request)).then((done) => events.message(done), fail)
+      ready.then(() => api.run(request)).catch(fail)
     },
     terminate() {
       worker.terminate()
