@@ -14,6 +14,7 @@ import {
   type ThreadMessage,
   type ThreadRequest,
 } from './sandbox-protocol'
+import { memoryState } from './memory-policy'
 
 export interface SandboxHostOptions {
   init: ThreadInit
@@ -122,6 +123,7 @@ export function serveSandbox(
       heapBytes: interpreter.heapBytes,
       baseBytes: interpreter.baseBytes,
     }
-    return { kind: 'done', id, outcome, ...(state && { python: state }) }
+    const memory = memoryState(await options.runtimes.catch(() => ({})), interpreter)
+    return { kind: 'done', id, outcome, ...(state && { python: state }), memory }
   }
 }
