@@ -6,7 +6,8 @@
  * new thread gives the memory back.
  */
 import type { JobError, Runtime } from '../job'
-import type { GuestRuntime } from '../runtime/runtime'
+import { MEMORY_SIGNAL } from '../runtime/python-js-budget'
+import type { GuestRuntime, RunOutcome } from '../runtime/runtime'
 import type { DoneMessage, MemoryState } from './sandbox-protocol'
 
 /** A thread that holds more than this beyond its fresh state after a job is replaced. */
@@ -23,6 +24,33 @@ export function crashError(why: string, cause: CrashCause | undefined): JobError
     }
   }
   return { code: 'WORKER_CRASHED', message: `the sandbox thread died: ${why}` }
+}
+
+/** How often the pool looks at a running job's stop flag for MEMORY_SIGNAL. */
+const MEMORY_FLAG_POLL_MS = 50
+
+/**
+ * Watches a running job's stop flag: a Python job past its JS budget flags itself there
+ * (python-js-budget.ts), and a guest that catches the interrupts it then gets would not stop,
+ * so `kill` takes its thread away. Returns the timer, for the job's other timers.
+ */
+export function watchMemoryFlag(
+  flag: Int32Array,
+  kill: (outcome: RunOutcome) => void,
+  started: number,
+): ReturnType<typeof setInterval> {
+  return setInterval(() => {
+    if (Atomics.load(flag, 0) !== MEMORY_SIGNAL) return
+    kill({
+      ok: false,
+      error: {
+        code: 'OUT_OF_MEMORY',
+        message: 'MemoryError: the job kept more JavaScript values than its memory cap allows',
+      },
+      output: '',
+      durationMs: Date.now() - started,
+    })
+  }, MEMORY_FLAG_POLL_MS)
 }
 
 /** True when the thread that sent `done` should be replaced to give memory back. */

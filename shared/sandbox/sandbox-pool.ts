@@ -16,7 +16,7 @@ import {
   type ThreadMessage,
   type ThreadRequest,
 } from './sandbox-protocol'
-import { crashError, outgrew, type CrashCause } from './memory-policy'
+import { crashError, outgrew, watchMemoryFlag, type CrashCause } from './memory-policy'
 
 /** A sandbox thread as the pool sees it; the host decides what a thread is. */
 export interface SandboxThread {
@@ -186,6 +186,7 @@ export class SandboxPool implements JobExecutor {
     }
     signal.addEventListener('abort', onAbort, { once: true })
     busy.cleanup = () => signal.removeEventListener('abort', onAbort)
+    busy.timers.push(watchMemoryFlag(slot.flag, (over) => this.kill(slot, busy, over), started))
   }
 
   private settle(slot: Slot, busy: Busy, outcome: RunOutcome): void {
