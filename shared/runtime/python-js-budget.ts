@@ -29,6 +29,8 @@ const MAX_DEPTH = 4
 const SAMPLES = 16
 /** Reference-table slots read per check; beyond, the total is extrapolated. */
 const MAX_SLOTS = 50_000
+/** Values sized per check, nested ones included; beyond, containers count only themselves. */
+const MAX_NODES = 20_000
 /** Bytes taken for an element slot, a map entry, an object property, anything else. */
 const SLOT_BYTES = 8
 const ENTRY_BYTES = 32
@@ -70,6 +72,7 @@ function branded<T>(fn: (this: unknown) => unknown, self: unknown): T | undefine
 
 export class PythonJsBudget {
   private limit = Infinity
+  private baseline: Set<unknown> | undefined
   private lastCheck = 0
   private checking = false
   /** True once the current job passed its cap. */
@@ -77,39 +80,29 @@ export class PythonJsBudget {
 
   constructor(private readonly module: () => HiwireModule) {}
 
-  /** Bytes of JS values Python holds now (0 where this Pyodide keeps its references otherwise). */
+  /** Bytes of JS values Python holds now, beyond what it held before its first job. */
   held(): number {
     const module = this.module()
-    const { _hiwire_num_refs: count, __hiwire_get: get } = module
-    if (typeof count !== 'function' || typeof get !== 'function') return 0
-    const live = count()
-    const seen = new Set<unknown>()
-    const wasmHeap = module.HEAP8.buffer
-    seen.add(wasmHeap)
+    const { values, live } = referenced(module)
+    const tally: Tally = { seen: new Set([module.HEAP8.buffer]), nodes: MAX_NODES }
     let bytes = 0
-    let found = 0
-    // Slot 0 is never used; free slots read as undefined.
-    for (let slot = 1; found < live && slot <= MAX_SLOTS; slot++) {
-      let value: unknown
+    for (const value of values) {
+      // Pyodide's own objects (its API, the host module): what they hold is the runtime's.
+      if (this.baseline?.has(value)) continue
       try {
-        value = get(slot)
-      } catch {
-        break
-      }
-      if (value === undefined || value === null) continue
-      found++
-      try {
-        bytes += sizeOf(value, seen, 0)
+        bytes += sizeOf(value, tally, 0)
       } catch {
         // A proxy of Pyodide's own whose trap refused: it holds nothing of the guest's.
         bytes += OBJECT_BYTES
       }
     }
+    const found = values.length
     return found > 0 && found < live ? Math.round((bytes * live) / found) : bytes
   }
 
   /** Starts a job that may keep `maxBytes` of JS values beyond what Python holds already. */
   start(maxBytes: number): void {
+    this.baseline ??= new Set(referenced(this.module()).values)
     this.exceeded = false
     this.limit = this.held() + maxBytes
     this.lastCheck = now()
@@ -166,13 +159,44 @@ export class PythonJsBudget {
   }
 }
 
+/**
+ * The JS values in Pyodide's reference table (up to MAX_SLOTS slots), and how many it says are
+ * live; empty where this Pyodide keeps its references otherwise.
+ */
+function referenced(module: HiwireModule): { values: unknown[]; live: number } {
+  const { _hiwire_num_refs: count, __hiwire_get: get } = module
+  if (typeof count !== 'function' || typeof get !== 'function') return { values: [], live: 0 }
+  const live = count()
+  const values: unknown[] = []
+  // Slot 0 is never used; free slots read as undefined, and the table ends in a trap.
+  for (let slot = 1; values.length < live && slot <= MAX_SLOTS; slot++) {
+    let value: unknown
+    try {
+      value = get(slot)
+    } catch {
+      break
+    }
+    if (value !== undefined && value !== null) values.push(value)
+  }
+  return { values, live }
+}
+
+/** What one measurement has looked at, and how many more values it may size. */
+interface Tally {
+  seen: Set<unknown>
+  nodes: number
+}
+
 /** A value's bytes, roughly: what it holds itself plus a sample of what it refers to. */
-function sizeOf(value: unknown, seen: Set<unknown>, depth: number): number {
+function sizeOf(value: unknown, tally: Tally, depth: number): number {
   if (typeof value === 'string') return value.length
   if (typeof value !== 'object' || value === null)
     return typeof value === 'function' ? OBJECT_BYTES : 0
+  const { seen } = tally
   if (seen.has(value)) return 0
   seen.add(value)
+  // Out of time for this measurement: what is left counts as its own slots only.
+  if (--tally.nodes <= 0) depth = MAX_DEPTH
   const buffer =
     branded<ArrayBuffer>(viewBuffer, value) ??
     branded<ArrayBuffer>(dataViewBuffer, value) ??
@@ -186,17 +210,17 @@ function sizeOf(value: unknown, seen: Set<unknown>, depth: number): number {
   if (isArray(value)) {
     const items = value as unknown[]
     const length = items.length
-    return length * SLOT_BYTES + sampled(length, (i) => ownValue(items, i), seen, depth)
+    return length * SLOT_BYTES + sampled(length, (i) => ownValue(items, i), tally, depth)
   }
   const mapped = branded<number>(mapSize, value)
   if (mapped !== undefined) {
     const values = firstValues(apply(mapValues, value, []), mapNext)
-    return mapped * ENTRY_BYTES + sampledOf(values, mapped, seen, depth)
+    return mapped * ENTRY_BYTES + sampledOf(values, mapped, tally, depth)
   }
   const setCount = branded<number>(setSize, value)
   if (setCount !== undefined) {
     const values = firstValues(apply(setValues, value, []), setNext)
-    return setCount * ENTRY_BYTES + sampledOf(values, setCount, seen, depth)
+    return setCount * ENTRY_BYTES + sampledOf(values, setCount, tally, depth)
   }
   // Plain objects only: anything else may be a Pyodide proxy, whose traps would run Python.
   const proto = getPrototypeOf(value) as unknown
@@ -205,7 +229,7 @@ function sizeOf(value: unknown, seen: Set<unknown>, depth: number): number {
   return (
     OBJECT_BYTES +
     names.length * ENTRY_BYTES +
-    sampled(names.length, (i) => ownValue(value, names[i] as string), seen, depth)
+    sampled(names.length, (i) => ownValue(value, names[i] as string), tally, depth)
   )
 }
 
@@ -228,19 +252,19 @@ function ownValue(target: object, key: string | number): unknown {
 function sampled(
   length: number,
   at: (index: number) => unknown,
-  seen: Set<unknown>,
+  tally: Tally,
   depth: number,
 ): number {
   if (length === 0 || depth >= MAX_DEPTH) return 0
   const picks = Math.min(length, SAMPLES)
   const values: unknown[] = []
   for (let k = 0; k < picks; k++) values.push(at(Math.floor((k * length) / picks)))
-  return sampledOf(values, length, seen, depth)
+  return sampledOf(values, length, tally, depth)
 }
 
-function sampledOf(values: unknown[], length: number, seen: Set<unknown>, depth: number): number {
+function sampledOf(values: unknown[], length: number, tally: Tally, depth: number): number {
   if (values.length === 0 || depth >= MAX_DEPTH) return 0
   let bytes = 0
-  for (const v of values) bytes += sizeOf(v, seen, depth + 1)
+  for (const v of values) bytes += sizeOf(v, tally, depth + 1)
   return Math.round((bytes * length) / values.length)
 }
