@@ -4,7 +4,7 @@ import { build } from 'esbuild'
 const entries = {
   'node/cli': 'edge/adapter/node/cli.ts',
   'node/runtime-thread': 'edge/adapter/node/runtime-thread.ts',
-  'node/worker-host-thread': 'edge/adapter/node/worker-host-thread.ts',
+  'node/worker-host-process': 'edge/adapter/node/worker-host-process.ts',
   'node/runner': 'runner/cli.ts',
 }
 
