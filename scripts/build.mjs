@@ -48,7 +48,7 @@ if (!runnerOnly)
       entryPoints: {
         'node/cli': 'edge/adapter/node/cli.ts',
         'node/runtime-thread': 'edge/adapter/node/runtime-thread.ts',
-        'node/worker-host-thread': 'edge/adapter/node/worker-host-thread.ts',
+        'node/worker-host-process': 'edge/adapter/node/worker-host-process.ts',
       },
       outdir: 'dist',
       packages: 'external',

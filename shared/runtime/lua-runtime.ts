@@ -70,8 +70,12 @@ export class LuaRuntime implements GuestRuntime {
     Fn
   >
 
+  /** The module's memory when loaded. */
+  private readonly baseBytes: number
+
   private constructor(private readonly lua: LuaWasm) {
     const m = lua.m
+    this.baseBytes = m.HEAPU8.buffer.byteLength
     this.fn = {
       alloc: m.addFunction(this.alloc, 'iiiii'),
       hook: m.addFunction(this.hook, 'vii'),
@@ -125,6 +129,14 @@ export class LuaRuntime implements GuestRuntime {
 
   static async load(wasmUrl?: string): Promise<LuaRuntime> {
     return new LuaRuntime(await LuaWasm.load(wasmUrl))
+  }
+
+  /**
+   * Bytes the module's memory grew past its start. Each job's allocations are capped by `alloc`,
+   * but the wasm memory they grew never shrinks, so the owner may replace the thread.
+   */
+  retainedBytes(): number {
+    return this.lua.m.HEAPU8.buffer.byteLength - this.baseBytes
   }
 
   async run(request: RunRequest, control: RunControl): Promise<RunOutcome> {

@@ -11,6 +11,7 @@ import { guestLine } from './guest-error'
 import { hostCallFromGuest } from './host-dispatch'
 import { MAX_RESULT_CHARS } from './limits'
 import { limitGrowth } from './memory-cap'
+import { PythonJsBudget } from './python-js-budget'
 import { OutputBuffer } from './output-buffer'
 import { PYTHON_PRELUDE } from './python-prelude'
 import {
@@ -66,7 +67,9 @@ export class PythonRuntime implements GuestRuntime {
   owner: string | undefined
   private output: OutputBuffer | undefined
   private errors: OutputBuffer | undefined
-  private flagInstalled = false
+  /** The stop flag Pyodide polls, and one of its own where the host has no shared memory. */
+  private installedFlag: Int32Array | undefined
+  private readonly ownFlag = new Int32Array(1)
   /** The current job's line to the host, for `db` calls. */
   private host: HostBridge | undefined
   private readonly decoder = new TextDecoder()
@@ -75,6 +78,8 @@ export class PythonRuntime implements GuestRuntime {
   private readonly growth = limitGrowth(
     (memory) => memory.buffer === this.pyodide._module.HEAP8.buffer,
   )
+  /** What the job keeps on the JS side of the FFI, where no wasm cap reaches. */
+  private readonly jsBudget = new PythonJsBudget(() => this.pyodide._module)
 
   private constructor(
     readonly pyodide: Pyodide,
@@ -164,7 +169,7 @@ export class PythonRuntime implements GuestRuntime {
     this.output = new OutputBuffer(request.outputLimit)
     this.errors = new OutputBuffer(request.outputLimit)
     const finish = (outcome: GuestOutcome): RunOutcome => ({
-      ...outcome,
+      ...this.jsBudget.verdict(outcome, request.memoryBytes),
       output: this.output?.toString() ?? '',
       stderr: this.errors?.toString() ?? '',
       durationMs: Date.now() - started,
@@ -178,11 +183,14 @@ export class PythonRuntime implements GuestRuntime {
     }
     this.owner = request.namespace
     this.host = control.host
-    if (control.stopFlag && !this.flagInstalled) {
-      this.pyodide.setInterruptBuffer(control.stopFlag)
-      this.flagInstalled = true
+    const flag = control.stopFlag ?? this.ownFlag
+    if (flag !== this.installedFlag) {
+      // Pyodide reads the stop flag through the JS budget, which measures as it does.
+      this.pyodide.setInterruptBuffer(this.jsBudget.signals(flag))
+      this.installedFlag = flag
     }
     this.growth.maxBytes = this.heapBytes + request.memoryBytes
+    this.jsBudget.start(request.memoryBytes)
 
     let text: string
     try {

@@ -136,6 +136,22 @@ describe('QuickJsRuntime', () => {
     expect(out).toMatchObject({ ok: false, error: { code: 'OUT_OF_MEMORY' } })
   })
 
+  it('holds its memory cap against data that QuickJS does not count (strings, buffers)', async () => {
+    for (const code of [
+      'const a = []; for (let i = 0; i < 4000; i++) a.push(String.fromCharCode(97 + i % 26).repeat(1 << 20)); a.length',
+      'const a = []; for (let i = 0; i < 4000; i++) a.push(new Uint8Array(1 << 20)); a.length',
+    ]) {
+      const out = await run(js, code, null, { memoryBytes: 24 << 20 })
+      expect(out).toMatchObject({
+        ok: false,
+        error: { code: 'OUT_OF_MEMORY', message: expect.stringContaining('limited to 24 MiB') },
+      })
+      // The module's memory stopped at the cap, and it keeps working.
+      expect(js.retainedBytes()).toBeLessThanOrEqual(24 << 20)
+      expect(await run(js, '6 * 7', null, { memoryBytes: 24 << 20 })).toMatchObject({ result: 42 })
+    }
+  })
+
   it('fails a recursion bomb with STACK_OVERFLOW and keeps working', async () => {
     expect(await run(js, 'function f() { f() } f()')).toMatchObject({
       ok: false,

@@ -1,11 +1,19 @@
 /**
  * JavaScript jobs in QuickJS (quickjs-emscripten, release-sync variant). Every job gets a fresh
- * runtime and context with a memory limit, a stack limit and an interrupt deadline; the guest sees
- * only the language, `console`, `INPUT` and `db` (see quickjs-bindings.ts) — no `process`, `require`, `fetch` or timers.
+ * runtime and context with a stack limit and an interrupt deadline; the guest sees only the
+ * language, `console`, `INPUT` and `db` (see quickjs-bindings.ts) — no `process`, `require`,
+ * `fetch` or timers.
+ *
+ * Memory: this build has no malloc_usable_size, so QuickJS counts only a fixed overhead per
+ * allocation against `setMemoryLimit` (a job kept 2 GiB of strings under a 128 MiB limit). The cap
+ * is therefore the module's own memory: QuickJS runs in a WebAssembly.Memory we create with a
+ * maximum, the engine refuses growth past it, and malloc fails inside QuickJS, which throws
+ * "out of memory" in the guest.
  */
 import variant from '@jitl/quickjs-wasmfile-release-sync'
 import {
   newQuickJSWASMModuleFromVariant,
+  newVariant,
   type QuickJSContext,
   type QuickJSHandle,
   type QuickJSWASMModule,
@@ -25,8 +33,56 @@ import {
   type RunRequest,
 } from './runtime'
 import { MAX_RESULT_CHARS } from './limits'
+import { RUN_DEFAULTS } from './runtime'
 
 const DEFAULT_STACK_BYTES = 64 * 1024
+const PAGE = 65536
+/** What the build starts with (its INITIAL_MEMORY): static data, the C stack and the first heap. */
+const BASE_BYTES = 16 * 1024 * 1024
+
+/** A QuickJS module in its own memory, which may grow by `capBytes` past its start. */
+interface BoundedModule {
+  module: QuickJSWASMModule
+  memory: WebAssembly.Memory
+  capBytes: number
+  /** Set when the engine refused to grow the memory: the job reached its cap. */
+  refused: boolean
+}
+
+async function loadBounded(capBytes: number): Promise<BoundedModule> {
+  const memory = new WebAssembly.Memory({
+    initial: BASE_BYTES / PAGE,
+    maximum: BASE_BYTES / PAGE + Math.ceil(capBytes / PAGE),
+  })
+  const bounded = { memory, capBytes, refused: false } as BoundedModule
+  // Emscripten grows the heap through memory.grow(), which throws past the maximum: note it, so a
+  // failure that follows reads as the cap it is.
+  const grow = WebAssembly.Memory.prototype.grow
+  Object.defineProperty(memory, 'grow', {
+    value: (delta: number): number => {
+      try {
+        return grow.call(memory, delta)
+      } catch (err) {
+        bounded.refused = true
+        throw err
+      }
+    },
+  })
+  bounded.module = await newQuickJSWASMModuleFromVariant(
+    newVariant(variant, { wasmMemory: memory }),
+  )
+  return bounded
+}
+
+/** Says that a failure after a refused grow is the memory cap, whatever QuickJS made of it. */
+function capReached(error: JobError, capBytes: number): JobError {
+  if (!['GUEST_ERROR', 'WORKER_CRASHED', 'OUT_OF_MEMORY'].includes(error.code)) return error
+  return {
+    ...error,
+    code: 'OUT_OF_MEMORY',
+    message: `${error.message || 'out of memory'} (the job is limited to ${Math.round(capBytes / 1048576)} MiB)`,
+  }
+}
 
 function hostFailure(err: unknown): JobError {
   const message = err instanceof Error ? err.message : String(err)
@@ -45,7 +101,7 @@ export class QuickJsRuntime implements GuestRuntime {
   private broken = false
 
   private constructor(
-    private readonly module: QuickJSWASMModule,
+    private bounded: BoundedModule,
     private readonly stackBytes: number,
   ) {}
 
@@ -54,11 +110,18 @@ export class QuickJsRuntime implements GuestRuntime {
    * keep it at most 1/16 of that: 64 KiB suits a browser worker (~1 MiB), 1 MiB a Node thread
    * started with `resourceLimits.stackSizeMb: 16`.
    */
-  static async load(options: { stackBytes?: number } = {}): Promise<QuickJsRuntime> {
+  static async load(
+    options: { stackBytes?: number; memoryBytes?: number } = {},
+  ): Promise<QuickJsRuntime> {
     return new QuickJsRuntime(
-      await newQuickJSWASMModuleFromVariant(variant),
+      await loadBounded(options.memoryBytes ?? RUN_DEFAULTS.memoryBytes),
       options.stackBytes ?? DEFAULT_STACK_BYTES,
     )
+  }
+
+  /** Bytes the module's memory grew past its start; it never shrinks, so the owner may recycle. */
+  retainedBytes(): number {
+    return this.bounded.memory.buffer.byteLength - BASE_BYTES
   }
 
   async run(request: RunRequest, control: RunControl): Promise<RunOutcome> {
@@ -73,7 +136,13 @@ export class QuickJsRuntime implements GuestRuntime {
         poisoned: true,
       }
     }
-    const runtime = this.module.newRuntime()
+    // The cap lives in the module's memory, so a job with another cap needs another module.
+    if (this.bounded.capBytes !== request.memoryBytes)
+      this.bounded = await loadBounded(request.memoryBytes)
+    const bounded = this.bounded
+    bounded.refused = false
+    const runtime = bounded.module.newRuntime()
+    // Still counts allocations (a fixed overhead each), which bounds their number.
     runtime.setMemoryLimit(request.memoryBytes)
     runtime.setMaxStackSize(this.stackBytes)
     runtime.setInterruptHandler(() => Date.now() > control.deadline || control.isCancelled())
@@ -95,6 +164,8 @@ export class QuickJsRuntime implements GuestRuntime {
         outcome = { ...outcome, poisoned: true } as GuestOutcome
       }
     }
+    if (!outcome.ok && bounded.refused)
+      outcome = { ...outcome, error: capReached(outcome.error, bounded.capBytes) }
     return { ...outcome, output: output.toString(), durationMs: Date.now() - started }
   }
 

@@ -77,6 +77,11 @@ export type RunOutcome = GuestOutcome & {
 export interface GuestRuntime {
   readonly name: Runtime
   run(request: RunRequest, control: RunControl): Promise<RunOutcome>
+  /**
+   * Bytes this runtime holds beyond what it held when loaded (a wasm memory never shrinks), and
+   * garbage its last job left for the collector: the owner replaces a thread that holds too much.
+   */
+  retainedBytes?(): number
 }
 
 /** Defaults shared by every host that runs guests. */

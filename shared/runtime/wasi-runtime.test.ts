@@ -3,7 +3,9 @@ import { wasmFixture } from '../../test/helpers/wasm-fixtures'
 import { cidOf } from '../cid'
 import { request, control } from './test-helpers'
 import type { RunRequest } from './runtime'
+import { MAX_TMP_BYTES } from './limits'
 import { WasiRuntime } from './wasi-runtime'
+import { capModule, WasmLimitError } from './wasm-limits'
 
 const wasi = new WasiRuntime()
 
@@ -87,5 +89,57 @@ describe('WasiRuntime', () => {
       control(),
     )
     expect(again).toMatchObject({ ok: true, result: { n: 1 } })
+  })
+
+  it('keeps files in /tmp, reading back what was written', async () => {
+    expect(await run('tmp-roundtrip')).toMatchObject({
+      ok: true,
+      output: 'hellohello\0\0\0\0\0\0',
+    })
+  })
+
+  it('refuses a write far into /tmp with ENOSPC instead of allocating up to it', async () => {
+    expect(await run('tmp-pwrite')).toMatchObject({ ok: true, result: [0, 51] })
+  })
+
+  it('refuses files past the /tmp budget with ENOSPC', async () => {
+    const out = await run('tmp-files')
+    if (!out.ok) throw new Error(out.error.message)
+    const [files, errno] = out.result as [number, number]
+    expect(errno).toBe(51)
+    // Names count too: a little under the budget in 64 KiB files.
+    expect(files).toBeLessThanOrEqual(MAX_TMP_BYTES / 65536)
+    expect(files).toBeGreaterThan(MAX_TMP_BYTES / 65536 - 8)
+  })
+
+  it('caps tables: growing one by ten million entries is refused', async () => {
+    expect(await run('table-grow')).toMatchObject({ ok: true, result: 0 })
+  })
+})
+
+describe('capModule', () => {
+  const header = [0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]
+  const limits = { memoryBytes: 1 << 20, tableEntries: 1000 }
+
+  it('refuses garbage-collected types, whose objects live outside the memory cap', () => {
+    // type section: one struct type with one i32 field
+    const gc = Uint8Array.from([...header, 1, 5, 1, 0x5f, 1, 0x7f, 0])
+    expect(() => capModule(gc, limits)).toThrow(/garbage-collected types/)
+  })
+
+  it('refuses a second memory', () => {
+    const two = Uint8Array.from([...header, 5, 5, 2, 0, 1, 0, 1])
+    expect(() => capModule(two, limits)).toThrow(WasmLimitError)
+  })
+
+  it('shares the table budget out among tables and keeps their minimums', async () => {
+    // table section: funcref min 10 (no max), externref min 0 max 5
+    const tables = Uint8Array.from([...header, 4, 8, 2, 0x70, 0, 10, 0x6f, 1, 0, 5])
+    const capped = capModule(tables, limits)
+    // (1000 - 10) / 2 = 495 more each: 505 for the first, the second keeps its own max of 5
+    expect(Array.from(capped.subarray(8))).toEqual([4, 10, 2, 0x70, 1, 10, 0xf9, 3, 0x6f, 1, 0, 5])
+    expect(WebAssembly.validate(capped as Uint8Array<ArrayBuffer>)).toBe(true)
+    const tooBig = Uint8Array.from([...header, 4, 5, 1, 0x70, 0, 0xe9, 7])
+    expect(() => capModule(tooBig, limits)).toThrow(/tables start with 1001 entries/)
   })
 })

@@ -2,17 +2,19 @@
  * WebAssembly jobs: WASI preview1 commands run through @bjorn3/browser_wasi_shim, the same code in
  * browsers and Node. `input_data` arrives on stdin as JSON; args and env are the job's; stdout is
  * the output (and the result when it is JSON); stderr is kept; a non-zero exit fails the job.
- * Memory is capped by rewriting the module's memory maximum; the deadline is the owner's to
- * enforce by terminating the worker, since wasm cannot be interrupted from inside.
+ * Memory and tables are capped by rewriting the module's declarations (wasm-limits.ts) and `/tmp`
+ * has a budget (wasi-tmpfs.ts); the deadline is the owner's to enforce by terminating the worker,
+ * since wasm cannot be interrupted from inside.
  */
-import { File, OpenFile, PreopenDirectory, WASI, Fd } from '@bjorn3/browser_wasi_shim'
+import { File, OpenFile, WASI, Fd } from '@bjorn3/browser_wasi_shim'
 import type { JobError } from '../job'
 import type { JsonValue } from '../json'
 import { tryParseJson } from '../json'
-import { MAX_RESULT_CHARS } from './limits'
+import { MAX_RESULT_CHARS, MAX_TABLE_ENTRIES, MAX_TMP_BYTES } from './limits'
 import { OutputBuffer } from './output-buffer'
 import type { GuestOutcome, GuestRuntime, RunControl, RunOutcome, RunRequest } from './runtime'
-import { capMemory, WasmLimitError } from './wasm-limits'
+import { TmpBudget, TmpPreopen } from './wasi-tmpfs'
+import { capModule, WasmLimitError } from './wasm-limits'
 
 const COMPILED_CACHE = 16
 const PROGRAM_NAME = 'job.wasm'
@@ -33,13 +35,21 @@ export class WasiRuntime implements GuestRuntime {
   readonly name = 'wasm' as const
   /** Compiled modules by cid and memory cap, so a module compiles once per worker. */
   private readonly compiled = new Map<string, WebAssembly.Module>()
+  /** Memory and `/tmp` bytes the last job left behind as garbage, freed at the engine's next GC. */
+  private garbage = 0
 
   /** True when this runtime already holds the module, so its bytes need not be sent again. */
   has(cid: string, memoryBytes: number): boolean {
     return this.compiled.has(`${cid}:${memoryBytes}`)
   }
 
+  /** What the last job left for the garbage collector: the owner may prefer a fresh thread. */
+  retainedBytes(): number {
+    return this.garbage
+  }
+
   async run(request: RunRequest, control: RunControl): Promise<RunOutcome> {
+    this.garbage = 0
     const started = Date.now()
     const stdout = new OutputBuffer(request.outputLimit)
     const stderr = new OutputBuffer(request.outputLimit)
@@ -62,9 +72,10 @@ export class WasiRuntime implements GuestRuntime {
       module = await this.module(command.cid, command.bytes, request.memoryBytes)
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err)
+      const code = err instanceof WasmLimitError ? err.code : 'GUEST_ERROR'
       return finish({
         ok: false,
-        error: { code: 'GUEST_ERROR', message: `the module cannot be compiled: ${message}` },
+        error: { code, message: `the module cannot be compiled: ${message}` },
       })
     }
     if (Date.now() > control.deadline || control.isCancelled()) {
@@ -78,17 +89,11 @@ export class WasiRuntime implements GuestRuntime {
       new File(new TextEncoder().encode(JSON.stringify(request.input ?? {})), { readonly: true }),
     )
     const env = Object.entries(command.env).map(([k, v]) => `${k}=${v}`)
-    const wasi = new WASI(
-      [PROGRAM_NAME, ...command.args],
-      env,
-      [
-        stdin,
-        new Collector(stdout),
-        new Collector(stderr),
-        new PreopenDirectory('/tmp', new Map()),
-      ],
-      { debug: false },
-    )
+    const fds: Fd[] = [stdin, new Collector(stdout), new Collector(stderr)]
+    const tmp = new TmpBudget(fds)
+    fds.push(new TmpPreopen('/tmp', tmp))
+    // The shim keeps this very array as its descriptor table, so the budget sees every open file.
+    const wasi = new WASI([PROGRAM_NAME, ...command.args], env, fds, { debug: false })
 
     const missing = WebAssembly.Module.imports(module).find(
       (i) => i.module !== 'wasi_snapshot_preview1' || !(i.name in wasi.wasiImport),
@@ -119,16 +124,21 @@ export class WasiRuntime implements GuestRuntime {
       exitCode = wasi.start(instance as unknown as Parameters<WASI['start']>[0])
     } catch (err) {
       return finish({ ok: false, error: trapError(err, request.memoryBytes) })
+    } finally {
+      this.garbage = exports.memory.buffer.byteLength + tmp.held()
     }
     const text = stdout.toString()
     if (exitCode !== 0) {
       const tail = stderr.toString().trim().split('\n').slice(-3).join('\n')
+      const full = tmp.full
+        ? ` (/tmp was full: a job may keep ${MAX_TMP_BYTES >> 20} MiB there)`
+        : ''
       return finish(
         {
           ok: false,
           error: {
             code: 'GUEST_ERROR',
-            message: `the program exited with code ${exitCode}${tail ? `: ${tail}` : ''}`,
+            message: `the program exited with code ${exitCode}${tail ? `: ${tail}` : ''}${full}`,
           },
         },
         exitCode,
@@ -159,9 +169,8 @@ export class WasiRuntime implements GuestRuntime {
     const cached = this.compiled.get(key)
     if (cached) return cached
     if (!bytes) throw new Error(`module ${cid} was not sent with the job`)
-    const module = await WebAssembly.compile(
-      capMemory(bytes, memoryBytes) as Uint8Array<ArrayBuffer>,
-    )
+    const capped = capModule(bytes, { memoryBytes, tableEntries: MAX_TABLE_ENTRIES })
+    const module = await WebAssembly.compile(capped as Uint8Array<ArrayBuffer>)
     if (this.compiled.size >= COMPILED_CACHE)
       this.compiled.delete(this.compiled.keys().next().value as string)
     this.compiled.set(key, module)
@@ -174,7 +183,7 @@ function linkMessage(err: unknown): string {
 }
 
 function trapError(err: unknown, memoryBytes: number): JobError {
-  if (err instanceof WasmLimitError) return { code: 'OUT_OF_MEMORY', message: err.message }
+  if (err instanceof WasmLimitError) return { code: err.code, message: err.message }
   const message = err instanceof Error ? err.message : String(err)
   if (err instanceof RangeError && /call stack/i.test(message))
     return { code: 'STACK_OVERFLOW', message: 'the module recursed too deeply' }

@@ -20,6 +20,7 @@ import {
   type ThreadMessage,
   type ThreadRequest,
 } from './sandbox-protocol'
+import { memoryState } from './memory-policy'
 
 // Captured before any guest runs in this realm.
 const { wait, load, store } = Atomics
@@ -177,6 +178,7 @@ export function serveSandbox(
       heapBytes: interpreter.heapBytes,
       baseBytes: interpreter.baseBytes,
     }
-    return { kind: 'done', id, outcome, ...(state && { python: state }) }
+    const memory = memoryState(await options.runtimes.catch(() => ({})), interpreter)
+    return { kind: 'done', id, outcome, ...(state && { python: state }), memory }
   }
 }

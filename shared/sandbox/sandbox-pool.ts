@@ -22,6 +22,7 @@ import {
   type ThreadMessage,
   type ThreadRequest,
 } from './sandbox-protocol'
+import { crashError, outgrew, watchMemoryFlag, type CrashCause } from './memory-policy'
 
 /** A sandbox thread as the pool sees it; the host decides what a thread is. */
 export interface SandboxThread {
@@ -32,7 +33,7 @@ export interface SandboxThread {
 export interface ThreadEvents {
   message(message: ThreadMessage): void
   /** The thread died or failed to start; the pool replaces it. */
-  crashed(why: string): void
+  crashed(why: string, cause?: CrashCause): void
 }
 
 export type SpawnSandbox = (init: ThreadInit, events: ThreadEvents) => SandboxThread
@@ -230,6 +231,7 @@ export class SandboxPool implements JobExecutor {
     }
     signal.addEventListener('abort', onAbort, { once: true })
     busy.cleanup = () => signal.removeEventListener('abort', onAbort)
+    busy.timers.push(watchMemoryFlag(slot.flag, (over) => this.kill(slot, busy, over), started))
   }
 
   private settle(slot: Slot, busy: Busy, outcome: RunOutcome): void {
@@ -275,8 +277,8 @@ export class SandboxPool implements JobExecutor {
       message: (message) => {
         if (slot.thread === thread) this.receive(slot, message)
       },
-      crashed: (why) => {
-        if (slot.thread === thread) this.crashed(slot, why)
+      crashed: (why, cause) => {
+        if (slot.thread === thread) this.crashed(slot, why, cause)
       },
     })
     slot.thread = thread
@@ -312,16 +314,16 @@ export class SandboxPool implements JobExecutor {
     const bloated =
       message.python && message.python.heapBytes > message.python.baseBytes + PYTHON_HEAP_SLACK
     const poisoned = !message.outcome.ok && message.outcome.poisoned
-    if (poisoned || bloated) this.respawn(slot)
+    if (poisoned || bloated || outgrew(message)) this.respawn(slot)
     this.pump()
   }
 
-  private crashed(slot: Slot, why: string): void {
+  private crashed(slot: Slot, why: string, cause?: CrashCause): void {
     const busy = slot.busy
     if (busy) {
       this.settle(slot, busy, {
         ok: false,
-        error: { code: 'WORKER_CRASHED', message: `the sandbox thread died: ${why}` },
+        error: crashError(why, cause),
         output: '',
         durationMs: Date.now() - busy.started,
       })

@@ -40,7 +40,18 @@ export interface PythonState {
   baseBytes: number
 }
 
-export type DoneMessage = { kind: 'done'; id: number; outcome: RunOutcome; python?: PythonState }
+/** What a thread's runtimes hold after a job beyond their fresh state, so the pool can recycle it. */
+export interface MemoryState {
+  retainedBytes: number
+}
+
+export type DoneMessage = {
+  kind: 'done'
+  id: number
+  outcome: RunOutcome
+  python?: PythonState
+  memory?: MemoryState
+}
 
 export type ThreadMessage =
   | DoneMessage

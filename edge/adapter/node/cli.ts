@@ -52,7 +52,7 @@ const program = new Command('zerverless')
   )
   .option(
     '--workers <n>',
-    `volunteers to run in this process, one sandbox thread each; 0 for none (default: ${cores}, one per core)`,
+    `volunteers to run in a child process of this one, one sandbox thread each; 0 for none (default: ${cores}, one per core)`,
     integer(0, 1024),
   )
   .option(
