@@ -59,13 +59,4 @@ export class TokenStore {
       ) > 0
     )
   }
-
-  /** Issued here and not revoked (expiry is the JWT's own claim). */
-  isActive(id: string): boolean {
-    const row = this.sql.get<{ revoked_at: number | null }>(
-      'SELECT revoked_at FROM api_tokens WHERE id = ?',
-      id,
-    )
-    return row !== undefined && row.revoked_at === null
-  }
 }
