@@ -35,6 +35,8 @@ const spawnThread =
   (init, events) => {
     const worker = new Worker(entryPoint('runtime-thread'), {
       workerData: init,
+      // Guests' threads get no copy of the host's environment (a runner's, a donor's shell's).
+      env: {},
       resourceLimits: {
         stackSizeMb: THREAD_STACK_MB,
         maxOldGenerationSizeMb: oldGenerationMb(memoryBytes),
