@@ -118,6 +118,37 @@ describe('worker mode', () => {
     })
   })
 
+  it('keeps volunteering after a guest brings V8 down in one allocation', async () => {
+    const orchestrator = await server()
+    const worker = startWorker(orchestrator.wsUrl)
+    const client = api(orchestrator.url)
+    await eventually(async () => (await idleVolunteers(orchestrator.url)) === 1 || undefined)
+    // Past the sandbox thread's heap limit in one call: V8 aborts the process that hosts the
+    // thread (nodejs/node#47224), which is the worker's child, not the worker itself.
+    const code =
+      'from pyodide.ffi import to_js\nb = to_js([]).constructor.new(2**27)\nb.fill(0)\nb.length'
+    const bomb = await client.run(
+      { job_type: 'python', code, timeout_seconds: 30, max_retries: 0 },
+      90,
+    )
+    expect(bomb.status).toBe('failed')
+    await eventually(
+      () => worker.output().includes('starting it again') || undefined,
+      30_000,
+      'the workers process to be started again',
+    )
+    expect(worker.child.exitCode).toBe(null)
+    await eventually(
+      async () => (await idleVolunteers(orchestrator.url)) === 1 || undefined,
+      30_000,
+      'the worker back',
+    )
+    expect(await client.run({ job_type: 'lua', code: 'return "still here"' })).toMatchObject({
+      status: 'completed',
+      result: 'still here',
+    })
+  }, 180_000)
+
   it('explains its flags', async () => {
     const help = spawn(process.execPath, [BIN, '--help'], { stdio: ['ignore', 'pipe', 'pipe'] })
     let text = ''

@@ -21,27 +21,28 @@ export function startWorker(wsUrl: string, workers = 1, extra: string[] = []): W
   const child = spawn(
     process.execPath,
     [BIN, '--worker', wsUrl, '--workers', String(workers), ...extra],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
+    // Its own process group: the volunteers live in a child process (worker-host-supervisor.ts),
+    // and freezing or killing "the worker" must reach them too.
+    { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   )
   let output = ''
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()))
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()))
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()))
-  const signal = async (name: NodeJS.Signals) => {
+  /** SIGTERM asks the worker itself to drain; any other signal goes to its whole group. */
+  const send = (name: NodeJS.Signals) => {
     if (child.exitCode === null && child.signalCode === null && child.pid)
-      process.kill(child.pid, name)
+      process.kill(name === 'SIGTERM' ? child.pid : -child.pid, name)
+  }
+  const signal = async (name: NodeJS.Signals) => {
+    send(name)
     await exited
   }
   return {
     pid: child.pid ?? 0,
     output: () => output,
     volunteerIds: () => Array.from(output.matchAll(/ as (\S+)\n/g), (m) => m[1] as string),
-    signal: (name) => {
-      if (child.exitCode === null && child.signalCode === null && child.pid)
-        process.kill(child.pid, name)
-    },
+    signal: send,
     stop: () => signal('SIGTERM'),
     kill: () => signal('SIGKILL'),
   }

@@ -1,27 +1,31 @@
 /**
- * Internal workers' process: hosts the volunteer agents and their sandbox threads apart from the
- * orchestrator. A sandbox thread's heap limit is best-effort: one allocation past it (a guest's
- * `Array(2**27).fill(0)` through Pyodide's FFI) makes V8 abort the whole process
- * (nodejs/node#47224), so that process must not be the orchestrator's. The orchestrator sends
- * the options (which hold the volunteer token) over IPC, never on the command line.
+ * The child process a worker host runs in (see worker-host-supervisor.ts): volunteers and their
+ * sandbox threads, apart from the orchestrator or the `--worker` command that started it. Options
+ * (which may hold a credential) arrive over IPC, never on the command line.
  */
-import { startWorkerHost, type WorkerHost, type WorkerHostOptions } from './worker-host'
-
-type Command = { start: WorkerHostOptions } | 'drain' | 'stop'
+import type { HostCommand, HostReport } from './worker-host-supervisor'
+import { startWorkerHost, type WorkerHost } from './worker-host'
 
 let host: WorkerHost | undefined
+const report = (message: HostReport) => process.send?.(message)
 
-process.on('message', (command: Command) => {
+process.on('message', (command: HostCommand) => {
   if (typeof command === 'object') {
-    host ??= startWorkerHost(command.start)
+    host ??= startWorkerHost({
+      ...command.start,
+      ...(command.events && { onEvent: (index, event) => report({ event: { index, event } }) }),
+    })
     return
   }
   void Promise.resolve(command === 'drain' ? host?.drain() : host?.stop()).then(() => {
-    process.send?.('done')
-    // Stopped: nothing is left to do, so the process ends once the channel closes.
-    if (command === 'stop') process.disconnect?.()
+    report('done')
+    // Drained or stopped: nothing is left to do, so the process ends once the channel closes.
+    process.disconnect?.()
   })
 })
 
-// The orchestrator is gone, even by kill -9: its internal workers go with it.
+// Ctrl-C reaches the whole process group: the parent decides when to drain and stop.
+process.on('SIGINT', () => {})
+process.on('SIGTERM', () => {})
+// The parent is gone, even by kill -9: its volunteers go with it.
 process.on('disconnect', () => process.exit(0))

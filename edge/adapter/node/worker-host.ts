@@ -1,6 +1,6 @@
 /**
- * Runs N volunteers against an orchestrator, each with its own sandbox thread. Used by
- * `zerverless --worker <url>` in the main thread and, inside one thread, by internal workers.
+ * Runs N volunteers against an orchestrator, each with its own sandbox thread. Run in a child
+ * process by worker-host-supervisor.ts, for internal workers and `zerverless --worker <url>` alike.
  */
 import os from 'node:os'
 import WebSocket from 'ws'

@@ -1,5 +1,5 @@
 /** `zerverless --worker <url>`: volunteers for another orchestrator, drained cleanly on Ctrl-C. */
-import { startWorkerHost } from './worker-host'
+import { superviseWorkerHost } from './worker-host-supervisor'
 
 export interface WorkerModeOptions {
   url: string
@@ -11,24 +11,31 @@ export interface WorkerModeOptions {
 
 export function runWorkerMode(options: WorkerModeOptions): void {
   const url = normalizeUrl(options.url)
-  const host = startWorkerHost({
-    url,
-    workers: options.workers,
-    kind: 'node',
-    ...(options.namespaces && { namespaces: options.namespaces }),
-    ...(options.token && { token: options.token }),
-    onEvent: (i, event) => {
-      const who = `worker ${i + 1}`
-      if (event.type === 'welcome')
-        console.log(`${who}: connected to ${url} as ${event.volunteerId}`)
-      else if (event.type === 'disconnected' && event.retryInMs !== undefined) {
-        console.log(
-          `${who}: disconnected (${event.code}${event.reason ? ` ${event.reason}` : ''}); retrying in ${event.retryInMs} ms`,
-        )
-      } else if (event.type === 'protocol-error')
-        console.log(`${who}: orchestrator says ${event.code}: ${event.message}`)
+  // Guests run in a child process, started again if one brings it down (worker-host-supervisor.ts).
+  const host = superviseWorkerHost(
+    {
+      url,
+      workers: options.workers,
+      kind: 'node',
+      ...(options.namespaces && { namespaces: options.namespaces }),
+      ...(options.token && { token: options.token }),
     },
-  })
+    {
+      onEvent: (i, event) => {
+        const who = `worker ${i + 1}`
+        if (event.type === 'welcome')
+          console.log(`${who}: connected to ${url} as ${event.volunteerId}`)
+        else if (event.type === 'disconnected' && event.retryInMs !== undefined) {
+          console.log(
+            `${who}: disconnected (${event.code}${event.reason ? ` ${event.reason}` : ''}); retrying in ${event.retryInMs} ms`,
+          )
+        } else if (event.type === 'protocol-error')
+          console.log(`${who}: orchestrator says ${event.code}: ${event.message}`)
+      },
+      onRestart: (why, inMs) =>
+        console.log(`the workers' process exited (${why}); starting it again in ${inMs} ms`),
+    },
+  )
   console.log(
     `zerverless worker: ${options.workers} volunteer${options.workers === 1 ? '' : 's'} for ${url}`,
   )
@@ -41,10 +48,7 @@ export function runWorkerMode(options: WorkerModeOptions): void {
       void host.stop().then(() => process.exit(0))
       return
     }
-    const running = host.agents.reduce((n, a) => n + a.runningJobs, 0)
-    console.log(
-      `${signal}: draining, finishing ${running} running job${running === 1 ? '' : 's'} (repeat to stop now)`,
-    )
+    console.log(`${signal}: draining, running jobs finish and are reported (repeat to stop now)`)
     void host.drain().then(() => {
       console.log('drained; bye')
       process.exit(0)
