@@ -207,11 +207,11 @@ describe('a volunteer token', () => {
       expect(await wrong.next('error')).toMatchObject({ code: 'UNAUTHORIZED' })
       const admitted = await ScriptedVolunteer.connect(`${server.wsUrl}?token=vt-secret`, false)
       admitted.send(hello())
-      expect((await admitted.next('welcome')).volunteer_id).toBeTruthy()
+      expect((await admitted.next('welcome')).volunteer_id).toMatch(/^[0-9a-f-]{36}$/)
       admitted.close()
       const inHello = await ScriptedVolunteer.connect(server.wsUrl, false)
       inHello.send({ ...hello(), token: 'vt-secret' })
-      expect((await inHello.next('welcome')).volunteer_id).toBeTruthy()
+      expect((await inHello.next('welcome')).volunteer_id).toMatch(/^[0-9a-f-]{36}$/)
       inHello.close()
     } finally {
       await server.stop()
