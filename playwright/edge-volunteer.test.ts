@@ -3,7 +3,7 @@
  * the PWA from its assets, the tab connects to /ws/volunteer, and runs jobs of two rooms.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { roomOf } from '../edge/adapter/workers/room-routing'
+import { roomOf } from '../edge/workers/room-routing'
 import { api } from '../test/helpers/api'
 import { startEdge, type EdgeProcess } from '../test/helpers/edge-process'
 import { launchBrowser, openVolunteer, type Browser } from './fixtures'

@@ -10,7 +10,7 @@ import {
   detectExecutableFormat,
   EXECUTABLE_HEAD_BYTES,
   type ExecutableFormat,
-} from '../shared/services/system-capabilities'
+} from '../shared/protocol/system-capabilities'
 
 export type CheckedExecutable =
   | { ok: true; path: string; sha256: string; size: number; format: ExecutableFormat | undefined }

@@ -32,7 +32,10 @@ checkRunnerDependencies()
 const builds = [
   build({
     ...common,
-    entryPoints: { cli: 'runner/cli.ts', 'runtime-thread': 'edge/adapter/node/runtime-thread.ts' },
+    entryPoints: {
+      cli: 'runner/cli.ts',
+      'runtime-thread': 'shared/sandbox/node/runtime-thread.ts',
+    },
     outdir: 'runner/dist',
     external: RUNNER_EXTERNAL,
     // Bundled CommonJS (commander) calls require() for Node's own modules; ESM has none.
@@ -46,9 +49,9 @@ if (!runnerOnly)
     build({
       ...common,
       entryPoints: {
-        'node/cli': 'edge/adapter/node/cli.ts',
-        'node/runtime-thread': 'edge/adapter/node/runtime-thread.ts',
-        'node/worker-host-process': 'edge/adapter/node/worker-host-process.ts',
+        'node/cli': 'edge/node/cli.ts',
+        'node/runtime-thread': 'shared/sandbox/node/runtime-thread.ts',
+        'node/worker-host-process': 'shared/agent/node/worker-host-process.ts',
       },
       outdir: 'dist',
       packages: 'external',

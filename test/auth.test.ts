@@ -6,8 +6,8 @@
 import { statSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { setUpAuth } from '../edge/adapter/node/auth-setup'
-import { PROTOCOL_VERSION } from '../shared/protocol'
+import { setUpAuth } from '../edge/node/auth-setup'
+import { PROTOCOL_VERSION } from '../shared/protocol/frames'
 import { ScriptedVolunteer } from './helpers/scripted-volunteer'
 import { auth as authMessage, UploadClient } from './helpers/upload-client'
 import {

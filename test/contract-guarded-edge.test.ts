@@ -3,7 +3,7 @@
  * rooms: each check is tried in a namespace of room 0, where tokens live, and in one of room 1,
  * which asks room 0 about them.
  */
-import { roomOf } from '../edge/adapter/workers/room-routing'
+import { roomOf } from '../edge/workers/room-routing'
 import { describeGuardedContract } from './contract/guarded-contract'
 import { startEdge } from './helpers/edge-process'
 

@@ -6,7 +6,7 @@
 import { chmodSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { roomOf } from '../edge/adapter/workers/room-routing'
+import { roomOf } from '../edge/workers/room-routing'
 import { api } from './helpers/api'
 import { startEdge, type EdgeProcess } from './helpers/edge-process'
 import { startRunner, stopRunner, type RunnerProcess } from './helpers/runner-process'

@@ -9,7 +9,7 @@
  * missing speaks from 127.0.0.3 (another loopback address, so another address to the server).
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { HEARTBEAT_FRAME } from '../shared/protocol'
+import { HEARTBEAT_FRAME } from '../shared/protocol/frames'
 import { api } from './helpers/api'
 import { ScriptedVolunteer, type Frame } from './helpers/scripted-volunteer'
 import { startWorker, type WorkerProcess } from './helpers/worker-process'

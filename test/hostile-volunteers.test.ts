@@ -6,7 +6,7 @@
  */
 import WebSocket from 'ws'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { HEARTBEAT_FRAME } from '../shared/protocol'
+import { HEARTBEAT_FRAME } from '../shared/protocol/frames'
 import { MAX_RESULT_CHARS } from '../shared/runtime/limits'
 import { api } from './helpers/api'
 import { ScriptedVolunteer, type Frame } from './helpers/scripted-volunteer'

@@ -7,7 +7,7 @@ import { existsSync, readdirSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
-import { HEARTBEAT_FRAME } from '../shared/protocol'
+import { HEARTBEAT_FRAME } from '../shared/protocol/frames'
 import { ScriptedVolunteer } from './helpers/scripted-volunteer'
 import {
   eventually,

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process'
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { cidOf } from '../shared/cid'
+import { cidOf } from '../shared/protocol/cid'
 import { api } from './helpers/api'
 import { startRunner, stopRunner, type RunnerProcess } from './helpers/runner-process'
 import {

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process'
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { SystemCapabilities } from '../shared/services/system-capabilities'
+import { SystemCapabilities } from '../shared/protocol/system-capabilities'
 import { api } from './helpers/api'
 import { startRunner, stopRunner, type RunnerProcess } from './helpers/runner-process'
 import {

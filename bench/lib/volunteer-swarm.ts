@@ -8,7 +8,11 @@
  */
 import http from 'node:http'
 import WebSocket from 'ws'
-import { HEARTBEAT_ACK_FRAME, HEARTBEAT_FRAME, PROTOCOL_VERSION } from '../../shared/protocol'
+import {
+  HEARTBEAT_ACK_FRAME,
+  HEARTBEAT_FRAME,
+  PROTOCOL_VERSION,
+} from '../../shared/protocol/frames'
 import { request } from './job-load'
 
 const MAX_VOLUNTEERS = 20_000

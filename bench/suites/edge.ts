@@ -8,7 +8,7 @@
 import os from 'node:os'
 import path from 'node:path'
 import { startEdge } from '../../test/helpers/edge-process'
-import { roomOf } from '../../edge/adapter/workers/room-routing'
+import { roomOf } from '../../edge/workers/room-routing'
 import { startHost, type HostKind } from '../lib/hosts'
 import { measureRate, type RateResult } from '../lib/http-load'
 import { runBatch } from '../lib/job-load'

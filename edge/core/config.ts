@@ -1,5 +1,5 @@
 /** Everything an operator can tune, with the defaults `npm start` uses. */
-import { VERSION } from '../../shared/version'
+import { VERSION } from '../../shared/protocol/version'
 import type { AuthSettings } from './auth/authenticator'
 import { DEFAULT_LIMITS, type LimitSettings } from './limits/limit-settings'
 

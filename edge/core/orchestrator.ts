@@ -2,8 +2,8 @@
  * The composition root of the core: one store, one scheduler, one volunteer hub, and the clock
  * that enforces deadlines and heartbeats. Hosts create it with their SQL and drive `tick`.
  */
-import { sha256Hex } from '../../shared/hash'
-import type { Runtime } from '../../shared/job'
+import { sha256Hex } from '../../shared/protocol/hash'
+import type { Runtime } from '../../shared/protocol/job'
 import type { OrchestratorConfig } from './config'
 import { Scheduler } from './jobs/scheduler'
 import { KvStore } from './kv/kv-store'

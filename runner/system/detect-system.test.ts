@@ -2,7 +2,7 @@ import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { SystemCapabilities } from '../../shared/services/system-capabilities'
+import { SystemCapabilities } from '../../shared/protocol/system-capabilities'
 import {
   type CommandRunner,
   detectSystem,

@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process'
 import { mkdir, readFile, statfs } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import type { Gpu, SystemCapabilities } from '../../shared/services/system-capabilities'
+import type { Gpu, SystemCapabilities } from '../../shared/protocol/system-capabilities'
 
 /** Runs a program without a shell; resolves `ok: false` (never rejects) when it fails or is missing. */
 export type CommandRunner = (command: string, args: string[]) => Promise<CommandResult>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { SystemCapabilities } from '../../shared/services/system-capabilities'
+import type { SystemCapabilities } from '../../shared/protocol/system-capabilities'
 import { formatCapabilities } from './print-capabilities'
 
 describe('formatCapabilities', () => {

@@ -1,5 +1,5 @@
 /** Renders capabilities for `zerverless-runner --print-capabilities`, laid out as the docs show them. */
-import { Gpu, SystemCapabilities } from '../../shared/services/system-capabilities'
+import { Gpu, SystemCapabilities } from '../../shared/protocol/system-capabilities'
 
 // The schemas list their fields in the documented order; JSON.stringify follows a key list's order
 // at every depth, and the two lists share no names.

@@ -2,7 +2,7 @@
  * WebAssembly modules a volunteer has fetched, by content id: fetched once from the orchestrator,
  * checked against their id (a module is exactly the bytes its id names), kept up to a byte budget.
  */
-import { cidOf } from '../cid'
+import { cidOf } from '../protocol/cid'
 
 export class ModuleCache {
   private readonly modules = new Map<string, Uint8Array>()

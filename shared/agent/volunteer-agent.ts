@@ -3,7 +3,7 @@
  * `zerverless --worker`, the PWA, the runner): connect, say hello, run what arrives on an executor,
  * report, heartbeat, reconnect with backoff, drain on request.
  */
-import type { Capabilities } from '../capabilities'
+import type { Capabilities } from '../protocol/capabilities'
 import {
   encodeFrame,
   HEARTBEAT_FRAME,
@@ -16,11 +16,11 @@ import {
   type ServiceRegisteredFrame,
   type ServiceRegisterFrame,
   type VolunteerFrame,
-} from '../protocol'
-import type { SystemCapabilities } from '../services/system-capabilities'
+} from '../protocol/frames'
+import type { SystemCapabilities } from '../protocol/system-capabilities'
 import type { RunOutcome } from '../runtime/runtime'
-import { clip, MAX_ERROR_MESSAGE, MAX_TRACEBACK } from '../errors'
-import type { HostCall, HostReply } from '../host-call'
+import { clip, MAX_ERROR_MESSAGE, MAX_TRACEBACK } from '../protocol/errors'
+import type { HostCall, HostReply } from '../protocol/host-call'
 import { Backoff } from './backoff'
 import { httpModuleSource, ModuleCache, ModuleError } from './module-cache'
 

@@ -1,5 +1,5 @@
 /** Turns what a guest threw into a JobError: a code, a readable message, the line, the traceback. */
-import type { JobError } from '../job'
+import type { JobError } from '../protocol/job'
 import type { RunControl } from './runtime'
 import { stopReason } from './runtime'
 

@@ -1,6 +1,6 @@
 /** Guests' host calls arrive as JSON text from inside a sandbox: parse them like any untrusted input. */
-import { HostCall, type HostBridge, type HostReply } from '../host-call'
-import { describeIssues } from '../schema-errors'
+import { HostCall, type HostBridge, type HostReply } from '../protocol/host-call'
+import { describeIssues } from '../protocol/schema-errors'
 
 export const NO_DATABASE =
   'the database is only available to jobs and functions run for an orchestrator'

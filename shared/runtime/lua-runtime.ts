@@ -3,9 +3,9 @@
  * whose allocator enforces the memory cap and whose count hook enforces the deadline; the guest sees
  * only what `lua-sandbox.ts` lists.
  */
-import type { HostCall } from '../host-call'
-import type { JobError } from '../job'
-import type { JsonObject, JsonValue } from '../json'
+import type { HostCall } from '../protocol/host-call'
+import type { JobError } from '../protocol/job'
+import type { JsonObject, JsonValue } from '../protocol/json'
 import { guestLine, GUEST_FILE } from './guest-error'
 import { hostCallFromGuest } from './host-dispatch'
 import { MAX_RESULT_CHARS } from './limits'

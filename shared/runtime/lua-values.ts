@@ -1,5 +1,5 @@
 /** Moves JSON values between JS and a Lua stack: objects ⇄ tables, arrays ⇄ sequences. */
-import type { JsonValue } from '../json'
+import type { JsonValue } from '../protocol/json'
 import { LUA, type LuaWasm } from './lua-wasm'
 
 export const MAX_DEPTH = 200

@@ -4,9 +4,9 @@
  * globals and `reset` undoes its module changes; a job from another namespace needs a fresh
  * interpreter, which the owner provides (from a memory snapshot, ~0.2 s instead of ~2 s).
  */
-import type { HostBridge } from '../host-call'
-import type { JobError } from '../job'
-import { tryParseJson, type JsonValue } from '../json'
+import type { HostBridge } from '../protocol/host-call'
+import type { JobError } from '../protocol/job'
+import { tryParseJson, type JsonValue } from '../protocol/json'
 import { guestLine } from './guest-error'
 import { hostCallFromGuest } from './host-dispatch'
 import { MAX_RESULT_CHARS } from './limits'
@@ -121,7 +121,7 @@ export class PythonRuntime implements GuestRuntime {
   /**
    * Loads an interpreter: from `snapshot` when given (fast), else from scratch. The `js` module sees
    * only an empty object, and `pyodide_js` is gone; the host must still lock its realm down
-   * (see the Node adapter), because any JS object that reaches Python leads back to it.
+   * (see shared/sandbox/node/realm-lockdown.ts), because any JS object that reaches Python leads back to it.
    */
   static async load(
     loadPyodide: LoadPyodide,

@@ -5,8 +5,8 @@
  * `JSON.stringify` or `String` cannot change how its result, output or database calls are read.
  */
 import type { QuickJSContext, QuickJSHandle, VmCallResult } from 'quickjs-emscripten-core'
-import type { HostBridge } from '../host-call'
-import type { JsonValue } from '../json'
+import type { HostBridge } from '../protocol/host-call'
+import type { JsonValue } from '../protocol/json'
 import { hostCallFromGuest } from './host-dispatch'
 import type { OutputBuffer } from './output-buffer'
 

@@ -19,8 +19,8 @@ import {
   type QuickJSWASMModule,
   type VmCallResult,
 } from 'quickjs-emscripten-core'
-import type { JobError } from '../job'
-import type { JsonValue } from '../json'
+import type { JobError } from '../protocol/job'
+import type { JsonValue } from '../protocol/json'
 import { GuestThrow, QuickJsBindings } from './quickjs-bindings'
 import { classifyJsError, GUEST_FILE, type ThrownValue } from './guest-error'
 import { OutputBuffer } from './output-buffer'

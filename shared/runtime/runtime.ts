@@ -3,10 +3,10 @@
  * (worker_thread in Node, Web Worker in browsers); they honour the deadline themselves where the
  * sandbox allows it, and the worker's owner terminates them where it does not.
  */
-import type { HostBridge } from '../host-call'
-import type { JobError } from '../job'
-import type { Runtime } from '../job'
-import type { JsonObject, JsonValue } from '../json'
+import type { HostBridge } from '../protocol/host-call'
+import type { JobError } from '../protocol/job'
+import type { Runtime } from '../protocol/job'
+import type { JsonObject, JsonValue } from '../protocol/json'
 
 export interface RunRequest {
   runtime: Runtime

@@ -1,6 +1,6 @@
 /** Builders shared by the runtime tests. */
-import type { Runtime } from '../job'
-import type { JsonObject } from '../json'
+import type { Runtime } from '../protocol/job'
+import type { JsonObject } from '../protocol/json'
 import type { GuestRuntime, RunControl, RunOutcome, RunRequest } from './runtime'
 
 export function request(

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { wasmFixture } from '../../test/helpers/wasm-fixtures'
-import { cidOf } from '../cid'
+import { cidOf } from '../protocol/cid'
 import { request, control } from './test-helpers'
 import type { RunRequest } from './runtime'
 import { MAX_TMP_BYTES } from './limits'

@@ -7,9 +7,9 @@
  * since wasm cannot be interrupted from inside.
  */
 import { File, OpenFile, WASI, Fd } from '@bjorn3/browser_wasi_shim'
-import type { JobError } from '../job'
-import type { JsonValue } from '../json'
-import { tryParseJson } from '../json'
+import type { JobError } from '../protocol/job'
+import type { JsonValue } from '../protocol/json'
+import { tryParseJson } from '../protocol/json'
 import { MAX_RESULT_CHARS, MAX_TABLE_ENTRIES, MAX_TMP_BYTES } from './limits'
 import { OutputBuffer } from './output-buffer'
 import type { GuestOutcome, GuestRuntime, RunControl, RunOutcome, RunRequest } from './runtime'

@@ -5,7 +5,7 @@
  * never shrink and a job's garbage waits for a collection that an idle thread never runs: only a
  * new thread gives the memory back.
  */
-import type { JobError, Runtime } from '../job'
+import type { JobError, Runtime } from '../protocol/job'
 import { MEMORY_SIGNAL } from '../runtime/python-js-budget'
 import type { GuestRuntime, RunOutcome } from '../runtime/runtime'
 import type { DoneMessage, MemoryState } from './sandbox-protocol'

@@ -9,8 +9,8 @@
  * thread that Python has served refuses every other namespace (the pool never sends one; this is
  * the second lock).
  */
-import type { HostBridge, HostReply } from '../host-call'
-import type { Runtime } from '../job'
+import type { HostBridge, HostReply } from '../protocol/host-call'
+import type { Runtime } from '../protocol/job'
 import type { PythonRuntime } from '../runtime/python-runtime'
 import type { GuestRuntime, RunOutcome, RunRequest } from '../runtime/runtime'
 import {

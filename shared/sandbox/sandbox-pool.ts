@@ -12,8 +12,8 @@
  * never a JS object of the thread, so they taint nothing and untainted threads cost nothing new.
  */
 import type { HostHandler, JobExecutor, RunnableJob } from '../agent/volunteer-agent'
-import type { HostReply } from '../host-call'
-import type { JobError } from '../job'
+import type { HostReply } from '../protocol/host-call'
+import type { JobError } from '../protocol/job'
 import { formatSeconds, RUN_DEFAULTS, STOP_SIGNAL, type RunOutcome } from '../runtime/runtime'
 import {
   HOST_HEADER_BYTES,

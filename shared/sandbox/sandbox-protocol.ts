@@ -2,7 +2,7 @@
  * The messages between a sandbox thread (a Node worker_thread or a browser Web Worker) and the pool
  * that owns it, and what a thread starts with. Types only: no side effects here.
  */
-import type { HostCall } from '../host-call'
+import type { HostCall } from '../protocol/host-call'
 import type { RunOutcome, RunRequest } from '../runtime/runtime'
 
 /** Bytes before the reply in a host buffer: three Int32 (ready, length, sequence) and padding. */

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { PROTOCOL_VERSION } from '../../shared/protocol'
+import { PROTOCOL_VERSION } from '../../shared/protocol/frames'
 import { ScriptedVolunteer, type Frame } from '../helpers/scripted-volunteer'
 import { UploadClient, uploadFile } from '../helpers/upload-client'
 import { eventually } from '../helpers/zerverless-process'

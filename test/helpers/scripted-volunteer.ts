@@ -1,7 +1,7 @@
 /** A volunteer driven by the test: it speaks the protocol frame by frame over a real WebSocket. */
 import WebSocket from 'ws'
-import type { Capabilities } from '../../shared/capabilities'
-import { PROTOCOL_VERSION } from '../../shared/protocol'
+import type { Capabilities } from '../../shared/protocol/capabilities'
+import { PROTOCOL_VERSION } from '../../shared/protocol/frames'
 
 export type Frame = { type: string; [key: string]: any }
 

@@ -13,7 +13,7 @@ import {
   type FileUploadStart,
   type UploadClientMessage,
   type UploadServerMessage,
-} from '../../shared/services/upload-protocol'
+} from '../../shared/protocol/upload-protocol'
 
 type ReplyType = UploadServerMessage['type']
 type Payload<T extends ReplyType> = Extract<UploadServerMessage, { type: T }>['payload']

@@ -2,7 +2,7 @@
  * Deployed functions and their versions. Deploying adds a version (the last MAX_VERSIONS are kept)
  * and makes it current; rolling back makes the previous version current.
  */
-import type { Runtime } from '../../../shared/job'
+import type { Runtime } from '../../../shared/protocol/job'
 import { dbAccessFrom, type Executor } from '../jobs/executor-policy'
 import type { DbAccess } from '../kv/db-access'
 import type { Sql } from '../store/sql'

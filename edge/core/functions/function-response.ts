@@ -2,7 +2,7 @@
  * A handler's `{status, headers, body}` as the HTTP response, or the reason it is not one. Bodies
  * that are tables/objects go out as JSON; strings as they are.
  */
-import type { JsonValue } from '../../../shared/json'
+import type { JsonValue } from '../../../shared/protocol/json'
 
 /** Hop-by-hop and length headers belong to the server, not the handler. */
 const SERVER_HEADERS = new Set([

@@ -1,5 +1,5 @@
 /** Deploying, finding and invoking functions: what the deploy API and `/{user}/{path}` share. */
-import type { JsonObject } from '../../../shared/json'
+import type { JsonObject } from '../../../shared/protocol/json'
 import { HttpError } from '../http-error'
 import type { Orchestrator } from '../orchestrator'
 import { checkStoragePath } from '../storage/storage-path'

@@ -4,7 +4,7 @@
  * a freed slot takes the oldest job it can run. Jobs nobody can run never block others. Jobs that
  * require a trusted executor are a lane of their own: only trusted volunteers are filed there.
  */
-import type { Runtime } from '../../../shared/job'
+import type { Runtime } from '../../../shared/protocol/job'
 import type { VolunteerSession } from '../volunteers/volunteer-session'
 import { laneKey, trustedOnly, type PendingEntry, type PendingIndex } from './pending-index'
 

@@ -3,10 +3,10 @@
  * ahead of every job in the queue. They travel to volunteers as `job` frames in function mode and
  * come back as ordinary results; the caller gets an outcome or an HTTP-shaped failure.
  */
-import { canRun } from '../../../shared/capabilities'
-import type { JobError, Runtime } from '../../../shared/job'
-import type { JsonObject, JsonValue } from '../../../shared/json'
-import type { JobErrorFrame, JobFrame, ResultFrame } from '../../../shared/protocol'
+import { canRun } from '../../../shared/protocol/capabilities'
+import type { JobError, Runtime } from '../../../shared/protocol/job'
+import type { JsonObject, JsonValue } from '../../../shared/protocol/json'
+import type { JobErrorFrame, JobFrame, ResultFrame } from '../../../shared/protocol/frames'
 import type { DbAccess } from '../kv/db-access'
 import type { VolunteerSession } from '../volunteers/volunteer-session'
 import type { Dispatcher } from './dispatcher'

@@ -1,6 +1,6 @@
 /** A job as stored, and as the API shows it. */
-import type { JobError, JobStatus, Runtime } from '../../../shared/job'
-import type { JsonObject, JsonValue } from '../../../shared/json'
+import type { JobError, JobStatus, Runtime } from '../../../shared/protocol/job'
+import type { JsonObject, JsonValue } from '../../../shared/protocol/json'
 import type { DbAccess } from '../kv/db-access'
 import type { Executor } from './executor-policy'
 

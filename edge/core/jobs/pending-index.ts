@@ -4,8 +4,8 @@
  * trusted executor sit in heaps of their own (a lane), which only trusted volunteers look at.
  * Entries are removed lazily: a heap entry counts only while it is the job's live entry.
  */
-import type { Capabilities } from '../../../shared/capabilities'
-import type { Runtime } from '../../../shared/job'
+import type { Capabilities } from '../../../shared/protocol/capabilities'
+import type { Runtime } from '../../../shared/protocol/job'
 import { MinHeap } from '../util/min-heap'
 import type { Executor } from './executor-policy'
 

@@ -2,8 +2,8 @@
  * How the copies of a redundant job agree: each answer is reduced to canonical JSON (object keys
  * sorted), and a strict majority of the job's copies must give the same one.
  */
-import type { JsonValue } from '../../../shared/json'
-import type { JobError } from '../../../shared/job'
+import type { JsonValue } from '../../../shared/protocol/json'
+import type { JobError } from '../../../shared/protocol/job'
 
 /** JSON with object keys in sorted order, so `{"a":1,"b":2}` and `{"b":2,"a":1}` agree. */
 export function canonicalJson(value: JsonValue): string {

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest'
-import type { SqliteDatabase } from '../../adapter/node/sqlite'
+import type { SqliteDatabase } from '../../node/sqlite'
 import type { JobStore } from '../store/job-store'
 import type { NewJob } from './job-record'
 import { canonicalJson, decide } from './quorum'

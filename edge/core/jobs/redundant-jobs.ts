@@ -10,9 +10,9 @@
  * the round. Answers are stored as they come (AnswerStore), so a restart decides again from them.
  * Ordinary jobs never come here: redundancy 1 keeps the dispatcher's fast path.
  */
-import { acceptsNamespace } from '../../../shared/capabilities'
-import type { JobError, JobStatus, Runtime } from '../../../shared/job'
-import type { JobErrorFrame, ResultFrame } from '../../../shared/protocol'
+import { acceptsNamespace } from '../../../shared/protocol/capabilities'
+import type { JobError, JobStatus, Runtime } from '../../../shared/protocol/job'
+import type { JobErrorFrame, ResultFrame } from '../../../shared/protocol/frames'
 import { formatSeconds } from '../../../shared/runtime/runtime'
 import type { AnswerStore } from '../store/answer-store'
 import type { Finish, JobStore } from '../store/job-store'

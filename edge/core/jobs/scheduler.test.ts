@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest'
 import type { JobStore } from '../store/job-store'
-import type { SqliteDatabase } from '../../adapter/node/sqlite'
+import type { SqliteDatabase } from '../../node/sqlite'
 import { Scheduler } from './scheduler'
 import { fakeVolunteer as volunteer, memoryStore, newJob, settle } from './test-helpers'
 

@@ -4,9 +4,14 @@
  * report (see volunteers/deadline-backoff.ts for what that costs it). The store is written first;
  * memory (queues, counters, waiters) follows.
  */
-import type { JobError, JobStatus, Runtime } from '../../../shared/job'
-import { isFinished, JOB_STATUSES } from '../../../shared/job'
-import type { JobErrorFrame, JobFrame, NativeRun, ResultFrame } from '../../../shared/protocol'
+import type { JobError, JobStatus, Runtime } from '../../../shared/protocol/job'
+import { isFinished, JOB_STATUSES } from '../../../shared/protocol/job'
+import type {
+  JobErrorFrame,
+  JobFrame,
+  NativeRun,
+  ResultFrame,
+} from '../../../shared/protocol/frames'
 import { formatSeconds } from '../../../shared/runtime/runtime'
 import { AnswerStore } from '../store/answer-store'
 import type { Finish, JobStore, ListQuery } from '../store/job-store'

@@ -1,5 +1,5 @@
 /** Fixtures for the scheduler's unit tests: a job, a volunteer that records what it is sent, a store. */
-import { openSqlite } from '../../adapter/node/sqlite'
+import { openSqlite } from '../../node/sqlite'
 import { JobStore } from '../store/job-store'
 import { MIGRATIONS } from '../store/migrations'
 import { migrate } from '../store/sql'

@@ -3,7 +3,7 @@
  * `list`) and write (`set`, `delete`). Trusted executors get everything; on an untrusted one a
  * job gets what its submitter allowed in `untrusted_db` (nothing by default).
  */
-import type { HostCall } from '../../../shared/host-call'
+import type { HostCall } from '../../../shared/protocol/host-call'
 
 export interface DbAccess {
   /** Key prefixes; `""` covers every key. */

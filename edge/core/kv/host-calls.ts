@@ -2,7 +2,7 @@
  * Guests' `db` calls, answered against the namespace of the job they run in (never one they
  * name), and only for the keys the job may reach from where it runs (see db-access.ts).
  */
-import type { HostCall, HostReply } from '../../../shared/host-call'
+import type { HostCall, HostReply } from '../../../shared/protocol/host-call'
 import { QuotaExceededError } from '../limits/quota-error'
 import type { JobScope } from '../volunteers/volunteer-session'
 import { dbRefusal } from './db-access'

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { openSqlite } from '../../adapter/node/sqlite'
+import { openSqlite } from '../../node/sqlite'
 import { QuotaExceededError } from '../limits/quota-error'
 import { MIGRATIONS } from '../store/migrations'
 import { migrate } from '../store/sql'

@@ -2,7 +2,7 @@
  * The per-namespace key-value database. Every query is scoped by namespace, so one namespace never
  * sees another's keys; values are JSON; a key may expire (`ttl`).
  */
-import type { JsonValue } from '../../../shared/json'
+import type { JsonValue } from '../../../shared/protocol/json'
 import { NamespaceTally } from '../limits/namespace-tally'
 import { QuotaExceededError } from '../limits/quota-error'
 import type { KvOp } from '../observability/metrics'

@@ -4,7 +4,7 @@
  * read the scheduler and the volunteer hub at scrape time. Everything is per process (per room on
  * the edge) and starts at zero, as Prometheus expects of counters after a restart.
  */
-import type { JobStatus, Runtime } from '../../../shared/job'
+import type { JobStatus, Runtime } from '../../../shared/protocol/job'
 import { Registry, type Counter, type CounterChild, type Histogram } from './registry'
 
 export type KvOp = 'get' | 'set' | 'delete' | 'list'

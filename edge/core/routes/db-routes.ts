@@ -5,7 +5,7 @@
 import { guardNamespace } from '../auth/access'
 import { Hono } from 'hono'
 import { z } from 'zod'
-import { NAMESPACE_PATTERN } from '../../../shared/job'
+import { NAMESPACE_PATTERN } from '../../../shared/protocol/job'
 import { HttpError, badRequest } from '../http-error'
 import type { KvStore } from '../kv/kv-store'
 import { checkKey, MAX_VALUE_BYTES } from '../kv/kv-limits'

@@ -1,6 +1,6 @@
 /** `/health`, `/info`, `/stats`: the seed README's first three calls. */
 import { Hono } from 'hono'
-import { PROTOCOL_VERSION } from '../../../shared/protocol'
+import { PROTOCOL_VERSION } from '../../../shared/protocol/frames'
 import type { Orchestrator } from '../orchestrator'
 
 export function healthRoutes(orchestrator: Orchestrator, host: string): Hono {

@@ -1,6 +1,6 @@
 /** `/api/jobs`: submit one or many, read, list, wait, cancel. */
 import { Hono, type Context } from 'hono'
-import { isFinished } from '../../../shared/job'
+import { isFinished } from '../../../shared/protocol/job'
 import { principalOf, requireAnyRight, requireRight } from '../auth/access'
 import { isOperator } from '../auth/principal'
 import { HttpError } from '../http-error'

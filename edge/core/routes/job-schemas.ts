@@ -1,8 +1,8 @@
 /** What the job routes accept. Messages are written to follow the field name. */
 import { z } from 'zod'
-import { JOB_STATUSES, Namespace, normalizeRuntime, RUNTIMES } from '../../../shared/job'
-import { CID_PATTERN } from '../../../shared/cid'
-import { JsonObject } from '../../../shared/json'
+import { JOB_STATUSES, Namespace, normalizeRuntime, RUNTIMES } from '../../../shared/protocol/job'
+import { CID_PATTERN } from '../../../shared/protocol/cid'
+import { JsonObject } from '../../../shared/protocol/json'
 import type { OrchestratorConfig } from '../config'
 import { ExecutorField, UntrustedDbField } from '../jobs/executor-policy'
 

@@ -5,8 +5,8 @@
  */
 import type { Context } from 'hono'
 import type { z } from 'zod'
-import { jsonDepth } from '../../../shared/json'
-import { describeIssues, issueField } from '../../../shared/schema-errors'
+import { jsonDepth } from '../../../shared/protocol/json'
+import { describeIssues, issueField } from '../../../shared/protocol/schema-errors'
 import { isCallerAccepted } from '../auth/access'
 import { badRequest } from '../http-error'
 import { bodyLimitOf, tooLarge } from './body-limit'

@@ -6,7 +6,7 @@
  */
 import { Hono, type Context } from 'hono'
 import { z } from 'zod'
-import { NAMESPACE_PATTERN } from '../../../shared/job'
+import { NAMESPACE_PATTERN } from '../../../shared/protocol/job'
 import { guardNamespace } from '../auth/access'
 import { badRequest, HttpError } from '../http-error'
 import type { Orchestrator } from '../orchestrator'

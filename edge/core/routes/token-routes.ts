@@ -1,7 +1,7 @@
 /** `/api/tokens`: the admin issues, lists and revokes namespace tokens. */
 import { Hono } from 'hono'
 import { z } from 'zod'
-import { Namespace } from '../../../shared/job'
+import { Namespace } from '../../../shared/protocol/job'
 import { requireOperator } from '../auth/access'
 import type { Authenticator } from '../auth/authenticator'
 import { ANY_NAMESPACE, RIGHTS } from '../auth/principal'

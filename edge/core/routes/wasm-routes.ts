@@ -1,6 +1,6 @@
 /** `/api/wasm`: upload a module once, name it by content id in any number of jobs. */
 import { Hono } from 'hono'
-import { CID_PATTERN } from '../../../shared/cid'
+import { CID_PATTERN } from '../../../shared/protocol/cid'
 import { requireAnyRight } from '../auth/access'
 import { HttpError } from '../http-error'
 import type { Orchestrator } from '../orchestrator'

@@ -4,8 +4,8 @@
  * services), whose machine meets the service's requirements. So the queue is a short list
  * searched oldest first for a job that fits, rather than a heap per runtime.
  */
-import { acceptsNamespace } from '../../../shared/capabilities'
-import { canExecute, type ServiceRequirements } from '../../../shared/services/system-capabilities'
+import { acceptsNamespace } from '../../../shared/protocol/capabilities'
+import { canExecute, type ServiceRequirements } from '../../../shared/protocol/system-capabilities'
 import type { PendingEntry } from '../jobs/pending-index'
 import type { VolunteerSession } from '../volunteers/volunteer-session'
 

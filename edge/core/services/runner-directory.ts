@@ -2,8 +2,8 @@
  * The runners among the connected volunteers (those that said hello with a `peer`), and the
  * requests the orchestrator makes of them: register a service's executable, forget one.
  */
-import { acceptsNamespace } from '../../../shared/capabilities'
-import type { ServiceRegisterFrame, ServiceRegisteredFrame } from '../../../shared/protocol'
+import { acceptsNamespace } from '../../../shared/protocol/capabilities'
+import type { ServiceRegisterFrame, ServiceRegisteredFrame } from '../../../shared/protocol/frames'
 import { HttpError } from '../http-error'
 import type { VolunteerSession } from '../volunteers/volunteer-session'
 

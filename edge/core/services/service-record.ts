@@ -3,7 +3,7 @@
  * `service_type: "STANDALONE"`, and `details` whose `arguments` and `environment_variables` are
  * JSON strings).
  */
-import type { ServiceRequirements } from '../../../shared/services/system-capabilities'
+import type { ServiceRequirements } from '../../../shared/protocol/system-capabilities'
 
 export type ServiceSource = 'local' | 'upload' | 'git'
 export type InterfaceType = 'STDIN' | 'STDOUT' | 'STDERR' | 'LOGS' | 'MOUNT'

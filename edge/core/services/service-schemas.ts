@@ -1,7 +1,7 @@
 /** Request bodies of /api/services/standalone: the seed's fields, parsed strictly. */
 import { z } from 'zod'
-import { Namespace } from '../../../shared/job'
-import { ServiceRequirements } from '../../../shared/services/system-capabilities'
+import { Namespace } from '../../../shared/protocol/job'
+import { ServiceRequirements } from '../../../shared/protocol/system-capabilities'
 
 /** Backslashes and control characters (NUL included) have no place in a path. */
 function hasControlOrBackslash(text: string): boolean {

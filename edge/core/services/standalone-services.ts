@@ -3,12 +3,12 @@
  * clones and builds, or files uploaded to the orchestrator), running them as native jobs on a
  * runner that fits, and deleting them with what was stored for them.
  */
-import type { NativeRun } from '../../../shared/protocol'
+import type { NativeRun } from '../../../shared/protocol/frames'
 import {
   detectExecutableFormat,
   EXECUTABLE_HEAD_BYTES,
   type ServiceRequirements,
-} from '../../../shared/services/system-capabilities'
+} from '../../../shared/protocol/system-capabilities'
 import { HttpError } from '../http-error'
 import type { JobRecord } from '../jobs/job-record'
 import type { NativeJobs, Scheduler } from '../jobs/scheduler'

@@ -1,11 +1,11 @@
 import { describe, expect, it, vi } from 'vitest'
-import { sha256Hex } from '../../../shared/hash'
+import { sha256Hex } from '../../../shared/protocol/hash'
 import {
   encodeUploadMessage,
   parseUploadServerMessage,
   type FileUploadStart,
   type UploadServerMessage,
-} from '../../../shared/services/upload-protocol'
+} from '../../../shared/protocol/upload-protocol'
 import {
   UploadSessions,
   type CompleteGroup,

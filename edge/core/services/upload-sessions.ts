@@ -11,8 +11,8 @@ import {
   type FileUploadStart,
   type UploadErrorCode,
   type UploadServerMessage,
-} from '../../../shared/services/upload-protocol'
-import { Sha256 } from '../../../shared/sha256-stream'
+} from '../../../shared/protocol/upload-protocol'
+import { Sha256 } from '../../../shared/protocol/sha256-stream'
 import { bearerToken } from '../auth/bearer'
 import { MessageRate, type MessageRateSettings, type MessageVerdict } from '../limits/message-rate'
 import { checkStoragePath } from '../storage/storage-path'

@@ -1,7 +1,7 @@
 /** Jobs in SQL: one implementation for both hosts, since both speak SQLite. */
-import type { JobError, JobStatus, Runtime } from '../../../shared/job'
-import { JOB_STATUSES } from '../../../shared/job'
-import type { JsonValue } from '../../../shared/json'
+import type { JobError, JobStatus, Runtime } from '../../../shared/protocol/job'
+import { JOB_STATUSES } from '../../../shared/protocol/job'
+import type { JsonValue } from '../../../shared/protocol/json'
 import { dbAccessFrom, type Executor } from '../jobs/executor-policy'
 import type { JobRecord, NewJob } from '../jobs/job-record'
 import type { Sql, SqlValue } from './sql'

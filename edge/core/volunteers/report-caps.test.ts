@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { ResultFrame } from '../../../shared/protocol'
+import type { ResultFrame } from '../../../shared/protocol/frames'
 import { capOutput, capReport, MAX_STORED_OUTPUT, OUTPUT_KEEP } from './report-caps'
 
 const result = (output: string, stderr?: string): ResultFrame => ({

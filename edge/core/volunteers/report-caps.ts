@@ -6,7 +6,7 @@
  * tracebacks and progress messages are bounded by the protocol's schema already (a longer one is
  * a malformed frame, and the job runs elsewhere).
  */
-import type { JobErrorFrame, ResultFrame } from '../../../shared/protocol'
+import type { JobErrorFrame, ResultFrame } from '../../../shared/protocol/frames'
 import { RUN_DEFAULTS } from '../../../shared/runtime/runtime'
 
 /** Characters of output kept when it is cut: what an honest runtime sends at most. */

@@ -2,8 +2,8 @@
  * The `/ws/volunteer` protocol on the orchestrator's side, independent of the socket library:
  * hosts call `connect` when a socket opens, then `receive` and `disconnect`.
  */
-import type { Capabilities } from '../../../shared/capabilities'
-import type { ProtocolErrorCode } from '../../../shared/errors'
+import type { Capabilities } from '../../../shared/protocol/capabilities'
+import type { ProtocolErrorCode } from '../../../shared/protocol/errors'
 import {
   HEARTBEAT_ACK_FRAME,
   HEARTBEAT_FRAME,
@@ -11,8 +11,8 @@ import {
   PROTOCOL_VERSION,
   type ServiceRegisteredFrame,
   type VolunteerFrame,
-} from '../../../shared/protocol'
-import type { HostCall, HostReply } from '../../../shared/host-call'
+} from '../../../shared/protocol/frames'
+import type { HostCall, HostReply } from '../../../shared/protocol/host-call'
 import { MAX_RESULT_CHARS } from '../../../shared/runtime/limits'
 import type { Scheduler } from '../jobs/scheduler'
 import { addressKey, isLoopback } from '../limits/client-address'

@@ -1,7 +1,7 @@
 /** One connected volunteer: what it can run, what it holds, and how it is behaving. */
-import type { Capabilities } from '../../../shared/capabilities'
-import type { AgentInfo, OrchestratorFrame, PeerInfo } from '../../../shared/protocol'
-import { encodeFrame } from '../../../shared/protocol'
+import type { Capabilities } from '../../../shared/protocol/capabilities'
+import type { AgentInfo, OrchestratorFrame, PeerInfo } from '../../../shared/protocol/frames'
+import { encodeFrame } from '../../../shared/protocol/frames'
 import { FULL_DB, type DbAccess } from '../kv/db-access'
 import type { MessageRate } from '../limits/message-rate'
 import type { ExecutorIdentity } from './executor-identity'

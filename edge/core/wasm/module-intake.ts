@@ -1,5 +1,5 @@
 /** Accepting a WebAssembly module: size cap, validation, content id, stored once. */
-import { cidOf } from '../../../shared/cid'
+import { cidOf } from '../../../shared/protocol/cid'
 import { HttpError } from '../http-error'
 import type { Orchestrator } from '../orchestrator'
 

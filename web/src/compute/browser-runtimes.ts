@@ -1,6 +1,6 @@
 /** The runtimes a browser sandbox offers: the same shared/ code as Node's, with browser asset URLs. */
 import luaWasmUrl from 'wasmoon/dist/glue.wasm?url'
-import type { Runtime } from '../../../shared/job'
+import type { Runtime } from '../../../shared/protocol/job'
 import { LuaRuntime } from '../../../shared/runtime/lua-runtime'
 import { PythonRuntime, type LoadPyodide } from '../../../shared/runtime/python-runtime'
 import { QuickJsRuntime } from '../../../shared/runtime/quickjs-runtime'

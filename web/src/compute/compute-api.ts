@@ -1,5 +1,5 @@
 /** What a sandbox Web Worker offers its page over Comlink (types only, shared by both sides). */
-import type { Runtime } from '../../../shared/job'
+import type { Runtime } from '../../../shared/protocol/job'
 import type {
   ThreadInit,
   ThreadMessage,

@@ -9,7 +9,7 @@ import {
   type SocketLike,
 } from '../../../shared/agent/volunteer-agent'
 import { SandboxPool } from '../../../shared/sandbox/sandbox-pool'
-import { VERSION } from '../../../shared/version'
+import { VERSION } from '../../../shared/protocol/version'
 import { BROWSER_RUNTIMES } from '../compute/compute-api'
 import { spawnWebWorker } from '../compute/web-sandbox'
 import { SettingsStore, type Totals, type VolunteerSettings } from './settings'

@@ -1,6 +1,6 @@
 /** What a volunteer chose, kept in IndexedDB so it survives reloads and installs. */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb'
-import { NAMESPACE_PATTERN } from '../../../shared/job'
+import { NAMESPACE_PATTERN } from '../../../shared/protocol/job'
 
 export interface VolunteerSettings {
   /** Sandbox threads, 1 to the number of cores. */

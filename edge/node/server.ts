@@ -1,0 +1,211 @@
+/** The Node host: SQLite in the data directory, the core app on node-server with `ws`, internal workers. */
+import { createHash, randomBytes } from 'node:crypto'
+import { mkdirSync } from 'node:fs'
+import type { Server as HttpServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import path from 'node:path'
+import { serve, upgradeWebSocket, type Http2Bindings, type HttpBindings } from '@hono/node-server'
+import { WebSocketServer } from 'ws'
+import { createApp } from '../core/app'
+import { defaultConfig, type OrchestratorConfig } from '../core/config'
+import { Orchestrator } from '../core/orchestrator'
+import type { VolunteerSession } from '../core/volunteers/volunteer-session'
+import { startInternalWorkers, type InternalWorkers } from './internal-workers'
+import { openSqlite } from './sqlite'
+import { DiskAssetSource, defaultWebDir } from './disk-asset-source'
+import { DiskFileStore } from './disk-file-store'
+import { DiskUploadSink } from './disk-upload-sink'
+import { offeredToken } from '../core/services/upload-sessions'
+import { uploadAccess } from '../core/auth/upload-access'
+import { rawTargetProblem } from '../core/storage/storage-path'
+import { ConnectionCap } from '../core/limits/connection-cap'
+import { connectionGate } from './connection-gate'
+import { lingerOnClose } from './lingering-close'
+import type { Logger } from '../core/observability/logger'
+import { stdoutLogger } from './stdout-logger'
+
+export interface ServerOptions {
+  host: string
+  port: number
+  dataDir: string
+  workers: number
+  config?: Partial<OrchestratorConfig>
+  /** The built volunteer PWA (default: `dist/web`). */
+  webDir?: string
+  /** Where JSON log lines go (default: stdout, info and above). */
+  logger?: Logger
+  /**
+   * Longest a client may take to send a whole request, headers and body (default 30 minutes, so
+   * a large upload on a slow link still arrives); headers alone get at most 60 s. A client that
+   * trickles bytes (slowloris) is answered 408 and cut off.
+   */
+  requestTimeoutMs?: number
+}
+
+/** Node's own default (5 minutes) would cut a 2 GiB upload slower than 7 MB/s. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30 * 60 * 1000
+const MAX_HEADERS_TIMEOUT_MS = 60_000
+
+export interface RunningServer {
+  url: string
+  port: number
+  orchestrator: Orchestrator
+  close(): Promise<void>
+}
+
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  mkdirSync(options.dataDir, { recursive: true })
+  const db = openSqlite(path.join(options.dataDir, 'zerverless.db'))
+  // The internal workers' credential: made here, handed to their thread, never written anywhere.
+  const config = defaultConfig({
+    internalToken: `zv_internal_${randomBytes(32).toString('base64url')}`,
+    ...options.config,
+  })
+  const files = new DiskFileStore(path.join(options.dataDir, 'storage'))
+  // The seed's layout: an uploaded service's files under standalone_services/{service_name}/.
+  const serviceFiles = new DiskFileStore(path.join(options.dataDir, 'standalone_services'), 0o755)
+  const outputFiles = new DiskFileStore(path.join(options.dataDir, 'job-outputs'))
+  const uploadSink = new DiskUploadSink(path.join(options.dataDir, 'uploads'))
+  await Promise.all([files.init(), serviceFiles.init(), outputFiles.init(), uploadSink.init()])
+  const orchestrator = new Orchestrator(db, config, {
+    sha256: (text) => createHash('sha256').update(text).digest('hex'),
+    files,
+    serviceFiles,
+    outputFiles,
+    uploadSink,
+  })
+  orchestrator.start()
+
+  const volunteerSocket = upgradeWebSocket((c) => {
+    let session: VolunteerSession | undefined
+    // Back-off and reputation outlive a connection by its address (see core/volunteers/).
+    const address = (c.env as HttpBindings | undefined)?.incoming?.socket?.remoteAddress
+    const token = offeredToken(c.req.raw)
+    return {
+      onOpen: (_event, ws) => {
+        session = orchestrator.hub.connect(
+          {
+            send: (text) => ws.send(text),
+            close: (code, reason) => ws.close(code, reason),
+          },
+          Date.now(),
+          { address, token },
+        )
+      },
+      onMessage: (event, _ws) => {
+        if (!session) return
+        // Binary frames are not part of the protocol; hand them on as text so they count as malformed.
+        void orchestrator.hub.receive(
+          session,
+          typeof event.data === 'string' ? event.data : '<binary frame>',
+        )
+      },
+      onClose: () => {
+        if (session) orchestrator.hub.disconnect(session)
+      },
+    }
+  })
+  const uploadSocket = upgradeWebSocket(async (c) => {
+    const connection = await orchestrator.uploads?.connectionFor(
+      uploadAccess(orchestrator.auth, config.runnerToken),
+      offeredToken(c.req.raw),
+    )
+    return {
+      onMessage: (event, ws) => {
+        if (!connection) return ws.close(1011, 'uploads are not available')
+        const text = typeof event.data === 'string' ? event.data : '<binary frame>'
+        void connection.receive(text).then(({ replies, close, reason }) => {
+          for (const reply of replies) ws.send(reply)
+          if (close) ws.close(1008, reason ?? 'unauthorized')
+        })
+      },
+    }
+  })
+  const assets = new DiskAssetSource(options.webDir ?? defaultWebDir())
+  const app = createApp({
+    orchestrator,
+    host: 'node',
+    volunteerSocket,
+    uploadSocket,
+    assets,
+    logger: options.logger ?? stdoutLogger('info'),
+    clientAddress: (c) => (c.env as HttpBindings | undefined)?.incoming?.socket?.remoteAddress,
+  })
+  const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxFrameBytes })
+  const admitSocket = connectionGate(
+    new ConnectionCap(config.limits.maxConnectionsPerIp, config.limits.limitLoopback),
+  )
+  // node-server resolves "..", "%2e%2e" and "\\" before routing, which would quietly send a request
+  // elsewhere: refuse such paths outright while the raw target is still at hand.
+  const fetch = (request: Request, env: HttpBindings | Http2Bindings) => {
+    const problem = rawTargetProblem(env.incoming.url ?? '')
+    if (problem) return Response.json({ error: problem, code: 'INVALID_PATH' }, { status: 400 })
+    // WebSocket upgrades over the per-address cap are refused before the app sees them.
+    const refused = admitSocket((env as HttpBindings).incoming)
+    if (refused) return refused
+    return app.fetch(request, env)
+  }
+  const requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS
+  const headersTimeout = Math.min(requestTimeout, MAX_HEADERS_TIMEOUT_MS)
+  const server = serve({
+    fetch,
+    port: options.port,
+    hostname: options.host,
+    websocket: { server: wss },
+    serverOptions: {
+      requestTimeout,
+      headersTimeout,
+      // Node looks for overdue requests only this often (30 s by default).
+      connectionsCheckingInterval: Math.min(5_000, Math.max(100, headersTimeout / 4)),
+    },
+  })
+  lingerOnClose(server as HttpServer)
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve)
+    server.once('error', reject)
+  })
+  const { port } = server.address() as AddressInfo
+  const displayHost = options.host.includes(':') ? `[${options.host}]` : options.host
+  const url = `http://${displayHost}:${port}`
+
+  const workers: InternalWorkers | undefined =
+    options.workers > 0
+      ? startInternalWorkers(
+          `ws://${displayHost}:${port}/ws/volunteer`,
+          options.workers,
+          config.internalToken,
+        )
+      : undefined
+
+  let closing: Promise<void> | undefined
+  const close = () =>
+    (closing ??= (async () => {
+      await workers?.stop()
+      orchestrator.stop()
+      orchestrator.hub.closeAll('orchestrator shutting down')
+      await closeSockets(wss)
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        // Keep-alive connections would hold close() open.
+        if ('closeAllConnections' in server) server.closeAllConnections()
+      })
+      db.close()
+    })())
+  return { url, port, orchestrator, close }
+}
+
+/**
+ * Closes every socket left (upload sockets; volunteers were told by the hub) and waits briefly for
+ * the closing handshakes; a peer that does not answer is cut off, since it would hold server.close().
+ */
+async function closeSockets(wss: WebSocketServer, graceMs = 1_000): Promise<void> {
+  const open = [...wss.clients]
+  for (const socket of open) socket.close(1001, 'orchestrator shutting down')
+  const closed = Promise.all(
+    open.map((socket) => new Promise((resolve) => socket.once('close', resolve))),
+  )
+  let timer: NodeJS.Timeout | undefined
+  await Promise.race([closed, new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))])
+  clearTimeout(timer)
+  for (const socket of wss.clients) socket.terminate()
+}

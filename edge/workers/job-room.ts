@@ -1,0 +1,345 @@
+/**
+ * A job room: one Durable Object running the portable core (queue, functions, KV, file index,
+ * volunteer hub) for the namespaces that hash to it. State lives in the object's SQLite storage and
+ * R2; volunteers' sockets use the WebSocket Hibernation API, heartbeats are answered by the runtime
+ * without waking the object, and deadlines and liveness checks run on alarms.
+ */
+import { DurableObject } from 'cloudflare:workers'
+import type { MiddlewareHandler } from 'hono'
+import { HEARTBEAT_ACK_FRAME, HEARTBEAT_FRAME } from '../../shared/protocol/frames'
+import { createApp } from '../core/app'
+import { defaultConfig } from '../core/config'
+import { consoleLogger, isLogThreshold } from '../core/observability/logger'
+import { Orchestrator } from '../core/orchestrator'
+import { addressKey } from '../core/limits/client-address'
+import { ConnectionCap, tooManyConnections } from '../core/limits/connection-cap'
+import type { SessionSnapshot, VolunteerSession } from '../core/volunteers/volunteer-session'
+import { doSql } from './do-sql'
+import { authSettings, ROOM_HEADER, type Env } from './env'
+import { R2FileStore } from './r2-file-store'
+import { SqlUploadSink } from './sql-upload-sink'
+import { offeredToken, type UploadConnection } from '../core/services/upload-sessions'
+import { uploadAccess } from '../core/auth/upload-access'
+import type { TokenGrant } from '../core/auth/authenticator'
+import type { RoomLoad } from './balancer'
+
+/** How often a room with running work looks at deadlines it has no exact alarm for. */
+const BUSY_TICK_MS = 1_000
+/** How long a room trusts room 0's word that a token is not revoked. */
+const TOKEN_CACHE_MS = 10_000
+/** Load reports to the balancer are coalesced over this long. */
+const REPORT_MS = 200
+
+interface Live {
+  orchestrator: Orchestrator
+  app: { fetch: (request: Request) => Response | Promise<Response> }
+  sessions: Map<WebSocket, VolunteerSession>
+  /** Standalone-service upload sockets (`/ws/upload`, tagged `upload`). */
+  uploads: Map<WebSocket, UploadConnection>
+  room: number
+}
+
+const UPLOAD_TAG = 'upload'
+
+export class JobRoom extends DurableObject<Env> {
+  #live: Live | undefined
+  #alarmAt: number | undefined
+  #reportTimer: ReturnType<typeof setTimeout> | undefined
+  /** What each socket's attachment says, so it is rewritten only when the session changed. */
+  readonly #attached = new WeakMap<WebSocket, string>()
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env)
+    ctx.setWebSocketAutoResponse(
+      new WebSocketRequestResponsePair(HEARTBEAT_FRAME, HEARTBEAT_ACK_FRAME),
+    )
+  }
+
+  override async fetch(request: Request): Promise<Response> {
+    const header = request.headers.get(ROOM_HEADER)
+    const live = this.#open(header === null ? undefined : Number(header))
+    const response = await live.app.fetch(request)
+    this.#afterWork(live)
+    return response
+  }
+
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    const live = this.#open()
+    const text = typeof message === 'string' ? message : '<binary frame>'
+    const upload = live.uploads.get(ws)
+    if (upload) {
+      const { replies, close, reason } = await upload.receive(text)
+      for (const reply of replies) ws.send(reply)
+      if (close) ws.close(1008, reason ?? 'unauthorized')
+      return
+    }
+    const session = live.sessions.get(ws)
+    if (!session) return ws.close(1011, 'unknown socket')
+    // A hello with an issued token finishes once room 0 vouched for it: the attachment waits.
+    await live.orchestrator.hub.receive(session, text)
+    this.#remember(ws, session)
+    this.#afterWork(live)
+  }
+
+  override async webSocketClose(ws: WebSocket): Promise<void> {
+    this.#gone(ws)
+    try {
+      ws.close(1000, 'closed')
+    } catch {
+      // Already closed.
+    }
+  }
+
+  override async webSocketError(ws: WebSocket): Promise<void> {
+    this.#gone(ws)
+  }
+
+  override async alarm(): Promise<void> {
+    this.#alarmAt = undefined
+    const live = this.#open()
+    const now = Date.now()
+    // Heartbeats were answered by the runtime: that is when each volunteer was last heard from.
+    for (const [ws, session] of live.sessions) {
+      const heard = this.ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime()
+      if (heard !== undefined && heard > session.lastSeen) session.lastSeen = heard
+    }
+    live.orchestrator.tick(now)
+    this.#afterWork(live)
+  }
+
+  /** RPC from the balancer: close up to `count` idle volunteers so they reconnect where work is. */
+  release(count: number): number {
+    const live = this.#open()
+    let released = 0
+    for (const [ws, session] of live.sessions) {
+      if (released >= count) break
+      if (session.state !== 'active' || session.peer || session.running.size > 0) continue
+      session.send({ type: 'drain', reason: 'moving to a room with work' })
+      ws.close(1012, 'moving to a room with work')
+      this.#gone(ws)
+      released++
+    }
+    this.#afterWork(live)
+    return released
+  }
+
+  /**
+   * RPC from other rooms: what was issued under an API token id (room 0 keeps them), so that the
+   * asking room holds the token's claims to it as room 0 would.
+   */
+  tokenGrant(id: string): TokenGrant | null {
+    const record = this.#open().orchestrator.tokens.get(id)
+    if (!record) return null
+    const { namespaces, rights, expires_at, revoked_at } = record
+    return { namespaces, rights, expires_at, revoked_at }
+  }
+
+  readonly #tokenCache = new Map<string, { grant: TokenGrant | undefined; at: number }>()
+
+  async #tokenGrant(id: string): Promise<TokenGrant | undefined> {
+    const now = Date.now()
+    const cached = this.#tokenCache.get(id)
+    if (cached && now - cached.at < TOKEN_CACHE_MS) return cached.grant
+    const grant =
+      (await this.env.JOB_ROOMS.get(this.env.JOB_ROOMS.idFromName('room-0')).tokenGrant(id)) ??
+      undefined
+    if (this.#tokenCache.size > 10_000) this.#tokenCache.clear()
+    this.#tokenCache.set(id, { grant, at: now })
+    return grant
+  }
+
+  /** RPC: the room's load, as the balancer sees it. */
+  load(): RoomLoad {
+    return this.#load(this.#open())
+  }
+
+  // ── internals ─────────────────────────────────────────────────────────────
+
+  #open(room?: number): Live {
+    if (this.#live) return this.#live
+    const stored = this.ctx.storage.kv.get<number>('room')
+    const index = stored ?? room ?? 0
+    if (stored === undefined) this.ctx.storage.kv.put('room', index)
+    const config = defaultConfig({
+      nodeId: `edge-room-${index}`,
+      idPrefix: `r${index}-`,
+      ...(this.env.RUNNER_TOKEN && { runnerToken: this.env.RUNNER_TOKEN }),
+      ...(this.env.VOLUNTEER_TOKEN && { volunteerToken: this.env.VOLUNTEER_TOKEN }),
+      auth: authSettings(this.env),
+      corsOrigins: (this.env.CORS_ORIGINS ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    })
+    const sql = doSql(this.ctx.storage)
+    const orchestrator = new Orchestrator(sql, config, {
+      files: new R2FileStore(this.env.FILES, 'storage'),
+      serviceFiles: new R2FileStore(this.env.FILES, 'standalone_services'),
+      outputFiles: new R2FileStore(this.env.FILES, 'job-outputs'),
+      uploadSink: new SqlUploadSink(sql),
+      resumable: true,
+      // Tokens are issued and revoked in room 0; the others ask it (and remember a while).
+      ...(index !== 0 && { tokenGrant: (id: string) => this.#tokenGrant(id) }),
+      // A function call nobody here can run: the balancer is told at once, and the alarm is set
+      // (once the call is in the table) so that the call ends if no volunteer comes in time.
+      summon: () => {
+        this.#scheduleReport(true)
+        queueMicrotask(() => this.#live && this.#afterWork(this.#live))
+        return true
+      },
+    })
+    const sessions = new Map<WebSocket, VolunteerSession>()
+    // The Worker cannot count sockets across rooms: each room caps the sockets it holds per
+    // address (CF-Connecting-IP), as tags that survive hibernation.
+    const cap = new ConnectionCap(config.limits.maxConnectionsPerIp, config.limits.limitLoopback)
+    const admit = (request: Request): string[] | undefined => {
+      const address = request.headers.get('cf-connecting-ip') ?? undefined
+      if (!cap.applies(address)) return []
+      const tag = `ip:${addressKey(address)}`
+      return this.ctx.getWebSockets(tag).length < cap.max ? [tag] : undefined
+    }
+    const volunteerSocket: MiddlewareHandler = async (c) => {
+      const tags = admit(c.req.raw)
+      if (!tags) return tooManyConnections(cap.max)
+      const pair = new WebSocketPair()
+      const [client, server] = [pair[0], pair[1]]
+      this.ctx.acceptWebSocket(server, tags)
+      // Who it is gets decided at its hello, from this token or the hello's own.
+      const session = orchestrator.hub.connect(linkOf(server), Date.now(), {
+        address: c.req.header('cf-connecting-ip'),
+        token: offeredToken(c.req.raw),
+      })
+      sessions.set(server, session)
+      this.#remember(server, session)
+      this.#afterWork(live)
+      return new Response(null, { status: 101, webSocket: client })
+    }
+    const uploads = new Map<WebSocket, UploadConnection>()
+    const uploadSocket: MiddlewareHandler = async (c) => {
+      const tags = admit(c.req.raw)
+      if (!tags) return tooManyConnections(cap.max)
+      const connection = await orchestrator.uploads?.connectionFor(
+        uploadAccess(orchestrator.auth, config.runnerToken),
+        offeredToken(c.req.raw),
+      )
+      if (!connection)
+        return c.json({ error: 'uploads are not available', code: 'UNAVAILABLE' }, 503)
+      const pair = new WebSocketPair()
+      this.ctx.acceptWebSocket(pair[1], [UPLOAD_TAG, ...tags])
+      uploads.set(pair[1], connection)
+      return new Response(null, { status: 101, webSocket: pair[0] })
+    }
+    const level = this.env.LOG_LEVEL ?? 'info'
+    const app = createApp({
+      orchestrator,
+      host: 'workers',
+      volunteerSocket,
+      uploadSocket,
+      clientAddress: (c) => c.req.header('cf-connecting-ip'),
+      logger: consoleLogger(isLogThreshold(level) ? level : 'info'),
+    })
+    const live: Live = { orchestrator, app, sessions, uploads, room: index }
+    // Sockets that outlived the previous instance (hibernation, eviction): bring their sessions back.
+    for (const ws of this.ctx.getWebSockets()) {
+      if (this.ctx.getTags(ws).includes(UPLOAD_TAG)) {
+        // Upload sessions lived in the previous instance's memory: the client starts over.
+        ws.close(1012, 'the orchestrator restarted; upload again')
+        continue
+      }
+      const snapshot = ws.deserializeAttachment() as SessionSnapshot | null
+      if (!snapshot) {
+        ws.close(1011, 'lost track of this connection; reconnect')
+        continue
+      }
+      sessions.set(ws, orchestrator.hub.restore(linkOf(ws), snapshot))
+      this.#attached.set(ws, JSON.stringify(snapshot))
+    }
+    orchestrator.scheduler.resume(sessions.values())
+    this.#live = live
+    return live
+  }
+
+  #gone(ws: WebSocket): void {
+    const live = this.#open()
+    if (live.uploads.delete(ws)) return
+    const session = live.sessions.get(ws)
+    live.sessions.delete(ws)
+    if (session) live.orchestrator.hub.disconnect(session)
+    this.#afterWork(live)
+  }
+
+  /** Keeps the socket's attachment in step with its session (hello, system, drain change it). */
+  #remember(ws: WebSocket, session: VolunteerSession): void {
+    if (session.state === 'closed') return
+    const snapshot = JSON.stringify(session.snapshot())
+    if (this.#attached.get(ws) === snapshot) return
+    this.#attached.set(ws, snapshot)
+    ws.serializeAttachment(JSON.parse(snapshot))
+  }
+
+  /** After anything happened: wake up in time for the next deadline, and tell the balancer. */
+  #afterWork(live: Live): void {
+    const now = Date.now()
+    const { scheduler, hub, config } = live.orchestrator
+    const candidates: number[] = []
+    const deadline = scheduler.nextDeadline()
+    if (deadline !== undefined) candidates.push(deadline)
+    if (scheduler.invocations.size > 0) candidates.push(now + BUSY_TICK_MS)
+    if (hub.size > 0)
+      candidates.push(now + Math.min(config.heartbeatIntervalMs, config.helloTimeoutMs))
+    if (candidates.length > 0) {
+      const at = Math.max(now + 10, Math.min(...candidates))
+      if (this.#alarmAt === undefined || at < this.#alarmAt || this.#alarmAt < now) {
+        this.#alarmAt = at
+        void this.ctx.storage.setAlarm(at)
+      }
+    }
+    this.#scheduleReport(false)
+  }
+
+  #load(live: Live): RoomLoad {
+    const { scheduler, hub } = live.orchestrator
+    let idle = 0
+    for (const session of hub.connected) if (session.freeSlots > 0) idle++
+    return {
+      room: live.room,
+      volunteers: hub.size,
+      idle,
+      pending: scheduler.pending.size + scheduler.native.size,
+      wanted: this.#wanted,
+    }
+  }
+
+  #wanted = false
+  #lastReport = ''
+
+  /** Tells the balancer this room's load, coalesced; `urgent` when a function waits for a volunteer. */
+  #scheduleReport(urgent: boolean): void {
+    if (urgent) this.#wanted = true
+    if (this.#reportTimer) return
+    this.#reportTimer = setTimeout(
+      () => {
+        this.#reportTimer = undefined
+        const live = this.#live
+        if (!live) return
+        const load = this.#load(live)
+        this.#wanted = false
+        const key = JSON.stringify(load)
+        if (key === this.#lastReport && !load.wanted) return
+        this.#lastReport = key
+        const balancer = this.env.BALANCER.get(this.env.BALANCER.idFromName('balancer'))
+        void balancer.report(load).catch(() => {
+          this.#lastReport = '' // try again with the next change
+        })
+      },
+      urgent ? 0 : REPORT_MS,
+    )
+  }
+}
+
+function linkOf(ws: WebSocket) {
+  return {
+    send: (text: string) => ws.send(text),
+    close: (code: number, reason: string) => ws.close(code, reason),
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * Runs N volunteers against an orchestrator, each with its own sandbox thread. Run in a child
+ * process by worker-host-supervisor.ts, for internal workers and `zerverless --worker <url>` alike.
+ */
+import os from 'node:os'
+import WebSocket from 'ws'
+import type { AgentEvent, SocketLike } from '../volunteer-agent'
+import { VolunteerAgent } from '../volunteer-agent'
+import { VERSION } from '../../protocol/version'
+import { NODE_RUNTIMES } from '../../sandbox/node/runtimes'
+import { ThreadExecutor } from '../../sandbox/node/thread-executor'
+
+export interface WorkerHostOptions {
+  url: string
+  workers: number
+  kind: 'internal' | 'node'
+  name?: string
+  namespaces?: string[]
+  /** A credential sent in hello: a volunteer token, or one the admin issued (volunteer right). */
+  token?: string
+  memoryMb?: number
+  onEvent?: (index: number, event: AgentEvent) => void
+}
+
+export interface WorkerHost {
+  agents: VolunteerAgent[]
+  drain(): Promise<void>
+  stop(): Promise<void>
+}
+
+export function startWorkerHost(options: WorkerHostOptions): WorkerHost {
+  const executors: ThreadExecutor[] = []
+  const agents = Array.from({ length: options.workers }, (_, i) => {
+    const executor = new ThreadExecutor({
+      threads: 1,
+      ...(options.memoryMb && { memoryBytes: options.memoryMb << 20 }),
+    })
+    executors.push(executor)
+    const agent = new VolunteerAgent({
+      url: options.url,
+      connect: (url) =>
+        new WebSocket(url, { maxPayload: 64 * 1024 * 1024 }) as unknown as SocketLike,
+      executor,
+      agent: {
+        kind: options.kind,
+        name: `${options.name ?? os.hostname()}#${i + 1}`,
+        version: VERSION,
+      },
+      capabilities: {
+        runtimes: NODE_RUNTIMES,
+        concurrency: 1,
+        // One job waits beside the running one, so the thread never idles for a round trip.
+        prefetch: 1,
+        memory_mb: options.memoryMb ?? 128,
+        ...(options.namespaces?.length && { namespaces: options.namespaces }),
+      },
+      ...(options.token && { token: options.token }),
+      onEvent: options.onEvent && ((event) => options.onEvent?.(i, event)),
+    })
+    agent.start()
+    return agent
+  })
+  const closeExecutors = () => Promise.all(executors.map((e) => e.close())).then(() => undefined)
+  return {
+    agents,
+    drain: async () => {
+      await Promise.all(agents.map((a) => a.drain()))
+      await closeExecutors()
+    },
+    stop: async () => {
+      for (const agent of agents) agent.stop()
+      await closeExecutors()
+    },
+  }
+}
