@@ -21,7 +21,7 @@ import { SqlUploadSink } from './sql-upload-sink'
 import { offeredToken, type UploadConnection } from '../core/services/upload-sessions'
 import { uploadAccess } from '../core/auth/upload-access'
 import type { TokenGrant } from '../core/auth/authenticator'
-import type { RoomLoad } from './balancer'
+import type { JobRoomRpc, RoomLoad } from './room-rpc'
 
 /** How often a room with running work looks at deadlines it has no exact alarm for. */
 const BUSY_TICK_MS = 1_000
@@ -41,7 +41,7 @@ interface Live {
 
 const UPLOAD_TAG = 'upload'
 
-export class JobRoom extends DurableObject<Env> {
+export class JobRoom extends DurableObject<Env> implements JobRoomRpc {
   #live: Live | undefined
   #alarmAt: number | undefined
   #reportTimer: ReturnType<typeof setTimeout> | undefined
