@@ -23,7 +23,7 @@ import { RunnerDirectory } from './services/runner-directory'
 import { ServiceStore } from './services/service-store'
 import { StandaloneServices } from './services/standalone-services'
 import { UploadSessions, type UploadSink } from './services/upload-sessions'
-import { Metrics, type VolunteerCounts } from './observability/metrics'
+import { Metrics } from './observability/metrics'
 import { countVolunteers } from './observability/volunteer-stats'
 import { Authenticator, type TokenGrant } from './auth/authenticator'
 import { TokenStore } from './auth/token-store'
@@ -90,7 +90,7 @@ export class Orchestrator {
     migrate(sql, MIGRATIONS)
     this.metrics = new Metrics({
       jobs: () => this.scheduler.statusCounts(),
-      volunteers: () => this.volunteerStats(),
+      volunteers: () => countVolunteers(this.hub),
     })
     this.tokens = new TokenStore(sql)
     this.auth = new Authenticator(config.auth, host.tokenGrant ?? ((id) => this.tokens.get(id)))
@@ -197,10 +197,5 @@ export class Orchestrator {
 
   uptimeSeconds(now = Date.now()): number {
     return Math.floor((now - this.startedAt) / 1000)
-  }
-
-  /** Counts for `/stats`: volunteers by state, slots, and which runtimes are on offer. */
-  volunteerStats(): VolunteerCounts {
-    return countVolunteers(this.hub)
   }
 }
