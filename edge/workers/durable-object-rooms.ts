@@ -7,6 +7,7 @@ import { roomCount, type Env } from './env'
 import { forward } from './room-forwarding'
 import { roomOf, roomOfId } from './room-routing'
 
+/** The job rooms of this deployment (`ROOMS` of them), as the core asks for them. */
 export function durableObjectRooms(env: Env): Rooms {
   const count = roomCount(env)
   const rooms: RemoteRoom[] = Array.from({ length: count }, (_, index) => ({

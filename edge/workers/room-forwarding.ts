@@ -4,6 +4,7 @@
  */
 import { ROOM_HEADER, type Env } from './env'
 
+/** Sends `request` to job room `room` and returns its answer. */
 export async function forward(env: Env, room: number, request: Request): Promise<Response> {
   // Every header goes along, CF-Connecting-IP too: the room's per-client limits key on it.
   const headers = new Headers(request.headers)

@@ -3,6 +3,7 @@ import type { Runtime } from '../../../shared/protocol/job'
 import type { VolunteerHub } from '../volunteers/volunteer-hub'
 import type { VolunteerCounts } from './metrics'
 
+/** Counts the hub's volunteers that said hello; `connected` counts every socket. */
 export function countVolunteers(hub: Pick<VolunteerHub, 'connected' | 'size'>): VolunteerCounts {
   let idle = 0
   let busy = 0

@@ -15,7 +15,7 @@ import type { JobViewer } from './job-view'
 import { parseBody, parseQuery } from './request-body'
 import { RouteTable } from './route-table'
 
-export const DEFAULT_NAMESPACE = 'default'
+const DEFAULT_NAMESPACE = 'default'
 
 export interface JobRouteDeps {
   config: OrchestratorConfig

@@ -9,7 +9,7 @@ import type { Context } from 'hono'
 import { PathError } from '../storage/storage-path'
 
 /** `/api/deploy/%65ve/a/` → `['api', 'deploy', 'eve', 'a', '']`; throws a 400 for broken escapes. */
-export function pathSegments(pathname: string): string[] {
+function pathSegments(pathname: string): string[] {
   return pathname.slice(1).split('/').map(decodeSegment)
 }
 

@@ -121,7 +121,7 @@ export const fileComplete = (session: Session): UploadServerMessage => ({
 })
 
 /** The storage checker throws; here a bad path is a value ("must be relative ..."). */
-export function pathProblem(path: string): string | undefined {
+function pathProblem(path: string): string | undefined {
   try {
     checkStoragePath(path)
     return undefined

@@ -121,7 +121,7 @@ export function content(length: number, seed = 1): Uint8Array {
   return Uint8Array.from({ length }, (_, i) => (i * 31 + seed) & 0xff)
 }
 
-export type StartPayload = FileUploadStart['payload']
+type StartPayload = FileUploadStart['payload']
 
 export function startFor(data: Uint8Array, chunkSize: number, extra: Partial<StartPayload> = {}) {
   return {
