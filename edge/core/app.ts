@@ -1,33 +1,24 @@
 /**
  * The HTTP API as one Hono app built only on Web-standard APIs; each host mounts it and supplies
- * what differs (the SQL behind the orchestrator, how a WebSocket upgrade is accepted).
+ * what differs (the orchestrator behind it, how a WebSocket upgrade is accepted, where its rooms
+ * are). Every host serves the same route table (routes/api-routes.ts).
  */
 import { Hono, type Context, type MiddlewareHandler } from 'hono'
 import { cors } from 'hono/cors'
 import type { AssetSource } from './assets/asset-source'
 import { authenticate, requireCallerForWrites } from './auth/access'
+import type { Authenticator } from './auth/authenticator'
 import { renderError, renderNotFound } from './http-error'
 import { rateLimit, type RateLimitScope } from './limits/rate-limit'
 import { consoleLogger, type Logger } from './observability/logger'
 import { requestLog } from './observability/request-log'
-import { bodyLimits } from './routes/body-limit'
-import { metricsRoutes } from './routes/metrics-routes'
-import { tokenRoutes } from './routes/token-routes'
-import type { Orchestrator } from './orchestrator'
-import { healthRoutes } from './routes/health-routes'
-import { dbRoutes } from './routes/db-routes'
-import { deployRoutes, functionRoute } from './routes/deploy-routes'
-import { jobOutputRoutes } from './routes/job-output-routes'
-import { jobRoutes } from './routes/job-routes'
-import { peerRoutes } from './routes/peer-routes'
-import { serviceRoutes } from './routes/service-routes'
-import { staticRoutes, storageRoutes } from './routes/storage-routes'
-import { volunteerPageRoutes } from './routes/volunteer-page-routes'
-import { volunteerRoutes } from './routes/volunteer-routes'
-import { wasmRoutes } from './routes/wasm-routes'
+import { routeToOwner } from './rooms/route-to-owner'
+import type { Rooms } from './rooms/rooms'
+import { mountApi, type AppCore } from './routes/api-routes'
+import { bodyLimits, type BodyLimit } from './routes/body-limit'
+import { routeInfoOf, type BodyKind } from './routes/route-table'
 
-export interface AppDeps {
-  orchestrator: Orchestrator
+interface HostParts {
   /** Which host serves this app, shown by `/info`. */
   host: 'node' | 'workers'
   /** Accepts a volunteer's WebSocket upgrade on `/ws/volunteer`. */
@@ -44,18 +35,52 @@ export interface AppDeps {
   onRateLimited?: (scope: RateLimitScope) => void
 }
 
+/** An orchestrator's app: its routes answered here, or (with `rooms`) where each is owned. */
+export interface CoreAppDeps extends HostParts {
+  orchestrator: AppCore
+  /** Which room answers each route (default: this process answers all of them). */
+  rooms?: Rooms
+}
+
+/**
+ * A front that answers nothing but the volunteer page itself and hands every other request to
+ * the room that owns it (the Workers front Worker).
+ */
+export interface FrontAppDeps extends HostParts {
+  orchestrator?: undefined
+  rooms: Rooms
+  /** Checks a token's signature before a body is read to find where it goes. */
+  auth: Authenticator
+}
+
+export type AppDeps = CoreAppDeps | FrontAppDeps
+
 export function createApp(deps: AppDeps): Hono {
   const { orchestrator } = deps
+  const auth = orchestrator ? orchestrator.auth : deps.auth
   const app = new Hono()
-  const maxSize = orchestrator.config.maxBodyBytes
-
   app.onError(renderError)
   app.notFound(renderNotFound)
-  // First, so every answer (413s and 401s included) carries a request id and is logged.
-  app.use('*', requestLog(deps.logger ?? consoleLogger('info'), orchestrator.metrics))
+  // First: what another room owns is handed to it untouched, its request id set.
+  if (deps.rooms) app.use('*', routeToOwner(deps.rooms, auth))
+  // Then, so every answer (413s and 401s included) carries a request id and is logged.
+  app.use('*', requestLog(deps.logger ?? consoleLogger('info'), orchestrator?.metrics))
+  if (orchestrator) guard(app, orchestrator, deps)
+  mountApi(app, orchestrator, {
+    host: deps.host,
+    volunteerSocket: deps.volunteerSocket,
+    uploadSocket: deps.uploadSocket,
+    assets: deps.assets,
+  })
+  return app
+}
+
+/** What stands before the routes answered here: CORS, rate limits, auth, body limits. */
+function guard(app: Hono, orchestrator: AppCore, deps: HostParts): void {
+  const { config } = orchestrator
   // A deliberate CORS policy: the API answers browsers of the configured origins only (the
   // volunteer page is same-origin and needs none); functions set their own headers.
-  const origins = new Set(orchestrator.config.corsOrigins)
+  const origins = new Set(config.corsOrigins)
   if (origins.size > 0) {
     const policy = cors({
       origin: (origin) => (origins.has(origin) || origins.has('*') ? origin : null),
@@ -75,7 +100,7 @@ export function createApp(deps: AppDeps): Hono {
     for (const path of ['/api/*', '/health', '/info', '/stats']) app.use(path, policy)
   }
   // Before authentication, so that tokens the API turns down cost their sender (see rate-limit.ts).
-  const { limits } = orchestrator.config
+  const { limits } = config
   app.use(
     '*',
     rateLimit({
@@ -88,88 +113,28 @@ export function createApp(deps: AppDeps): Hono {
     }),
   )
   app.use('*', authenticate(orchestrator.auth))
-  // Before anything reads a body (or decides it is too large): who is asking. A job's output upload
-  // carries that job's token instead, which its route checks first.
-  const outputUpload = (c: Context) =>
-    c.req.method === 'PUT' && /^\/api\/jobs\/[^/]+\/outputs\//.test(c.req.path)
-  app.use('/api/*', requireCallerForWrites(outputUpload))
-  const standard = {
-    maxBytes: maxSize,
-    hint: '; upload large WebAssembly modules with POST /api/wasm and send wasm_cid',
-  }
-  // Modules, and a run's input files, may come as base64 in JSON: a third larger than the bytes.
-  const modules = {
-    maxBytes: Math.ceil((orchestrator.config.maxWasmBytes * 4) / 3) + 1024,
-    hint: '',
+  // Before anything reads a body (or decides it is too large): who is asking. A route with a
+  // credential of its own (a job's output upload carries that job's token) checks it first.
+  app.use(
+    '/api/*',
+    requireCallerForWrites((c) => routeInfoOf(c)?.ownCredential === true),
+  )
+  const limitOf: Record<BodyKind, BodyLimit | undefined> = {
+    api: {
+      maxBytes: config.maxBodyBytes,
+      hint: '; upload large WebAssembly modules with POST /api/wasm and send wasm_cid',
+    },
+    // Modules, and a run's input files, may come as base64 in JSON: a third larger than the bytes.
+    module: { maxBytes: Math.ceil((config.maxWasmBytes * 4) / 3) + 1024, hint: '' },
+    // Storage uploads and job outputs stream to a file store, which enforces its own (larger) limit.
+    stream: undefined,
   }
   app.use(
     '*',
-    bodyLimits((c) => {
-      if (c.req.method === 'GET' || c.req.method === 'HEAD') return undefined
-      // Storage uploads and job outputs stream to a file store, which enforces its own (larger) limit.
-      if (c.req.method === 'PUT' && c.req.path.startsWith('/api/storage/')) return undefined
-      if (outputUpload(c)) return undefined
-      const large =
-        c.req.path === '/api/wasm' || /^\/api\/services\/standalone\/\d+\/run$/.test(c.req.path)
-      return large ? modules : standard
-    }),
-  )
-  app.route('/', healthRoutes(orchestrator, deps.host))
-  app.route('/', metricsRoutes(orchestrator.metrics))
-  app.route(
-    '/api/tokens',
-    tokenRoutes(
-      orchestrator.auth,
-      orchestrator.tokens,
-      () => orchestrator.durable(),
-      (id) => orchestrator.hub.revoke(id),
+    bodyLimits((c) =>
+      c.req.method === 'GET' || c.req.method === 'HEAD'
+        ? undefined
+        : limitOf[routeInfoOf(c)?.body ?? 'api'],
     ),
   )
-  app.route('/api/jobs', jobRoutes(orchestrator))
-  app.route('/api/wasm', wasmRoutes(orchestrator))
-  app.route('/api/volunteers', volunteerRoutes(orchestrator))
-  app.route('/api/db', dbRoutes(orchestrator))
-  app.route('/api/deploy', deployRoutes(orchestrator, orchestrator.functions))
-  app.route('/api/services/standalone', serviceRoutes(orchestrator))
-  app.route('/api/peers', peerRoutes(orchestrator))
-  if (orchestrator.outputs)
-    app.route('/api/jobs', jobOutputRoutes(orchestrator, orchestrator.outputs))
-  if (orchestrator.storage) {
-    app.route('/api/storage', storageRoutes(orchestrator, orchestrator.storage))
-    app.route('/static', staticRoutes(orchestrator.storage))
-  }
-  app.route('/volunteer', volunteerPageRoutes(deps.assets))
-  app.get('/ws/upload', async (c, next) => {
-    if (deps.uploadSocket && c.req.header('upgrade')?.toLowerCase() === 'websocket') {
-      const upgraded = await deps.uploadSocket(c, next)
-      if (upgraded) return upgraded
-    }
-    return c.json(
-      {
-        error: 'this endpoint takes WebSocket connections for chunked service uploads',
-        code: 'UPGRADE_REQUIRED',
-      },
-      426,
-    )
-  })
-  // Who a volunteer is (and whether it may connect at all) is decided at its hello, from the
-  // token it offers here or there: runners send theirs in the hello (volunteers/executor-identity.ts).
-  app.get('/ws/volunteer', async (c, next) => {
-    if (deps.volunteerSocket && c.req.header('upgrade')?.toLowerCase() === 'websocket') {
-      const upgraded = await deps.volunteerSocket(c, next)
-      if (upgraded) return upgraded
-    }
-    return c.json(
-      {
-        error: 'this endpoint takes WebSocket connections from volunteers',
-        code: 'UPGRADE_REQUIRED',
-      },
-      426,
-    )
-  })
-  // Last: anything else under /{user}/ is a function invocation.
-  const invoke = functionRoute(orchestrator.functions)
-  app.all('/:user', invoke)
-  app.all('/:user/*', invoke)
-  return app
 }

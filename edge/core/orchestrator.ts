@@ -3,7 +3,6 @@
  * that enforces deadlines and heartbeats. Hosts create it with their SQL and drive `tick`.
  */
 import { sha256Hex } from '../../shared/protocol/hash'
-import type { Runtime } from '../../shared/protocol/job'
 import type { OrchestratorConfig } from './config'
 import { Scheduler } from './jobs/scheduler'
 import { KvStore } from './kv/kv-store'
@@ -25,6 +24,7 @@ import { ServiceStore } from './services/service-store'
 import { StandaloneServices } from './services/standalone-services'
 import { UploadSessions, type UploadSink } from './services/upload-sessions'
 import { Metrics } from './observability/metrics'
+import { countVolunteers } from './observability/volunteer-stats'
 import { Authenticator, type TokenGrant } from './auth/authenticator'
 import { TokenStore } from './auth/token-store'
 import { ExecutorCredentials } from './volunteers/executor-identity'
@@ -90,7 +90,7 @@ export class Orchestrator {
     migrate(sql, MIGRATIONS)
     this.metrics = new Metrics({
       jobs: () => this.scheduler.statusCounts(),
-      volunteers: () => this.volunteerStats(),
+      volunteers: () => countVolunteers(this.hub),
     })
     this.tokens = new TokenStore(sql)
     this.auth = new Authenticator(config.auth, host.tokenGrant ?? ((id) => this.tokens.get(id)))
@@ -144,12 +144,16 @@ export class Orchestrator {
       (token) => this.executors.identify(token),
     )
     const deployments = new DeploymentStore(sql)
-    this.functions = new FunctionService(
-      this,
-      deployments,
-      new FunctionRouter(deployments),
-      new FunctionLogs(),
-    )
+    this.functions = new FunctionService({
+      store: deployments,
+      router: new FunctionRouter(deployments),
+      logs: new FunctionLogs(),
+      code: this.scheduler,
+      invocations: this.scheduler.invocations,
+      metrics: this.metrics,
+      sha256: this.sha256,
+      durable: () => this.durable(),
+    })
     this.storage =
       host.files &&
       new StorageService(
@@ -193,34 +197,5 @@ export class Orchestrator {
 
   uptimeSeconds(now = Date.now()): number {
     return Math.floor((now - this.startedAt) / 1000)
-  }
-
-  /** Counts for `/stats`: volunteers by state, slots, and which runtimes are on offer. */
-  volunteerStats() {
-    let idle = 0
-    let busy = 0
-    let draining = 0
-    let slots = 0
-    let slotsBusy = 0
-    const runtimes: Partial<Record<Runtime, number>> = {}
-    for (const session of this.hub.connected) {
-      if (session.state === 'greeting' || session.state === 'closed' || !session.capabilities)
-        continue
-      if (session.state === 'draining') draining++
-      else if (session.running.size > 0) busy++
-      else idle++
-      slots += session.capabilities.concurrency
-      slotsBusy += session.running.size
-      for (const runtime of session.capabilities.runtimes)
-        runtimes[runtime] = (runtimes[runtime] ?? 0) + 1
-    }
-    return {
-      connected: this.hub.size,
-      idle,
-      busy,
-      draining,
-      slots: { total: slots, busy: slotsBusy },
-      runtimes,
-    }
   }
 }

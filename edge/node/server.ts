@@ -9,13 +9,14 @@ import { WebSocketServer } from 'ws'
 import { createApp } from '../core/app'
 import { defaultConfig, type OrchestratorConfig } from '../core/config'
 import { Orchestrator } from '../core/orchestrator'
+import { thisProcess } from '../core/rooms/rooms'
 import type { VolunteerSession } from '../core/volunteers/volunteer-session'
 import { startInternalWorkers, type InternalWorkers } from './internal-workers'
 import { openSqlite } from './sqlite'
 import { DiskAssetSource, defaultWebDir } from './disk-asset-source'
 import { DiskFileStore } from './disk-file-store'
 import { DiskUploadSink } from './disk-upload-sink'
-import { offeredToken } from '../core/services/upload-sessions'
+import { offeredToken } from '../core/auth/bearer'
 import { uploadAccess } from '../core/auth/upload-access'
 import { rawTargetProblem } from '../core/storage/storage-path'
 import { ConnectionCap } from '../core/limits/connection-cap'
@@ -124,6 +125,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const assets = new DiskAssetSource(options.webDir ?? defaultWebDir())
   const app = createApp({
     orchestrator,
+    // One process: every route is answered here.
+    rooms: thisProcess,
     host: 'node',
     volunteerSocket,
     uploadSocket,

@@ -7,24 +7,14 @@
  */
 import { DurableObject } from 'cloudflare:workers'
 import { roomCount, type Env } from './env'
-
-export interface RoomLoad {
-  room: number
-  volunteers: number
-  /** Volunteers with a free slot. */
-  idle: number
-  /** Jobs and function calls waiting for a volunteer. */
-  pending: number
-  /** A function call found nobody who could run it and waits for a volunteer. */
-  wanted: boolean
-}
+import type { BalancerRpc, RoomLoad } from './room-rpc'
 
 /** Most volunteers moved toward one room per report, so a burst does not empty the others. */
 const MAX_MOVE = 8
 /** A room that was sent volunteers is not sent more until they had time to arrive. */
 const MOVE_COOLDOWN_MS = 500
 
-export class Balancer extends DurableObject<Env> {
+export class Balancer extends DurableObject<Env> implements BalancerRpc {
   readonly #loads = new Map<number, RoomLoad>()
   readonly #movedAt = new Map<number, number>()
   #retry: ReturnType<typeof setTimeout> | undefined

@@ -1,13 +1,12 @@
 /** The Worker's bindings (wrangler.toml). */
 import type { AuthSettings } from '../core/auth/authenticator'
-import type { Balancer } from './balancer'
-import type { JobRoom } from './job-room'
+import type { BalancerRpc, JobRoomRpc } from './room-rpc'
 
 export interface Env {
   /** Job rooms: `room-{n}` for n below ROOMS; each owns the namespaces that hash to it. */
-  JOB_ROOMS: DurableObjectNamespace<JobRoom>
+  JOB_ROOMS: DurableObjectNamespace<JobRoomRpc>
   /** One object that places volunteers in the rooms that need them. */
-  BALANCER: DurableObjectNamespace<Balancer>
+  BALANCER: DurableObjectNamespace<BalancerRpc>
   /** Users' files, uploaded services' files and native jobs' outputs. */
   FILES: R2Bucket
   /** The built volunteer PWA (`dist/web`). */

@@ -18,10 +18,11 @@ import { doSql } from './do-sql'
 import { authSettings, ROOM_HEADER, type Env } from './env'
 import { R2FileStore } from './r2-file-store'
 import { SqlUploadSink } from './sql-upload-sink'
-import { offeredToken, type UploadConnection } from '../core/services/upload-sessions'
+import { offeredToken } from '../core/auth/bearer'
+import type { UploadConnection } from '../core/services/upload-connection'
 import { uploadAccess } from '../core/auth/upload-access'
 import type { TokenGrant } from '../core/auth/authenticator'
-import type { RoomLoad } from './balancer'
+import type { JobRoomRpc, RoomLoad } from './room-rpc'
 
 /** How often a room with running work looks at deadlines it has no exact alarm for. */
 const BUSY_TICK_MS = 1_000
@@ -41,7 +42,7 @@ interface Live {
 
 const UPLOAD_TAG = 'upload'
 
-export class JobRoom extends DurableObject<Env> {
+export class JobRoom extends DurableObject<Env> implements JobRoomRpc {
   #live: Live | undefined
   #alarmAt: number | undefined
   #reportTimer: ReturnType<typeof setTimeout> | undefined

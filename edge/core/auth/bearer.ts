@@ -9,3 +9,12 @@ const BEARER = /^bearer +([\x21-\x7e]{1,4096}) *$/i
 export function bearerToken(header: string | null | undefined): string | undefined {
   return header ? BEARER.exec(header)?.[1] : undefined
 }
+
+/**
+ * The token a WebSocket upgrade request offers (volunteers, upload sockets): a Bearer header,
+ * else `?token=`, since browsers cannot set headers on a WebSocket.
+ */
+export function offeredToken(request: Request): string | undefined {
+  const bearer = bearerToken(request.headers.get('authorization'))
+  return bearer ?? new URL(request.url).searchParams.get('token') ?? undefined
+}

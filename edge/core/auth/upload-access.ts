@@ -3,7 +3,7 @@
  * API is open and no runner token is set; otherwise the runner token or the admin token (every
  * namespace), or an API token with the `services` right (the namespaces it covers).
  */
-import type { UploadScope } from '../services/upload-sessions'
+import type { UploadScope } from '../services/upload-connection'
 import type { Authenticator } from './authenticator'
 import { ANY_NAMESPACE } from './principal'
 

@@ -1,7 +1,9 @@
 /** Deploying, finding and invoking functions: what the deploy API and `/{user}/{path}` share. */
 import type { JsonObject } from '../../../shared/protocol/json'
 import { HttpError } from '../http-error'
-import type { Orchestrator } from '../orchestrator'
+import type { InvocationTable } from '../jobs/invocations'
+import type { Scheduler } from '../jobs/scheduler'
+import type { Metrics } from '../observability/metrics'
 import { checkStoragePath } from '../storage/storage-path'
 import type { Deployment, DeploymentStore } from './deployment-store'
 import { toHttpResponse } from './function-response'
@@ -38,13 +40,31 @@ export interface DeployRequest {
   untrusted_db: Deployment['untrusted_db']
 }
 
+/** What deploying and invoking use. */
+export interface FunctionServiceDeps {
+  store: DeploymentStore
+  router: FunctionRouter
+  logs: FunctionLogs
+  /** Code is kept once by hash, beside jobs' code. */
+  code: Pick<Scheduler, 'codeOf'>
+  /** Where calls wait for a volunteer that serves the user's namespace. */
+  invocations: Pick<InvocationTable, 'invoke'>
+  metrics: Pick<Metrics, 'functionInvoked'>
+  sha256: (text: string) => string | Promise<string>
+  /** Resolves once what was written so far survives a crash. */
+  durable: () => Promise<void>
+}
+
 export class FunctionService {
-  constructor(
-    private readonly orchestrator: Orchestrator,
-    readonly store: DeploymentStore,
-    private readonly router: FunctionRouter,
-    readonly logs: FunctionLogs,
-  ) {}
+  readonly store: DeploymentStore
+  readonly logs: FunctionLogs
+  readonly #deps: FunctionServiceDeps
+
+  constructor(deps: FunctionServiceDeps) {
+    this.store = deps.store
+    this.logs = deps.logs
+    this.#deps = deps
+  }
 
   /** "/hello" from "hello"; "/" for the user's root. Throws a 400 naming what is wrong. */
   static normalizePath(user: string, rest: string): string {
@@ -71,9 +91,9 @@ export class FunctionService {
   async deploy(user: string, path: string, request: DeployRequest): Promise<Deployment> {
     const deployment = this.store.deploy(user, path, {
       ...request,
-      code_hash: await this.orchestrator.sha256(request.code),
+      code_hash: await this.#deps.sha256(request.code),
     })
-    this.router.put(deployment)
+    this.#deps.router.put(deployment)
     return deployment
   }
 
@@ -86,13 +106,13 @@ export class FunctionService {
         'NO_PREVIOUS_VERSION',
         `/${user}${path} has no earlier version to roll back to`,
       )
-    this.router.put(deployment)
+    this.#deps.router.put(deployment)
     return deployment
   }
 
   remove(user: string, path: string): void {
     if (!this.store.remove(user, path)) throw notFound(user, path)
-    this.router.remove(user, path)
+    this.#deps.router.remove(user, path)
     this.logs.clear(user, path)
   }
 
@@ -103,7 +123,7 @@ export class FunctionService {
   }
 
   code(deployment: Deployment): string {
-    return this.orchestrator.scheduler.codeOf(deployment.code_hash)
+    return this.#deps.code.codeOf(deployment.code_hash)
   }
 
   /**
@@ -118,14 +138,14 @@ export class FunctionService {
     url: URL,
     body: () => Promise<string>,
   ): Promise<Response> {
-    const deployment = this.router.match(user, path)
+    const deployment = this.#deps.router.match(user, path)
     if (!deployment)
       throw new HttpError(
         404,
         'FUNCTION_NOT_FOUND',
         `no function is deployed at /${user}${path === '/' ? '' : path}`,
       )
-    const outcome = await this.orchestrator.scheduler.invocations
+    const outcome = await this.#deps.invocations
       .invoke({
         runtime: deployment.runtime,
         namespace: user,
@@ -137,10 +157,10 @@ export class FunctionService {
         untrusted_db: deployment.untrusted_db,
       })
       // What the handler wrote to its database is on disk before anyone sees its answer.
-      .finally(() => this.orchestrator.durable())
+      .finally(() => this.#deps.durable())
     this.logs.append(user, deployment.path, outcome.output)
     if (!outcome.ok) {
-      this.orchestrator.metrics.functionInvoked(outcome.status)
+      this.#deps.metrics.functionInvoked(outcome.status)
       this.logs.append(user, deployment.path, `[${outcome.code}] ${outcome.error.message}`)
       const headers = outcome.status === 503 ? { 'retry-after': '5' } : undefined
       throw new HttpError(outcome.status, outcome.code, outcome.error.message, {
@@ -150,11 +170,11 @@ export class FunctionService {
     }
     const translated = toHttpResponse(outcome.result, SANDBOX_POLICY)
     if (!translated.ok) {
-      this.orchestrator.metrics.functionInvoked(502)
+      this.#deps.metrics.functionInvoked(502)
       this.logs.append(user, deployment.path, `[BAD_FUNCTION_RESPONSE] ${translated.problem}`)
       throw new HttpError(502, 'BAD_FUNCTION_RESPONSE', translated.problem)
     }
-    this.orchestrator.metrics.functionInvoked(translated.response.status)
+    this.#deps.metrics.functionInvoked(translated.response.status)
     return translated.response
   }
 }

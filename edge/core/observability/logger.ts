@@ -60,9 +60,6 @@ export function jsonLogger(
   }
 }
 
-/** Writes nothing: for tests and hosts that want no logs. */
-export const silentLogger: Logger = jsonLogger(() => {}, 'silent')
-
 /** Errors have no enumerable fields; log what an operator needs from one. */
 function replaceErrors(_key: string, value: unknown): unknown {
   if (value instanceof Error)

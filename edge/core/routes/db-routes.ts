@@ -2,16 +2,17 @@
  * `/api/db/{ns}/{key}`: the seed's key-value API, one database per namespace. PUT {"value", "ttl"?},
  * GET → {"key","value","exists"}, DELETE, and GET /api/db/{ns}/?prefix=&limit=&cursor= → keys.
  */
-import { guardNamespace } from '../auth/access'
-import { Hono } from 'hono'
+import type { Context } from 'hono'
 import { z } from 'zod'
+import { guardNamespace } from '../auth/access'
 import { NAMESPACE_PATTERN } from '../../../shared/protocol/job'
 import { HttpError, badRequest } from '../http-error'
 import type { KvStore } from '../kv/kv-store'
 import { checkKey, MAX_VALUE_BYTES } from '../kv/kv-limits'
-import type { Orchestrator } from '../orchestrator'
+import { namespaceAt } from '../rooms/owner'
 import { requestSegments } from './path-segments'
 import { parseBody, parseQuery } from './request-body'
+import { RouteTable } from './route-table'
 
 const PutBody = z.strictObject({
   value: z.json().optional(),
@@ -38,15 +39,21 @@ const ListQuery = z.object({
     .optional(),
 })
 
-export function dbRoutes(orchestrator: Orchestrator): Hono {
-  const app = new Hono()
-  const kv = orchestrator.kv
-  app.use('*', guardNamespace('db'))
+export interface DbRouteDeps {
+  kv: KvStore
+  durable: () => Promise<void>
+}
 
-  app.get('/:ns', (c) => list(requestSegments(c)[2] ?? '', kv, parseQuery(c, ListQuery), c))
-  app.get('/:ns/', (c) => list(requestSegments(c)[2] ?? '', kv, parseQuery(c, ListQuery), c))
+/** A namespace's database lives in its room. */
+const owned = { owner: namespaceAt(2) }
+const listing = (c: Context, { kv }: DbRouteDeps) =>
+  list(requestSegments(c)[2] ?? '', kv, parseQuery(c, ListQuery), c)
 
-  app.get('/:ns/:key', (c) => {
+export const dbRoutes = new RouteTable<DbRouteDeps>()
+  .use('/api/db/*', guardNamespace('db'))
+  .get('/api/db/:ns', owned, listing)
+  .get('/api/db/:ns/', owned, listing)
+  .get('/api/db/:ns/:key', owned, (c, { kv }) => {
     const { ns, key } = params(requestSegments(c))
     const entry = kv.get(ns, key)
     if (!entry) {
@@ -68,8 +75,7 @@ export function dbRoutes(orchestrator: Orchestrator): Hono {
       ...(entry.expires_at !== null && { expires_at: new Date(entry.expires_at).toISOString() }),
     })
   })
-
-  app.put('/:ns/:key', async (c) => {
+  .put('/api/db/:ns/:key', owned, async (c, { kv, durable }) => {
     const { ns, key } = params(requestSegments(c))
     const body = await parseBody(c, PutBody)
     const json = JSON.stringify(body.value ?? null)
@@ -82,25 +88,20 @@ export function dbRoutes(orchestrator: Orchestrator): Hono {
       )
     }
     kv.set(ns, key, json, body.ttl)
-    await orchestrator.durable()
+    await durable()
     return c.json({ status: 'ok', key })
   })
-
-  app.delete('/:ns/:key', async (c) => {
+  .delete('/api/db/:ns/:key', owned, async (c, { kv, durable }) => {
     const { ns, key } = params(requestSegments(c))
     if (!kv.delete(ns, key))
       throw new HttpError(404, 'KEY_NOT_FOUND', `no key '${key}' in namespace '${ns}'`)
-    await orchestrator.durable()
+    await durable()
     return c.body(null, 204)
   })
-
   // Keys are one path segment: anything deeper is a mistake worth naming.
-  app.all('/:ns/:key/*', () => {
+  .all('/api/db/:ns/:key/*', owned, () => {
     throw badRequest('a key must be a single path segment (no "/")', 'key')
   })
-
-  return app
-}
 
 /** `/api/db/{ns}/{key}`, each segment decoded once. */
 function params(segments: string[]): { ns: string; key: string } {

@@ -1,20 +1,23 @@
 /**
  * `/api/deploy`: deploy a function at `/{user}/{path}` (each deploy is a new version), list, show,
- * delete, roll back, and read its logs. Invocation itself is `functionRoute`, mounted last.
+ * delete, roll back, and read its logs. Invocation itself is function-routes.ts, mounted last.
  */
-import { callerAccepted, guardNamespace, requireOperator, requireRight } from '../auth/access'
-import { Hono, type Context } from 'hono'
+import type { Context } from 'hono'
 import { z } from 'zod'
+import { guardNamespace, requireOperator, requireRight } from '../auth/access'
 import { CID_PATTERN } from '../../../shared/protocol/cid'
 import { NAMESPACE_PATTERN, normalizeRuntime, RUNTIMES } from '../../../shared/protocol/job'
 import type { Deployment } from '../functions/deployment-store'
-import { FunctionService, RESERVED_USERS } from '../functions/function-service'
+import { FunctionService } from '../functions/function-service'
 import { ExecutorField, UntrustedDbField } from '../jobs/executor-policy'
+import type { Scheduler } from '../jobs/scheduler'
 import { badRequest, HttpError } from '../http-error'
-import type { Orchestrator } from '../orchestrator'
-import { acceptModule, decodeBase64 } from '../wasm/module-intake'
+import { combineList } from '../rooms/combine-answers'
+import { everyRoom, namespaceAt, namespaceInQuery } from '../rooms/owner'
+import { acceptModule, decodeBase64, type ModuleIntake } from '../wasm/module-intake'
 import { joinedPath, requestSegments } from './path-segments'
-import { parseBody, parseQuery, readText } from './request-body'
+import { parseBody, parseQuery } from './request-body'
+import { RouteTable } from './route-table'
 
 const DeployBody = z
   .strictObject({
@@ -78,21 +81,35 @@ const LogsQuery = z.object({
     .optional(),
 })
 
-export function deployRoutes(orchestrator: Orchestrator, functions: FunctionService): Hono {
-  const app = new Hono()
-  app.use('*', guardNamespace('deploy'))
+export interface DeployRouteDeps {
+  functions: FunctionService
+  /** Modules of wasm functions: stored if inline, known already if named. */
+  intake: ModuleIntake
+  modules: Pick<Scheduler, 'hasModule'>
+  defaultTimeoutSeconds: number
+  durable: () => Promise<void>
+}
 
-  app.get('/', async (c) => {
-    const user = c.req.query('user')
-    if (user !== undefined && !NAMESPACE_PATTERN.test(user))
-      throw badRequest('user must be a namespace name', 'user')
-    if (user !== undefined) await requireRight(c, 'deploy', user)
-    else await requireOperator(c)
-    const deployments = functions.store.list(user).map((d) => view(d))
-    return c.json({ deployments, total: deployments.length })
-  })
+/** A user's functions live in the room of their namespace. */
+const owned = { owner: namespaceAt(2) }
 
-  app.post('/:user/*', async (c) => {
+export const deployRoutes = new RouteTable<DeployRouteDeps>()
+  .use('/api/deploy/*', guardNamespace('deploy'))
+  .get(
+    '/api/deploy',
+    { owner: namespaceInQuery('user', everyRoom(combineList('deployments'))) },
+    async (c, { functions }) => {
+      const user = c.req.query('user')
+      if (user !== undefined && !NAMESPACE_PATTERN.test(user))
+        throw badRequest('user must be a namespace name', 'user')
+      if (user !== undefined) await requireRight(c, 'deploy', user)
+      else await requireOperator(c)
+      const deployments = functions.store.list(user).map((d) => view(d))
+      return c.json({ deployments, total: deployments.length })
+    },
+  )
+  .post('/api/deploy/:user/*', owned, async (c, deps) => {
+    const { functions, durable } = deps
     const { user, rest } = target(c)
     if (rest.endsWith('/rollback') || rest === 'rollback') {
       const path = FunctionService.normalizePath(
@@ -100,7 +117,7 @@ export function deployRoutes(orchestrator: Orchestrator, functions: FunctionServ
         rest === 'rollback' ? '' : rest.slice(0, -'/rollback'.length),
       )
       const deployment = functions.rollback(user, path)
-      await orchestrator.durable()
+      await durable()
       return c.json(view(deployment, functions.code(deployment)))
     }
     const path = FunctionService.normalizePath(user, rest)
@@ -111,13 +128,13 @@ export function deployRoutes(orchestrator: Orchestrator, functions: FunctionServ
         : body.wasm_base64
           ? (
               await acceptModule(
-                orchestrator,
+                deps.intake,
                 decodeBase64(body.wasm_base64, 'wasm_base64'),
                 'wasm_base64',
               )
             ).cid
           : (body.wasm_cid as string)
-    if (wasm && !orchestrator.scheduler.hasModule(wasm))
+    if (wasm && !deps.modules.hasModule(wasm))
       throw new HttpError(
         404,
         'WASM_NOT_FOUND',
@@ -128,16 +145,14 @@ export function deployRoutes(orchestrator: Orchestrator, functions: FunctionServ
       runtime: body.runtime,
       code: body.code ?? '',
       wasm_cid: wasm,
-      timeout_ms: Math.round(
-        (body.timeout_seconds ?? orchestrator.config.defaultTimeoutSeconds) * 1000,
-      ),
+      timeout_ms: Math.round((body.timeout_seconds ?? deps.defaultTimeoutSeconds) * 1000),
       executor: body.executor ?? 'trusted',
       untrusted_db: body.untrusted_db ?? { read: [], write: [] },
     })
-    await orchestrator.durable()
+    await durable()
     return c.json(view(deployment, functions.code(deployment)), 201)
   })
-  app.post('/:user', (c) =>
+  .post('/api/deploy/:user', owned, (c) =>
     c.json(
       {
         error: 'give a path after the user: POST /api/deploy/{user}/{path}',
@@ -147,8 +162,7 @@ export function deployRoutes(orchestrator: Orchestrator, functions: FunctionServ
       400,
     ),
   )
-
-  app.get('/:user/*', (c) => {
+  .get('/api/deploy/:user/*', owned, (c, { functions }) => {
     const { user, rest } = target(c)
     if (rest === 'logs' || rest.endsWith('/logs')) {
       const path = FunctionService.normalizePath(
@@ -169,32 +183,12 @@ export function deployRoutes(orchestrator: Orchestrator, functions: FunctionServ
     }))
     return c.json({ ...view(deployment, functions.code(deployment)), versions })
   })
-
-  app.delete('/:user/*', async (c) => {
+  .delete('/api/deploy/:user/*', owned, async (c, { functions, durable }) => {
     const { user, rest } = target(c)
     functions.remove(user, FunctionService.normalizePath(user, rest))
-    await orchestrator.durable()
+    await durable()
     return c.body(null, 204)
   })
-
-  return app
-}
-
-/** `ANY /{user}/{path...}`: the function deployed there (or at its longest deployed prefix) answers. */
-export function functionRoute(functions: FunctionService) {
-  return async (c: Context): Promise<Response> => {
-    const url = new URL(c.req.url)
-    const [user = '', ...rest] = requestSegments(c)
-    if (!NAMESPACE_PATTERN.test(user) || RESERVED_USERS.has(user)) {
-      throw new HttpError(404, 'NOT_FOUND', `no route for ${c.req.method} ${url.pathname}`)
-    }
-    // Public: anyone may call a function, and its handler gets the body (within the limit).
-    callerAccepted(c)
-    const method = c.req.method
-    const body = () => (method === 'GET' || method === 'HEAD' ? Promise.resolve('') : readText(c))
-    return functions.invoke(user, `/${rest.join('/')}`, c.req.raw, url, body)
-  }
-}
 
 /** `/api/deploy/{user}/{path…}`, decoded segment by segment; trailing slashes are not part of it. */
 function target(c: Context): { user: string; rest: string } {

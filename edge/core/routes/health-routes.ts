@@ -1,34 +1,38 @@
 /** `/health`, `/info`, `/stats`: the seed README's first three calls. */
-import { Hono } from 'hono'
+import type { JobStatus } from '../../../shared/protocol/job'
 import { PROTOCOL_VERSION } from '../../../shared/protocol/frames'
-import type { Orchestrator } from '../orchestrator'
+import type { VolunteerCounts } from '../observability/metrics'
+import { combineInfo, combineStats } from '../rooms/combine-answers'
+import { everyRoom, HOME } from '../rooms/owner'
+import { RouteTable } from './route-table'
 
-export function healthRoutes(orchestrator: Orchestrator, host: string): Hono {
-  const app = new Hono()
-  const { config } = orchestrator
+export interface HealthRouteDeps {
+  nodeId: string
+  version: string
+  /** Which host serves the API. */
+  host: string
+  uptimeSeconds: () => number
+  volunteers: () => VolunteerCounts
+  jobs: () => Record<JobStatus, number>
+}
 
-  app.get('/health', (c) => c.json({ status: 'healthy' }))
-
-  app.get('/info', (c) => {
-    const volunteers = orchestrator.volunteerStats()
-    return c.json({
-      node_id: config.nodeId,
-      version: config.version,
-      host,
-      protocol_version: PROTOCOL_VERSION,
-      uptime_seconds: orchestrator.uptimeSeconds(),
-      runtimes: volunteers.runtimes,
-    })
-  })
-
-  app.get('/stats', (c) =>
+export const healthRoutes = new RouteTable<HealthRouteDeps>()
+  .get('/health', { owner: HOME }, (c) => c.json({ status: 'healthy' }))
+  .get('/info', { owner: everyRoom(combineInfo) }, (c, deps) =>
     c.json({
-      node_id: config.nodeId,
-      uptime_seconds: orchestrator.uptimeSeconds(),
-      volunteers: orchestrator.volunteerStats(),
-      jobs: orchestrator.scheduler.statusCounts(),
+      node_id: deps.nodeId,
+      version: deps.version,
+      host: deps.host,
+      protocol_version: PROTOCOL_VERSION,
+      uptime_seconds: deps.uptimeSeconds(),
+      runtimes: deps.volunteers().runtimes,
     }),
   )
-
-  return app
-}
+  .get('/stats', { owner: everyRoom(combineStats) }, (c, deps) =>
+    c.json({
+      node_id: deps.nodeId,
+      uptime_seconds: deps.uptimeSeconds(),
+      volunteers: deps.volunteers(),
+      jobs: deps.jobs(),
+    }),
+  )

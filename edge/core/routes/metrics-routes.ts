@@ -1,18 +1,21 @@
 /** `GET /metrics`: the orchestrator's metrics in the Prometheus text format (version 0.0.4). */
-import { Hono } from 'hono'
 import { requireOperator } from '../auth/access'
 import { EXPOSITION_CONTENT_TYPE } from '../observability/exposition'
 import type { Metrics } from '../observability/metrics'
+import { combineMetrics } from '../rooms/combine-answers'
+import { everyRoom } from '../rooms/owner'
+import { RouteTable } from './route-table'
 
-export function metricsRoutes(metrics: Metrics): Hono {
-  const app = new Hono()
+export interface MetricsRouteDeps {
+  metrics: Pick<Metrics, 'render'>
+}
+
+export const metricsRoutes = new RouteTable<MetricsRouteDeps>()
   // Operator data: open on loopback like the rest, the admin token's once auth is on.
-  app.get('/metrics', async (c) => {
+  .get('/metrics', { owner: everyRoom(combineMetrics) }, async (c, { metrics }) => {
     await requireOperator(c)
     return c.body(metrics.render(), 200, {
       'content-type': EXPOSITION_CONTENT_TYPE,
       'cache-control': 'no-store',
     })
   })
-  return app
-}

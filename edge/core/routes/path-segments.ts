@@ -2,14 +2,14 @@
  * The request path as segments, each percent-decoded exactly once. Every route that takes a user,
  * namespace, key or path from the URL reads it here, by position: a segment means what it
  * decodes to (`%65ve` is `eve`), and nothing is ever sliced out of the raw path by the length of a
- * decoded name. The Workers host picks a namespace's room with the same function, so a request is
- * served as the namespace it was routed by.
+ * decoded name. A front picks a namespace's room with the same function (rooms/route-to-owner.ts),
+ * so a request is served as the namespace it was routed by.
  */
 import type { Context } from 'hono'
 import { PathError } from '../storage/storage-path'
 
 /** `/api/deploy/%65ve/a/` → `['api', 'deploy', 'eve', 'a', '']`; throws a 400 for broken escapes. */
-export function pathSegments(pathname: string): string[] {
+function pathSegments(pathname: string): string[] {
   return pathname.slice(1).split('/').map(decodeSegment)
 }
 

@@ -1,14 +1,23 @@
 /** `/api/peers`: the connected runners, with their machines' capabilities. */
-import { Hono } from 'hono'
 import { requireOperator } from '../auth/access'
-import type { Orchestrator } from '../orchestrator'
+import { HOME } from '../rooms/owner'
+import type { RunnerDirectory } from '../services/runner-directory'
+import type { StandaloneServices } from '../services/standalone-services'
+import { RouteTable } from './route-table'
 
-export function peerRoutes(orchestrator: Orchestrator): Hono {
-  const app = new Hono()
-  app.get('/', async (c) => {
+export interface PeerRouteDeps {
+  services: Pick<StandaloneServices, 'list'>
+  runners: Pick<RunnerDirectory, 'runners'>
+}
+
+/** Runners connect to the home room, where the services they run live. */
+export const peerRoutes = new RouteTable<PeerRouteDeps>().get(
+  '/api/peers',
+  { owner: HOME },
+  async (c, { services, runners }) => {
     await requireOperator(c)
-    const services = orchestrator.services.list()
-    const peers = orchestrator.runners.runners().map((session) => ({
+    const listed = services.list()
+    const peers = runners.runners().map((session) => ({
       peer_id: session.peer?.id,
       volunteer_id: session.id,
       name: session.agent?.name ?? null,
@@ -21,11 +30,10 @@ export function peerRoutes(orchestrator: Orchestrator): Hono {
       runtimes: session.capabilities?.runtimes ?? [],
       concurrency: session.capabilities?.concurrency ?? 0,
       running: session.running.size,
-      services: services.filter((s) => s.peer_id === session.peer?.id).length,
+      services: listed.filter((s) => s.peer_id === session.peer?.id).length,
       capabilities: session.peer?.system,
       connected_at: new Date(session.connectedAt).toISOString(),
     }))
     return c.json({ peers, total: peers.length })
-  })
-  return app
-}
+  },
+)

@@ -1,13 +1,13 @@
 /**
  * `/api/services/standalone`: the seed's routes for standalone services (from-local, from-git,
  * details, delete), plus running one (`POST /{id}/run` → 202 with the job) and the file download
- * a runner uses for uploaded services.
+ * a runner uses for uploaded services. Services live in the home room, where runners connect.
  */
+import type { Context } from 'hono'
 import { requireAnyRight, requireOperator, requireRight } from '../auth/access'
 import { bearerToken } from '../auth/bearer'
-import { Hono, type Context } from 'hono'
 import { HttpError } from '../http-error'
-import type { Orchestrator } from '../orchestrator'
+import { HOME } from '../rooms/owner'
 import {
   SUGGESTED_INTERFACES,
   toDetailsView,
@@ -15,84 +15,75 @@ import {
   type ServiceRecord,
 } from '../services/service-record'
 import { FromGitBody, FromLocalBody, RunBody } from '../services/service-schemas'
+import type { StandaloneServices } from '../services/standalone-services'
 import { checkStoragePath } from '../storage/storage-path'
-import { view } from './job-routes'
+import type { JobViewer } from './job-view'
 import { joinedPath, requestSegments } from './path-segments'
 import { parseBody, parseWith, readJson } from './request-body'
+import { RouteTable } from './route-table'
 
-export function serviceRoutes(orchestrator: Orchestrator): Hono {
-  const app = new Hono()
-  const { services } = orchestrator
+export interface ServiceRouteDeps {
+  services: Pick<
+    StandaloneServices,
+    'createFromLocal' | 'createFromGit' | 'get' | 'list' | 'remove' | 'run' | 'file'
+  >
+  view: JobViewer
+  durable: () => Promise<void>
+}
 
-  const created = async (c: Context, service: ServiceRecord) => {
-    await orchestrator.durable()
-    return c.json(
-      {
-        success: true,
-        service: toServiceView(service),
-        suggested_interfaces: SUGGESTED_INTERFACES,
-      },
-      201,
-    )
-  }
+const home = { owner: HOME }
 
+export const serviceRoutes = new RouteTable<ServiceRouteDeps>()
   // The namespace is in the body: a caller who may create services nowhere is refused unread.
-  app.post('/from-local', async (c) => {
+  .post('/api/services/standalone/from-local', home, async (c, deps) => {
     await requireAnyRight(c, 'services')
     const body = await parseBody(c, FromLocalBody)
     await requireRight(c, 'services', body.namespace ?? 'default')
-    return created(c, await services.createFromLocal(body))
+    return created(c, deps, await deps.services.createFromLocal(body))
   })
-  app.post('/from-git', async (c) => {
+  .post('/api/services/standalone/from-git', home, async (c, deps) => {
     await requireAnyRight(c, 'services')
     const body = await parseBody(c, FromGitBody)
     await requireRight(c, 'services', body.namespace ?? 'default')
-    return created(c, await services.createFromGit(body))
+    return created(c, deps, await deps.services.createFromGit(body))
   })
-
-  /** The service named in the path, once the caller may act on its namespace. */
-  const owned = async (c: Context) => {
-    const service = services.get(serviceId(c))
-    await requireRight(c, 'services', service.namespace)
-    return service
-  }
-
-  app.get('/', async (c) => {
+  .get('/api/services/standalone', home, async (c, { services }) => {
     const namespace = c.req.query('namespace')
     if (namespace !== undefined) await requireRight(c, 'services', namespace)
     else await requireOperator(c)
     const list = services.list(namespace).map(toServiceView)
     return c.json({ success: true, services: list, total: list.length })
   })
-
-  app.get('/:id/details', async (c) => {
-    const service = await owned(c)
+  .get('/api/services/standalone/:id/details', home, async (c, { services }) => {
+    const service = await owned(c, services)
     return c.json({
       success: true,
       service: toServiceView(service),
       details: toDetailsView(service),
     })
   })
-
-  app.delete('/:id', async (c) => {
-    await owned(c)
+  .delete('/api/services/standalone/:id', home, async (c, { services, durable }) => {
+    await owned(c, services)
     await services.remove(serviceId(c))
-    await orchestrator.durable()
+    await durable()
     return c.json({ success: true, message: 'Service deleted successfully' })
   })
-
-  app.post('/:id/run', async (c) => {
-    // An empty body runs the service as it is configured.
-    await owned(c)
-    const body = parseWith(RunBody, await readJson(c, {}))
-    const job = await services.run(serviceId(c), body)
-    await orchestrator.durable()
-    return c.json({ success: true, job: view(orchestrator, job) }, 202, {
-      location: `/api/jobs/${job.id}`,
-    })
-  })
-
-  app.get('/:id/files/*', async (c) => {
+  // A run's input files may come as base64 in JSON: its body may be as large as a module's.
+  .post(
+    '/api/services/standalone/:id/run',
+    { ...home, body: 'module' },
+    async (c, { services, view, durable }) => {
+      // An empty body runs the service as it is configured.
+      await owned(c, services)
+      const body = parseWith(RunBody, await readJson(c, {}))
+      const job = await services.run(serviceId(c), body)
+      await durable()
+      return c.json({ success: true, job: view(job) }, 202, {
+        location: `/api/jobs/${job.id}`,
+      })
+    },
+  )
+  .get('/api/services/standalone/:id/files/*', home, async (c, { services }) => {
     // `/api/services/standalone/{id}/files/{path…}`, decoded segment by segment.
     const path = checkStoragePath(joinedPath(requestSegments(c), 5))
     const bearer = bearerToken(c.req.header('authorization'))
@@ -100,7 +91,23 @@ export function serviceRoutes(orchestrator: Orchestrator): Hono {
     return new Response(stream, { headers: { 'content-type': 'application/octet-stream' } })
   })
 
-  return app
+async function created(c: Context, { durable }: ServiceRouteDeps, service: ServiceRecord) {
+  await durable()
+  return c.json(
+    {
+      success: true,
+      service: toServiceView(service),
+      suggested_interfaces: SUGGESTED_INTERFACES,
+    },
+    201,
+  )
+}
+
+/** The service named in the path, once the caller may act on its namespace. */
+async function owned(c: Context, services: ServiceRouteDeps['services']) {
+  const service = services.get(serviceId(c))
+  await requireRight(c, 'services', service.namespace)
+  return service
 }
 
 function serviceId(c: Context): number {

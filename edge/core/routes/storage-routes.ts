@@ -4,18 +4,19 @@
  * may say `?visibility=private|public|inherit`; a PUT or DELETE on a directory path (ending in
  * "/", or the namespace's root) sets or removes the visibility rule for everything under it.
  */
-import { Hono, type Context } from 'hono'
+import type { Context } from 'hono'
 import { z } from 'zod'
 import { NAMESPACE_PATTERN } from '../../../shared/protocol/job'
 import { guardNamespace } from '../auth/access'
 import { badRequest, HttpError } from '../http-error'
-import type { Orchestrator } from '../orchestrator'
+import { namespaceAt } from '../rooms/owner'
 import { serveFile } from '../storage/serve-file'
 import { PathError } from '../storage/storage-path'
 import type { StorageService } from '../storage/storage-service'
 import { VISIBILITIES } from '../storage/visibility'
 import { joinedPath, requestSegments } from './path-segments'
 import { bodyStream, parseQuery } from './request-body'
+import { RouteTable, type RouteInfo } from './route-table'
 
 /** Segments before the namespace: `/api/storage/{ns}/…` and `/static/{ns}/…`. */
 const API_SKIP = 2
@@ -51,29 +52,35 @@ const RuleQuery = z.object({
   }),
 })
 
-export function storageRoutes(orchestrator: Orchestrator, storage: StorageService): Hono {
-  const app = new Hono()
-  app.use('*', guardNamespace('storage'))
+export interface StorageRouteDeps {
+  storage: StorageService
+  durable: () => Promise<void>
+}
 
-  const list = (c: Context) => {
-    const ns = namespace(requestSegments(c)[API_SKIP] ?? '')
-    const query = parseQuery(c, ListQuery)
-    const page = storage.list(ns, query.prefix ?? '', query.limit ?? 100, query.cursor)
-    const rules = storage.rules(ns)
-    return c.json({
-      files: page.files.map((f) => f.path),
-      private: page.files
-        .filter((f) => storage.visibility(ns, f, rules) === 'private')
-        .map((f) => f.path),
-      rules,
-      count: page.files.length,
-      cursor: page.cursor,
-    })
-  }
-  app.get('/:ns', list)
-  app.get('/:ns/', list)
+/** A namespace's files live in its room; uploads stream to the file store, which limits them. */
+const owned: RouteInfo = { owner: namespaceAt(2) }
 
-  app.put('/:ns/*', async (c) => {
+const list = (c: Context, { storage }: StorageRouteDeps) => {
+  const ns = namespace(requestSegments(c)[API_SKIP] ?? '')
+  const query = parseQuery(c, ListQuery)
+  const page = storage.list(ns, query.prefix ?? '', query.limit ?? 100, query.cursor)
+  const rules = storage.rules(ns)
+  return c.json({
+    files: page.files.map((f) => f.path),
+    private: page.files
+      .filter((f) => storage.visibility(ns, f, rules) === 'private')
+      .map((f) => f.path),
+    rules,
+    count: page.files.length,
+    cursor: page.cursor,
+  })
+}
+
+export const storageRoutes = new RouteTable<StorageRouteDeps>()
+  .use('/api/storage/*', guardNamespace('storage'))
+  .get('/api/storage/:ns', owned, list)
+  .get('/api/storage/:ns/', owned, list)
+  .put('/api/storage/:ns/*', { ...owned, body: 'stream' }, async (c, { storage, durable }) => {
     const { ns, path } = target(c, API_SKIP, true)
     if (isDirectory(path)) {
       const { visibility } = parseQuery(c, RuleQuery)
@@ -81,7 +88,7 @@ export function storageRoutes(orchestrator: Orchestrator, storage: StorageServic
       if (c.req.header('transfer-encoding') || Number(c.req.header('content-length') ?? 0) > 0)
         throw badRequest('a directory path takes no body: PUT it empty with ?visibility=')
       storage.setRule(ns, { prefix: path, visibility })
-      await orchestrator.durable()
+      await durable()
       return c.json({ namespace: ns, prefix: path, visibility })
     }
     const { visibility } = parseQuery(c, FileQuery)
@@ -89,7 +96,7 @@ export function storageRoutes(orchestrator: Orchestrator, storage: StorageServic
     const length = c.req.header('content-length')
     const declared = length !== undefined && /^\d{1,15}$/.test(length) ? Number(length) : undefined
     const info = await storage.put(ns, path, body, declared, visibility)
-    await orchestrator.durable()
+    await durable()
     return c.json(
       {
         namespace: ns,
@@ -102,8 +109,7 @@ export function storageRoutes(orchestrator: Orchestrator, storage: StorageServic
       201,
     )
   })
-
-  app.get('/:ns/*', async (c) => {
+  .get('/api/storage/:ns/*', owned, async (c, { storage }) => {
     const { ns, path } = target(c, API_SKIP)
     const info = storage.info(ns, path)
     if (!info) throw new HttpError(404, 'FILE_NOT_FOUND', `no file '${path}' in namespace '${ns}'`)
@@ -111,8 +117,7 @@ export function storageRoutes(orchestrator: Orchestrator, storage: StorageServic
     res.headers.set('x-visibility', storage.visibility(ns, info))
     return res
   })
-
-  app.delete('/:ns/*', async (c) => {
+  .delete('/api/storage/:ns/*', owned, async (c, { storage, durable }) => {
     const { ns, path } = target(c, API_SKIP, true)
     if (isDirectory(path)) {
       if (!storage.removeRule(ns, path))
@@ -123,31 +128,27 @@ export function storageRoutes(orchestrator: Orchestrator, storage: StorageServic
         )
     } else if (!(await storage.remove(ns, path)))
       throw new HttpError(404, 'FILE_NOT_FOUND', `no file '${path}' in namespace '${ns}'`)
-    await orchestrator.durable()
+    await durable()
     return c.body(null, 204)
   })
 
-  return app
+/** Serves public files only: a private one gets the very answer a missing one gets. */
+const serveStatic = async (c: Context, { storage }: Pick<StorageRouteDeps, 'storage'>) => {
+  const { ns, path } = target(c, STATIC_SKIP, true)
+  const wanted = isDirectory(path) ? `${path}index.html` : path
+  const info = storage.publicInfo(ns, wanted)
+  if (info) return serveFile(c, storage, ns, info)
+  // A directory asked for without its slash: send the browser to it, as web servers do.
+  if (!isDirectory(path) && storage.publicInfo(ns, `${path}/index.html`)) {
+    return c.redirect(`${new URL(c.req.url).pathname}/`, 301)
+  }
+  throw new HttpError(404, 'FILE_NOT_FOUND', `no file '${wanted}' in namespace '${ns}'`)
 }
 
-/** Serves public files only: a private one gets the very answer a missing one gets. */
-export function staticRoutes(storage: StorageService): Hono {
-  const app = new Hono()
-  const serve = async (c: Context) => {
-    const { ns, path } = target(c, STATIC_SKIP, true)
-    const wanted = isDirectory(path) ? `${path}index.html` : path
-    const info = storage.publicInfo(ns, wanted)
-    if (info) return serveFile(c, storage, ns, info)
-    // A directory asked for without its slash: send the browser to it, as web servers do.
-    if (!isDirectory(path) && storage.publicInfo(ns, `${path}/index.html`)) {
-      return c.redirect(`${new URL(c.req.url).pathname}/`, 301)
-    }
-    throw new HttpError(404, 'FILE_NOT_FOUND', `no file '${wanted}' in namespace '${ns}'`)
-  }
-  app.get('/:ns', serve)
-  app.get('/:ns/*', serve)
-  return app
-}
+/** `/static/{ns}/…`: the namespace's public files, from its room. */
+export const staticRoutes = new RouteTable<Pick<StorageRouteDeps, 'storage'>>()
+  .get('/static/:ns', { owner: namespaceAt(1) }, serveStatic)
+  .get('/static/:ns/*', { owner: namespaceAt(1) }, serveStatic)
 
 /** The namespace's root ("") or a path ending in "/": a directory, never a file. */
 const isDirectory = (path: string) => path === '' || path.endsWith('/')

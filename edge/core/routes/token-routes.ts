@@ -1,5 +1,4 @@
 /** `/api/tokens`: the admin issues, lists and revokes namespace tokens. */
-import { Hono } from 'hono'
 import { z } from 'zod'
 import { Namespace } from '../../../shared/protocol/job'
 import { requireOperator } from '../auth/access'
@@ -7,7 +6,9 @@ import type { Authenticator } from '../auth/authenticator'
 import { ANY_NAMESPACE, RIGHTS } from '../auth/principal'
 import type { TokenRecord, TokenStore } from '../auth/token-store'
 import { HttpError } from '../http-error'
+import { HOME } from '../rooms/owner'
 import { parseBody } from './request-body'
+import { RouteTable } from './route-table'
 
 const TEN_YEARS = 10 * 365 * 24 * 3600
 
@@ -36,16 +37,17 @@ const view = (record: TokenRecord) => ({
   revoked: record.revoked_at !== null,
 })
 
-export function tokenRoutes(
-  auth: Authenticator,
-  store: TokenStore,
-  durable: () => Promise<void>,
+export interface TokenRouteDeps {
+  auth: Authenticator
+  tokens: TokenStore
+  durable: () => Promise<void>
   /** A token was revoked: volunteers and runners connected with it are let go. */
-  revoked: (id: string) => void = () => {},
-): Hono {
-  const app = new Hono()
+  revoked: (id: string) => void
+}
 
-  app.post('/', async (c) => {
+/** Tokens are issued and revoked in the home room; the other rooms ask it about them. */
+export const tokenRoutes = new RouteTable<TokenRouteDeps>()
+  .post('/api/tokens', { owner: HOME }, async (c, { auth, tokens, durable }) => {
     await requireOperator(c)
     if (!auth.enabled)
       throw new HttpError(
@@ -60,26 +62,21 @@ export function tokenRoutes(
       rights: [...new Set(body.rights)],
       ...(body.expires_in_seconds !== undefined && { expiresInSeconds: body.expires_in_seconds }),
     })
-    store.insert(record)
+    tokens.insert(record)
     await durable()
     return c.json({ token, ...view(record) }, 201)
   })
-
-  app.get('/', async (c) => {
+  .get('/api/tokens', { owner: HOME }, async (c, { tokens }) => {
     await requireOperator(c)
-    const tokens = store.list().map(view)
-    return c.json({ tokens, total: tokens.length })
+    const listed = tokens.list().map(view)
+    return c.json({ tokens: listed, total: listed.length })
   })
-
-  app.delete('/:id', async (c) => {
+  .delete('/api/tokens/:id', { owner: HOME }, async (c, { tokens, durable, revoked }) => {
     await requireOperator(c)
     const id = c.req.param('id')
-    if (!store.get(id)) throw new HttpError(404, 'TOKEN_NOT_FOUND', `no token with id ${id}`)
-    store.revoke(id)
+    if (!tokens.get(id)) throw new HttpError(404, 'TOKEN_NOT_FOUND', `no token with id ${id}`)
+    tokens.revoke(id)
     await durable()
     revoked(id)
     return c.body(null, 204)
   })
-
-  return app
-}

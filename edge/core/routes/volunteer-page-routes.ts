@@ -4,17 +4,25 @@
  * service worker are revalidated on every load so an update is seen at once. Paths the app does
  * not have fall back to its index.html, as a single-page app expects.
  */
-import { Hono } from 'hono'
 import type { AssetSource } from '../assets/asset-source'
 import { ISOLATION_HEADERS } from '../assets/isolation-headers'
 import { HttpError } from '../http-error'
+import { ANYWHERE } from '../rooms/owner'
+import { RouteTable } from './route-table'
 
 const INDEX = 'index.html'
 
-export function volunteerPageRoutes(assets: AssetSource | undefined): Hono {
-  const app = new Hono()
-  app.get('/', (c) => c.redirect('/volunteer/', 308))
-  app.get('/*', async (c) => {
+export interface VolunteerPageDeps {
+  /** The built PWA, where this host has it. */
+  assets: AssetSource | undefined
+}
+
+/** Served by whichever process the request reaches (on the edge, the front, from its assets). */
+const anywhere = { owner: ANYWHERE }
+
+export const volunteerPageRoutes = new RouteTable<VolunteerPageDeps>()
+  .get('/volunteer', anywhere, (c) => c.redirect('/volunteer/', 308))
+  .get('/volunteer/*', anywhere, async (c, { assets }) => {
     const path = decodeURIComponent(c.req.path.slice('/volunteer/'.length))
     if (path.split('/').some((part) => part === '..' || part === '.') || path.includes('\\'))
       throw new HttpError(400, 'INVALID_PATH', 'the path may not contain "." or ".." segments')
@@ -54,5 +62,3 @@ export function volunteerPageRoutes(assets: AssetSource | undefined): Hono {
       },
     })
   })
-  return app
-}

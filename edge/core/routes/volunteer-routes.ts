@@ -1,15 +1,24 @@
 /** `/api/volunteers`: who is connected, what each offers, what each is doing. */
-import { Hono } from 'hono'
 import { requireOperator } from '../auth/access'
 import { reputationKey } from '../jobs/reputation'
-import type { Orchestrator } from '../orchestrator'
+import type { Scheduler } from '../jobs/scheduler'
+import { combineList } from '../rooms/combine-answers'
+import { everyRoom } from '../rooms/owner'
+import type { VolunteerHub } from '../volunteers/volunteer-hub'
+import { RouteTable } from './route-table'
 
-export function volunteerRoutes(orchestrator: Orchestrator): Hono {
-  const app = new Hono()
-  app.get('/', async (c) => {
+export interface VolunteerRouteDeps {
+  hub: Pick<VolunteerHub, 'connected'>
+  standing: Pick<Scheduler, 'reputation' | 'backoff'>
+}
+
+export const volunteerRoutes = new RouteTable<VolunteerRouteDeps>().get(
+  '/api/volunteers',
+  { owner: everyRoom(combineList('volunteers')) },
+  async (c, { hub, standing }) => {
     await requireOperator(c)
     const now = Date.now()
-    const volunteers = [...orchestrator.hub.connected]
+    const volunteers = [...hub.connected]
       .filter((s) => s.capabilities)
       .map((s) => ({
         id: s.id,
@@ -25,11 +34,10 @@ export function volunteerRoutes(orchestrator: Orchestrator): Hono {
         running: s.running.size,
         completed: s.completed,
         failed: s.failed,
-        reputation: orchestrator.scheduler.reputation.of(reputationKey(s)),
-        backoff: orchestrator.scheduler.backoff.view(s, now),
+        reputation: standing.reputation.of(reputationKey(s)),
+        backoff: standing.backoff.view(s, now),
         connected_at: new Date(s.connectedAt).toISOString(),
       }))
     return c.json({ volunteers, total: volunteers.length })
-  })
-  return app
-}
+  },
+)

@@ -1,29 +1,39 @@
 /** `/api/wasm`: upload a module once, name it by content id in any number of jobs. */
-import { Hono } from 'hono'
 import { CID_PATTERN } from '../../../shared/protocol/cid'
 import { requireAnyRight } from '../auth/access'
 import { HttpError } from '../http-error'
-import type { Orchestrator } from '../orchestrator'
-import { acceptModule, decodeBase64 } from '../wasm/module-intake'
+import type { Scheduler } from '../jobs/scheduler'
+import { firstAnswer } from '../rooms/combine-answers'
+import { everyRoom, FIRST_THAT_KNOWS } from '../rooms/owner'
+import { acceptModule, decodeBase64, type ModuleIntake } from '../wasm/module-intake'
 import { wasmUpload } from './job-schemas'
 import { parseWith, readBytes, readJson } from './request-body'
+import { RouteTable } from './route-table'
 
-export function wasmRoutes(orchestrator: Orchestrator): Hono {
-  const app = new Hono()
+export interface WasmRouteDeps {
+  intake: ModuleIntake
+  modules: Pick<Scheduler, 'module'>
+  durable: () => Promise<void>
+}
 
-  // Raw bytes (application/wasm, octet-stream) or JSON {"wasm_base64": "..."}.
-  app.post('/', async (c) => {
-    await requireAnyRight(c, 'jobs')
-    const json = c.req.header('content-type')?.includes('application/json')
-    const bytes = json
-      ? decodeBase64(parseWith(wasmUpload, await readJson(c)).wasm_base64, 'wasm_base64')
-      : await readBytes(c)
-    const stored = await acceptModule(orchestrator, bytes, json ? 'wasm_base64' : undefined)
-    await orchestrator.durable()
-    return c.json(stored, 201)
-  })
-
-  app.get('/:cid', (c) => {
+export const wasmRoutes = new RouteTable<WasmRouteDeps>()
+  // Raw bytes (application/wasm, octet-stream) or JSON {"wasm_base64": "..."}. Modules are kept
+  // in every room, so that a job anywhere finds its module where it runs.
+  .post(
+    '/api/wasm',
+    { owner: everyRoom(firstAnswer, 'jobs'), body: 'module' },
+    async (c, { intake, durable }) => {
+      await requireAnyRight(c, 'jobs')
+      const json = c.req.header('content-type')?.includes('application/json')
+      const bytes = json
+        ? decodeBase64(parseWith(wasmUpload, await readJson(c)).wasm_base64, 'wasm_base64')
+        : await readBytes(c)
+      const stored = await acceptModule(intake, bytes, json ? 'wasm_base64' : undefined)
+      await durable()
+      return c.json(stored, 201)
+    },
+  )
+  .get('/api/wasm/:cid', { owner: FIRST_THAT_KNOWS }, (c, { modules }) => {
     const cid = c.req.param('cid')
     if (!CID_PATTERN.test(cid))
       throw new HttpError(
@@ -32,7 +42,7 @@ export function wasmRoutes(orchestrator: Orchestrator): Hono {
         'cid must be a module id as returned by POST /api/wasm',
         { field: 'cid' },
       )
-    const bytes = orchestrator.scheduler.module(cid)
+    const bytes = modules.module(cid)
     if (!bytes) throw new HttpError(404, 'WASM_NOT_FOUND', `no module with id ${cid}`)
     return c.body(bytes as Uint8Array<ArrayBuffer>, 200, {
       'content-type': 'application/wasm',
@@ -40,6 +50,3 @@ export function wasmRoutes(orchestrator: Orchestrator): Hono {
       'cache-control': 'public, max-age=31536000, immutable',
     })
   })
-
-  return app
-}

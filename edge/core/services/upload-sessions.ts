@@ -4,152 +4,47 @@
  * file has ended. Sessions belong to the manager, not the socket, so a dropped connection resumes.
  */
 import {
-  decodeBase64Strict,
-  encodeUploadMessage,
   parseUploadMessage,
   type FileUploadChunk,
   type FileUploadStart,
-  type UploadErrorCode,
-  type UploadServerMessage,
 } from '../../../shared/protocol/upload-protocol'
 import { Sha256 } from '../../../shared/protocol/sha256-stream'
-import { bearerToken } from '../auth/bearer'
-import { MessageRate, type MessageRateSettings, type MessageVerdict } from '../limits/message-rate'
-import { checkStoragePath } from '../storage/storage-path'
+import { MessageRate, type MessageRateSettings } from '../limits/message-rate'
+import {
+  openConnection,
+  type ConnectionOptions,
+  type UploadConnection,
+  type UploadScope,
+} from './upload-connection'
+import {
+  chunkBytes,
+  fail,
+  fileComplete,
+  groupMismatch,
+  progress,
+  sameFile,
+  startProblem,
+  type Group,
+  type Out,
+  type Session,
+} from './upload-group'
+import type {
+  CompleteGroup,
+  UploadedFile,
+  UploadSessionsOptions,
+  UploadSink,
+} from './upload-handoff'
 
-/** Where a session's bytes go until the group completes; the host supplies it (temp files, memory). */
-export interface UploadSink {
-  /** Appends bytes to the session's temporary part (creating it on the first call). */
-  append(sessionId: string, bytes: Uint8Array): Promise<void>
-  /** Size of the temporary part so far; 0 when there is none. */
-  size(sessionId: string): Promise<number>
-  /** Reads the whole part back as a stream (for hashing/moving). */
-  read(sessionId: string): Promise<ReadableStream<Uint8Array>>
-  /** Removes the part; a missing part is not an error. */
-  discard(sessionId: string): Promise<void>
-}
-
-/** One ended file of a group; its bytes are the sink's part `sessionId`. */
-export interface UploadedFile {
-  sessionId: string
-  filePath: string
-  size: number
-  sha256: string
-  /** The service's entry point: the file that said `executable: true`, else file_index 0. */
-  executable: boolean
-}
-
-/** Whether an uploader may create or change services of a namespace. */
-export type UploadScope = (namespace: string) => boolean
-
-/** A group whose files have all ended, handed to the service layer. Files are in file_index order. */
-export interface UploadGroupDone {
-  uploadGroupId: string
-  /** Absent: create a service. */
-  serviceId?: number
-  /** Always present when creating; present on update only if the client sent it. */
-  serviceName?: string
-  /** Service settings from START, unvalidated. */
-  service?: Record<string, unknown>
-  files: UploadedFile[]
-  /** The namespaces the connection that completed the group may write (absent: every one). */
-  covers?: UploadScope
-}
-
-/**
- * Called when every file of a group has ended: stores the files and creates/updates the service;
- * returns its id, or throws an Error whose message is shown to the client (code SERVICE_FAILED).
- * The sink's parts are discarded by the manager afterwards.
- */
-export type CompleteGroup = (
-  group: UploadGroupDone,
-  sink: UploadSink,
-) => Promise<{ serviceId: number }>
-
-export interface UploadSessionsOptions {
-  sink: UploadSink
-  complete: CompleteGroup
-  /** Largest total_size accepted for one file. */
-  maxFileBytes: number
-  /** How long a group may sit idle before `sweep` drops it; default one hour. */
-  sessionTtlMs?: number
-  /** Messages a second (and burst) one socket may send; past it they are dropped, then it closes. */
-  messageRate?: MessageRateSettings
-  now?: () => number
-  newId?: () => string
-}
-
-export interface ConnectionOptions {
-  /** True when the host already authenticated the socket (then AUTH is optional). */
-  authenticated: boolean
-  /** The namespaces an authenticated socket may write services to (default: every one). */
-  scope?: UploadScope
-  /**
-   * Checks an AUTH token: false or undefined for a wrong one, true (every namespace) or the
-   * namespaces it covers. A throw counts as "could not check", not as a wrong token.
-   */
-  checkToken: (
-    token: string,
-  ) => boolean | UploadScope | undefined | Promise<boolean | UploadScope | undefined>
-}
-
-/** What to send back for one message, in order; `close: true` means send them, then close the socket. */
-export interface UploadReply {
-  replies: string[]
-  close: boolean
-  /** The close frame's reason when `close` is set (default: unauthorized). */
-  reason?: string
-}
-
-/** One socket's view of the manager. */
-export interface UploadConnection {
-  /** Handles one text message; never throws. Calls may overlap: replies keep message order. */
-  receive(text: string): Promise<UploadReply>
-}
-
-/** The token an upload socket's upgrade request offers: a Bearer header, else `?token=`. */
-export function offeredToken(request: Request): string | undefined {
-  const bearer = bearerToken(request.headers.get('authorization'))
-  return bearer ?? new URL(request.url).searchParams.get('token') ?? undefined
-}
-
-/** Failed AUTH messages after which a connection is closed. */
-export const MAX_AUTH_FAILURES = 3
+// What the manager takes from its host and hands to the service layer is part of its API.
+export type {
+  CompleteGroup,
+  UploadedFile,
+  UploadGroupDone,
+  UploadSessionsOptions,
+  UploadSink,
+} from './upload-handoff'
 
 const DEFAULT_TTL_MS = 60 * 60 * 1000
-const SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
-
-interface Group {
-  id: string
-  serviceId?: number
-  serviceName?: string
-  service?: Record<string, unknown>
-  totalFiles: number
-  byPath: Map<string, Session>
-  lastActive: number
-  completing: boolean
-  /** Set once the service layer accepted the group; kept for a TTL so late RESUMEs learn it. */
-  completed?: UploadServerMessage
-}
-
-interface Session {
-  id: string
-  group: Group
-  start: FileUploadStart['payload']
-  chunksReceived: number
-  bytes: number
-  hash: Sha256
-  /** Set by END once size and hash checked out. */
-  sha256?: string
-  /** Serializes work on this session across connections. */
-  lock: Promise<unknown>
-}
-
-type Out = UploadServerMessage[]
-
-const fail = (sessionId: string | null, code: UploadErrorCode, error: string): Out => [
-  { type: 'FILE_UPLOAD_ERROR', payload: { session_id: sessionId, error, code } },
-]
 
 /** Owns every upload session of one orchestrator; sockets get `connection()` views of it. */
 export class UploadSessions {
@@ -175,7 +70,7 @@ export class UploadSessions {
 
   /** A view for one socket; sessions outlive it. */
   connection(options: ConnectionOptions): UploadConnection {
-    return new Connection(
+    return openConnection(
       (text, scope) => this.#handle(text, scope),
       options,
       MessageRate.of(this.#messageRate, this.#now()),
@@ -233,7 +128,7 @@ export class UploadSessions {
   }
 
   async #start(start: FileUploadStart['payload']): Promise<Out> {
-    const problem = this.#startProblem(start)
+    const problem = startProblem(start, this.#maxFileBytes)
     if (problem) return problem
     const existing = this.#groups.get(start.upload_group_id)
     if (existing?.completed) {
@@ -296,44 +191,6 @@ export class UploadSessions {
     return [progress(session)]
   }
 
-  #startProblem(start: FileUploadStart['payload']): Out | undefined {
-    const path = pathProblem(start.file_path)
-    if (path) return fail(null, 'INVALID_PATH', `file_path ${path}`)
-    const creating = !start.service_id
-    if (start.service_name !== undefined) {
-      const name = pathProblem(start.service_name)
-      if (name) return fail(null, 'INVALID_PATH', `service_name ${name}`)
-      if (!SERVICE_NAME.test(start.service_name))
-        return fail(
-          null,
-          'INVALID_PATH',
-          'service_name must be 1-64 characters of A-Z a-z 0-9 . _ -, starting with a letter or digit',
-        )
-    } else if (creating) {
-      return fail(null, 'BAD_MESSAGE', 'service_name is required when creating a service')
-    }
-    if (start.total_size > this.#maxFileBytes)
-      return fail(
-        null,
-        'TOO_LARGE',
-        `total_size must be at most ${this.#maxFileBytes} bytes; got ${start.total_size}`,
-      )
-    const chunks = Math.max(1, Math.ceil(start.total_size / start.chunk_size))
-    if (start.total_chunks !== chunks)
-      return fail(
-        null,
-        'BAD_MESSAGE',
-        `total_chunks must be ${chunks} for total_size ${start.total_size} and chunk_size ${start.chunk_size}; got ${start.total_chunks}`,
-      )
-    if (start.file_index >= start.total_files)
-      return fail(
-        null,
-        'BAD_MESSAGE',
-        `file_index must be below total_files (${start.total_files}); got ${start.file_index}`,
-      )
-    return undefined
-  }
-
   #newGroup(start: FileUploadStart['payload']): Group {
     return {
       id: start.upload_group_id,
@@ -372,38 +229,10 @@ export class UploadSessions {
   }
 
   async #chunk(session: Session, chunk: FileUploadChunk['payload']): Promise<Out> {
-    const { id, start } = session
-    const index = chunk.chunk_index
-    if (index >= start.total_chunks)
-      return fail(
-        id,
-        'SIZE_MISMATCH',
-        `chunk_index ${index} is past the end: the file has ${start.total_chunks} chunks`,
-      )
-    // Already received (a resend after a drop): acknowledge without writing.
-    if (index < session.chunksReceived) return [progress(session)]
-    if (index > session.chunksReceived)
-      return fail(
-        id,
-        'CHUNK_OUT_OF_ORDER',
-        `expected chunk_index ${session.chunksReceived} (next_chunk_index); got ${index}`,
-      )
-    const bytes = decodeBase64Strict(chunk.data)
-    if (!bytes)
-      return fail(
-        id,
-        'INVALID_ENCODING',
-        `chunk ${index} is not standard padded base64; encode it again`,
-      )
-    const expected = Math.min(start.chunk_size, start.total_size - index * start.chunk_size)
-    if (bytes.length !== expected)
-      return fail(
-        id,
-        'SIZE_MISMATCH',
-        `chunk ${index} must be ${expected} bytes (chunk_size, or what is left of total_size for the last chunk); got ${bytes.length}`,
-      )
+    const bytes = chunkBytes(session, chunk)
+    if (!(bytes instanceof Uint8Array)) return bytes
     try {
-      await this.#sink.append(id, bytes)
+      await this.#sink.append(session.id, bytes)
     } catch (err) {
       return this.#writeFailed(session, err)
     }
@@ -544,148 +373,4 @@ export class UploadSessions {
   async #discard(sessionId: string): Promise<void> {
     await this.#sink.discard(sessionId).catch(() => undefined)
   }
-}
-
-/** Authentication state of one socket in front of the shared manager. */
-class Connection implements UploadConnection {
-  #authenticated: boolean
-  #scope: UploadScope
-  #failures = 0
-  #tail: Promise<unknown> = Promise.resolve()
-
-  constructor(
-    private readonly handle: (text: string, scope: UploadScope) => Promise<Out>,
-    private readonly options: ConnectionOptions,
-    private readonly rate?: MessageRate,
-  ) {
-    this.#authenticated = options.authenticated
-    this.#scope = options.scope ?? (() => true)
-  }
-
-  receive(text: string): Promise<UploadReply> {
-    // Counted as it arrives, answered in turn.
-    const verdict = this.rate?.check() ?? 'ok'
-    const run = this.#tail.then(() =>
-      verdict === 'ok' ? this.#receive(text) : this.#limited(verdict),
-    )
-    this.#tail = run
-    return run
-  }
-
-  #limited(verdict: Exclude<MessageVerdict, 'ok'>): UploadReply {
-    if (verdict === 'drop') return reply([])
-    const why = this.rate?.describe() ?? 'too many messages'
-    if (verdict === 'warn')
-      return reply(fail(null, 'RATE_LIMITED', `${why}: messages are being dropped; slow down`))
-    return {
-      ...reply(fail(null, 'RATE_LIMITED', `${why}: closing`), true),
-      reason: 'too many messages',
-    }
-  }
-
-  async #receive(text: string): Promise<UploadReply> {
-    try {
-      if (this.#failures >= MAX_AUTH_FAILURES)
-        return reply(fail(null, 'UNAUTHORIZED', 'too many failed AUTH attempts; closing'), true)
-      if (this.#authenticated) return reply(await this.handle(text, this.#scope))
-      return await this.#authenticate(text)
-    } catch (err) {
-      // A bug or a broken disk: the operator's log says which; the client learns no paths.
-      console.error('upload failed unexpectedly:', err)
-      return reply(fail(null, 'INTERNAL', 'the upload failed unexpectedly; try again'))
-    }
-  }
-
-  async #authenticate(text: string): Promise<UploadReply> {
-    const parsed = parseUploadMessage(text)
-    if (!parsed.ok || parsed.message.type !== 'AUTH')
-      return reply(fail(null, 'UNAUTHORIZED', 'authenticate first: send AUTH with a token'))
-    let valid: boolean | UploadScope | undefined
-    try {
-      valid = await this.options.checkToken(parsed.message.payload.token)
-    } catch {
-      return reply(fail(null, 'UNAUTHORIZED', 'could not check the token; try again'))
-    }
-    if (valid) {
-      this.#authenticated = true
-      if (typeof valid === 'function') this.#scope = valid
-      return reply([{ type: 'AUTH_OK', payload: {} }])
-    }
-    this.#failures++
-    const closing = this.#failures >= MAX_AUTH_FAILURES
-    const error = closing ? 'invalid token; too many failed attempts, closing' : 'invalid token'
-    return reply(fail(null, 'UNAUTHORIZED', error), closing)
-  }
-}
-
-const reply = (messages: Out, close = false): UploadReply => ({
-  replies: messages.map(encodeUploadMessage),
-  close,
-})
-
-function progress(session: Session): UploadServerMessage {
-  const { start } = session
-  const fraction =
-    start.total_size > 0
-      ? session.bytes / start.total_size
-      : session.chunksReceived / start.total_chunks
-  return {
-    type: 'FILE_UPLOAD_PROGRESS',
-    payload: {
-      session_id: session.id,
-      chunks_received: session.chunksReceived,
-      bytes_uploaded: session.bytes,
-      percentage: Math.round(fraction * 10000) / 100,
-      next_chunk_index: session.chunksReceived,
-    },
-  }
-}
-
-const fileComplete = (session: Session): UploadServerMessage => ({
-  type: 'FILE_UPLOAD_FILE_COMPLETE',
-  payload: {
-    session_id: session.id,
-    file_path: session.start.file_path,
-    size: session.bytes,
-    sha256: session.sha256!,
-  },
-})
-
-/** The storage checker throws; here a bad path is a value ("must be relative ..."). */
-function pathProblem(path: string): string | undefined {
-  try {
-    checkStoragePath(path)
-    return undefined
-  } catch (err) {
-    return (err as Error).message.replace(/^path /, '')
-  }
-}
-
-/** Every START of a group must describe the same group. */
-function groupMismatch(group: Group, start: FileUploadStart['payload']): string | undefined {
-  if (group.totalFiles !== start.total_files)
-    return `total_files is ${group.totalFiles} for upload group ${group.id}; got ${start.total_files}`
-  if (group.serviceId !== (start.service_id || undefined))
-    return `service_id is ${group.serviceId ?? 0} for upload group ${group.id}; got ${start.service_id ?? 0}`
-  if (start.service_name !== undefined && group.serviceName !== start.service_name)
-    return `service_name is ${group.serviceName ?? '(none)'} for upload group ${group.id}; got ${start.service_name}`
-  if (
-    start.service !== undefined &&
-    group.service !== undefined &&
-    JSON.stringify(start.service) !== JSON.stringify(group.service)
-  )
-    return `service settings differ from an earlier FILE_UPLOAD_START of upload group ${group.id}`
-  return undefined
-}
-
-/** Whether a repeated START describes the same file (then it is an idempotent restart). */
-function sameFile(a: FileUploadStart['payload'], b: FileUploadStart['payload']): boolean {
-  return (
-    a.file_index === b.file_index &&
-    a.total_size === b.total_size &&
-    a.total_chunks === b.total_chunks &&
-    a.chunk_size === b.chunk_size &&
-    a.sha256?.toLowerCase() === b.sha256?.toLowerCase() &&
-    a.executable === b.executable
-  )
 }

@@ -1,7 +1,13 @@
 /** Accepting a WebAssembly module: size cap, validation, content id, stored once. */
 import { cidOf } from '../../../shared/protocol/cid'
 import { HttpError } from '../http-error'
-import type { Orchestrator } from '../orchestrator'
+import type { Scheduler } from '../jobs/scheduler'
+
+/** Where accepted modules go, and how large one may be. */
+export interface ModuleIntake {
+  maxWasmBytes: number
+  modules: Pick<Scheduler, 'putModule'>
+}
 
 export interface StoredModule {
   cid: string
@@ -10,11 +16,11 @@ export interface StoredModule {
 }
 
 export async function acceptModule(
-  orchestrator: Orchestrator,
+  intake: ModuleIntake,
   bytes: Uint8Array,
   field?: string,
 ): Promise<StoredModule> {
-  const max = orchestrator.config.maxWasmBytes
+  const max = intake.maxWasmBytes
   const extra = field ? { field } : {}
   if (bytes.length > max) {
     throw new HttpError(
@@ -33,7 +39,7 @@ export async function acceptModule(
     )
   }
   const cid = await cidOf(bytes)
-  const created = orchestrator.scheduler.putModule(cid, bytes)
+  const created = intake.modules.putModule(cid, bytes)
   return { cid, size: bytes.length, created }
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { mergeMetrics, withRoom } from './merge-metrics'
+import { mergeMetrics, withRoom } from './combine-metrics'
 
 const room = (jobs: number, slow: number) =>
   [

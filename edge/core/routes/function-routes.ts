@@ -1,0 +1,41 @@
+/** `ANY /{user}/{path...}`: a deployed function answers, in the room of its user's namespace. */
+import type { Context } from 'hono'
+import { NAMESPACE_PATTERN } from '../../../shared/protocol/job'
+import { callerAccepted } from '../auth/access'
+import { RESERVED_USERS, type FunctionService } from '../functions/function-service'
+import { HttpError } from '../http-error'
+import { either, HOME } from '../rooms/owner'
+import { requestSegments } from './path-segments'
+import { readText } from './request-body'
+import { RouteTable } from './route-table'
+
+export interface FunctionRouteDeps {
+  functions: Pick<FunctionService, 'invoke'>
+}
+
+/** First segments no function lives under: what is left of them the home room answers (404). */
+const NOT_A_USER = new Set(['api', 'static', 'ws'])
+
+const byUser = either((request) => {
+  const [user] = request.segments
+  return user === undefined || NOT_A_USER.has(user) ? HOME : { kind: 'namespace', of: () => user }
+})
+
+/** The function deployed at the path (or at its longest deployed prefix) answers. */
+async function invoke(c: Context, { functions }: FunctionRouteDeps) {
+  const url = new URL(c.req.url)
+  const [user = '', ...rest] = requestSegments(c)
+  if (!NAMESPACE_PATTERN.test(user) || RESERVED_USERS.has(user)) {
+    throw new HttpError(404, 'NOT_FOUND', `no route for ${c.req.method} ${url.pathname}`)
+  }
+  // Public: anyone may call a function, and its handler gets the body (within the limit).
+  callerAccepted(c)
+  const method = c.req.method
+  const body = () => (method === 'GET' || method === 'HEAD' ? Promise.resolve('') : readText(c))
+  return functions.invoke(user, `/${rest.join('/')}`, c.req.raw, url, body)
+}
+
+/** Mounted last: anything else under /{user}/ is a function invocation. */
+export const functionRoutes = new RouteTable<FunctionRouteDeps>()
+  .all('/:user', { owner: byUser }, invoke)
+  .all('/:user/*', { owner: byUser }, invoke)
