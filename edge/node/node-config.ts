@@ -10,6 +10,7 @@ import type { ZerverlessFlags } from './cli-program'
 import { limitInput } from './limit-options'
 import { workerModeConfig, type WorkerModeConfig } from './worker-mode'
 
+/** What to run: an orchestrator with its internal workers, or only workers for another. */
 export type ZerverlessConfig =
   | { mode: 'worker'; worker: WorkerModeConfig }
   | { mode: 'orchestrator'; host: HostConfig; workers: number }

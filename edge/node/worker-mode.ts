@@ -42,6 +42,7 @@ export function workerModeConfig(
   return { ok: true, value: WorkerModeConfig.parse(mergeLayers(fromEnv.value, flags)) }
 }
 
+/** Starts the volunteers (in a child process) and keeps them until a signal drains or stops them. */
 export function runWorkerMode(config: WorkerModeConfig): void {
   const cli = agentCli({ command: 'zerverless' })
   const url = cli.endpoints(config.url).volunteerUrl
