@@ -1,5 +1,5 @@
 /** A runner runs two kinds of jobs: sandboxed ones on worker threads, native ones as processes. */
-import type { HostHandler, JobExecutor, RunnableJob } from '../shared/agent/volunteer-agent'
+import type { HostHandler, JobExecutor, RunnableJob } from '../shared/agent/agent-ports'
 import type { RunOutcome } from '../shared/runtime/runtime'
 import type { NativeExecutor } from './native-executor'
 

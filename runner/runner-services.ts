@@ -5,7 +5,7 @@
  */
 import { rm } from 'node:fs/promises'
 import path from 'node:path'
-import type { ServiceHandler } from '../shared/agent/volunteer-agent'
+import type { ServiceHandler } from '../shared/agent/agent-ports'
 import type { ServiceRegisterFrame } from '../shared/protocol/frames'
 import { checkExecutable } from './executable-check'
 import { cloneAndBuild } from './git-build'

@@ -1,33 +1,26 @@
 /** The CLI flags for rate limits, quotas and connection caps (see core/limits/limit-settings.ts). */
-import { InvalidArgumentError, type Command } from 'commander'
+import type { Command } from 'commander'
+import { optionParser } from '../../shared/agent/node/cli-options'
+import { limitCount, limitRate } from '../../shared/agent/text-values'
 import { DEFAULT_LIMITS, type LimitSettings } from '../core/limits/limit-settings'
 
-const count = (value: string): number => {
-  const n = Number(value)
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n))
-    throw new InvalidArgumentError('must be a whole number, 0 or more (0 turns the limit off)')
-  return n
-}
+const count = optionParser(limitCount)
+const rate = optionParser(limitRate)
 
-const rate = (value: string): number => {
-  const n = Number(value)
-  if (!/^\d+(\.\d+)?$/.test(value) || !Number.isFinite(n))
-    throw new InvalidArgumentError('must be a number, 0 or more (0 turns the limit off)')
-  return n
-}
-
-interface LimitFlags {
-  rateLimit: number
-  rateBurst: number
+/** The limit flags as commander parses them. */
+export interface LimitFlags {
+  rateLimit?: number
+  rateBurst?: number
   limitLoopback?: boolean
-  maxConnectionsPerIp: number
-  wsMessageRate: number
-  wsMessageBurst: number
-  maxPendingJobs: number
-  maxStorageBytes: number
-  maxKvKeys: number
+  maxConnectionsPerIp?: number
+  wsMessageRate?: number
+  wsMessageBurst?: number
+  maxPendingJobs?: number
+  maxStorageBytes?: number
+  maxKvKeys?: number
 }
 
+/** Adds the limit flags; the defaults --help shows are the schema's. */
 export function addLimitOptions(program: Command): Command {
   const d = DEFAULT_LIMITS
   return program
@@ -80,13 +73,12 @@ export function addLimitOptions(program: Command): Command {
     )
 }
 
-/** The settings the parsed flags ask for. */
-export function limitSettings(flags: LimitFlags): LimitSettings {
+/** The limits the given flags set; the ones left out keep their defaults. */
+export function limitInput(flags: LimitFlags): Partial<LimitSettings> {
   return {
-    ...DEFAULT_LIMITS,
     rateLimit: flags.rateLimit,
     rateBurst: flags.rateBurst,
-    limitLoopback: flags.limitLoopback === true,
+    limitLoopback: flags.limitLoopback,
     maxConnectionsPerIp: flags.maxConnectionsPerIp,
     volunteerMessageRate: flags.wsMessageRate,
     volunteerMessageBurst: flags.wsMessageBurst,

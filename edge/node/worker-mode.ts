@@ -1,68 +1,68 @@
 /** `zerverless --worker <url>`: volunteers for another orchestrator, drained cleanly on Ctrl-C. */
+import os from 'node:os'
+import { z } from 'zod'
+import { agentCli } from '../../shared/agent/node/agent-cli'
 import { superviseWorkerHost } from '../../shared/agent/node/worker-host-supervisor'
+import {
+  envVariables,
+  mergeLayers,
+  readEnv,
+  type EnvLike,
+  type SettingResult,
+} from '../../shared/agent/setting-sources'
+import { secretText } from '../../shared/agent/text-values'
 
-export interface WorkerModeOptions {
-  url: string
-  workers: number
-  namespaces?: string[]
+/** Worker mode's settings, with their defaults. */
+export const WorkerModeConfig = z.object({
+  /** The orchestrator, as typed (see shared/agent/orchestrator-url.ts). */
+  url: z.string(),
+  /** Volunteers, one sandbox thread each. */
+  workers: z
+    .int()
+    .min(0)
+    .max(1024)
+    .default(() => os.availableParallelism()),
+  /** Only jobs from these namespaces; absent or empty, any. */
+  namespaces: z.array(z.string()).optional(),
   /** Presented in hello (`--token`): makes these volunteers trusted for the token's namespaces. */
-  token?: string
+  token: z.string().optional(),
+})
+export type WorkerModeConfig = z.infer<typeof WorkerModeConfig>
+type WorkerModeInput = z.input<typeof WorkerModeConfig>
+
+const ENV = { ZERVERLESS_WORKER_TOKEN: envVariables<WorkerModeInput>()(secretText, 'token') }
+
+/** Worker mode's settings: `flags` (those given) over the environment over the defaults. */
+export function workerModeConfig(
+  flags: Partial<WorkerModeInput> & { url: string },
+  env: EnvLike,
+): SettingResult<WorkerModeConfig> {
+  const fromEnv = readEnv(env, ENV, flags)
+  if (!fromEnv.ok) return fromEnv
+  return { ok: true, value: WorkerModeConfig.parse(mergeLayers(fromEnv.value, flags)) }
 }
 
-export function runWorkerMode(options: WorkerModeOptions): void {
-  const url = normalizeUrl(options.url)
+/** Starts the volunteers (in a child process) and keeps them until a signal drains or stops them. */
+export function runWorkerMode(config: WorkerModeConfig): void {
+  const cli = agentCli({ command: 'zerverless' })
+  const url = cli.endpoints(config.url).volunteerUrl
   // Guests run in a child process, started again if one brings it down (worker-host-supervisor.ts).
   const host = superviseWorkerHost(
     {
       url,
-      workers: options.workers,
+      workers: config.workers,
       kind: 'node',
-      ...(options.namespaces && { namespaces: options.namespaces }),
-      ...(options.token && { token: options.token }),
+      ...(config.namespaces && { namespaces: config.namespaces }),
+      ...(config.token && { token: config.token }),
     },
     {
-      onEvent: (i, event) => {
-        const who = `worker ${i + 1}`
-        if (event.type === 'welcome')
-          console.log(`${who}: connected to ${url} as ${event.volunteerId}`)
-        else if (event.type === 'disconnected' && event.retryInMs !== undefined) {
-          console.log(
-            `${who}: disconnected (${event.code}${event.reason ? ` ${event.reason}` : ''}); retrying in ${event.retryInMs} ms`,
-          )
-        } else if (event.type === 'protocol-error')
-          console.log(`${who}: orchestrator says ${event.code}: ${event.message}`)
-      },
+      onEvent: (i, event) => cli.logEvent(event, { url, who: `worker ${i + 1}` }),
       onRestart: (why, inMs) =>
-        console.log(`the workers' process exited (${why}); starting it again in ${inMs} ms`),
+        cli.log(`the workers' process exited (${why}); starting it again in ${inMs} ms`),
     },
   )
-  console.log(
-    `zerverless worker: ${options.workers} volunteer${options.workers === 1 ? '' : 's'} for ${url}`,
+  cli.log(
+    `zerverless worker: ${config.workers} volunteer${config.workers === 1 ? '' : 's'} for ${url}`,
   )
-
-  let signals = 0
-  const onSignal = (signal: string) => {
-    signals++
-    if (signals > 1) {
-      console.log('stopping now; running jobs are abandoned and the orchestrator re-queues them')
-      void host.stop().then(() => process.exit(0))
-      return
-    }
-    console.log(`${signal}: draining, running jobs finish and are reported (repeat to stop now)`)
-    void host.drain().then(() => {
-      console.log('drained; bye')
-      process.exit(0)
-    })
-  }
-  process.on('SIGINT', () => onSignal('SIGINT'))
-  process.on('SIGTERM', () => onSignal('SIGTERM'))
-}
-
-/** Accepts http(s):// and a bare host too, and fills in the volunteer path. */
-export function normalizeUrl(raw: string): string {
-  let url = raw.includes('://') ? raw : `ws://${raw}`
-  url = url.replace(/^http(s?):\/\//, 'ws$1://')
-  const parsed = new URL(url)
-  if (parsed.pathname === '/' || parsed.pathname === '') parsed.pathname = '/ws/volunteer'
-  return parsed.toString()
+  cli.drainOnSignals(host)
 }

@@ -1,5 +1,8 @@
-/** The Worker's bindings (wrangler.toml). */
+/** The Worker's bindings (wrangler.toml), and the settings they make (core/config-from-env.ts). */
 import type { AuthSettings } from '../core/auth/authenticator'
+import { defaultConfig, type Config } from '../core/config'
+import { configFromEnv } from '../core/config-from-env'
+import { HostConfig } from '../core/host-config'
 import type { BalancerRpc, JobRoomRpc } from './room-rpc'
 
 export interface Env {
@@ -29,21 +32,46 @@ export interface Env {
   CORS_ORIGINS?: string
 }
 
-export const roomCount = (env: Env): number => {
-  const n = Number(env.ROOMS ?? '4')
-  return Number.isInteger(n) && n >= 1 && n <= 256 ? n : 4
-}
-
 /** The header a forwarded request carries to tell a room which one it is. */
 export const ROOM_HEADER = 'x-zerverless-room'
 
+const parsed = new WeakMap<Env, HostConfig>()
+
+/**
+ * The settings the bindings make; read once per isolate's `env`. A Worker's variables never fail
+ * to read (a value that does not, takes its default: see config-from-env.ts).
+ */
+export function workersConfig(env: Env): HostConfig {
+  let config = parsed.get(env)
+  if (!config) {
+    const fromEnv = configFromEnv(env, 'workers')
+    config = HostConfig.parse(fromEnv.ok ? fromEnv.value : {})
+    parsed.set(env, config)
+  }
+  return config
+}
+
+/** How many job rooms the namespaces are spread over (ROOMS). */
+export const roomCount = (env: Env): number => workersConfig(env).rooms
+
 /** Auth as the vars and secrets say: on unless AUTH is `off`. */
 export function authSettings(env: Env): AuthSettings {
-  if (env.AUTH === 'off') return { enabled: false }
-  const secret = env.TOKEN_SECRET ?? env.ADMIN_TOKEN
+  const config = workersConfig(env)
+  if (config.auth === 'off') return { enabled: false }
+  const secret = config.tokenSecret ?? config.adminToken
   return {
     enabled: true,
-    ...(env.ADMIN_TOKEN && { adminToken: env.ADMIN_TOKEN }),
+    ...(config.adminToken && { adminToken: config.adminToken }),
     ...(secret && { secret: new TextEncoder().encode(secret) }),
   }
+}
+
+/** Room `index`'s orchestrator config: the bindings' settings, its name and its ids' prefix. */
+export function roomConfig(env: Env, index: number): Config {
+  return defaultConfig({
+    ...workersConfig(env).orchestrator,
+    nodeId: `edge-room-${index}`,
+    idPrefix: `r${index}-`,
+    auth: authSettings(env),
+  })
 }

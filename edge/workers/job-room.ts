@@ -8,14 +8,13 @@ import { DurableObject } from 'cloudflare:workers'
 import type { MiddlewareHandler } from 'hono'
 import { HEARTBEAT_ACK_FRAME, HEARTBEAT_FRAME } from '../../shared/protocol/frames'
 import { createApp } from '../core/app'
-import { defaultConfig } from '../core/config'
-import { consoleLogger, isLogThreshold } from '../core/observability/logger'
+import { consoleLogger } from '../core/observability/logger'
 import { Orchestrator } from '../core/orchestrator'
 import { addressKey } from '../core/limits/client-address'
 import { ConnectionCap, tooManyConnections } from '../core/limits/connection-cap'
 import type { SessionSnapshot, VolunteerSession } from '../core/volunteers/volunteer-session'
 import { doSql } from './do-sql'
-import { authSettings, ROOM_HEADER, type Env } from './env'
+import { ROOM_HEADER, roomConfig, workersConfig, type Env } from './env'
 import { R2FileStore } from './r2-file-store'
 import { SqlUploadSink } from './sql-upload-sink'
 import { offeredToken } from '../core/auth/bearer'
@@ -161,17 +160,7 @@ export class JobRoom extends DurableObject<Env> implements JobRoomRpc {
     const stored = this.ctx.storage.kv.get<number>('room')
     const index = stored ?? room ?? 0
     if (stored === undefined) this.ctx.storage.kv.put('room', index)
-    const config = defaultConfig({
-      nodeId: `edge-room-${index}`,
-      idPrefix: `r${index}-`,
-      ...(this.env.RUNNER_TOKEN && { runnerToken: this.env.RUNNER_TOKEN }),
-      ...(this.env.VOLUNTEER_TOKEN && { volunteerToken: this.env.VOLUNTEER_TOKEN }),
-      auth: authSettings(this.env),
-      corsOrigins: (this.env.CORS_ORIGINS ?? '')
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean),
-    })
+    const config = roomConfig(this.env, index)
     const sql = doSql(this.ctx.storage)
     const orchestrator = new Orchestrator(sql, config, {
       files: new R2FileStore(this.env.FILES, 'storage'),
@@ -230,14 +219,13 @@ export class JobRoom extends DurableObject<Env> implements JobRoomRpc {
       uploads.set(pair[1], connection)
       return new Response(null, { status: 101, webSocket: pair[0] })
     }
-    const level = this.env.LOG_LEVEL ?? 'info'
     const app = createApp({
       orchestrator,
       host: 'workers',
       volunteerSocket,
       uploadSocket,
       clientAddress: (c) => c.req.header('cf-connecting-ip'),
-      logger: consoleLogger(isLogThreshold(level) ? level : 'info'),
+      logger: consoleLogger(workersConfig(this.env).logLevel),
     })
     const live: Live = { orchestrator, app, sessions, uploads, room: index }
     // Sockets that outlived the previous instance (hibernation, eviction): bring their sessions back.

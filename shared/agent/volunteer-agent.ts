@@ -13,58 +13,24 @@ import {
   type JobFrame,
   type OrchestratorFrame,
   type PeerInfo,
-  type ServiceRegisteredFrame,
-  type ServiceRegisterFrame,
   type VolunteerFrame,
 } from '../protocol/frames'
 import type { SystemCapabilities } from '../protocol/system-capabilities'
-import type { RunOutcome } from '../runtime/runtime'
-import { clip, MAX_ERROR_MESSAGE, MAX_TRACEBACK } from '../protocol/errors'
-import type { HostCall, HostReply } from '../protocol/host-call'
+import { AgentJobs } from './agent-jobs'
+import type { AgentEvent, AgentState, JobExecutor, ServiceHandler, SocketLike } from './agent-ports'
 import { Backoff } from './backoff'
-import { httpModuleSource, ModuleCache, ModuleError } from './module-cache'
+import { httpModuleSource, ModuleCache } from './module-cache'
 
-/** The subset of the browser WebSocket API the agent needs; `ws` in Node provides it too. */
-export interface SocketLike {
-  readonly readyState: number
-  send(data: string): void
-  close(code?: number, reason?: string): void
-  onopen: ((event: unknown) => void) | null
-  onmessage: ((event: { data: unknown }) => void) | null
-  onclose: ((event: { code: number; reason: string }) => void) | null
-  onerror: ((event: unknown) => void) | null
-}
-
-/** Carries a guest's host call to the orchestrator and brings back the reply. */
-export type HostHandler = (call: HostCall) => Promise<HostReply>
-
-/** A job as an executor receives it: wasm jobs come with their module's bytes. */
-export type RunnableJob = JobFrame & { wasm_bytes?: Uint8Array }
-
-/** Runs one attempt of a job somewhere killable; resolves with the outcome, never rejects. */
-export interface JobExecutor {
-  /** `host` answers the guest's database calls; absent, the guest has no database. */
-  execute(job: RunnableJob, signal: AbortSignal, host?: HostHandler): Promise<RunOutcome>
-  close(): Promise<void>
-}
-
-/** A runner's side of standalone services: register an executable, forget a service. */
-export interface ServiceHandler {
-  register(
-    frame: ServiceRegisterFrame,
-  ): Promise<Omit<ServiceRegisteredFrame, 'type' | 'request_id'>>
-  forget(serviceId: number, serviceName: string): void
-}
-
-export type AgentState = 'idle' | 'connecting' | 'connected' | 'draining' | 'stopped'
-
-export type AgentEvent =
-  | { type: 'state'; state: AgentState }
-  | { type: 'welcome'; volunteerId: string }
-  | { type: 'job-started'; jobId: string; jobType: string }
-  | { type: 'job-finished'; jobId: string; ok: boolean; durationMs: number; error?: string }
-  | { type: 'protocol-error'; code: string; message: string }
-  | { type: 'disconnected'; code: number; reason: string; retryInMs?: number }
+// What the agent plugs into lives in agent-ports.ts; importers have always found it here.
+export type {
+  AgentEvent,
+  AgentState,
+  HostHandler,
+  JobExecutor,
+  RunnableJob,
+  ServiceHandler,
+  SocketLike,
+} from './agent-ports'
 
 export interface AgentOptions {
   url: string
@@ -91,32 +57,29 @@ const OPEN = 1
 /** Intervals without any frame from the orchestrator before the socket is presumed dead. */
 const SILENCE_INTERVALS = 3
 
-interface RunningJob {
-  attempt: number
-  abort: AbortController
-}
-
 export class VolunteerAgent {
   private socket: SocketLike | undefined
   private state: AgentState = 'idle'
-  private readonly running = new Map<string, RunningJob>()
+  private readonly jobs: AgentJobs
   private heartbeat: ReturnType<typeof setInterval> | undefined
   private systemTimer: ReturnType<typeof setInterval> | undefined
   private reconnect: ReturnType<typeof setTimeout> | undefined
   private lastHeard = 0
   private readonly backoff: Backoff
   private drained: (() => void) | undefined
-  private readonly hostCalls = new Map<number, (reply: HostReply) => void>()
-  private nextHostCall = 0
   volunteerId: string | undefined
-  completed = 0
-  failed = 0
-
-  private readonly modules: ModuleCache
 
   constructor(private readonly options: AgentOptions) {
     this.backoff = options.backoff ?? new Backoff()
-    this.modules = options.modules ?? new ModuleCache(httpModuleSource(options.url))
+    this.jobs = new AgentJobs({
+      executor: options.executor,
+      modules: options.modules ?? new ModuleCache(httpModuleSource(options.url)),
+      send: (frame) => this.send(frame),
+      ...(options.onEvent && { onEvent: options.onEvent }),
+      onIdle: () => {
+        if (this.state === 'draining') this.stop()
+      },
+    })
   }
 
   get status(): AgentState {
@@ -124,7 +87,17 @@ export class VolunteerAgent {
   }
 
   get runningJobs(): number {
-    return this.running.size
+    return this.jobs.size
+  }
+
+  /** Jobs that ended well since the agent was made. */
+  get completed(): number {
+    return this.jobs.completed
+  }
+
+  /** Jobs that ended in an error since the agent was made. */
+  get failed(): number {
+    return this.jobs.failed
   }
 
   start(): void {
@@ -138,7 +111,7 @@ export class VolunteerAgent {
     this.setState('draining')
     clearTimeout(this.reconnect)
     this.send({ type: 'drain', reason: 'volunteer is shutting down' })
-    if (this.running.size === 0) {
+    if (this.jobs.size === 0) {
       this.stop()
       return Promise.resolve()
     }
@@ -149,7 +122,7 @@ export class VolunteerAgent {
   stop(): void {
     this.setState('stopped')
     clearTimeout(this.reconnect)
-    this.abortAll()
+    this.jobs.abortAll()
     this.closeSocket(1000, 'volunteer stopped')
     this.drained?.()
     this.drained = undefined
@@ -187,7 +160,7 @@ export class VolunteerAgent {
       this.socket = undefined
       clearInterval(this.heartbeat)
       clearInterval(this.systemTimer)
-      this.abortAll()
+      this.jobs.abortAll()
       if (this.state === 'stopped' || this.state === 'draining') {
         this.setState('stopped')
         this.drained?.()
@@ -231,20 +204,15 @@ export class VolunteerAgent {
       case 'job':
         this.run(frame)
         return
-      case 'cancel': {
-        const job = this.running.get(frame.job_id)
-        if (job && job.attempt === frame.attempt) job.abort.abort(frame.reason)
+      case 'cancel':
+        this.jobs.cancel(frame.job_id, frame.attempt, frame.reason)
         return
-      }
       case 'error':
         this.options.onEvent?.({ type: 'protocol-error', code: frame.code, message: frame.message })
         return
-      case 'host_reply': {
-        const pending = this.hostCalls.get(frame.request_id)
-        this.hostCalls.delete(frame.request_id)
-        pending?.(frame.reply)
+      case 'host_reply':
+        this.jobs.hostReply(frame.request_id, frame.reply)
         return
-      }
       case 'drain':
         // The orchestrator is going away; its close follows and we reconnect with backoff.
         return
@@ -268,84 +236,8 @@ export class VolunteerAgent {
   }
 
   private run(job: JobFrame): void {
-    if (this.running.has(job.job_id) || this.state === 'draining' || this.state === 'stopped')
-      return
-    const abort = new AbortController()
-    this.running.set(job.job_id, { attempt: job.attempt, abort })
-    this.options.onEvent?.({ type: 'job-started', jobId: job.job_id, jobType: job.job_type })
-    void this.prepare(job)
-      .then((runnable) =>
-        this.options.executor.execute(runnable, abort.signal, (call) => this.callHost(job, call)),
-      )
-      .catch((err: unknown): RunOutcome & { retryable?: boolean } => ({
-        ok: false,
-        error: {
-          code: 'WORKER_CRASHED',
-          message: err instanceof Error ? err.message : String(err),
-        },
-        output: '',
-        durationMs: 0,
-        retryable: err instanceof ModuleError ? err.retryable : true,
-      }))
-      .then((outcome) => this.finish(job, abort, outcome))
-  }
-
-  /** wasm jobs need their module's bytes, from the cache or the orchestrator. */
-  private async prepare(job: JobFrame): Promise<RunnableJob> {
-    if (!job.wasm_cid) return job
-    return { ...job, wasm_bytes: await this.modules.get(job.wasm_cid) }
-  }
-
-  private finish(
-    job: JobFrame,
-    abort: AbortController,
-    outcome: RunOutcome & { retryable?: boolean },
-  ): void {
-    const held = this.running.get(job.job_id)
-    if (held?.abort === abort) this.running.delete(job.job_id)
-    if (outcome.ok) this.completed++
-    else this.failed++
-    this.options.onEvent?.({
-      type: 'job-finished',
-      jobId: job.job_id,
-      ok: outcome.ok,
-      durationMs: outcome.durationMs,
-      ...(!outcome.ok && { error: outcome.error.message }),
-    })
-    // Cancelled by the orchestrator, or the socket it came on is gone: nobody wants this report.
-    if (!abort.signal.aborted && held?.abort === abort) {
-      const streams = {
-        ...(outcome.stderr !== undefined && { stderr: outcome.stderr }),
-        ...(outcome.exitCode !== undefined && { exit_code: outcome.exitCode }),
-      }
-      const ref = { job_id: job.job_id, attempt: job.attempt }
-      if (outcome.ok) {
-        this.send({
-          type: 'result',
-          ...ref,
-          result: outcome.result,
-          output: outcome.output,
-          ...streams,
-        })
-      } else {
-        const retryable = outcome.retryable ? { retryable: true } : {}
-        const { message, traceback } = outcome.error
-        const error = {
-          ...outcome.error,
-          message: clip(message, MAX_ERROR_MESSAGE),
-          ...(traceback !== undefined && { traceback: clip(traceback, MAX_TRACEBACK) }),
-        }
-        this.send({
-          type: 'error',
-          ...ref,
-          error,
-          output: outcome.output,
-          ...streams,
-          ...retryable,
-        })
-      }
-    }
-    if (this.state === 'draining' && this.running.size === 0) this.stop()
+    if (this.state === 'draining' || this.state === 'stopped') return
+    this.jobs.start(job)
   }
 
   private startSystemRefresh(): void {
@@ -375,13 +267,15 @@ export class VolunteerAgent {
     }, every)
   }
 
-  private send(frame: VolunteerFrame): void {
-    if (this.socket?.readyState !== OPEN) return
+  /** Sends on the open socket; false when there is none (a frame then has nobody to go to). */
+  private send(frame: VolunteerFrame): boolean {
+    if (this.socket?.readyState !== OPEN) return false
     try {
       this.socket.send(encodeFrame(frame))
     } catch {
       // The close event will follow.
     }
+    return true
   }
 
   private closeSocket(code: number, reason: string): void {
@@ -394,31 +288,6 @@ export class VolunteerAgent {
     } catch {
       // Already closed.
     }
-  }
-
-  private abortAll(): void {
-    for (const job of this.running.values()) job.abort.abort('disconnected')
-    this.running.clear()
-    for (const reply of this.hostCalls.values())
-      reply({ ok: false, error: 'the connection to the orchestrator was lost' })
-    this.hostCalls.clear()
-  }
-
-  /** Sends a guest's host call for `job` and waits for the orchestrator's reply. */
-  private callHost(job: JobFrame, call: HostCall): Promise<HostReply> {
-    if (this.socket?.readyState !== OPEN)
-      return Promise.resolve({ ok: false, error: 'not connected to the orchestrator' })
-    const requestId = this.nextHostCall++
-    return new Promise((resolve) => {
-      this.hostCalls.set(requestId, resolve)
-      this.send({
-        type: 'host',
-        job_id: job.job_id,
-        attempt: job.attempt,
-        request_id: requestId,
-        call,
-      })
-    })
   }
 
   private setState(state: AgentState): void {

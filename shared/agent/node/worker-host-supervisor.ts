@@ -8,7 +8,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import type { AgentEvent } from '../volunteer-agent'
+import type { AgentEvent } from '../agent-ports'
 import { entryPoint } from '../../sandbox/node/entry-points'
 import type { WorkerHostOptions } from './worker-host'
 

@@ -3,12 +3,12 @@
  * process by worker-host-supervisor.ts, for internal workers and `zerverless --worker <url>` alike.
  */
 import os from 'node:os'
-import WebSocket from 'ws'
-import type { AgentEvent, SocketLike } from '../volunteer-agent'
+import type { AgentEvent } from '../agent-ports'
 import { VolunteerAgent } from '../volunteer-agent'
 import { VERSION } from '../../protocol/version'
 import { NODE_RUNTIMES } from '../../sandbox/node/runtimes'
 import { ThreadExecutor } from '../../sandbox/node/thread-executor'
+import { nodeSocket } from './node-socket'
 
 export interface WorkerHostOptions {
   url: string
@@ -38,8 +38,7 @@ export function startWorkerHost(options: WorkerHostOptions): WorkerHost {
     executors.push(executor)
     const agent = new VolunteerAgent({
       url: options.url,
-      connect: (url) =>
-        new WebSocket(url, { maxPayload: 64 * 1024 * 1024 }) as unknown as SocketLike,
+      connect: nodeSocket,
       executor,
       agent: {
         kind: options.kind,

@@ -1,0 +1,149 @@
+/**
+ * `zerverless`'s flags and --help. The defaults shown are the schemas' (core/host-config.ts,
+ * core/config.ts); the flags' values reach them through node-config.ts, over the environment.
+ */
+import os from 'node:os'
+import { Command, Option } from 'commander'
+import { optionParser } from '../../shared/agent/node/cli-options'
+import {
+  commaList,
+  oneOf,
+  plainText,
+  positiveSeconds,
+  secretText,
+  wholeNumber,
+} from '../../shared/agent/text-values'
+import { VERSION } from '../core/config'
+import { HostConfig } from '../core/host-config'
+import { LOG_THRESHOLDS } from '../core/observability/logger'
+import { addLimitOptions, type LimitFlags } from './limit-options'
+
+/** The flags as commander parses them (only those given on the command line are used). */
+export interface ZerverlessFlags extends LimitFlags {
+  port?: number
+  host?: string
+  dataDir?: string
+  workers?: number
+  worker?: string
+  namespaces?: string[]
+  token?: string
+  maxBodyBytes?: number
+  maxUploadBytes?: number
+  runnerToken?: string
+  auth?: 'on' | 'off'
+  corsOrigin?: string[]
+  volunteerToken?: string
+  heartbeatInterval?: number
+  requestTimeout?: number
+  logLevel?: (typeof LOG_THRESHOLDS)[number]
+}
+
+/** `zerverless`'s command, ready to parse. */
+export function zerverlessProgram(): Command {
+  const cores = os.availableParallelism()
+  const d = HostConfig.parse({})
+  const token = optionParser(secretText)
+  const program = new Command('zerverless')
+    .description(
+      'Volunteer-powered compute: an orchestrator with internal workers, or a worker for one.',
+    )
+    .version(VERSION)
+    .option(
+      '--port <n>',
+      'HTTP port (env PORT); 0 picks a free one',
+      optionParser(wholeNumber(0, 65535)),
+      d.port,
+    )
+    .option(
+      '--host <address>',
+      'address to listen on; keep 127.0.0.1 unless the API is protected',
+      d.host,
+    )
+    .option(
+      '--data-dir <dir>',
+      'where jobs are stored (env ZERVERLESS_DATA_DIR)',
+      optionParser(plainText),
+      d.dataDir,
+    )
+    .option(
+      '--workers <n>',
+      `volunteers to run in a child process of this one, one sandbox thread each; 0 for none (default: ${cores}, one per core)`,
+      optionParser(wholeNumber(0, 1024)),
+    )
+    .option(
+      '--worker <ws-url>',
+      'run only a worker: connect to this orchestrator, e.g. ws://host:8000/ws/volunteer',
+    )
+    .option(
+      '--namespaces <list>',
+      'with --worker: only run jobs from these comma-separated namespaces',
+      optionParser(commaList),
+    )
+    .option(
+      '--token <token>',
+      "with --worker: the credential to present, the orchestrator's volunteer token or one its admin issued with the volunteer right (env ZERVERLESS_WORKER_TOKEN)",
+      token,
+    )
+    .option(
+      '--max-body-bytes <n>',
+      'largest request body the API accepts',
+      optionParser(wholeNumber(1024, 1 << 30)),
+      d.orchestrator.maxBodyBytes,
+    )
+    .option(
+      '--max-upload-bytes <n>',
+      'largest file one storage upload may be (uploads stream to disk)',
+      optionParser(wholeNumber(1, 2 ** 50)),
+      d.orchestrator.maxUploadBytes,
+    )
+    .option(
+      '--runner-token <token>',
+      'require runners (zerverless-runner --token) and service uploads to present this token (env ZERVERLESS_RUNNER_TOKEN)',
+      token,
+    )
+    .option(
+      '--auth <on|off>',
+      'require tokens for the API (default: on unless --host is loopback)',
+      optionParser(oneOf(['on', 'off'])),
+    )
+    .option(
+      '--cors-origin <origins>',
+      'comma-separated browser origins allowed to call the API, or * (env ZERVERLESS_CORS_ORIGINS)',
+      optionParser(commaList),
+    )
+    .option(
+      '--volunteer-token <token>',
+      'a shared credential for volunteers (?token= on /ws/volunteer, or zerverless --worker --token); once set, volunteers without a credential are turned away (env ZERVERLESS_VOLUNTEER_TOKEN)',
+      token,
+    )
+    .option(
+      '--heartbeat-interval <seconds>',
+      'how often volunteers must show they are alive; two missed intervals drop them',
+      optionParser(positiveSeconds),
+      d.orchestrator.heartbeatIntervalMs / 1000,
+    )
+    .option(
+      '--request-timeout <seconds>',
+      'longest a client may take to send a whole request (headers: at most 60 s); slower ones get 408',
+      optionParser(positiveSeconds),
+      d.requestTimeoutSeconds,
+    )
+    .addOption(
+      new Option(
+        '--log-level <level>',
+        'JSON log lines on stdout at this level and above; one line per request at debug (env ZERVERLESS_LOG_LEVEL)',
+      )
+        .choices(LOG_THRESHOLDS)
+        .default(d.logLevel),
+    )
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ zerverless                                   orchestrator on 127.0.0.1:8000 with ${cores} internal workers
+  $ zerverless --workers 0 --port 9000           orchestrator only, volunteers connect from elsewhere
+  $ zerverless --worker ws://host:8000/ws/volunteer --workers 4
+                                                 donate 4 threads to another orchestrator`,
+    )
+  return addLimitOptions(program)
+}
