@@ -26,7 +26,7 @@ export function volunteerRoutes(orchestrator: Orchestrator): Hono {
         completed: s.completed,
         failed: s.failed,
         reputation: orchestrator.scheduler.reputation.of(reputationKey(s)),
-        backoff: orchestrator.scheduler.backoff.view(s, now),
+        backoff: orchestrator.hub.backoff.view(s, now),
         connected_at: new Date(s.connectedAt).toISOString(),
       }))
     return c.json({ volunteers, total: volunteers.length })
