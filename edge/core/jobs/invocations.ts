@@ -128,7 +128,8 @@ export class InvocationTable {
       namespace: invocation.namespace,
       untrustedDb: invocation.untrusted_db,
       deadline: now + site.queueWait(now) + invocation.timeout_ms + this.deps.graceMs,
-      ...(entry.queuedAt !== undefined && { queuedAt: entry.queuedAt }),
+      queuedAt: entry.queuedAt,
+      token: undefined,
       done: false,
     }
     invocation.attempt = attempt

@@ -62,16 +62,26 @@ export class JobRuns {
   /** The site reported on its attempt; false when that attempt is no longer the job's. */
   reported(attempt: Attempt, report: Report, now: number): boolean {
     if (!this.settle(attempt)) return false
-    const streams = { stderr: report.stderr, exit_code: report.exit_code }
+    const { stderr, exit_code } = report
     if (report.type === 'result') {
-      const end = { status: 'completed' as const, result: report.result, output: report.output }
-      this.deps.end(attempt.id, 'running', { ...end, ...streams }, now)
+      const { result, output } = report
+      this.deps.end(
+        attempt.id,
+        'running',
+        { status: 'completed', result, output, stderr, exit_code },
+        now,
+      )
     } else if (report.retryable) {
       const why = `the volunteer failed to run it: ${report.error.message}`
       this.retryOrFail(attempt.id, () => why, now)
     } else {
-      const end = { status: 'failed' as const, error: report.error, output: report.output ?? null }
-      this.deps.end(attempt.id, 'running', { ...end, ...streams }, now)
+      const { error, output = null } = report
+      this.deps.end(
+        attempt.id,
+        'running',
+        { status: 'failed', error, output, stderr, exit_code },
+        now,
+      )
     }
     return true
   }

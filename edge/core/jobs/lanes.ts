@@ -22,7 +22,7 @@ export interface PendingEntry extends WorkSpec {
   seq: number
   lane: Lane
   /** When it became pending here (ms), for the dispatch latency metric; unknown after a restart. */
-  queuedAt?: number
+  queuedAt?: number | undefined
 }
 
 /** What a pending entry is made from: a stored job (or row), or a function call. */
@@ -48,6 +48,6 @@ export function pendingEntry(
     runtime: work.job_type,
     namespace: work.namespace,
     executor: work.executor,
-    ...(queuedAt !== undefined && { queuedAt }),
+    queuedAt,
   }
 }

@@ -53,8 +53,8 @@ export class Launcher {
       untrustedDb: job.untrusted_db,
       // A job queued behind others on the site starts later: its deadline allows for that.
       deadline: now + site.queueWait(now) + job.timeout_ms + grace,
-      ...(queuedAt !== undefined && { queuedAt }),
-      ...(token !== undefined && { token }),
+      queuedAt,
+      token,
       done: false,
     }
     this.deadlines.push(attempt)

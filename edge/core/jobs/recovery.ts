@@ -79,6 +79,9 @@ export class Recovery {
       namespace: row.namespace,
       untrustedDb: dbAccessFrom(row.untrusted_db),
       deadline: (row.started_at ?? now) + row.timeout_ms + this.deps.timeoutGraceMs,
+      // Restored: how long it waited is not known, so it is not counted.
+      queuedAt: undefined,
+      token: undefined,
       done: false,
     }
     placement.reattach?.(attempt)

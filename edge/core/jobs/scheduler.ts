@@ -220,7 +220,7 @@ export class Scheduler<P extends readonly Placement[] = readonly Placement[]> {
 
   /** A redundant job's answers so far; undefined for redundancy 1. */
   quorumOf(job: JobRecord): QuorumView | undefined {
-    if (job.redundancy <= 1) return undefined
+    if (laneOf(job) !== 'redundant') return undefined
     return quorumView(job, this.answers.list(job.id), this.redundant.running(job.id))
   }
 

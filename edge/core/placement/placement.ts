@@ -111,9 +111,9 @@ export interface Attempt {
   /** When the scheduler gives up on it: the site's queue ahead of it, its timeout and the grace. */
   readonly deadline: number
   /** When its work became pending, for the dispatch latency metric; unknown after a restart. */
-  readonly queuedAt?: number
+  readonly queuedAt: number | undefined
   /** Native jobs: the bearer token a runner shows for this attempt's outputs and files. */
-  readonly token?: string
+  readonly token: string | undefined
   /** What the site last said of its progress. */
   progress?: Progress
   /** Set once it is over (reported, lost, cancelled, timed out): later news of it is ignored. */
