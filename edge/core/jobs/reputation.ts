@@ -36,10 +36,16 @@ export function reputationKey(site: Pick<Site, 'standing'>): string {
   return site.standing
 }
 
-/** Whether a key outlives its connection (and is therefore stored). */
+/**
+ * Whether a key outlives its connection (and is therefore stored): a lasting key names its kind
+ * (`peer:` a runner, `addr:` an address; a placement may add its own, see Site.standing), a bare
+ * connection id does not.
+ */
 export function isLasting(key: string): boolean {
-  return key.startsWith('peer:') || key.startsWith('addr:')
+  return LASTING.test(key)
 }
+
+const LASTING = /^[a-z]+:/
 
 export class Reputation {
   /** Standing of connection-keyed volunteers, dropped when they leave. */

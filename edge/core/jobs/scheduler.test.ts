@@ -253,3 +253,44 @@ describe('Scheduler after a restart that kept its sockets (Durable Object hibern
     expect(again.jobs()).toMatchObject([{ job_id: orphan!.id, attempt: 2 }])
   })
 })
+
+describe('Scheduler.onFinished', () => {
+  it('tells a listener of each job that ends, once its end is stored, until it stops listening', async () => {
+    const v = volunteer('v1')
+    pool.admit(v.session)
+    const heard: { id: string; status: string; stored?: string }[] = []
+    const stop = scheduler.onFinished((job) =>
+      heard.push({ id: job.id, status: job.status, stored: store.get(job.id)?.status }),
+    )
+    const [done, cancelled] = scheduler.submit([newJob(), newJob()])
+    await settle()
+    pool.report(v.session, { type: 'result', job_id: done!.id, attempt: 1, result: 1, output: '' })
+    scheduler.cancel(cancelled!.id)
+    await settle()
+    expect(heard).toEqual([
+      { id: done!.id, status: 'completed', stored: 'completed' },
+      { id: cancelled!.id, status: 'cancelled', stored: 'cancelled' },
+    ])
+    stop()
+    const [later] = scheduler.submit([newJob()])
+    scheduler.cancel(later!.id)
+    await settle()
+    expect(heard).toHaveLength(2)
+  })
+
+  it('lets a listener submit the next job from what the last one returned (a workflow step)', async () => {
+    const v = volunteer('v1')
+    pool.admit(v.session)
+    scheduler.onFinished((job) => {
+      const result = store.get(job.id)?.result
+      if (job.status === 'completed' && result === 1)
+        scheduler.submit([newJob({ input_data: { previous: result } })])
+    })
+    const [first] = scheduler.submit([newJob()])
+    await settle()
+    pool.report(v.session, { type: 'result', job_id: first!.id, attempt: 1, result: 1, output: '' })
+    await settle()
+    expect(v.jobs().map((f) => f.job_id)).toHaveLength(2)
+    expect(scheduler.statusCounts()).toMatchObject({ running: 1, completed: 1 })
+  })
+})

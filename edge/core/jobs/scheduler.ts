@@ -172,8 +172,9 @@ export class Scheduler<P extends readonly Placement[] = readonly Placement[]> {
   }
 
   /**
-   * Tells `listener` of every job that ends from now on (after its end is stored and its waiters
-   * woken): how workflows follow the jobs they submitted. Returns the way to stop listening.
+   * Tells `listener` of every job that ends from now on, once its end is stored (in a microtask
+   * after the transition): how a consumer such as a workflow follows the jobs it submitted and
+   * submits the next. Returns the way to stop listening.
    */
   onFinished(listener: (job: FinishedJob) => void): () => void {
     this.finishedListeners.add(listener)
@@ -335,8 +336,11 @@ export class Scheduler<P extends readonly Placement[] = readonly Placement[]> {
     this.redundant.forget(id)
     this.waits.ended(id, ended.batch_id)
     if (this.finishedListeners.size === 0) return
+    // Told once the transition is over, so a listener that submits jobs starts a fresh one.
     const finished: FinishedJob = { id, status: end.status, ...ended }
-    for (const listener of this.finishedListeners) listener(finished)
+    queueMicrotask(() => {
+      for (const listener of this.finishedListeners) listener(finished)
+    })
   }
 
   private noteProgress(attempt: Attempt, progress: Progress): void {

@@ -18,7 +18,10 @@ export interface Site {
   readonly id: string
   /** Who it is for distinctness (no two copies of a job on one key): lasting where it can be. */
   readonly key: string
-  /** Who its answers are judged under (reputation): its most lasting key. */
+  /**
+   * Who its answers are judged under (reputation): its most lasting key. One that outlives the
+   * connection names its kind (`peer:…`, `addr:…`) and is kept in SQL; its bare `id` is not.
+   */
   readonly standing: string
   /** A trusted executor: it may take work that requires one. */
   readonly trusted: boolean
@@ -50,9 +53,14 @@ export interface PlacementEvents {
   room(site: Site, placement: Placement): void
   /** An attempt's work reached its site. */
   started(attempt: Attempt, now: number): void
+  /** The site says how far it got (shown with the job while it runs). */
   progress(attempt: Attempt, progress: Progress): void
-  /** The site answered; an error with `retryable` is its own failure, not the guest's. */
+  /**
+   * The site answered; an error with `retryable` is its own failure, not the guest's. False when
+   * the attempt was no longer expected (it ended meanwhile): the report is not taken.
+   */
   reported(attempt: Attempt, report: Report, now: number): boolean
+  /** The site can no longer run it: the work runs elsewhere (a function call fails with 502). */
   lost(attempt: Attempt, cause: LostCause, now: number): void
   /** A site left for good: what was kept about it alone (its passing reputation) can go. */
   left(site: Site): void
@@ -81,6 +89,7 @@ export interface Placement {
   site(id: string): Site | undefined
   /** When it next needs `tick` (a held site may work again); undefined when it does not. */
   wakeAt(): number | undefined
+  /** The clock (every 100 ms, or a host's alarm): what waited until `now` may go on. */
   tick(now: number): void
 
   // After a restart that kept connections (Durable Object hibernation):

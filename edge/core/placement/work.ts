@@ -30,6 +30,7 @@ export type Task = Omit<JobFrame, 'type' | 'job_id' | 'attempt'>
 /** Where an attempt belongs in the scheduler: a job, one copy of a redundant job, a function call. */
 export type AttemptKind = 'job' | 'copy' | 'call'
 
+/** How far a running job got, as its site reports it. */
 export interface Progress {
   fraction?: number
   message?: string
