@@ -1,7 +1,9 @@
 /**
  * The volunteers with free slots, filed by lane (runtime, and whether they take work that requires
  * a trusted executor) and, for volunteers with a namespace whitelist, by namespace: new work finds
- * a volunteer with room for it in O(1). Only volunteers with a free slot are filed.
+ * a volunteer with room for it in O(1). Invariant (jobs/dispatch.ts): a volunteer is filed only
+ * with a free slot, and only after it took every pending job it may run, so new work can go to
+ * any filed volunteer that fits it.
  */
 import type { Runtime } from '../../../shared/protocol/job'
 import type { VolunteerSession } from './volunteer-session'

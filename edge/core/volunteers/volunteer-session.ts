@@ -147,6 +147,7 @@ export class VolunteerSession implements Site {
     return Math.max(0, concurrency + prefetch - this.running.size)
   }
 
+  /** As a site: its free slots. */
   get room(): number {
     return this.freeSlots
   }
