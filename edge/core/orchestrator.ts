@@ -18,9 +18,11 @@ import { JobStore } from './store/job-store'
 import { MIGRATIONS } from './store/migrations'
 import { migrate, type Sql } from './store/sql'
 import { VolunteerHub } from './volunteers/volunteer-hub'
+import { VolunteerPool } from './volunteers/volunteer-pool'
 import { JobOutputs } from './services/job-outputs'
 import { RunnerDirectory } from './services/runner-directory'
 import { ServiceStore } from './services/service-store'
+import { NativeServiceJobs } from './services/native-service-jobs'
 import { StandaloneServices } from './services/standalone-services'
 import { UploadSessions, type UploadSink } from './services/upload-sessions'
 import { Metrics } from './observability/metrics'
@@ -100,25 +102,32 @@ export class Orchestrator {
       ...(config.runnerToken !== undefined && { runnerToken: config.runnerToken }),
       ...(config.internalToken !== undefined && { internalToken: config.internalToken }),
     })
+    const serviceStore = new ServiceStore(sql)
+    // Jobs run on the volunteers connected here (the first placement; see placement/placement.ts).
+    const scheduler = new Scheduler(
+      new JobStore(sql),
+      {
+        timeoutGraceMs: config.timeoutGraceMs,
+        durable: (urgent) => sql.durable(urgent),
+        native: new NativeServiceJobs(serviceStore, config.nodeId),
+        idPrefix: config.idPrefix,
+        observer: this.metrics,
+        resumable: host.resumable ?? false,
+        ...(host.summon && { summon: host.summon }),
+      },
+      (events) => [new VolunteerPool(events)] as const,
+    )
+    const [pool] = scheduler.placements
+    this.scheduler = scheduler
     this.runners = new RunnerDirectory(() => this.hub.connected)
     this.services = new StandaloneServices({
-      store: new ServiceStore(sql),
+      store: serviceStore,
       runners: this.runners,
+      jobs: scheduler,
       files: host.serviceFiles,
       sha256: this.sha256,
-      nodeId: config.nodeId,
       maxFileBytes: config.maxUploadBytes,
     })
-    this.scheduler = new Scheduler(new JobStore(sql), {
-      timeoutGraceMs: config.timeoutGraceMs,
-      durable: (urgent) => sql.durable(urgent),
-      native: this.services.nativeJobs,
-      idPrefix: config.idPrefix,
-      observer: this.metrics,
-      resumable: host.resumable ?? false,
-      ...(host.summon && { summon: host.summon }),
-    })
-    this.services.attach(this.scheduler)
     this.outputs = host.outputFiles && new JobOutputs(sql, host.outputFiles, config.maxUploadBytes)
     this.uploads =
       host.uploadSink &&
@@ -137,7 +146,7 @@ export class Orchestrator {
       })
     this.kv = new KvStore(sql, (op) => this.metrics.kvOp(op), config.limits.maxKvKeys)
     this.hub = new VolunteerHub(
-      this.scheduler,
+      pool,
       config,
       (scope, call) => answerHostCall(this.kv, scope, call),
       this.runners,

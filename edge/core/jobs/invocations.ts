@@ -3,15 +3,13 @@
  * ahead of every job in the queue. They travel to volunteers as `job` frames in function mode and
  * come back as ordinary results; the caller gets an outcome or an HTTP-shaped failure.
  */
-import { canRun } from '../../../shared/protocol/capabilities'
 import type { JobError, Runtime } from '../../../shared/protocol/job'
 import type { JsonObject, JsonValue } from '../../../shared/protocol/json'
-import type { JobErrorFrame, JobFrame, ResultFrame } from '../../../shared/protocol/frames'
 import type { DbAccess } from '../kv/db-access'
-import type { VolunteerSession } from '../volunteers/volunteer-session'
-import type { Dispatcher } from './dispatcher'
+import type { Attempt, LostCause, Placement, Report, Site } from '../placement/placement'
+import type { Task, WorkSpec } from '../placement/work'
 import type { Executor } from './executor-policy'
-import type { PendingEntry, PendingIndex } from './pending-index'
+import { pendingEntry, type PendingEntry } from './lanes'
 
 export interface InvocationSpec {
   runtime: Runtime
@@ -50,7 +48,8 @@ interface Invocation extends InvocationSpec {
   id: string
   resolve: (outcome: InvokeOutcome) => void
   deadline: number
-  session?: VolunteerSession
+  /** Where it runs, once it started. */
+  attempt?: Attempt
   /** Summoned (nobody here could run it): when to stop waiting for a volunteer to arrive. */
   summonedUntil?: number
 }
@@ -66,27 +65,28 @@ export const INVOCATION_PREFIX = 'inv-'
  */
 export const SUMMON_WAIT_MS = 5_000
 
+/** What the table needs of the scheduler. */
+export interface InvocationDeps {
+  /** Queues a call (ahead of every job) and offers it to the placements. */
+  enqueue(entry: PendingEntry): void
+  /** Takes a call that has not started out of the queue. */
+  unqueue(entry: Pick<PendingEntry, 'id' | 'lane'>): void
+  /** Whether some placement could run this work now or once it has room. */
+  canRun(work: WorkSpec): boolean
+  graceMs: number
+  /**
+   * Asks the host to bring a volunteer here (a sharded host moves one from another room); true
+   * when one may come, and the invocation then waits for it up to SUMMON_WAIT_MS.
+   */
+  summon?: (() => boolean) | undefined
+}
+
 export class InvocationTable {
   private readonly active = new Map<string, Invocation>()
   /** Invocations sort before every job (jobs' seq is positive), oldest first among themselves. */
   private nextSeq = -Number.MAX_SAFE_INTEGER
 
-  constructor(
-    private readonly pending: PendingIndex,
-    private readonly dispatcher: Dispatcher,
-    private readonly sessions: () => Iterable<VolunteerSession>,
-    private readonly graceMs: number,
-    /**
-     * Asks the host to bring a volunteer here (a sharded host moves one from another room); true
-     * when one may come, and the invocation then waits for it up to SUMMON_WAIT_MS.
-     */
-    private readonly summon: () => boolean = () => false,
-    /**
-     * A worker let a call's deadline pass without answering: it is held back like one that sits
-     * on a job (the call itself is not re-run: its time is up, and it may have had effects).
-     */
-    private readonly missed: (session: VolunteerSession, now: number) => void = () => {},
-  ) {}
+  constructor(private readonly deps: InvocationDeps) {}
 
   owns(id: string): boolean {
     return id.startsWith(INVOCATION_PREFIX)
@@ -97,121 +97,108 @@ export class InvocationTable {
   }
 
   invoke(spec: InvocationSpec, now = Date.now()): Promise<InvokeOutcome> {
-    const summoned = !this.anyoneCanRun(spec)
-    if (summoned && !this.summon()) return Promise.resolve(noWorker(spec))
+    const summoned = !this.deps.canRun(spec)
+    if (summoned && !(this.deps.summon?.() ?? false)) return Promise.resolve(noWorker(spec))
     return new Promise((resolve) => {
       const id = `${INVOCATION_PREFIX}${crypto.randomUUID()}`
       const invocation: Invocation = {
         ...spec,
         id,
         resolve,
-        deadline: now + spec.timeout_ms + this.graceMs,
+        deadline: now + spec.timeout_ms + this.deps.graceMs,
         ...(summoned && { summonedUntil: now + SUMMON_WAIT_MS }),
       }
       this.active.set(id, invocation)
-      const entry: PendingEntry = {
-        id,
-        seq: this.nextSeq++,
-        runtime: spec.runtime,
-        namespace: spec.namespace,
-        queuedAt: now,
-        executor: spec.executor,
-      }
-      this.pending.add(entry)
-      this.dispatcher.offer(entry)
+      const { runtime: job_type, namespace, executor } = spec
+      const call = { id, seq: this.nextSeq++, job_type, namespace, executor, redundancy: 1 }
+      this.deps.enqueue(pendingEntry(call, now, 'call'))
     })
   }
 
-  start(entry: PendingEntry, session: VolunteerSession, now = Date.now()): boolean {
-    this.pending.remove(entry.id)
+  /** Sends a queued call to a site with room; false when it could not (gone, or unreachable). */
+  start(entry: PendingEntry, site: Site, placement: Placement, now: number): boolean {
     const invocation = this.active.get(entry.id)
     if (!invocation) return false
-    invocation.session = session
-    invocation.deadline = now + session.queueWait(now) + invocation.timeout_ms + this.graceMs
-    session.running.set(invocation.id, 1)
-    session.deadlines.set(invocation.id, invocation.deadline)
-    session.own(invocation.id, invocation.namespace, invocation.untrusted_db)
-    const frame: JobFrame = {
-      type: 'job',
-      job_id: invocation.id,
+    const attempt: Attempt = {
+      id: invocation.id,
       attempt: 1,
+      kind: 'call',
+      site,
+      placement,
+      namespace: invocation.namespace,
+      untrustedDb: invocation.untrusted_db,
+      deadline: now + site.queueWait(now) + invocation.timeout_ms + this.deps.graceMs,
+      queuedAt: entry.queuedAt,
+      token: undefined,
+      done: false,
+    }
+    invocation.attempt = attempt
+    invocation.deadline = attempt.deadline
+    const task: Task = {
       job_type: invocation.runtime,
       namespace: invocation.namespace,
       code: invocation.code,
-      input_data: session.trusted ? invocation.request : withoutCredentials(invocation.request),
+      input_data: site.trusted ? invocation.request : withoutCredentials(invocation.request),
       timeout_ms: invocation.timeout_ms,
       mode: 'function',
       ...(invocation.wasm_cid && { wasm_cid: invocation.wasm_cid, args: [], env: {} }),
     }
-    if (session.send(frame)) return true
-    session.drop(invocation.id)
-    this.finish(
-      invocation,
-      failure(502, 'WORKER_LOST', 'WORKER_CRASHED', 'the worker chosen for it went away'),
-    )
-    return false
+    // Nothing to make durable: the task goes at once (a failure to send comes back as `lost`).
+    placement.run(attempt, task)
+    return !attempt.done
   }
 
-  report(session: VolunteerSession, frame: ResultFrame | JobErrorFrame): boolean {
-    const invocation = this.active.get(frame.job_id)
-    if (
-      !invocation ||
-      invocation.session !== session ||
-      !session.holds(frame.job_id, frame.attempt)
-    )
-      return false
-    session.drop(frame.job_id)
-    if (frame.type === 'result') {
-      session.completed++
-      this.finish(invocation, { ok: true, result: frame.result, output: frame.output })
+  reported(attempt: Attempt, report: Report): boolean {
+    const invocation = this.own(attempt)
+    if (!invocation) return false
+    if (report.type === 'result') {
+      this.finish(invocation, { ok: true, result: report.result, output: report.output })
     } else {
-      session.failed++
-      const timeout = frame.error.code === 'TIMEOUT'
+      const timeout = report.error.code === 'TIMEOUT'
       const status = timeout ? 504 : 502
       this.finish(invocation, {
         ...failure(
           status,
           timeout ? 'FUNCTION_TIMEOUT' : 'FUNCTION_ERROR',
-          frame.error.code,
-          frame.error.message,
+          report.error.code,
+          report.error.message,
         ),
-        error: frame.error,
-        output: frame.output ?? '',
+        error: report.error,
+        output: report.output ?? '',
       })
     }
-    this.dispatcher.refresh(session)
     return true
   }
 
-  /** The worker left: what it was running fails (a function may have had effects; it is not re-run). */
-  release(session: VolunteerSession): void {
-    for (const invocation of this.active.values()) {
-      if (invocation.session !== session) continue
-      this.finish(
-        invocation,
-        failure(502, 'WORKER_LOST', 'WORKER_CRASHED', 'the worker running it disconnected'),
-      )
-    }
+  /** The worker left or was never reached: the call fails (it may have had effects; not re-run). */
+  lost(attempt: Attempt, cause: LostCause): void {
+    const invocation = this.own(attempt)
+    if (!invocation) return
+    const why =
+      cause === 'unreachable'
+        ? 'the worker chosen for it went away'
+        : 'the worker running it disconnected'
+    this.finish(invocation, failure(502, 'WORKER_LOST', 'WORKER_CRASHED', why))
   }
 
   expire(now: number): void {
     for (const invocation of this.active.values()) {
+      const attempt = invocation.attempt
       // Summoned, and no volunteer came that took it: answered as if none had been asked for.
       const summoned = invocation.summonedUntil
-      if (!invocation.session && summoned !== undefined && summoned <= now) {
-        this.pending.remove(invocation.id)
+      if (!attempt && summoned !== undefined && summoned <= now) {
+        this.deps.unqueue({ id: invocation.id, lane: 'call' })
         this.finish(invocation, noWorker(invocation))
         continue
       }
       if (invocation.deadline > now) continue
-      const session = invocation.session
-      if (session?.holds(invocation.id, 1)) {
-        session.drop(invocation.id)
-        session.send({ type: 'cancel', job_id: invocation.id, attempt: 1, reason: 'timeout' })
-        this.missed(session, now)
-        this.dispatcher.refresh(session)
+      // A worker let a call's deadline pass without answering: it is held back like one that sits
+      // on a job (the call itself is not re-run: its time is up, and it may have had effects).
+      if (attempt && !attempt.done) {
+        attempt.done = true
+        attempt.placement.cancel(attempt, 'timeout', now)
       }
-      this.pending.remove(invocation.id)
+      if (!attempt) this.deps.unqueue({ id: invocation.id, lane: 'call' })
       const seconds = invocation.timeout_ms / 1000
       this.finish(
         invocation,
@@ -225,22 +212,17 @@ export class InvocationTable {
     }
   }
 
+  /** The call an attempt is for, while that attempt is its live one (it is then over). */
+  private own(attempt: Attempt): Invocation | undefined {
+    const invocation = this.active.get(attempt.id)
+    if (!invocation || invocation.attempt !== attempt || attempt.done) return undefined
+    attempt.done = true
+    return invocation
+  }
+
   private finish(invocation: Invocation, outcome: InvokeOutcome): void {
     if (!this.active.delete(invocation.id)) return
     invocation.resolve(outcome)
-  }
-
-  private anyoneCanRun(spec: InvocationSpec): boolean {
-    for (const session of this.sessions()) {
-      if (
-        session.state === 'active' &&
-        session.capabilities &&
-        (spec.executor !== 'trusted' || session.trusted) &&
-        canRun(session.capabilities, spec.runtime, spec.namespace)
-      )
-        return true
-    }
-    return false
   }
 }
 

@@ -1,22 +1,22 @@
 import { describe, expect, it } from 'vitest'
-import { Scheduler } from './scheduler'
-import { fakeVolunteer, memoryStore, newJob } from './test-helpers'
+import type { Scheduler } from './scheduler'
+import { engine, fakeVolunteer, memoryStore, newJob } from './test-helpers'
 
 const job = newJob()
 
 describe('Scheduler.list totals', () => {
   it('reports the same total by status as counting the store does, across transitions', async () => {
     const { sql, store } = memoryStore()
-    const scheduler = new Scheduler(store, { timeoutGraceMs: 100, durable: () => sql.durable() })
+    const { scheduler, pool } = engine(store, { timeoutGraceMs: 100, durable: () => sql.durable() })
     scheduler.submit(Array.from({ length: 7 }, () => job))
     const { session } = fakeVolunteer('v1', ['js'], 2)
-    scheduler.admit(session)
+    pool.admit(session)
     const [first] = [...session.running.entries()]
     if (!first) throw new Error('nothing started')
-    scheduler.report(session, {
+    pool.report(session, {
       type: 'result',
       job_id: first[0],
-      attempt: first[1],
+      attempt: first[1].attempt,
       result: 1,
       output: '',
     })
@@ -34,7 +34,7 @@ describe('Scheduler.list totals', () => {
   it('reports a namespace listing total as counting the store does, also after a restart', () => {
     const { sql, store } = memoryStore()
     const options = { timeoutGraceMs: 100, durable: () => sql.durable() }
-    const first = new Scheduler(store, options)
+    const { scheduler: first } = engine(store, options)
     first.submit([job, job, { ...job, namespace: 'alice' }])
     const counted = (s: Scheduler, namespace: string) => {
       const listed = s.list({ namespace, limit: 1, offset: 0 })
@@ -44,7 +44,7 @@ describe('Scheduler.list totals', () => {
     expect([counted(first, 'default'), counted(first, 'alice'), counted(first, 'nobody')]).toEqual([
       2, 1, 0,
     ])
-    const restarted = new Scheduler(store, options)
+    const { scheduler: restarted } = engine(store, options)
     restarted.submit([{ ...job, namespace: 'alice' }])
     expect([counted(restarted, 'default'), counted(restarted, 'alice')]).toEqual([2, 2])
   })

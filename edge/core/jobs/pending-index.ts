@@ -9,31 +9,30 @@ import type { Runtime } from '../../../shared/protocol/job'
 import { MinHeap } from '../util/min-heap'
 import type { Executor } from './executor-policy'
 
-export interface PendingEntry {
+/** What the index orders and files an entry by. */
+export interface IndexEntry {
   id: string
   seq: number
   runtime: Runtime
   namespace: string
-  /** When it became pending here (ms), for the dispatch latency metric; unknown after a restart. */
-  queuedAt?: number
   /** `trusted`: only a trusted volunteer may take it (absent: any). */
   executor?: Executor
 }
 
 /** Whether a job of this entry waits for a trusted executor. */
-export const trustedOnly = (entry: Pick<PendingEntry, 'executor'>): boolean =>
+export const trustedOnly = (entry: Pick<IndexEntry, 'executor'>): boolean =>
   entry.executor === 'trusted'
 
 /** The heaps' key: a runtime, in the lane of jobs any volunteer may take or in the trusted one. */
 export const laneKey = (runtime: Runtime, trusted: boolean): string =>
   trusted ? `${runtime}\u0000trusted` : runtime
 
-const bySeq = (a: PendingEntry, b: PendingEntry) => a.seq < b.seq
+const bySeq = (a: IndexEntry, b: IndexEntry) => a.seq < b.seq
 
-export class PendingIndex {
-  private readonly live = new Map<string, PendingEntry>()
-  private readonly byRuntime = new Map<string, MinHeap<PendingEntry>>()
-  private readonly byNamespace = new Map<string, MinHeap<PendingEntry>>()
+export class PendingIndex<E extends IndexEntry = IndexEntry> {
+  private readonly live = new Map<string, E>()
+  private readonly byRuntime = new Map<string, MinHeap<E>>()
+  private readonly byNamespace = new Map<string, MinHeap<E>>()
 
   get size(): number {
     return this.live.size
@@ -43,7 +42,7 @@ export class PendingIndex {
     return this.live.has(id)
   }
 
-  add(entry: PendingEntry): void {
+  add(entry: E): void {
     this.live.set(entry.id, entry)
     const lane = laneKey(entry.runtime, trustedOnly(entry))
     heapFor(this.byRuntime, lane).push(entry)
@@ -58,7 +57,7 @@ export class PendingIndex {
    * The oldest pending job of a runtime, in any namespace or in the given one; `trusted` looks in
    * the lane of jobs that require a trusted executor instead.
    */
-  peek(runtime: Runtime, namespace?: string, trusted = false): PendingEntry | undefined {
+  peek(runtime: Runtime, namespace?: string, trusted = false): E | undefined {
     const lane = laneKey(runtime, trusted)
     const heap =
       namespace === undefined
@@ -74,8 +73,8 @@ export class PendingIndex {
   }
 
   /** The oldest job a volunteer with these capabilities may take (trusted ones: both lanes). */
-  oldestFor(caps: Capabilities, trusted: boolean): PendingEntry | undefined {
-    let best: PendingEntry | undefined
+  oldestFor(caps: Capabilities, trusted: boolean): E | undefined {
+    let best: E | undefined
     const lanes = trusted ? [false, true] : [false]
     const namespaces = caps.namespaces?.length ? caps.namespaces : [undefined]
     for (const runtime of caps.runtimes)
@@ -88,9 +87,9 @@ export class PendingIndex {
   }
 }
 
-function heapFor<K>(map: Map<K, MinHeap<PendingEntry>>, key: K): MinHeap<PendingEntry> {
+function heapFor<K, E extends IndexEntry>(map: Map<K, MinHeap<E>>, key: K): MinHeap<E> {
   let heap = map.get(key)
-  if (!heap) map.set(key, (heap = new MinHeap(bySeq)))
+  if (!heap) map.set(key, (heap = new MinHeap<E>(bySeq)))
   return heap
 }
 

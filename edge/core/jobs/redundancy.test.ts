@@ -3,8 +3,9 @@ import type { SqliteDatabase } from '../../node/sqlite'
 import type { JobStore } from '../store/job-store'
 import type { NewJob } from './job-record'
 import { canonicalJson, decide } from './quorum'
-import { Scheduler } from './scheduler'
-import { fakeVolunteer, memoryStore, newJob as plainJob, settle } from './test-helpers'
+import type { VolunteerPool } from '../volunteers/volunteer-pool'
+import type { Scheduler } from './scheduler'
+import { engine, fakeVolunteer, memoryStore, newJob as plainJob, settle } from './test-helpers'
 
 /** A deterministic job run twice unless a test says otherwise. */
 const newJob = (over: Partial<NewJob> = {}): NewJob =>
@@ -14,14 +15,15 @@ const volunteer = (id: string, concurrency = 1) => fakeVolunteer(id, ['js'], con
 type Volunteer = ReturnType<typeof volunteer>
 
 let scheduler: Scheduler
+let pool: VolunteerPool
 let store: JobStore
 let sql: SqliteDatabase
 
 const answer = (v: Volunteer, jobId: string, result: unknown, attempt?: number) =>
-  scheduler.report(v.session, {
+  pool.report(v.session, {
     type: 'result',
     job_id: jobId,
-    attempt: attempt ?? v.session.running.get(jobId) ?? 0,
+    attempt: attempt ?? v.session.running.get(jobId)?.attempt ?? 0,
     result: result as never,
     output: '',
   })
@@ -29,14 +31,14 @@ const answer = (v: Volunteer, jobId: string, result: unknown, attempt?: number) 
 function admit(...ids: string[]): Volunteer[] {
   return ids.map((id) => {
     const v = volunteer(id)
-    scheduler.admit(v.session)
+    pool.admit(v.session)
     return v
   })
 }
 
 beforeEach(() => {
   ;({ sql, store } = memoryStore())
-  scheduler = new Scheduler(store, { timeoutGraceMs: 100, durable: () => sql.durable() })
+  ;({ scheduler, pool } = engine(store, { timeoutGraceMs: 100, durable: () => sql.durable() }))
 })
 
 describe('quorum', () => {
@@ -76,7 +78,7 @@ describe('Scheduler with redundancy', () => {
 
   it('never sends two copies to one volunteer, however many slots it has', async () => {
     const big = volunteer('big', 4)
-    scheduler.admit(big.session)
+    pool.admit(big.session)
     const [job] = scheduler.submit([newJob({ redundancy: 2 })])
     await settle()
     expect(big.jobs()).toHaveLength(1)
@@ -130,7 +132,7 @@ describe('Scheduler with redundancy', () => {
     const [job] = scheduler.submit([newJob()])
     await settle()
     for (const v of [a!, b!]) {
-      scheduler.report(v.session, {
+      pool.report(v.session, {
         type: 'error',
         job_id: job!.id,
         attempt: 1,
@@ -145,7 +147,7 @@ describe('Scheduler with redundancy', () => {
     const [job] = scheduler.submit([newJob()])
     await settle()
     answer(a!, job!.id, 42)
-    scheduler.release(b!.session)
+    pool.release(b!.session)
     expect(store.get(job!.id)?.status).toBe('pending')
     expect(scheduler.statusCounts()).toMatchObject({ pending: 1, running: 0 })
     const [c] = admit('c')
@@ -194,7 +196,7 @@ describe('Scheduler with redundancy', () => {
       return v
     }
     const liar = runner('liar', 'liar-peer')
-    scheduler.admit(liar.session)
+    pool.admit(liar.session)
     const [b, c, d] = admit('b', 'c', 'd')
     const [job] = scheduler.submit([newJob()])
     await settle()
@@ -208,16 +210,19 @@ describe('Scheduler with redundancy', () => {
       trusted: false,
     })
 
-    const restarted = new Scheduler(store, { timeoutGraceMs: 100, durable: () => sql.durable() })
+    const { scheduler: restarted, pool: restartedPool } = engine(store, {
+      timeoutGraceMs: 100,
+      durable: () => sql.durable(),
+    })
     expect(restarted.reputation.of('peer:liar-peer')).toMatchObject({
       disagreed: 1,
       trusted: false,
     })
     const back = runner('liar-again', 'liar-peer')
-    restarted.admit(back.session)
+    restartedPool.admit(back.session)
     const [e, f] = ['e', 'f'].map((id) => {
       const v = volunteer(id)
-      restarted.admit(v.session)
+      restartedPool.admit(v.session)
       return v
     })
     const [next] = restarted.submit([newJob()])
@@ -232,7 +237,7 @@ describe('Scheduler with redundancy', () => {
     const [job] = scheduler.submit([newJob()])
     await settle()
     answer(a!, job!.id, 42)
-    const revived = new Scheduler(store, {
+    const { scheduler: revived, pool: revivedPool } = engine(store, {
       timeoutGraceMs: 100,
       durable: () => sql.durable(),
       resumable: true,
@@ -243,7 +248,7 @@ describe('Scheduler with redundancy', () => {
     // b's copy from before is cancelled and sent again; a, which answered, is not asked again.
     expect(b2!.sent.map((f) => f.type)).toEqual(['cancel', 'job'])
     expect(a2!.jobs()).toHaveLength(0)
-    revived.report(b2!.session, {
+    revivedPool.report(b2!.session, {
       type: 'result',
       job_id: job!.id,
       attempt: 1,
@@ -261,18 +266,21 @@ describe('Scheduler with redundancy', () => {
     await settle()
     answer(a!, job!.id, 42)
     void b
-    const restarted = new Scheduler(store, { timeoutGraceMs: 100, durable: () => sql.durable() })
+    const { scheduler: restarted, pool: restartedPool } = engine(store, {
+      timeoutGraceMs: 100,
+      durable: () => sql.durable(),
+    })
     expect(restarted.statusCounts()).toMatchObject({ pending: 2, running: 0 })
     const [c, d] = ['c', 'd'].map((id) => {
       const v = volunteer(id)
-      restarted.admit(v.session)
+      restartedPool.admit(v.session)
       return v
     })
     await settle()
     // Two copies are missing from round 1 (a answered); `a` is not asked again.
     expect(c!.jobs().map((f) => f.job_id)).toContain(job!.id)
     expect(d!.jobs().map((f) => f.job_id)).toContain(job!.id)
-    restarted.report(c!.session, {
+    restartedPool.report(c!.session, {
       type: 'result',
       job_id: job!.id,
       attempt: 1,

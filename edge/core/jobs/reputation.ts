@@ -9,7 +9,7 @@
  * `--limit-loopback`) is judged by its connection, in memory, until it leaves.
  */
 import type { ReputationStore } from '../store/reputation-store'
-import type { VolunteerSession } from '../volunteers/volunteer-session'
+import type { Site } from '../placement/placement'
 
 export interface Standing {
   agreed: number
@@ -26,30 +26,26 @@ export interface ReputationView extends Standing {
 /** Lasting keys remembered in memory at most; the rest are read from SQL when next needed. */
 const CACHED_KEYS = 4096
 
-/**
- * Who a volunteer is for distinctness (no two copies of a job on one volunteer): a runner's lasting
- * peer id (kept in its data directory, so a reconnecting runner is still itself), else the
- * connection's session id.
- */
-export function volunteerKey(session: VolunteerSession): string {
-  return session.peer ? `peer:${session.peer.id}` : session.id
+/** Who a site is for distinctness (no two copies of a job on one site): see Site.key. */
+export function volunteerKey(site: Pick<Site, 'key'>): string {
+  return site.key
+}
+
+/** Who a site is for reputation: see Site.standing (a runner's peer id, an address, a connection). */
+export function reputationKey(site: Pick<Site, 'standing'>): string {
+  return site.standing
 }
 
 /**
- * Who a volunteer is for reputation: its peer id, else its address's key where addresses count
- * (a liar that reconnects from the same address is still a liar; honest volunteers behind its
- * NAT share its standing), else its connection.
+ * Whether a key outlives its connection (and is therefore stored): a lasting key names its kind
+ * (`peer:` a runner, `addr:` an address; a placement may add its own, see Site.standing), a bare
+ * connection id does not.
  */
-export function reputationKey(session: VolunteerSession): string {
-  if (session.peer) return `peer:${session.peer.id}`
-  if (session.addressKey !== undefined) return `addr:${session.addressKey}`
-  return session.id
-}
-
-/** Whether a key outlives its connection (and is therefore stored). */
 export function isLasting(key: string): boolean {
-  return key.startsWith('peer:') || key.startsWith('addr:')
+  return LASTING.test(key)
 }
+
+const LASTING = /^[a-z]+:/
 
 export class Reputation {
   /** Standing of connection-keyed volunteers, dropped when they leave. */
@@ -89,9 +85,9 @@ export class Reputation {
     if (isLasting(key)) this.store?.add(key, agreed, now)
   }
 
-  /** A connection-keyed volunteer left: its key never comes back, so its standing goes too. */
-  forget(session: VolunteerSession): void {
-    this.passing.delete(session.id)
+  /** A connection-keyed site left: its key never comes back, so its standing goes too. */
+  forget(site: Pick<Site, 'id'>): void {
+    this.passing.delete(site.id)
   }
 
   private standing(key: string): Standing | undefined {

@@ -1,22 +1,24 @@
 import { beforeEach, describe, expect, it } from 'vitest'
 import type { JobStore } from '../store/job-store'
 import type { SqliteDatabase } from '../../node/sqlite'
-import { Scheduler } from './scheduler'
-import { fakeVolunteer as volunteer, memoryStore, newJob, settle } from './test-helpers'
+import type { VolunteerPool } from '../volunteers/volunteer-pool'
+import type { Scheduler } from './scheduler'
+import { engine, fakeVolunteer as volunteer, memoryStore, newJob, settle } from './test-helpers'
 
 let scheduler: Scheduler
+let pool: VolunteerPool
 let store: JobStore
 let sql: SqliteDatabase
 
 beforeEach(() => {
   ;({ sql, store } = memoryStore())
-  scheduler = new Scheduler(store, { timeoutGraceMs: 100, durable: () => sql.durable() })
+  ;({ scheduler, pool } = engine(store, { timeoutGraceMs: 100, durable: () => sql.durable() }))
 })
 
 describe('Scheduler', async () => {
   it('starts a job on a free volunteer as soon as it is submitted', async () => {
     const v = volunteer('v1')
-    scheduler.admit(v.session)
+    pool.admit(v.session)
     const [job] = scheduler.submit([newJob()])
     await settle()
     expect(v.jobs()).toMatchObject([{ job_id: job?.id, attempt: 1 }])
@@ -30,10 +32,10 @@ describe('Scheduler', async () => {
       newJob(),
     ])
     const v = volunteer('v1', ['js'])
-    scheduler.admit(v.session)
+    pool.admit(v.session)
     await settle()
     expect(v.jobs().map((f) => f.job_id)).toEqual([jsOld?.id])
-    scheduler.report(v.session, {
+    pool.report(v.session, {
       type: 'result',
       job_id: jsOld!.id,
       attempt: 1,
@@ -47,7 +49,7 @@ describe('Scheduler', async () => {
 
   it('keeps whitelisted volunteers to their namespaces', async () => {
     const v = volunteer('v1', ['js'], 2, ['bob'])
-    scheduler.admit(v.session)
+    pool.admit(v.session)
     const [alice, bob] = scheduler.submit([
       newJob({ namespace: 'alice' }),
       newJob({ namespace: 'bob' }),
@@ -59,7 +61,7 @@ describe('Scheduler', async () => {
 
   it('takes a job back from a volunteer silent past its deadline plus grace, and runs it elsewhere', async () => {
     const [silent, other] = [volunteer('silent'), volunteer('other')]
-    scheduler.admit(silent.session)
+    pool.admit(silent.session)
     const [job] = scheduler.submit([newJob({ timeout_ms: 1000 })])
     await settle()
     expect(silent.jobs()).toMatchObject([{ job_id: job?.id, attempt: 1 }])
@@ -69,7 +71,7 @@ describe('Scheduler', async () => {
     expect(silent.session.running.size).toBe(0)
     expect(store.get(job!.id)).toMatchObject({ status: 'pending', attempts: 1, error: null })
     // Its failure, not the guest's: attempt 2 goes to the next volunteer.
-    scheduler.admit(other.session)
+    pool.admit(other.session)
     await settle()
     expect(other.jobs()).toMatchObject([{ job_id: job?.id, attempt: 2 }])
     expect(store.get(job!.id)).toMatchObject({ status: 'running', attempts: 2, error: null })
@@ -77,7 +79,7 @@ describe('Scheduler', async () => {
 
   it('holds a silent volunteer back, then gives it work again once its hold is over', async () => {
     const silent = volunteer('silent')
-    scheduler.admit(silent.session)
+    pool.admit(silent.session)
     const [first] = scheduler.submit([newJob({ timeout_ms: 1000 })])
     await settle()
     const missedAt = Date.now() + 1200
@@ -93,7 +95,7 @@ describe('Scheduler', async () => {
     await settle()
     expect(silent.jobs().map((f) => f.attempt)).toEqual([1, 2])
     // Reporting on time forgives the strike.
-    scheduler.report(silent.session, {
+    pool.report(silent.session, {
       type: 'result',
       job_id: first!.id,
       attempt: 2,
@@ -109,7 +111,7 @@ describe('Scheduler', async () => {
     let now = Date.now()
     for (const id of ['a', 'b']) {
       const v = volunteer(id)
-      scheduler.admit(v.session)
+      pool.admit(v.session)
       await settle()
       expect(v.jobs()).toHaveLength(1)
       now += 2000
@@ -128,11 +130,11 @@ describe('Scheduler', async () => {
 
   it('keeps a TIMEOUT the volunteer reports itself as the job failure', async () => {
     const v = volunteer('v1')
-    scheduler.admit(v.session)
+    pool.admit(v.session)
     const [job] = scheduler.submit([newJob({ timeout_ms: 1000 })])
     await settle()
     const error = { code: 'TIMEOUT' as const, message: 'job exceeded its timeout of 1 s' }
-    scheduler.report(v.session, { type: 'error', job_id: job!.id, attempt: 1, error })
+    pool.report(v.session, { type: 'error', job_id: job!.id, attempt: 1, error })
     expect(store.get(job!.id)).toMatchObject({ status: 'failed', attempts: 1, error })
     expect(v.session.strikes).toBe(0)
   })
@@ -141,10 +143,10 @@ describe('Scheduler', async () => {
     const [job] = scheduler.submit([newJob({ max_retries: 1 })])
     for (const id of ['a', 'b']) {
       const v = volunteer(id)
-      scheduler.admit(v.session)
+      pool.admit(v.session)
       await settle()
       expect(v.jobs()).toHaveLength(1)
-      scheduler.release(v.session)
+      pool.release(v.session)
     }
     expect(store.get(job!.id)).toMatchObject({
       status: 'failed',
@@ -156,11 +158,11 @@ describe('Scheduler', async () => {
 
   it('retries elsewhere when a volunteer reports its own failure', async () => {
     const a = volunteer('a')
-    scheduler.admit(a.session)
+    pool.admit(a.session)
     const [job] = scheduler.submit([newJob()])
     const b = volunteer('b')
-    scheduler.admit(b.session)
-    scheduler.report(a.session, {
+    pool.admit(b.session)
+    pool.report(a.session, {
       type: 'error',
       job_id: job!.id,
       attempt: 1,
@@ -172,7 +174,7 @@ describe('Scheduler', async () => {
 
   it('cancels pending and running jobs, and refuses finished ones', async () => {
     const v = volunteer('v1')
-    scheduler.admit(v.session)
+    pool.admit(v.session)
     const [running, pending] = scheduler.submit([newJob(), newJob()])
     expect(scheduler.cancel(pending!.id)).toMatchObject({ ok: true, job: { status: 'cancelled' } })
     expect(scheduler.cancel(running!.id)).toMatchObject({ ok: true, job: { status: 'cancelled' } })
@@ -183,12 +185,15 @@ describe('Scheduler', async () => {
 
   it('restores the queue from the store after a restart, running jobs first in line again', async () => {
     const v = volunteer('v1')
-    scheduler.admit(v.session)
+    pool.admit(v.session)
     const [first, second] = scheduler.submit([newJob(), newJob()])
-    const restarted = new Scheduler(store, { timeoutGraceMs: 100, durable: () => sql.durable() })
+    const { scheduler: restarted, pool: restartedPool } = engine(store, {
+      timeoutGraceMs: 100,
+      durable: () => sql.durable(),
+    })
     expect(restarted.statusCounts()).toMatchObject({ pending: 2, running: 0 })
     const w = volunteer('w')
-    restarted.admit(w.session)
+    restartedPool.admit(w.session)
     await settle()
     expect(w.jobs()).toMatchObject([{ job_id: first?.id, attempt: 2 }])
     expect(store.get(second!.id)?.status).toBe('pending')
@@ -199,14 +204,17 @@ describe('Scheduler', async () => {
     scheduler.submit([newJob({ namespace: 'b' })])
     expect([scheduler.pendingIn('a'), scheduler.pendingIn('b')]).toEqual([2, 1])
     const v = volunteer('v1', ['js'], 1, ['a'])
-    scheduler.admit(v.session)
+    pool.admit(v.session)
     await settle()
     expect(scheduler.pendingIn('a')).toBe(1)
-    scheduler.release(v.session)
+    pool.release(v.session)
     expect(scheduler.pendingIn('a')).toBe(2)
     scheduler.cancel(a2!.id)
     expect(scheduler.pendingIn('a')).toBe(1)
-    const restarted = new Scheduler(store, { timeoutGraceMs: 100, durable: () => sql.durable() })
+    const { scheduler: restarted } = engine(store, {
+      timeoutGraceMs: 100,
+      durable: () => sql.durable(),
+    })
     expect([restarted.pendingIn('a'), restarted.pendingIn('b')]).toEqual([1, 1])
     expect(store.get(a1!.id)?.status).toBe('pending')
   })
@@ -215,7 +223,7 @@ describe('Scheduler', async () => {
 describe('Scheduler after a restart that kept its sockets (Durable Object hibernation)', () => {
   it('keeps a job running on a volunteer that is still connected, and accepts its result once', async () => {
     const v = volunteer('v1')
-    scheduler.admit(v.session)
+    pool.admit(v.session)
     const [held] = scheduler.submit([newJob()])
     await settle()
     const [orphan] = scheduler.submit([newJob()])
@@ -225,7 +233,7 @@ describe('Scheduler after a restart that kept its sockets (Durable Object hibern
     // the one that took `orphan` did not.
     const gone = volunteer('gone')
     store.start(orphan!.id, gone.session.id, Date.now())
-    const revived = new Scheduler(store, {
+    const { scheduler: revived, pool: revivedPool } = engine(store, {
       timeoutGraceMs: 100,
       durable: () => sql.durable(),
       resumable: true,
@@ -237,11 +245,52 @@ describe('Scheduler after a restart that kept its sockets (Durable Object hibern
     expect(revived.statusCounts()).toMatchObject({ running: 1, pending: 1 })
 
     const frame = { type: 'result' as const, job_id: held!.id, attempt: 1, result: 7, output: '' }
-    expect(revived.report(again.session, frame)).toBe(true)
-    expect(revived.report(again.session, frame)).toBe(false)
+    expect(revivedPool.report(again.session, frame)).toBe(true)
+    expect(revivedPool.report(again.session, frame)).toBe(false)
     expect(store.get(held!.id)).toMatchObject({ status: 'completed', result: 7, attempts: 1 })
     // The free slot takes the orphan, on its second attempt.
     await settle()
     expect(again.jobs()).toMatchObject([{ job_id: orphan!.id, attempt: 2 }])
+  })
+})
+
+describe('Scheduler.onFinished', () => {
+  it('tells a listener of each job that ends, once its end is stored, until it stops listening', async () => {
+    const v = volunteer('v1')
+    pool.admit(v.session)
+    const heard: { id: string; status: string; stored?: string }[] = []
+    const stop = scheduler.onFinished((job) =>
+      heard.push({ id: job.id, status: job.status, stored: store.get(job.id)?.status }),
+    )
+    const [done, cancelled] = scheduler.submit([newJob(), newJob()])
+    await settle()
+    pool.report(v.session, { type: 'result', job_id: done!.id, attempt: 1, result: 1, output: '' })
+    scheduler.cancel(cancelled!.id)
+    await settle()
+    expect(heard).toEqual([
+      { id: done!.id, status: 'completed', stored: 'completed' },
+      { id: cancelled!.id, status: 'cancelled', stored: 'cancelled' },
+    ])
+    stop()
+    const [later] = scheduler.submit([newJob()])
+    scheduler.cancel(later!.id)
+    await settle()
+    expect(heard).toHaveLength(2)
+  })
+
+  it('lets a listener submit the next job from what the last one returned (a workflow step)', async () => {
+    const v = volunteer('v1')
+    pool.admit(v.session)
+    scheduler.onFinished((job) => {
+      const result = store.get(job.id)?.result
+      if (job.status === 'completed' && result === 1)
+        scheduler.submit([newJob({ input_data: { previous: result } })])
+    })
+    const [first] = scheduler.submit([newJob()])
+    await settle()
+    pool.report(v.session, { type: 'result', job_id: first!.id, attempt: 1, result: 1, output: '' })
+    await settle()
+    expect(v.jobs().map((f) => f.job_id)).toHaveLength(2)
+    expect(scheduler.statusCounts()).toMatchObject({ running: 1, completed: 1 })
   })
 })

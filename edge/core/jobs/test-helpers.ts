@@ -3,8 +3,10 @@ import { openSqlite } from '../../node/sqlite'
 import { JobStore } from '../store/job-store'
 import { MIGRATIONS } from '../store/migrations'
 import { migrate } from '../store/sql'
+import { VolunteerPool } from '../volunteers/volunteer-pool'
 import { VolunteerSession } from '../volunteers/volunteer-session'
 import type { NewJob } from './job-record'
+import { Scheduler, type SchedulerOptions } from './scheduler'
 
 export function newJob(over: Partial<NewJob> = {}): NewJob {
   return {
@@ -43,6 +45,13 @@ export function fakeVolunteer(
   session.capabilities = { runtimes, concurrency, ...(namespaces && { namespaces }) }
   session.state = 'active'
   return { session, sent, jobs: () => sent.filter((f) => f.type === 'job') }
+}
+
+/** A scheduler whose one placement is a pool of volunteers, as the orchestrator builds it. */
+export function engine(store: JobStore, options: SchedulerOptions) {
+  const scheduler = new Scheduler(store, options, (events) => [new VolunteerPool(events)] as const)
+  const [pool] = scheduler.placements
+  return { scheduler, pool }
 }
 
 /** A migrated in-memory database and the job store on it. */

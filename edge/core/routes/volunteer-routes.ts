@@ -8,8 +8,8 @@ import type { VolunteerHub } from '../volunteers/volunteer-hub'
 import { RouteTable } from './route-table'
 
 export interface VolunteerRouteDeps {
-  hub: Pick<VolunteerHub, 'connected'>
-  standing: Pick<Scheduler, 'reputation' | 'backoff'>
+  hub: Pick<VolunteerHub, 'connected' | 'backoff'>
+  standing: Pick<Scheduler, 'reputation'>
 }
 
 export const volunteerRoutes = new RouteTable<VolunteerRouteDeps>().get(
@@ -35,7 +35,7 @@ export const volunteerRoutes = new RouteTable<VolunteerRouteDeps>().get(
         completed: s.completed,
         failed: s.failed,
         reputation: standing.reputation.of(reputationKey(s)),
-        backoff: standing.backoff.view(s, now),
+        backoff: hub.backoff.view(s, now),
         connected_at: new Date(s.connectedAt).toISOString(),
       }))
     return c.json({ volunteers, total: volunteers.length })

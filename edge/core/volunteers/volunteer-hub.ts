@@ -2,23 +2,25 @@
  * The `/ws/volunteer` protocol on the orchestrator's side, independent of the socket library:
  * hosts call `connect` when a socket opens, then `receive` and `disconnect`.
  */
-import type { Capabilities } from '../../../shared/protocol/capabilities'
 import type { ProtocolErrorCode } from '../../../shared/protocol/errors'
 import {
   HEARTBEAT_ACK_FRAME,
   HEARTBEAT_FRAME,
   parseVolunteerFrame,
-  PROTOCOL_VERSION,
   type ServiceRegisteredFrame,
   type VolunteerFrame,
 } from '../../../shared/protocol/frames'
 import type { HostCall, HostReply } from '../../../shared/protocol/host-call'
 import { MAX_RESULT_CHARS } from '../../../shared/runtime/limits'
-import type { Scheduler } from '../jobs/scheduler'
 import { addressKey, isLoopback } from '../limits/client-address'
 import type { LimitSettings } from '../limits/limit-settings'
 import { MessageRate } from '../limits/message-rate'
-import { servedNamespaces, type Identified } from './executor-identity'
+import type { DeadlineBackoff } from './deadline-backoff'
+import { CLOSE } from './close-codes'
+import type { Identified } from './executor-identity'
+import { Handshake } from './handshake'
+import { jobRef } from './job-ref'
+import type { VolunteerPool } from './volunteer-pool'
 import {
   VolunteerSession,
   type JobScope,
@@ -59,14 +61,13 @@ export interface RunnerEvents {
 /** Deadlines in a row a volunteer may let pass without reporting before it is dropped. */
 const MISSED_DEADLINE_LIMIT = 2
 
-/** Close codes (RFC 6455 §7.4): 1008 policy violation, 1002 protocol error, 1001 going away. */
-export const CLOSE = { normal: 1000, goingAway: 1001, protocol: 1002, policy: 1008 } as const
-
 export class VolunteerHub {
   private readonly sessions = new Set<VolunteerSession>()
+  private readonly handshake: Handshake
 
   constructor(
-    private readonly scheduler: Scheduler,
+    /** The placement its volunteers make up: it hears their hellos, reports and departures. */
+    private readonly pool: VolunteerPool,
     private readonly options: HubOptions,
     /** Answers guests' host calls within a job's scope (the key-value database). */
     private readonly answer: (scope: JobScope, call: HostCall) => HostReply = () => ({
@@ -75,13 +76,19 @@ export class VolunteerHub {
     }),
     private readonly runners?: RunnerEvents,
     /** Who presents a credential (see executor-identity.ts); without it everyone is trusted. */
-    private readonly identify: (
-      token: string | undefined,
-    ) => Identified | Promise<Identified> = () => ({
+    identify: (token: string | undefined) => Identified | Promise<Identified> = () => ({
       ok: true,
       identity: { kind: 'anonymous', trusted: true, runner: true },
     }),
-  ) {}
+  ) {
+    this.handshake = new Handshake({
+      heartbeatIntervalMs: options.heartbeatIntervalMs,
+      maxFrameBytes: options.maxFrameBytes,
+      identify,
+      admit: (session) => pool.admit(session),
+      reject: (session, code, message) => this.reject(session, code, message),
+    })
+  }
 
   get connected(): Iterable<VolunteerSession> {
     return this.sessions
@@ -89,6 +96,11 @@ export class VolunteerHub {
 
   get size(): number {
     return this.sessions.size
+  }
+
+  /** Strikes and holds of volunteers that let deadlines pass (see deadline-backoff.ts). */
+  get backoff(): DeadlineBackoff {
+    return this.pool.backoff
   }
 
   connect(link: VolunteerLink, now = Date.now(), from: ConnectInfo = {}): VolunteerSession {
@@ -102,7 +114,7 @@ export class VolunteerHub {
 
   /**
    * Brings back a volunteer whose socket outlived the orchestrator object (Durable Object
-   * hibernation). Call `scheduler.resume` once every socket is restored.
+   * hibernation). Call `scheduler.resume` with them once every socket is restored.
    */
   restore(link: VolunteerLink, snapshot: SessionSnapshot, now = Date.now()): VolunteerSession {
     const session = new VolunteerSession(snapshot.id, link, snapshot.connectedAt)
@@ -157,7 +169,7 @@ export class VolunteerHub {
     if (session.state === 'closed') return
     session.state = 'closed'
     this.sessions.delete(session)
-    this.scheduler.release(session, now)
+    this.pool.release(session, now)
     if (session.peer) this.runners?.disconnected(session)
   }
 
@@ -255,7 +267,7 @@ export class VolunteerHub {
     frame: VolunteerFrame,
     now: number,
   ): void | Promise<void> {
-    if (frame.type === 'hello') return this.hello(session, frame)
+    if (frame.type === 'hello') return this.handshake.hello(session, frame)
     if (session.state === 'greeting')
       return this.reject(session, 'HELLO_REQUIRED', `send hello before '${frame.type}'`)
     switch (frame.type) {
@@ -264,12 +276,12 @@ export class VolunteerHub {
         return
       case 'result':
       case 'error':
-        if (this.scheduler.report(session, frame, now)) session.missedDeadlines = 0
+        if (this.pool.report(session, frame, now)) session.missedDeadlines = 0
         else this.unknownJob(session, frame.job_id)
         return
       case 'progress':
         if (
-          !this.scheduler.noteProgress(session, frame.job_id, frame.attempt, {
+          !this.pool.progress(session, frame.job_id, frame.attempt, {
             fraction: frame.fraction,
             message: frame.message,
           })
@@ -278,9 +290,7 @@ export class VolunteerHub {
         }
         return
       case 'host': {
-        const scope = session.holds(frame.job_id, frame.attempt)
-          ? session.owners.get(frame.job_id)
-          : undefined
+        const scope = session.scope(frame.job_id, frame.attempt)
         const reply =
           scope === undefined
             ? { ok: false as const, error: `job ${frame.job_id} is not running here` }
@@ -290,106 +300,20 @@ export class VolunteerHub {
       }
       case 'drain':
         session.state = 'draining'
-        this.scheduler.dispatcher.remove(session)
+        this.pool.drain(session)
         return
       case 'system':
         if (!session.peer)
           return this.reject(session, 'BAD_FRAME', 'only runners (hello with a peer) send system')
         session.peer = { ...session.peer, system: frame.system }
         // More memory or disk may fit a waiting native job now.
-        this.scheduler.dispatcher.refresh(session)
+        this.pool.refresh(session)
         return
       case 'service_registered':
         if (!session.peer || !this.runners?.registered(session, frame))
           return this.reject(session, 'BAD_FRAME', `no registration ${frame.request_id} is pending`)
         return
     }
-  }
-
-  private hello(
-    session: VolunteerSession,
-    frame: Extract<VolunteerFrame, { type: 'hello' }>,
-  ): void | Promise<void> {
-    if (session.state !== 'greeting' || session.helloPending)
-      return this.reject(session, 'BAD_FRAME', 'hello was already received on this connection')
-    if (frame.protocol !== PROTOCOL_VERSION) {
-      session.send({
-        type: 'error',
-        code: 'PROTOCOL_VERSION',
-        message: `this orchestrator speaks protocol ${PROTOCOL_VERSION}; the volunteer sent ${frame.protocol}`,
-      })
-      session.close(CLOSE.protocol, 'unsupported protocol version')
-      return
-    }
-    // The hello's own token first (runners send theirs there), else the one the socket offered.
-    const identified = this.identify(frame.token ?? session.offeredToken)
-    session.offeredToken = undefined
-    if (!(identified instanceof Promise)) return this.welcome(session, frame, identified)
-    session.helloPending = true
-    return identified.then(
-      (result) => {
-        session.helloPending = false
-        if (session.state === 'greeting') this.welcome(session, frame, result)
-      },
-      () => {
-        session.helloPending = false
-        this.refuse(session, 'the credential could not be checked; try again')
-      },
-    )
-  }
-
-  /** Admits a volunteer as what its credential makes it, or turns it away. */
-  private welcome(
-    session: VolunteerSession,
-    frame: Extract<VolunteerFrame, { type: 'hello' }>,
-    identified: Identified,
-  ): void {
-    if (!identified.ok) return this.refuse(session, identified.message)
-    const { identity } = identified
-    if (frame.peer && !identity.runner)
-      return this.refuse(
-        session,
-        'this orchestrator takes runners with a credential only: start the runner with --token and its runner token, or a token the admin issued with the runner right',
-      )
-    const namespaces = servedNamespaces(frame.capabilities.namespaces, identity)
-    if (namespaces?.length === 0)
-      return this.refuse(
-        session,
-        `the token covers none of the namespaces asked for (it covers ${identity.namespaces?.join(', ')})`,
-      )
-    // Only a runner that opted in may be sent native executables to run.
-    const native = frame.peer?.native === true
-    const capabilities: Capabilities = {
-      ...frame.capabilities,
-      runtimes: native
-        ? frame.capabilities.runtimes
-        : frame.capabilities.runtimes.filter((r) => r !== 'native'),
-    }
-    // The whitelist it serves is what it asked for, narrowed to what its token covers.
-    if (namespaces) capabilities.namespaces = namespaces
-    else delete capabilities.namespaces
-    session.capabilities = capabilities
-    if (session.capabilities.runtimes.length === 0) {
-      session.send({
-        type: 'error',
-        code: 'BAD_FRAME',
-        message: 'the volunteer offers no runtime it may run',
-      })
-      session.close(CLOSE.policy, 'no runtimes')
-      return
-    }
-    session.identity = identity
-    session.agent = frame.agent
-    session.peer = frame.peer
-    session.state = 'active'
-    session.send({
-      type: 'welcome',
-      protocol: PROTOCOL_VERSION,
-      volunteer_id: session.id,
-      heartbeat_interval_ms: this.options.heartbeatIntervalMs,
-      max_frame_bytes: this.options.maxFrameBytes,
-    })
-    this.scheduler.admit(session)
   }
 
   /**
@@ -408,7 +332,7 @@ export class VolunteerHub {
     now: number,
   ): void {
     if (!session.holds(ref.job_id, ref.attempt)) return
-    this.scheduler.report(
+    this.pool.report(
       session,
       {
         type: 'error',
@@ -445,12 +369,6 @@ export class VolunteerHub {
     })
   }
 
-  /** A volunteer whose credential is missing or not good: told why, and closed. */
-  private refuse(session: VolunteerSession, message: string): void {
-    session.send({ type: 'error', code: 'UNAUTHORIZED', message })
-    session.close(CLOSE.policy, message.slice(0, 120))
-  }
-
   private reject(session: VolunteerSession, code: ProtocolErrorCode, message: string): void {
     session.badFrames++
     if (session.badFrames > this.options.badFrameLimit) {
@@ -474,21 +392,4 @@ export class VolunteerHub {
     session.close(CLOSE.policy, message.slice(0, 120))
     this.disconnect(session, now)
   }
-}
-
-/** The job a frame is about, read leniently from a frame that failed validation. */
-function jobRef(text: string): { job_id: string; attempt: number } | undefined {
-  try {
-    const data = JSON.parse(text) as { type?: unknown; job_id?: unknown; attempt?: unknown }
-    if (
-      (data.type === 'result' || data.type === 'error') &&
-      typeof data.job_id === 'string' &&
-      typeof data.attempt === 'number'
-    ) {
-      return { job_id: data.job_id, attempt: data.attempt }
-    }
-  } catch {
-    // Not JSON: nothing to salvage.
-  }
-  return undefined
 }

@@ -1,10 +1,16 @@
-/** One connected volunteer: what it can run, what it holds, and how it is behaving. */
-import type { Capabilities } from '../../../shared/protocol/capabilities'
+/**
+ * One connected volunteer: what it can run, what it holds, and how it is behaving. It is a site of
+ * the volunteer pool (see placement/placement.ts): the scheduler's attempts it runs are kept here.
+ */
+import { canRun, type Capabilities } from '../../../shared/protocol/capabilities'
 import type { AgentInfo, OrchestratorFrame, PeerInfo } from '../../../shared/protocol/frames'
 import { encodeFrame } from '../../../shared/protocol/frames'
 import { FULL_DB, type DbAccess } from '../kv/db-access'
 import type { MessageRate } from '../limits/message-rate'
+import type { Attempt, Site } from '../placement/placement'
+import type { WorkSpec } from '../placement/work'
 import type { ExecutorIdentity } from './executor-identity'
+import { unfit } from './native-fit'
 
 /** The host's side of a socket: Node's `ws`, or a Durable Object's hibernatable WebSocket. */
 export interface VolunteerLink {
@@ -44,18 +50,14 @@ const NOBODY: ExecutorIdentity = {
 /** Jobs a session remembers after letting them go, to tell late reports from made-up ones. */
 const RECENT_JOBS = 32
 
-export class VolunteerSession {
+export class VolunteerSession implements Site {
   state: SessionState = 'greeting'
   capabilities: Capabilities | undefined
   agent: AgentInfo | undefined
   /** Runners: their lasting id, whether they run native executables, and their machine. */
   peer: PeerInfo | undefined
-  /** job id → the attempt this volunteer is running. */
-  readonly running = new Map<string, number>()
-  /** job id → when the orchestrator gives up on it (for jobs queued behind others on this volunteer). */
-  readonly deadlines = new Map<string, number>()
-  /** job id → its namespace and what of its database its guest may reach. */
-  readonly owners = new Map<string, JobScope>()
+  /** job id → the attempt this volunteer is running (its number, deadline, namespace, ...). */
+  readonly running = new Map<string, Attempt>()
   /** Who it proved to be at hello (see executor-identity.ts). */
   identity: ExecutorIdentity = NOBODY
   /** A credential offered when the socket opened (`?token=`, Bearer), read at hello. */
@@ -111,9 +113,31 @@ export class VolunteerSession {
     return this.identity.trusted
   }
 
-  /** Records that it runs `jobId` for `namespace`; `untrustedDb` is what it may reach if untrusted. */
-  own(jobId: string, namespace: string, untrustedDb: DbAccess): void {
-    this.owners.set(jobId, { namespace, db: this.trusted ? FULL_DB : untrustedDb })
+  /**
+   * Who it is for distinctness (no two copies of a job on one volunteer): a runner's lasting peer
+   * id (kept in its data directory, so a reconnecting runner is still itself), else this
+   * connection's id.
+   */
+  get key(): string {
+    return this.peer ? `peer:${this.peer.id}` : this.id
+  }
+
+  /**
+   * Who it is for reputation: its peer id, else its address's key where addresses count (a liar
+   * that reconnects from the same address is still a liar; honest volunteers behind its NAT share
+   * its standing), else this connection.
+   */
+  get standing(): string {
+    if (this.peer) return `peer:${this.peer.id}`
+    if (this.addressKey !== undefined) return `addr:${this.addressKey}`
+    return this.id
+  }
+
+  /** What its guest may reach while it runs this attempt of a job: namespace, and which keys. */
+  scope(jobId: string, attempt: number): JobScope | undefined {
+    const held = this.running.get(jobId)
+    if (held?.attempt !== attempt) return undefined
+    return { namespace: held.namespace, db: this.trusted ? FULL_DB : held.untrustedDb }
   }
 
   /** Jobs it can take right now: its concurrency plus what it may queue; none while it is held. */
@@ -123,6 +147,25 @@ export class VolunteerSession {
     return Math.max(0, concurrency + prefetch - this.running.size)
   }
 
+  /** As a site: its free slots. */
+  get room(): number {
+    return this.freeSlots
+  }
+
+  fits(work: WorkSpec): boolean {
+    if (work.native)
+      return unfit({ namespace: work.namespace, native: work.native }, this) === undefined
+    return (
+      this.capabilities !== undefined &&
+      (work.executor !== 'trusted' || this.trusted) &&
+      canRun(this.capabilities, work.runtime, work.namespace)
+    )
+  }
+
+  has(jobId: string): boolean {
+    return this.running.has(jobId)
+  }
+
   /**
    * How long a job sent now may wait in this volunteer's queue before it starts: nothing while a
    * slot is free, else until the latest deadline among the jobs it holds.
@@ -130,15 +173,13 @@ export class VolunteerSession {
   queueWait(now: number): number {
     if (!this.capabilities || this.running.size < this.capabilities.concurrency) return 0
     let latest = now
-    for (const at of this.deadlines.values()) latest = Math.max(latest, at)
+    for (const held of this.running.values()) latest = Math.max(latest, held.deadline)
     return latest - now
   }
 
   /** Forgets a job it no longer holds. */
   drop(jobId: string): void {
     this.running.delete(jobId)
-    this.deadlines.delete(jobId)
-    this.owners.delete(jobId)
     const recent = (this.recent ??= [])
     recent.push(jobId)
     if (recent.length > RECENT_JOBS) recent.shift()
@@ -150,7 +191,7 @@ export class VolunteerSession {
   }
 
   holds(jobId: string, attempt: number): boolean {
-    return this.running.get(jobId) === attempt
+    return this.running.get(jobId)?.attempt === attempt
   }
 
   /** Sends a frame; false when the socket is already gone. */

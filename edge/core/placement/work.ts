@@ -1,0 +1,37 @@
+/**
+ * What the scheduler hands a placement: the description of a piece of work that a placement
+ * matches against its sites, and the task a site receives.
+ */
+import type { JobFrame } from '../../../shared/protocol/frames'
+import type { Runtime } from '../../../shared/protocol/job'
+import type { ServiceRequirements } from '../../../shared/protocol/system-capabilities'
+import type { Executor } from '../jobs/executor-policy'
+
+/** A native job's needs: the runner holding its executable, and what its machine must offer. */
+export interface NativeNeeds {
+  /** The runner that must run it, or null for any that fits (uploaded services). */
+  peerId: string | null
+  requirements: ServiceRequirements
+}
+
+/** What decides where work may run: its runtime, namespace, who may run it, native needs. */
+export interface WorkSpec {
+  runtime: Runtime
+  namespace: string
+  /** `trusted`: only a trusted executor may run it (absent: any). */
+  executor?: Executor
+  /** Native jobs only. */
+  native?: NativeNeeds
+}
+
+/** The work itself, as a site receives it: the body of a `job` frame. */
+export type Task = Omit<JobFrame, 'type' | 'job_id' | 'attempt'>
+
+/** Where an attempt belongs in the scheduler: a job, one copy of a redundant job, a function call. */
+export type AttemptKind = 'job' | 'copy' | 'call'
+
+/** How far a running job got, as its site reports it. */
+export interface Progress {
+  fraction?: number
+  message?: string
+}

@@ -1,0 +1,69 @@
+/**
+ * Native jobs as the scheduler needs them (its `NativeJobs`): the runner a service's run must go to
+ * and what its machine must offer, and the frame's `native` part of each attempt, all read from the
+ * stored service, so nothing here needs the scheduler.
+ */
+import type { NativeRun } from '../../../shared/protocol/frames'
+import type { JobRecord } from '../jobs/job-record'
+import type { NativeJobs } from '../jobs/scheduler-types'
+import type { NativeNeeds } from '../placement/work'
+import type { ServiceRecord } from './service-record'
+import type { ServiceStore } from './service-store'
+
+/** A runner stops a process with SIGTERM, waits 5 s, then uploads its outputs. */
+const NATIVE_EXTRA_GRACE_MS = 30_000
+
+/** What a native job keeps privately (its code blob): the run's stdin and input files. */
+export interface RunInputs {
+  stdin?: string
+  input_files: NativeRun['input_files']
+}
+
+export class NativeServiceJobs implements NativeJobs {
+  readonly extraGraceMs = NATIVE_EXTRA_GRACE_MS
+
+  constructor(
+    private readonly store: ServiceStore,
+    /** Who runners are working for (the orchestrator's node id). */
+    private readonly nodeId: string,
+  ) {}
+
+  target(job: JobRecord): NativeNeeds | undefined {
+    const service = this.serviceOf(job)
+    return service && { peerId: service.peer_id, requirements: service.capabilities }
+  }
+
+  run(job: JobRecord, token: string, code: string): NativeRun | { error: string } {
+    const service = this.serviceOf(job)
+    if (!service) return { error: 'its service was deleted' }
+    const input = job.input_data as { arguments?: string[] }
+    const inputs = JSON.parse(code || '{}') as RunInputs
+    return {
+      service_id: service.id,
+      service_name: service.name,
+      source: service.source,
+      executable_path: service.executable_path,
+      sha256: service.executable_sha256,
+      arguments: input.arguments ?? service.arguments,
+      working_directory: service.working_directory,
+      environment_variables: service.environment_variables,
+      inherit_environment: service.inherit_environment,
+      run_as_user: service.run_as_user,
+      interfaces: service.interfaces.map((i) => ({
+        interface_type: i.interface_type,
+        path: i.path,
+        mount_function: i.mount_function,
+      })),
+      ...(service.source === 'upload' && { files: service.files }),
+      ...(inputs.stdin !== undefined && { stdin: inputs.stdin }),
+      input_files: inputs.input_files ?? [],
+      job_token: token,
+      orchestrator: this.nodeId,
+    }
+  }
+
+  private serviceOf(job: JobRecord): ServiceRecord | undefined {
+    const input = job.input_data as { service_id?: unknown } | null
+    return typeof input?.service_id === 'number' ? this.store.get(input.service_id) : undefined
+  }
+}
