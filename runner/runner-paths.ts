@@ -16,7 +16,7 @@ export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /** A name safe as one directory level: anything else becomes "_". */
-export function segment(name: string): string {
+function segment(name: string): string {
   const clean = name.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '_')
   return clean.slice(0, 128) || '_'
 }

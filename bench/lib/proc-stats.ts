@@ -16,7 +16,7 @@ export function rssBytes(pid: number): number {
 }
 
 /** User and system CPU time `pid` has used so far, in seconds (all its threads). */
-export function cpuTimes(pid: number): { user: number; system: number } {
+function cpuTimes(pid: number): { user: number; system: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
   // The command name may hold spaces and parentheses: fields are counted after its last ')'.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')

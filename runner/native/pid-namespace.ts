@@ -13,7 +13,7 @@ import { liveProcesses, signalProcess } from './proc-stat'
 import type { ProcessTree } from './process-tree'
 import type { Probe } from './cgroup-tree'
 
-export const UNSHARE = '/usr/bin/unshare'
+const UNSHARE = '/usr/bin/unshare'
 const POLL_MS = 50
 /** How long the kernel may take to empty a namespace once its init is killed. */
 const SETTLE_MS = 2000

@@ -5,6 +5,7 @@
 import { constants } from 'node:fs'
 import { access, stat } from 'node:fs/promises'
 import path from 'node:path'
+import type { Launch } from './launch'
 import { buildEnvironment, type EnvIdentity } from './minimal-env'
 import type { ProcessSpec, StartFailure } from './process-spec'
 import {
@@ -15,14 +16,6 @@ import {
   setprivArgs,
   type RunAsIdentity,
 } from './run-as-user'
-
-/** A command ready for spawn: with run_as_user, `command` is setpriv and the executable an arg. */
-export interface Launch {
-  command: string
-  args: string[]
-  cwd: string
-  env: Record<string, string>
-}
 
 /** Checks the spec and resolves the user, cwd and environment; nothing is started. */
 export async function prepareLaunch(

@@ -10,7 +10,7 @@ export interface ProcStat {
 }
 
 /** Every PID in /proc; null where there is no /proc (not Linux). */
-export async function listPids(): Promise<number[] | null> {
+async function listPids(): Promise<number[] | null> {
   try {
     return (await readdir('/proc')).filter((name) => /^\d+$/.test(name)).map(Number)
   } catch {
@@ -19,7 +19,7 @@ export async function listPids(): Promise<number[] | null> {
 }
 
 /** /proc/<pid>/stat, or null once the process is gone; the command name may hold spaces and ')'. */
-export async function readStat(pid: number): Promise<ProcStat | null> {
+async function readStat(pid: number): Promise<ProcStat | null> {
   try {
     const text = await readFile(`/proc/${pid}/stat`, 'utf8')
     const [state, ppid, pgid] = text.slice(text.lastIndexOf(')') + 2).split(' ')

@@ -4,7 +4,7 @@
  * mechanisms implement it, best first: a cgroup v2 (cgroup-tree.ts), a PID namespace
  * (pid-namespace.ts) and the process group (stop-group.ts), which a new session escapes.
  */
-import type { Launch } from './prepare-launch'
+import type { Launch } from './launch'
 
 export type ContainmentKind = 'cgroup' | 'pid-namespace' | 'process-group'
 

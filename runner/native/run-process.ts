@@ -9,7 +9,8 @@ import path from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
 import { CappedFile, pipeCapped } from './capped-file'
 import { defaultContainment } from './containment'
-import { prepareLaunch, type Launch } from './prepare-launch'
+import type { Launch } from './launch'
+import { prepareLaunch } from './prepare-launch'
 import {
   DEFAULT_KILL_GRACE_MS,
   DEFAULT_MAX_OUTPUT_BYTES,

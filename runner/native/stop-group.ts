@@ -39,7 +39,7 @@ function groupTree(): ProcessTree {
  * Sends SIGTERM to group `pgid`, waits up to `graceMs` for it to empty, then SIGKILLs what
  * remains. Resolves once the signals are sent; no timer outlives it.
  */
-export async function stopGroup(pgid: number, graceMs: number): Promise<void> {
+async function stopGroup(pgid: number, graceMs: number): Promise<void> {
   if (!signalGroup(pgid, 'SIGTERM')) return
   const deadline = performance.now() + graceMs
   for (let left = graceMs; left > 0; left = deadline - performance.now()) {
@@ -50,7 +50,7 @@ export async function stopGroup(pgid: number, graceMs: number): Promise<void> {
 }
 
 /** Whether any process of the group is still running; zombies do not count. */
-export async function isGroupAlive(pgid: number): Promise<boolean> {
+async function isGroupAlive(pgid: number): Promise<boolean> {
   if (!signalGroup(pgid, 0)) return false
   const live = await liveProcesses()
   if (!live) return true // no /proc (not Linux): the group exists, so count it as alive

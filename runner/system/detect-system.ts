@@ -7,7 +7,7 @@ import type { Gpu, SystemCapabilities } from '../../shared/protocol/system-capab
 
 /** Runs a program without a shell; resolves `ok: false` (never rejects) when it fails or is missing. */
 export type CommandRunner = (command: string, args: string[]) => Promise<CommandResult>
-export type CommandResult = { ok: boolean; stdout: string }
+type CommandResult = { ok: boolean; stdout: string }
 
 export interface DetectSystemOptions {
   /** Where the runner keeps its data; disk space is measured there (created if missing). */

@@ -6,7 +6,7 @@
 import { readText, type TextValue } from './text-values'
 
 /** A setting that cannot be used, named by the flag or variable it came from. */
-export interface SettingError {
+interface SettingError {
   code: 'INVALID_SETTING' | 'MISSING_SETTING' | 'CONFLICTING_SETTINGS'
   message: string
 }

@@ -28,7 +28,6 @@ export type {
   HostHandler,
   JobExecutor,
   RunnableJob,
-  ServiceHandler,
   SocketLike,
 } from './agent-ports'
 

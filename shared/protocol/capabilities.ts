@@ -2,7 +2,7 @@
 import { z } from 'zod'
 import { Namespace, Runtime } from './job'
 
-export const MAX_CONCURRENCY = 64
+const MAX_CONCURRENCY = 64
 
 export const Capabilities = z.strictObject({
   runtimes: z.array(Runtime).min(1).max(8),

@@ -15,7 +15,7 @@ export async function cidOf(bytes: Uint8Array): Promise<string> {
   return cidFromDigest(digest)
 }
 
-export function cidFromDigest(digest: Uint8Array): string {
+function cidFromDigest(digest: Uint8Array): string {
   const cid = new Uint8Array(4 + digest.length)
   cid.set([0x01, RAW_CODEC, SHA2_256, digest.length])
   cid.set(digest, 4)

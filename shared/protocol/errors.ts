@@ -30,7 +30,6 @@ export const JOB_ERROR_CODES = [
   /** The runner's owner does not allow that executable there (zerverless-runner --allow-path). */
   'PATH_NOT_ALLOWED',
 ] as const
-export type JobErrorCode = (typeof JOB_ERROR_CODES)[number]
 
 /** Codes an orchestrator sends in protocol `error` frames. */
 export const PROTOCOL_ERROR_CODES = [
@@ -48,18 +47,6 @@ export const PROTOCOL_ERROR_CODES = [
   'RATE_LIMITED',
 ] as const
 export type ProtocolErrorCode = (typeof PROTOCOL_ERROR_CODES)[number]
-
-/** An error that survives a thread or wire boundary as plain data (comlink's lesson). */
-export interface ErrorData {
-  name: string
-  message: string
-  stack?: string
-}
-
-export function toErrorData(err: unknown): ErrorData {
-  if (err instanceof Error) return { name: err.name, message: err.message, stack: err.stack }
-  return { name: 'Error', message: String(err) }
-}
 
 /** Longest message and traceback a job error carries (the protocol refuses longer ones). */
 export const MAX_ERROR_MESSAGE = 8 * 1024

@@ -46,7 +46,7 @@ export type PeerInfo = z.infer<typeof PeerInfo>
 
 // ── volunteer → orchestrator ────────────────────────────────────────────────
 
-export const HelloFrame = z.strictObject({
+const HelloFrame = z.strictObject({
   type: z.literal('hello'),
   protocol: z.number().int(),
   agent: AgentInfo,
@@ -60,7 +60,7 @@ export const HelloFrame = z.strictObject({
    */
   token: z.string().max(4096).optional(),
 })
-export const HeartbeatFrame = z.strictObject({ type: z.literal('heartbeat') })
+const HeartbeatFrame = z.strictObject({ type: z.literal('heartbeat') })
 /** What a finished attempt reports besides its result: stderr and a WASI exit status. */
 const Streams = {
   stderr: z.string().optional(),
@@ -83,28 +83,27 @@ export const JobErrorFrame = z.strictObject({
   /** True when the failure is the volunteer's, not the guest's: the job may run elsewhere. */
   retryable: z.boolean().optional(),
 })
-export const ProgressFrame = z.strictObject({
+const ProgressFrame = z.strictObject({
   type: z.literal('progress'),
   ...JobRef,
   fraction: z.number().min(0).max(1).optional(),
   message: z.string().max(1024).optional(),
 })
 /** A guest's call to the host (its namespace's database), made while running job_id. */
-export const HostFrame = z.strictObject({
+const HostFrame = z.strictObject({
   type: z.literal('host'),
   ...JobRef,
   request_id: z.number().int().nonnegative(),
   call: HostCall,
 })
-export type HostFrame = z.infer<typeof HostFrame>
 
-export const DrainFrame = z.strictObject({
+const DrainFrame = z.strictObject({
   type: z.literal('drain'),
   reason: z.string().max(256).optional(),
 })
 
 /** A runner's refreshed capabilities (available memory and disk change). */
-export const SystemFrame = z.strictObject({
+const SystemFrame = z.strictObject({
   type: z.literal('system'),
   system: SystemCapabilities,
 })
@@ -143,20 +142,19 @@ export const VolunteerFrame = z.discriminatedUnion('type', [
   ServiceRegisteredFrame,
 ])
 export type VolunteerFrame = z.infer<typeof VolunteerFrame>
-export type HelloFrame = z.infer<typeof HelloFrame>
 export type ResultFrame = z.infer<typeof ResultFrame>
 export type JobErrorFrame = z.infer<typeof JobErrorFrame>
 
 // ── orchestrator → volunteer ────────────────────────────────────────────────
 
-export const WelcomeFrame = z.strictObject({
+const WelcomeFrame = z.strictObject({
   type: z.literal('welcome'),
   protocol: z.number().int(),
   volunteer_id: z.string(),
   heartbeat_interval_ms: z.number().int().positive(),
   max_frame_bytes: z.number().int().positive(),
 })
-export const HeartbeatAckFrame = z.strictObject({ type: z.literal('heartbeat_ack') })
+const HeartbeatAckFrame = z.strictObject({ type: z.literal('heartbeat_ack') })
 
 const MountFunction = z.enum(['INPUT', 'OUTPUT', 'BOTH'])
 
@@ -230,25 +228,24 @@ export const JobFrame = z.strictObject({
   /** native jobs */
   native: NativeRun.optional(),
 })
-export const CancelFrame = z.strictObject({
+const CancelFrame = z.strictObject({
   type: z.literal('cancel'),
   ...JobRef,
   reason: z.enum(['cancelled', 'timeout']),
 })
-export const OrchestratorErrorFrame = z.strictObject({
+const OrchestratorErrorFrame = z.strictObject({
   type: z.literal('error'),
   code: z.enum(PROTOCOL_ERROR_CODES),
   message: z.string(),
   job_id: z.string().optional(),
 })
-export const HostReplyFrame = z.strictObject({
+const HostReplyFrame = z.strictObject({
   type: z.literal('host_reply'),
   request_id: z.number().int().nonnegative(),
   reply: HostReply,
 })
-export type HostReplyFrame = z.infer<typeof HostReplyFrame>
 
-export const OrchestratorDrainFrame = z.strictObject({
+const OrchestratorDrainFrame = z.strictObject({
   type: z.literal('drain'),
   reason: z.string().optional(),
 })
@@ -278,7 +275,7 @@ export const ServiceRegisterFrame = z.strictObject({
 export type ServiceRegisterFrame = z.infer<typeof ServiceRegisterFrame>
 
 /** The service is gone: the runner deletes what it kept for it (its clone, its cached files). */
-export const ServiceForgetFrame = z.strictObject({
+const ServiceForgetFrame = z.strictObject({
   type: z.literal('service_forget'),
   service_id: z.number().int().positive(),
   service_name: z.string().max(64),
@@ -296,10 +293,7 @@ export const OrchestratorFrame = z.discriminatedUnion('type', [
   ServiceForgetFrame,
 ])
 export type OrchestratorFrame = z.infer<typeof OrchestratorFrame>
-export type WelcomeFrame = z.infer<typeof WelcomeFrame>
 export type JobFrame = z.infer<typeof JobFrame>
-export type CancelFrame = z.infer<typeof CancelFrame>
-export type OrchestratorErrorFrame = z.infer<typeof OrchestratorErrorFrame>
 
 // ── parsing ─────────────────────────────────────────────────────────────────
 

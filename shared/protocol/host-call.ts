@@ -33,9 +33,3 @@ export type HostReply = z.infer<typeof HostReply>
 export interface HostBridge {
   call(request: HostCall): HostReply
 }
-
-/** Raises a guest-visible error from a failed reply. */
-export function unwrap(reply: HostReply): JsonValue {
-  if (!reply.ok) throw new Error(reply.error)
-  return reply.value
-}

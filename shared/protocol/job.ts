@@ -9,7 +9,7 @@ export const RUNTIMES = ['js', 'lua', 'python', 'wasm'] as const
  * service's executable run by a `zerverless-runner` that opted in. Users never submit `native`
  * code: those jobs come only from POST /api/services/standalone/{id}/run.
  */
-export const JOB_TYPES = [...RUNTIMES, 'native'] as const
+const JOB_TYPES = [...RUNTIMES, 'native'] as const
 export const Runtime = z.enum(JOB_TYPES)
 export type Runtime = z.infer<typeof Runtime>
 export type SandboxRuntime = (typeof RUNTIMES)[number]
@@ -45,7 +45,7 @@ export const Namespace = z
     'must be 1-64 letters, digits, "-" or "_", starting with a letter or digit',
   )
 
-export const JobErrorCode = z.enum(JOB_ERROR_CODES)
+const JobErrorCode = z.enum(JOB_ERROR_CODES)
 
 /** Why a job failed: a code, the guest's message, and where the guest said it failed. */
 export const JobError = z.object({

@@ -11,7 +11,7 @@ export function describeIssues(error: z.ZodError, input?: unknown): string {
   return describeIssue(issue, input)
 }
 
-export function describeIssue(issue: z.core.$ZodIssue, input?: unknown): string {
+function describeIssue(issue: z.core.$ZodIssue, input?: unknown): string {
   const path = issue.path.map(String).join('.')
   if (issue.code === 'unrecognized_keys') {
     const keys = issue.keys.map((k) => `'${k}'`).join(', ')

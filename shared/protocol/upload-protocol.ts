@@ -7,16 +7,13 @@ import { z } from 'zod'
 import { describeIssues } from './schema-errors'
 
 /** Largest chunk a client may declare (decoded bytes). */
-export const MAX_CHUNK_BYTES = 8 * 1024 * 1024
-
-/** Largest message a host must accept: a full chunk in base64 plus the envelope. */
-export const MAX_UPLOAD_MESSAGE_BYTES = Math.ceil(MAX_CHUNK_BYTES / 3) * 4 + 1024
+const MAX_CHUNK_BYTES = 8 * 1024 * 1024
 
 /** Most files one upload group (one service) may carry. */
-export const MAX_UPLOAD_FILES = 1000
+const MAX_UPLOAD_FILES = 1000
 
 /** Codes of `FILE_UPLOAD_ERROR`; stable, unlike the messages, which are for people. */
-export const UPLOAD_ERROR_CODES = [
+const UPLOAD_ERROR_CODES = [
   'UNAUTHORIZED',
   'BAD_MESSAGE',
   'INVALID_PATH',
@@ -40,11 +37,10 @@ const count = () => z.number().int().nonnegative()
 // ── client → orchestrator ───────────────────────────────────────────────────
 
 /** Must come first when the host did not authenticate the socket itself. */
-export const AuthMessage = z.strictObject({
+const AuthMessage = z.strictObject({
   type: z.literal('AUTH'),
   payload: z.strictObject({ token: z.string().min(1).max(8192) }),
 })
-export type AuthMessage = z.infer<typeof AuthMessage>
 
 /**
  * Announces one file of an upload group. Paths (`file_path`, `service_name`) are checked by the
@@ -92,18 +88,16 @@ export const FileUploadChunk = z.strictObject({
 })
 export type FileUploadChunk = z.infer<typeof FileUploadChunk>
 
-export const FileUploadEnd = z.strictObject({
+const FileUploadEnd = z.strictObject({
   type: z.literal('FILE_UPLOAD_END'),
   payload: z.strictObject({ session_id: SessionId }),
 })
-export type FileUploadEnd = z.infer<typeof FileUploadEnd>
 
 /** Sent on a new socket after a drop: the reply says which chunk to send next. */
-export const FileUploadResume = z.strictObject({
+const FileUploadResume = z.strictObject({
   type: z.literal('FILE_UPLOAD_RESUME'),
   payload: z.strictObject({ session_id: SessionId }),
 })
-export type FileUploadResume = z.infer<typeof FileUploadResume>
 
 export const UploadClientMessage = z.discriminatedUnion('type', [
   AuthMessage,
@@ -116,11 +110,10 @@ export type UploadClientMessage = z.infer<typeof UploadClientMessage>
 
 // ── orchestrator → client ───────────────────────────────────────────────────
 
-export const AuthOk = z.strictObject({ type: z.literal('AUTH_OK'), payload: z.strictObject({}) })
-export type AuthOk = z.infer<typeof AuthOk>
+const AuthOk = z.strictObject({ type: z.literal('AUTH_OK'), payload: z.strictObject({}) })
 
 /** After START (this is how the client learns session_id), after every chunk and after RESUME. */
-export const FileUploadProgress = z.strictObject({
+const FileUploadProgress = z.strictObject({
   type: z.literal('FILE_UPLOAD_PROGRESS'),
   payload: z.strictObject({
     session_id: SessionId,
@@ -131,10 +124,9 @@ export const FileUploadProgress = z.strictObject({
     next_chunk_index: count(),
   }),
 })
-export type FileUploadProgress = z.infer<typeof FileUploadProgress>
 
 /** One file ended, with its size and hash as stored. */
-export const FileUploadFileComplete = z.strictObject({
+const FileUploadFileComplete = z.strictObject({
   type: z.literal('FILE_UPLOAD_FILE_COMPLETE'),
   payload: z.strictObject({
     session_id: SessionId,
@@ -143,10 +135,9 @@ export const FileUploadFileComplete = z.strictObject({
     sha256: z.string(),
   }),
 })
-export type FileUploadFileComplete = z.infer<typeof FileUploadFileComplete>
 
 /** Every file of the group ended and the service layer stored them. */
-export const FileUploadComplete = z.strictObject({
+const FileUploadComplete = z.strictObject({
   type: z.literal('FILE_UPLOAD_COMPLETE'),
   payload: z.strictObject({
     upload_group_id: z.string(),
@@ -155,9 +146,8 @@ export const FileUploadComplete = z.strictObject({
     success: z.literal(true),
   }),
 })
-export type FileUploadComplete = z.infer<typeof FileUploadComplete>
 
-export const FileUploadError = z.strictObject({
+const FileUploadError = z.strictObject({
   type: z.literal('FILE_UPLOAD_ERROR'),
   payload: z.strictObject({
     session_id: z.string().nullable(),
@@ -165,7 +155,6 @@ export const FileUploadError = z.strictObject({
     code: z.enum(UPLOAD_ERROR_CODES),
   }),
 })
-export type FileUploadError = z.infer<typeof FileUploadError>
 
 export const UploadServerMessage = z.discriminatedUnion('type', [
   AuthOk,

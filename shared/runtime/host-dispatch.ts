@@ -2,8 +2,7 @@
 import { HostCall, type HostBridge, type HostReply } from '../protocol/host-call'
 import { describeIssues } from '../protocol/schema-errors'
 
-export const NO_DATABASE =
-  'the database is only available to jobs and functions run for an orchestrator'
+const NO_DATABASE = 'the database is only available to jobs and functions run for an orchestrator'
 
 export function hostCallFromGuest(bridge: HostBridge | undefined, text: string): HostReply {
   if (!bridge) return { ok: false, error: NO_DATABASE }

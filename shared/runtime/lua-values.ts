@@ -2,7 +2,7 @@
 import type { JsonValue } from '../protocol/json'
 import { LUA, type LuaWasm } from './lua-wasm'
 
-export const MAX_DEPTH = 200
+const MAX_DEPTH = 200
 
 /** Raised for values JSON cannot carry (cycles, functions as keys, too deep). */
 export class NotJsonError extends Error {

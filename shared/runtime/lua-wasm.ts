@@ -149,4 +149,11 @@ export class LuaWasm {
   pop(L: L, n: number): void {
     this.m._lua_settop(L, -n - 1)
   }
+
+  /** Raises a Lua error with this message from a host function: lua_error unwinds by throwing. */
+  raise(L: L, message: string): never {
+    this.pushString(L, message)
+    this.m._lua_error(L)
+    throw new Error('lua_error returned')
+  }
 }

@@ -1,6 +1,6 @@
 /** Collects a guest's printed output up to a limit, so a print loop cannot exhaust the host. */
 
-export const TRUNCATION_MARK = '\n[output truncated]\n'
+const TRUNCATION_MARK = '\n[output truncated]\n'
 
 export class OutputBuffer {
   private parts: string[] = []

@@ -40,7 +40,7 @@ export interface Pyodide {
   _module: { HEAP8: Int8Array }
 }
 
-export interface PyodideLoadOptions {
+interface PyodideLoadOptions {
   jsglobals: object
   stdout: (text: string) => void
   stderr: (text: string) => void

@@ -29,7 +29,7 @@ export interface RunRequest {
   wasm?: WasmCommand
 }
 
-export interface WasmCommand {
+interface WasmCommand {
   cid: string
   bytes?: Uint8Array
   args: string[]

@@ -100,7 +100,7 @@ function parsePath(text: string): ParsedPath | number {
   return { parts, is_dir: text.endsWith('/') }
 }
 
-export class TmpDirectory extends Directory {
+class TmpDirectory extends Directory {
   constructor(readonly budget: TmpBudget) {
     super(new Map())
   }
@@ -130,7 +130,7 @@ export class TmpDirectory extends Directory {
   }
 }
 
-export class TmpOpenDirectory extends OpenDirectory {
+class TmpOpenDirectory extends OpenDirectory {
   constructor(readonly tmp: TmpDirectory) {
     super(tmp)
   }
@@ -170,7 +170,7 @@ export class TmpPreopen extends TmpOpenDirectory {
 }
 
 /** File bytes in a buffer that grows by doubling (the shim copies the whole file on every append). */
-export class TmpFile extends Inode {
+class TmpFile extends Inode {
   private data = new Uint8Array(0)
   size = 0
 
@@ -238,7 +238,7 @@ export class TmpFile extends Inode {
   }
 }
 
-export class TmpOpenFile extends Fd {
+class TmpOpenFile extends Fd {
   private position = 0n
 
   constructor(readonly file: TmpFile) {

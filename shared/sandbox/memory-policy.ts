@@ -11,7 +11,7 @@ import type { GuestRuntime, RunOutcome } from '../runtime/runtime'
 import type { DoneMessage, MemoryState } from './sandbox-protocol'
 
 /** A thread that holds more than this beyond its fresh state after a job is replaced. */
-export const RETAINED_SLACK_BYTES = 64 * 1024 * 1024
+const RETAINED_SLACK_BYTES = 64 * 1024 * 1024
 
 /** Why a thread died, when the host can tell: `memory` is its heap limit (or a cap it enforces). */
 export type CrashCause = 'memory'

@@ -25,12 +25,12 @@ import {
 import { crashError, outgrew, watchMemoryFlag, type CrashCause } from './memory-policy'
 
 /** A sandbox thread as the pool sees it; the host decides what a thread is. */
-export interface SandboxThread {
+interface SandboxThread {
   run(request: ThreadRequest): void
   terminate(): void
 }
 
-export interface ThreadEvents {
+interface ThreadEvents {
   message(message: ThreadMessage): void
   /** The thread died or failed to start; the pool replaces it. */
   crashed(why: string, cause?: CrashCause): void

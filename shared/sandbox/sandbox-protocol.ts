@@ -35,7 +35,7 @@ export interface ThreadInit {
  * What a thread says about its interpreter after each job, so the pool can recycle it. Routing
  * never depends on what a thread says: the pool decides a thread's tenant when it dispatches.
  */
-export interface PythonState {
+interface PythonState {
   heapBytes: number
   baseBytes: number
 }

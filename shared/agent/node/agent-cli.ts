@@ -8,7 +8,7 @@ import type { AgentEvent } from '../agent-ports'
 import { orchestratorEndpoints, type OrchestratorEndpoints } from '../orchestrator-url'
 
 /** Agents a command can wind down. */
-export interface Drainable {
+interface Drainable {
   /** Running jobs finish and are reported, then everything closes. */
   drain(): Promise<void>
   /** Closes at once; the orchestrator re-queues what was running. */

@@ -1,6 +1,6 @@
 import type { VolunteerSnapshot } from '../volunteer/browser-volunteer'
 
-export function formatDuration(ms: number): string {
+function formatDuration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)} ms`
   const s = ms / 1000
   if (s < 60) return `${s.toFixed(1)} s`

@@ -27,7 +27,7 @@ interface Schema extends DBSchema {
 
 export const cores = (): number => Math.max(1, globalThis.navigator?.hardwareConcurrency || 2)
 
-export function defaultSettings(): VolunteerSettings {
+function defaultSettings(): VolunteerSettings {
   return {
     threads: Math.max(1, Math.floor(cores() / 2)),
     paused: false,

@@ -5,7 +5,7 @@
  */
 import type { AgentEvent } from '../../../shared/agent/volunteer-agent'
 
-export type Connection = 'starting' | 'connecting' | 'connected' | 'paused' | 'hidden' | 'stopped'
+type Connection = 'starting' | 'connecting' | 'connected' | 'paused' | 'hidden' | 'stopped'
 
 export interface RunningJob {
   id: string
