@@ -36,7 +36,7 @@ interface HostParts {
 }
 
 /** An orchestrator's app: its routes answered here, or (with `rooms`) where each is owned. */
-export interface CoreAppDeps extends HostParts {
+interface CoreAppDeps extends HostParts {
   orchestrator: AppCore
   /** Which room answers each route (default: this process answers all of them). */
   rooms?: Rooms
@@ -46,7 +46,7 @@ export interface CoreAppDeps extends HostParts {
  * A front that answers nothing but the volunteer page itself and hands every other request to
  * the room that owns it (the Workers front Worker).
  */
-export interface FrontAppDeps extends HostParts {
+interface FrontAppDeps extends HostParts {
   orchestrator?: undefined
   rooms: Rooms
   /** Checks a token's signature before a body is read to find where it goes. */

@@ -8,8 +8,8 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import type { AuthSettings } from '../core/auth/authenticator'
 
-export const ADMIN_TOKEN_FILE = 'admin-token'
-export const TOKEN_SECRET_FILE = 'token-secret'
+const ADMIN_TOKEN_FILE = 'admin-token'
+const TOKEN_SECRET_FILE = 'token-secret'
 
 export interface AuthSetup {
   settings: AuthSettings
@@ -17,7 +17,7 @@ export interface AuthSetup {
   notices: string[]
 }
 
-export function isLoopback(host: string): boolean {
+function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host)
 }
 

@@ -9,7 +9,7 @@ import type { Server } from 'node:http'
 import type { Socket } from 'node:net'
 
 /** Longest a closing connection is kept for the client to read the answer and hang up. */
-export const LINGER_MS = 2_000
+const LINGER_MS = 2_000
 
 export function lingerOnClose(server: Server, lingerMs = LINGER_MS): void {
   server.on('connection', (socket: Socket) => {

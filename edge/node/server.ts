@@ -44,7 +44,7 @@ export interface ServerOptions {
 }
 
 /** Node's own default (5 minutes) would cut a 2 GiB upload slower than 7 MB/s. */
-export const DEFAULT_REQUEST_TIMEOUT_MS = 30 * 60 * 1000
+const DEFAULT_REQUEST_TIMEOUT_MS = 30 * 60 * 1000
 const MAX_HEADERS_TIMEOUT_MS = 60_000
 
 export interface RunningServer {

@@ -7,7 +7,7 @@ import { dbAccessFrom, type Executor } from '../jobs/executor-policy'
 import type { DbAccess } from '../kv/db-access'
 import type { Sql } from '../store/sql'
 
-export const MAX_VERSIONS = 20
+const MAX_VERSIONS = 20
 
 export interface DeploymentVersion {
   version: number

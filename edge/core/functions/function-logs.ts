@@ -38,7 +38,7 @@ export class FunctionLogs {
 }
 
 /** A line as kept: itself, or its first MAX_LOG_LINE characters and how many more there were. */
-export function capLine(line: string): string {
+function capLine(line: string): string {
   if (line.length <= MAX_LOG_LINE) return line
   const cut = line.length - MAX_LOG_LINE
   return `${line.slice(0, MAX_LOG_LINE)}… [line cut: ${cut} character${cut === 1 ? '' : 's'} more]`

@@ -7,7 +7,7 @@ import { z } from 'zod'
 import { MAX_KEY_BYTES } from '../kv/kv-limits'
 import { FULL_DB, NO_DB, type DbAccess } from '../kv/db-access'
 
-export const EXECUTORS = ['any', 'trusted'] as const
+const EXECUTORS = ['any', 'trusted'] as const
 export type Executor = (typeof EXECUTORS)[number]
 
 export const ExecutorField = z.enum(EXECUTORS, { error: 'must be "any" or "trusted"' })

@@ -54,7 +54,7 @@ interface Invocation extends InvocationSpec {
   summonedUntil?: number
 }
 
-export const INVOCATION_PREFIX = 'inv-'
+const INVOCATION_PREFIX = 'inv-'
 
 /**
  * How long a summoned call waits for a volunteer. Moving an idle one from another room (the
@@ -63,7 +63,7 @@ export const INVOCATION_PREFIX = 'inv-'
  * host, yet answers a caller when none exists long before an HTTP client or proxy gives up, with
  * the 503 and Retry-After Node gives at once.
  */
-export const SUMMON_WAIT_MS = 5_000
+const SUMMON_WAIT_MS = 5_000
 
 /** What the table needs of the scheduler. */
 export interface InvocationDeps {

@@ -20,11 +20,10 @@ export interface IndexEntry {
 }
 
 /** Whether a job of this entry waits for a trusted executor. */
-export const trustedOnly = (entry: Pick<IndexEntry, 'executor'>): boolean =>
-  entry.executor === 'trusted'
+const trustedOnly = (entry: Pick<IndexEntry, 'executor'>): boolean => entry.executor === 'trusted'
 
 /** The heaps' key: a runtime, in the lane of jobs any volunteer may take or in the trusted one. */
-export const laneKey = (runtime: Runtime, trusted: boolean): string =>
+const laneKey = (runtime: Runtime, trusted: boolean): string =>
   trusted ? `${runtime}\u0000trusted` : runtime
 
 const bySeq = (a: IndexEntry, b: IndexEntry) => a.seq < b.seq

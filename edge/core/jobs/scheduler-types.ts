@@ -25,7 +25,7 @@ export interface SchedulerOptions {
   observer?: SchedulerObserver
 }
 
-export interface SchedulerObserver {
+interface SchedulerObserver {
   jobSubmitted(runtime: Runtime): void
   jobFinished(runtime: Runtime, state: JobStatus): void
   /** A job or function call was sent to a volunteer `waitMs` after it became pending. */

@@ -34,13 +34,7 @@ import { Reputation } from './reputation'
 import type { CancelOutcome, FinishedJob, SchedulerOptions } from './scheduler-types'
 
 export { batchDone } from './job-waits'
-export type {
-  CancelOutcome,
-  FinishedJob,
-  NativeJobs,
-  SchedulerObserver,
-  SchedulerOptions,
-} from './scheduler-types'
+export type { CancelOutcome, FinishedJob, SchedulerOptions } from './scheduler-types'
 
 const CODE_CACHE_SIZE = 256
 

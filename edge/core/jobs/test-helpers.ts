@@ -22,7 +22,7 @@ export function newJob(over: Partial<NewJob> = {}): NewJob {
   }
 }
 
-export interface SentFrame {
+interface SentFrame {
   type: string
   job_id?: string
   attempt?: number

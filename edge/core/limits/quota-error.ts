@@ -21,7 +21,7 @@ export class QuotaExceededError extends HttpError {
 }
 
 /** Seconds a refused job submission is told to wait: volunteers take jobs all the time. */
-export const PENDING_RETRY_AFTER_SECONDS = 5
+const PENDING_RETRY_AFTER_SECONDS = 5
 
 /** Throws unless `adding` more jobs keep `namespace` within `max` pending (0: no quota). */
 export function checkPendingJobs(

@@ -25,7 +25,7 @@ export function escapeHelp(text: string): string {
 }
 
 /** Label values: backslash, double quote and line feed escaped. */
-export function escapeLabelValue(value: string): string {
+function escapeLabelValue(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')
 }
 

@@ -3,13 +3,13 @@
  * through this interface; each host decides where lines go (Node: stdout, Workers: console).
  */
 
-export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const
 export type LogLevel = (typeof LOG_LEVELS)[number]
 /** The least severe level written; `silent` writes nothing. */
 export type LogThreshold = LogLevel | 'silent'
 export const LOG_THRESHOLDS: readonly LogThreshold[] = [...LOG_LEVELS, 'silent']
 
-export type LogFields = Record<string, unknown>
+type LogFields = Record<string, unknown>
 
 export interface Logger {
   /** Whether a line at this level would be written: check it before building costly fields. */

@@ -28,7 +28,7 @@ export interface MetricSources {
 }
 
 /** From a millisecond to a minute: function calls take ms, jobs waiting for a volunteer take s. */
-export const DISPATCH_BUCKETS = [
+const DISPATCH_BUCKETS = [
   0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
 ]
 

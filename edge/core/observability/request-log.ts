@@ -17,7 +17,7 @@ declare module 'hono' {
 
 export const REQUEST_ID_HEADER = 'x-request-id'
 /** Access lines are debug-level: at info, every request would be a write on the hot path. */
-export const REQUEST_LOG_LEVEL: LogLevel = 'debug'
+const REQUEST_LOG_LEVEL: LogLevel = 'debug'
 
 const SANE_ID = /^[A-Za-z0-9._-]{1,64}$/
 

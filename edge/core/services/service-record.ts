@@ -5,9 +5,9 @@
  */
 import type { ServiceRequirements } from '../../../shared/protocol/system-capabilities'
 
-export type ServiceSource = 'local' | 'upload' | 'git'
-export type InterfaceType = 'STDIN' | 'STDOUT' | 'STDERR' | 'LOGS' | 'MOUNT'
-export type MountFunction = 'INPUT' | 'OUTPUT' | 'BOTH'
+type ServiceSource = 'local' | 'upload' | 'git'
+type InterfaceType = 'STDIN' | 'STDOUT' | 'STDERR' | 'LOGS' | 'MOUNT'
+type MountFunction = 'INPUT' | 'OUTPUT' | 'BOTH'
 
 export interface ServiceInterface {
   interface_type: InterfaceType
@@ -16,7 +16,7 @@ export interface ServiceInterface {
   description: string
 }
 
-export interface ServiceFile {
+interface ServiceFile {
   path: string
   size: number
   sha256: string

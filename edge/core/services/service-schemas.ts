@@ -10,14 +10,14 @@ function hasControlOrBackslash(text: string): boolean {
 }
 
 /** A service name becomes a directory name on runners and the orchestrator. */
-export const ServiceName = z
+const ServiceName = z
   .string({ error: 'must be a service name' })
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, {
     error: 'must be 1-64 letters, digits, ".", "-" or "_", starting with a letter or digit',
   })
 
 /** `/data/input` style: becomes a directory under the job's mounts; no ".." and no oddities. */
-export const MountPath = z
+const MountPath = z
   .string()
   .min(1)
   .max(1024)
@@ -54,7 +54,7 @@ const Interface = z
 const EnvName = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/
 
 /** What every kind of service shares (from-local, from-git, and an upload's `service`). */
-export const ServiceSettings = {
+const ServiceSettings = {
   description: z.string().max(1024).optional(),
   namespace: Namespace.optional(),
   arguments: z.array(z.string().max(65536)).max(1024).optional(),

@@ -24,7 +24,7 @@ export interface ConnectionOptions {
 }
 
 /** What to send back for one message, in order; `close: true` means send them, then close the socket. */
-export interface UploadReply {
+interface UploadReply {
   replies: string[]
   close: boolean
   /** The close frame's reason when `close` is set (default: unauthorized). */

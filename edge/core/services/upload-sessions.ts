@@ -38,7 +38,6 @@ import type {
 // What the manager takes from its host and hands to the service layer is part of its API.
 export type {
   CompleteGroup,
-  UploadedFile,
   UploadGroupDone,
   UploadSessionsOptions,
   UploadSink,

@@ -111,7 +111,7 @@ export async function endTypes(conn: UploadConnection, sessionId: string): Promi
 export const errorCode = (m: UploadServerMessage) =>
   m.type === 'FILE_UPLOAD_ERROR' ? m.payload.code : m.type
 
-export function base64(bytes: Uint8Array): string {
+function base64(bytes: Uint8Array): string {
   let binary = ''
   for (const b of bytes) binary += String.fromCharCode(b)
   return btoa(binary)

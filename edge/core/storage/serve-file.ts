@@ -74,7 +74,7 @@ function matches(header: string | undefined, etag: string): boolean {
 }
 
 /** One `bytes=` range (start-end, start-, or -suffix); several ranges are answered in full. */
-export function parseRange(
+function parseRange(
   header: string | undefined,
   size: number,
 ): ByteRange | 'unsatisfiable' | undefined {

@@ -5,7 +5,7 @@
  */
 import { HttpError } from '../http-error'
 
-export const MAX_PATH_BYTES = 1024
+const MAX_PATH_BYTES = 1024
 const MAX_SEGMENT_BYTES = 255
 
 export class PathError extends HttpError {

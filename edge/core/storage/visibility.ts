@@ -18,7 +18,7 @@ export interface VisibilityRule {
 }
 
 /** Rules one namespace may have: enough for any site layout, few enough to list every time. */
-export const MAX_RULES_PER_NAMESPACE = 256
+const MAX_RULES_PER_NAMESPACE = 256
 
 export class VisibilityRules {
   constructor(private readonly sql: Sql) {}

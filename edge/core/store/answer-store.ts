@@ -6,7 +6,7 @@ import type { Finish } from './job-store'
 import type { Sql } from './sql'
 
 /** `running`: a copy was sent (a host that keeps sockets across a restart cancels it). */
-export type AnswerState = 'running' | 'answered' | 'lost'
+type AnswerState = 'running' | 'answered' | 'lost'
 
 export interface StoredAnswer {
   /** Who answered, for distinctness (jobs/reputation.ts `volunteerKey`). */

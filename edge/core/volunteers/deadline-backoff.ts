@@ -50,7 +50,7 @@ export function holdMs(strikes: number, settings: BackoffSettings = BACKOFF): nu
 }
 
 /** The keys a volunteer's strikes outlive its connection under. */
-export function lastingKeys(session: VolunteerSession): string[] {
+function lastingKeys(session: VolunteerSession): string[] {
   const keys: string[] = []
   if (session.addressKey !== undefined) keys.push(`addr:${session.addressKey}`)
   if (session.peer) keys.push(`peer:${session.peer.id}`)

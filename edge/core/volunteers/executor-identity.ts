@@ -7,20 +7,18 @@ import type { Authenticator } from '../auth/authenticator'
 import { HttpError } from '../http-error'
 import { ANY_NAMESPACE } from '../auth/principal'
 
-export const IDENTITY_KINDS = [
+type IdentityKind =
   /** The orchestrator's own worker threads, with a credential the process made at start. */
-  'internal',
+  | 'internal'
   /** The shared `--volunteer-token`. */
-  'volunteer-token',
+  | 'volunteer-token'
   /** The shared `--runner-token`. */
-  'runner-token',
-  'admin',
+  | 'runner-token'
+  | 'admin'
   /** A token the admin issued with the `volunteer` or `runner` right, bound to its namespaces. */
-  'token',
+  | 'token'
   /** No credential: a browser tab anyone can open. */
-  'anonymous',
-] as const
-export type IdentityKind = (typeof IDENTITY_KINDS)[number]
+  | 'anonymous'
 
 export interface ExecutorIdentity {
   kind: IdentityKind
