@@ -25,7 +25,7 @@ const scripted: ScriptedVolunteer[] = []
 const dirs: string[] = []
 
 afterEach(async () => {
-  for (const v of scripted.splice(0)) v.socket.terminate()
+  for (const v of scripted.splice(0)) v.terminate()
   await Promise.all(workers.splice(0).map((w) => w.kill()))
   for (const server of servers.splice(0)) await server.kill()
   for (const dir of dirs.splice(0)) removeDir(dir)
@@ -52,23 +52,22 @@ const recorderIds = new Set<string>()
  */
 async function recorder(wsUrl: string): Promise<ScriptedVolunteer> {
   const v = await ScriptedVolunteer.connect(wsUrl, { runtimes: ['js'], concurrency: 2 })
-  v.socket.on('error', () => undefined)
   scripted.push(v)
   recorderIds.add(v.volunteerId as string)
-  const beat = setInterval(() => v.socket.readyState === 1 && v.send({ type: 'heartbeat' }), 500)
-  v.socket.on('close', () => clearInterval(beat))
+  const beat = setInterval(() => v.isOpen && v.send({ type: 'heartbeat' }), 500)
+  v.onClose(() => clearInterval(beat))
   const onFrame = (frame: Frame) => {
     if (frame.type !== 'job') return
     dispatched.push(`${frame.job_id}#${frame.attempt}`)
     setTimeout(() => {
-      if (v.socket.readyState !== 1) return
+      if (!v.isOpen) return
       v.complete(frame, (frame.input_data as { n: number }).n * 7)
       reported.set(frame.job_id, [...(reported.get(frame.job_id) ?? []), frame.attempt])
     }, 15)
   }
   // Jobs may have come in the same packet as the welcome, before this listener.
   for (const frame of v.frames) onFrame(frame)
-  v.socket.on('message', (data) => onFrame(JSON.parse(data.toString()) as Frame))
+  v.onFrame(onFrame)
   return v
 }
 

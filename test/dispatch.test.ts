@@ -48,8 +48,8 @@ afterAll(async () => {
 
 /** Keeps a scripted volunteer alive across the short heartbeat interval used here. */
 function keepAlive(v: ScriptedVolunteer) {
-  const timer = setInterval(() => v.socket.readyState === 1 && v.send({ type: 'heartbeat' }), 100)
-  v.socket.on('close', () => clearInterval(timer))
+  const timer = setInterval(() => v.isOpen && v.send({ type: 'heartbeat' }), 100)
+  v.onClose(() => clearInterval(timer))
 }
 
 const submit = async (job: Record<string, unknown>) => (await client.post('/api/jobs', job)).body

@@ -33,7 +33,7 @@ let worker: WorkerProcess | undefined
 const liars: ScriptedVolunteer[] = []
 
 afterAll(async () => {
-  for (const liar of liars) liar.socket.terminate()
+  for (const liar of liars) liar.terminate()
   await worker?.kill()
   await edge?.stop()
   removeDir(stateDir)
@@ -48,15 +48,11 @@ async function start(port?: number) {
     { runtimes: ['lua'], concurrency: 1 },
     { hello: { peer: { id: 'edge-liar', native: false, system: SYSTEM } } },
   )
-  liar.socket.on('message', (data) => {
-    const frame = JSON.parse(data.toString()) as Frame
+  liar.onFrame((frame) => {
     if (frame.type === 'job') liar.complete(frame, -1)
   })
-  const beat = setInterval(
-    () => liar.socket.readyState === 1 && liar.send({ type: 'heartbeat' }),
-    5_000,
-  )
-  liar.socket.on('close', () => clearInterval(beat))
+  const beat = setInterval(() => liar.isOpen && liar.send({ type: 'heartbeat' }), 5_000)
+  liar.onClose(() => clearInterval(beat))
   liars.push(liar)
   worker = startWorker(edge.wsUrl, 3)
   const volunteers = async () => (await client.get('/api/volunteers')).body.volunteers as Frame[]

@@ -32,10 +32,9 @@ async function connectFrom(
   caps: Parameters<typeof ScriptedVolunteer.connect>[1],
 ) {
   const v = await ScriptedVolunteer.connect(server.wsUrl, caps, from ? { from } : {})
-  v.socket.on('error', () => undefined)
   opened.push(v)
-  const timer = setInterval(() => v.socket.readyState === 1 && v.socket.send(HEARTBEAT_FRAME), 300)
-  v.socket.on('close', () => clearInterval(timer))
+  const timer = setInterval(() => v.isOpen && v.send(HEARTBEAT_FRAME), 300)
+  v.onClose(() => clearInterval(timer))
   return v
 }
 
@@ -53,7 +52,7 @@ class Hoarder {
     if (this.stopped) return
     const v = await connectFrom(this.from, this.caps)
     this.connections.push(v)
-    v.socket.on('close', () => {
+    v.onClose(() => {
       if (!this.stopped) setTimeout(() => void this.start().catch(() => undefined), 50)
     })
   }
@@ -65,7 +64,7 @@ class Hoarder {
 
   stop(): void {
     this.stopped = true
-    for (const v of this.connections) v.socket.terminate()
+    for (const v of this.connections) v.terminate()
   }
 }
 
@@ -95,7 +94,7 @@ afterEach(() => {
 })
 
 afterAll(async () => {
-  for (const v of opened) v.socket.terminate()
+  for (const v of opened) v.terminate()
   await honest?.kill()
   await server.kill()
   removeDir(server.dataDir)
@@ -170,7 +169,7 @@ describe('hoarding volunteers', () => {
     })
     const held1 = await backoffOf(first.volunteerId)
     expect(held1).toMatchObject({ strikes: 1, held_until: expect.any(String) })
-    first.socket.terminate()
+    first.terminate()
     await first.waitClosed()
     expect((await client.get(`/api/jobs/${created.id}`)).body).toMatchObject({
       status: 'pending',
@@ -188,7 +187,7 @@ describe('hoarding volunteers', () => {
     const held2 = await backoffOf(second.volunteerId)
     expect(held2?.strikes).toBe(2)
     expect(Date.parse(held2!.held_until!)).toBeGreaterThan(Date.parse(held1!.held_until!))
-    second.socket.terminate()
+    second.terminate()
     await second.waitClosed()
 
     // Third time, it answers (once its longer wait is over): the job completes, one strike forgiven.

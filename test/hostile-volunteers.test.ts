@@ -4,7 +4,6 @@
  * contained (deadlines, refusals, limits, disconnects) while an honest batch runs beside it, and
  * every job of that batch is done, by honest volunteers.
  */
-import WebSocket from 'ws'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { HEARTBEAT_FRAME } from '../shared/protocol/frames'
 import { MAX_RESULT_CHARS } from '../shared/runtime/limits'
@@ -48,7 +47,7 @@ beforeAll(async () => {
 })
 
 afterAll(async () => {
-  for (const v of hostile) v.socket.terminate()
+  for (const v of hostile) v.terminate()
   await honest.kill()
   await server.kill()
   removeDir(server.dataDir)
@@ -56,14 +55,10 @@ afterAll(async () => {
 
 async function connect(caps: Parameters<typeof ScriptedVolunteer.connect>[1], beat = true) {
   const v = await ScriptedVolunteer.connect(server.wsUrl, caps)
-  v.socket.on('error', () => undefined)
   hostile.push(v)
   if (beat) {
-    const timer = setInterval(
-      () => v.socket.readyState === 1 && v.socket.send(HEARTBEAT_FRAME),
-      300,
-    )
-    v.socket.on('close', () => clearInterval(timer))
+    const timer = setInterval(() => v.isOpen && v.send(HEARTBEAT_FRAME), 300)
+    v.onClose(() => clearInterval(timer))
   }
   return v
 }
@@ -175,7 +170,7 @@ describe('hostile volunteers', () => {
     const refusal = await forger.next('error')
     expect(refusal).toMatchObject({ code: 'UNKNOWN_JOB', job_id: running[0]?.id })
     // Past the bad-frame budget (20), made-up reports close the socket.
-    for (let i = 0; i < 40 && forger.socket.readyState === WebSocket.OPEN; i++)
+    for (let i = 0; i < 40 && forger.isOpen; i++)
       forger.send({ type: 'result', job_id: `made-up-${i}`, attempt: 1, result: 0, output: '' })
     expect((await forger.waitClosed(5_000)).code).toBe(1008)
     expect(forger.frames.some((f) => f.type === 'error' && f.code === 'TOO_MANY_BAD_FRAMES')).toBe(
@@ -188,8 +183,7 @@ describe('hostile volunteers', () => {
   it('closes a volunteer flooding frames with 1008 while honest volunteers keep working', async () => {
     const flooder = await connect({ runtimes: ['js'], namespaces: ['nobody'] }, false)
     const batch = honestBatch()
-    for (let i = 0; i < 20_000 && flooder.socket.readyState === WebSocket.OPEN; i++)
-      flooder.socket.send(HEARTBEAT_FRAME)
+    for (let i = 0; i < 20_000 && flooder.isOpen; i++) flooder.send(HEARTBEAT_FRAME)
     const closed = await flooder.waitClosed(15_000)
     expect(closed.code).toBe(1008)
     expect(flooder.frames.some((f) => f.type === 'error' && f.code === 'RATE_LIMITED')).toBe(true)

@@ -30,8 +30,7 @@ beforeAll(async () => {
   client = api(server.url)
   // The liar says hello first, so it is the first volunteer offered a copy.
   liar = await ScriptedVolunteer.connect(server.wsUrl, { runtimes: ['lua'], concurrency: 1 })
-  liar.socket.on('message', (data) => {
-    const frame = JSON.parse(data.toString()) as Frame
+  liar.onFrame((frame) => {
     if (frame.type === 'job') liar.complete(frame, -1, 'trust me\n')
   })
   honest = startWorker(server.wsUrl, 3)

@@ -12,7 +12,6 @@ import os from 'node:os'
 import path from 'node:path'
 import fc from 'fast-check'
 import { SignJWT } from 'jose'
-import WebSocket from 'ws'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { HEARTBEAT_FRAME } from '../shared/protocol/frames'
 import { rawRequest, slowRequest, type RawResponse } from './helpers/raw-http'
@@ -960,7 +959,6 @@ describe('function responses and WebSocket abuse', () => {
 
   it('closes a socket that sends an oversized frame, and keeps serving', async () => {
     const volunteer = await ScriptedVolunteer.connect(live.wsUrl, { namespaces: ['nobody'] })
-    volunteer.socket.on('error', () => undefined)
     volunteer.send('x'.repeat(16 * MiB + 1))
     expect((await volunteer.waitClosed()).code).toBe(1009)
     await ok(call(live.url, 'GET', '/health'))
@@ -982,11 +980,9 @@ describe('function responses and WebSocket abuse', () => {
 
   it('closes a volunteer flooding frames with 1008 while an honest worker completes jobs', async () => {
     const flooder = await ScriptedVolunteer.connect(live.wsUrl, { namespaces: ['nobody'] })
-    flooder.socket.on('error', () => undefined)
     const honest = honestBatch(20)
     // Far past the per-socket message rate: heartbeats are the cheapest frame to answer.
-    for (let i = 0; i < 50_000 && flooder.socket.readyState === WebSocket.OPEN; i++)
-      flooder.socket.send(HEARTBEAT_FRAME)
+    for (let i = 0; i < 50_000 && flooder.isOpen; i++) flooder.send(HEARTBEAT_FRAME)
     const closed = await flooder.waitClosed(15_000)
     expect(closed.code).toBe(1008)
     expect(flooder.frames.some((f) => f.type === 'error' && f.code === 'RATE_LIMITED')).toBe(true)
@@ -995,10 +991,8 @@ describe('function responses and WebSocket abuse', () => {
 
   it('closes a volunteer sending malformed frames with 1008 after a few', async () => {
     const junk = await ScriptedVolunteer.connect(live.wsUrl, { namespaces: ['nobody'] })
-    junk.socket.on('error', () => undefined)
     const honest = honestBatch(10)
-    for (let i = 0; i < 1000 && junk.socket.readyState === WebSocket.OPEN; i++)
-      junk.socket.send(`{"type":"result","job_id":${i}`)
+    for (let i = 0; i < 1000 && junk.isOpen; i++) junk.send(`{"type":"result","job_id":${i}`)
     expect((await junk.waitClosed(15_000)).code).toBe(1008)
     await honest
   })
@@ -1007,7 +1001,6 @@ describe('function responses and WebSocket abuse', () => {
     const sockets = await Promise.all(
       Array.from({ length: 50 }, () => ScriptedVolunteer.connect(live.wsUrl, false)),
     )
-    for (const socket of sockets) socket.socket.on('error', () => undefined)
     await honestBatch(10)
     for (const socket of sockets) socket.close()
     await Promise.all(sockets.map((s) => s.waitClosed()))

@@ -88,8 +88,7 @@ function runnerHello(peerId: string, token?: string): Frame {
  * made-up hash and answers every run with a forged result.
  */
 function playAlong(runner: ScriptedVolunteer): void {
-  runner.socket.on('message', (data) => {
-    const frame = JSON.parse(data.toString()) as Frame
+  runner.onFrame((frame) => {
     if (frame.type === 'service_register')
       runner.send({
         type: 'service_registered',
@@ -113,7 +112,6 @@ function playAlong(runner: ScriptedVolunteer): void {
 /** Opens a socket and sends `hello`, without waiting for a welcome (it may be refused). */
 async function open(url: string, hello: Frame): Promise<ScriptedVolunteer> {
   const socket = await ScriptedVolunteer.connect(url, false)
-  socket.socket.on('error', () => undefined)
   socket.send(hello)
   return socket
 }
@@ -169,7 +167,7 @@ export function describeExecutorTrust(name: string, start: () => Promise<TrustHo
     })
 
     afterAll(async () => {
-      for (const v of sockets) v.socket.terminate()
+      for (const v of sockets) v.terminate()
       await host?.stop()
     })
 

@@ -1,29 +1,20 @@
-/** The seed README's health and job examples, against the real CLI with its internal workers. */
+/** The seed README's health and job examples, in process with two volunteers on sandbox threads. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { api } from './helpers/api'
-import {
-  eventually,
-  removeDir,
-  startZerverless,
-  type ZerverlessProcess,
-} from './helpers/zerverless-process'
+import type { ApiClient } from '../helpers/api'
+import { eventually } from '../helpers/eventually'
+import { createTestApp, idleVolunteers, type TestApp } from '../helpers/test-app'
 
-let server: ZerverlessProcess
-let client: ReturnType<typeof api>
+let server: TestApp
+let client: ApiClient
 
 beforeAll(async () => {
-  server = await startZerverless(['--workers', '2'])
-  client = api(server.url)
-  await eventually(
-    async () => (await client.get('/stats')).body.volunteers.idle === 2 || undefined,
-    10_000,
-    'two idle internal workers',
-  )
+  server = await createTestApp({ volunteers: 2 })
+  client = server.api
+  await idleVolunteers(server, 2)
 })
 
 afterAll(async () => {
-  expect(await server.stop()).toBe(0)
-  removeDir(server.dataDir)
+  await server.close()
 })
 
 describe('health, info and stats', () => {
