@@ -1,26 +1,20 @@
-/** Python and WebAssembly through the API, as a user submits them. */
+/** Python and WebAssembly through the API, as a user submits them; in process, two volunteers. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { api } from './helpers/api'
-import { toBase64, wasmFixture } from './helpers/wasm-fixtures'
-import {
-  eventually,
-  removeDir,
-  startZerverless,
-  type ZerverlessProcess,
-} from './helpers/zerverless-process'
+import type { ApiClient } from '../helpers/api'
+import { createTestApp, idleVolunteers, type TestApp } from '../helpers/test-app'
+import { toBase64, wasmFixture } from '../helpers/wasm-fixtures'
 
-let server: ZerverlessProcess
-let client: ReturnType<typeof api>
+let server: TestApp
+let client: ApiClient
 
 beforeAll(async () => {
-  server = await startZerverless(['--workers', '2'])
-  client = api(server.url)
-  await eventually(async () => (await client.get('/stats')).body.volunteers.idle === 2 || undefined)
+  server = await createTestApp({ volunteers: 2 })
+  client = server.api
+  await idleVolunteers(server, 2)
 })
 
 afterAll(async () => {
-  await server.stop()
-  removeDir(server.dataDir)
+  await server.close()
 })
 
 describe('python jobs', () => {
@@ -87,7 +81,7 @@ describe('wasm jobs', () => {
 
   it('uploads a module once and runs it by cid, with args and env', async () => {
     const bytes = await wasmFixture('args')
-    const upload = await fetch(`${server.url}/api/wasm`, {
+    const upload = await server.fetch('/api/wasm', {
       method: 'POST',
       headers: { 'content-type': 'application/wasm' },
       body: bytes as Uint8Array<ArrayBuffer>,
@@ -95,7 +89,7 @@ describe('wasm jobs', () => {
     expect(upload.status).toBe(201)
     const { cid, size } = (await upload.json()) as { cid: string; size: number }
     expect(size).toBe(bytes.length)
-    const download = await fetch(`${server.url}/api/wasm/${cid}`)
+    const download = await server.fetch(`/api/wasm/${cid}`)
     expect(download.headers.get('content-type')).toBe('application/wasm')
     expect(new Uint8Array(await download.arrayBuffer())).toEqual(bytes)
     const job = await client.run({
@@ -164,7 +158,7 @@ describe('bad wasm input', () => {
   it('refuses modules over the size limit with 413', async () => {
     const big = new Uint8Array(11 * 1024 * 1024)
     big.set([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0])
-    const res = await fetch(`${server.url}/api/wasm`, {
+    const res = await server.fetch('/api/wasm', {
       method: 'POST',
       headers: { 'content-type': 'application/wasm' },
       body: big,
@@ -174,7 +168,7 @@ describe('bad wasm input', () => {
   })
 
   it('refuses bytes that are not WebAssembly', async () => {
-    const res = await fetch(`${server.url}/api/wasm`, {
+    const res = await server.fetch('/api/wasm', {
       method: 'POST',
       body: new Uint8Array([1, 2, 3]),
     })

@@ -1,30 +1,26 @@
 /**
- * How jobs reach volunteers, with volunteers scripted frame by frame over real WebSockets against
- * the real CLI (no internal workers).
+ * How jobs reach volunteers, with volunteers scripted frame by frame over in-memory sockets to the
+ * core in this process (no other volunteers).
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { api } from './helpers/api'
-import { ScriptedVolunteer } from './helpers/scripted-volunteer'
-import {
-  eventually,
-  removeDir,
-  startZerverless,
-  type ZerverlessProcess,
-} from './helpers/zerverless-process'
+import type { ApiClient } from '../helpers/api'
+import { eventually } from '../helpers/eventually'
+import { keepAlive as beat, type ScriptedVolunteer } from '../helpers/scripted-volunteer'
+import { createTestApp, type TestApp } from '../helpers/test-app'
 
-let server: ZerverlessProcess
-let client: ReturnType<typeof api>
+let server: TestApp
+let client: ApiClient
 const volunteers: ScriptedVolunteer[] = []
 
-async function volunteer(caps: Parameters<typeof ScriptedVolunteer.connect>[1] = {}) {
-  const v = await ScriptedVolunteer.connect(server.wsUrl, caps)
+async function volunteer(caps: Parameters<TestApp['scripted']>[0] = {}) {
+  const v = await server.scripted(caps)
   volunteers.push(v)
   return v
 }
 
 beforeAll(async () => {
-  server = await startZerverless(['--workers', '0', '--heartbeat-interval', '0.4'])
-  client = api(server.url)
+  server = await createTestApp({ volunteers: 0, config: { heartbeatIntervalMs: 400 } })
+  client = server.api
 })
 
 afterEach(async () => {
@@ -42,15 +38,11 @@ afterEach(async () => {
 })
 
 afterAll(async () => {
-  await server.stop()
-  removeDir(server.dataDir)
+  await server.close()
 })
 
 /** Keeps a scripted volunteer alive across the short heartbeat interval used here. */
-function keepAlive(v: ScriptedVolunteer) {
-  const timer = setInterval(() => v.isOpen && v.send({ type: 'heartbeat' }), 100)
-  v.onClose(() => clearInterval(timer))
-}
+const keepAlive = (v: ScriptedVolunteer) => beat(v, 100)
 
 const submit = async (job: Record<string, unknown>) => (await client.post('/api/jobs', job)).body
 

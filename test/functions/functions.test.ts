@@ -1,26 +1,23 @@
-/** Deployed functions, as the seed README deploys and calls them, and every way they can fail. */
+/**
+ * Deployed functions, as the seed README deploys and calls them, and every way they can fail; in
+ * process, with two volunteers on sandbox threads.
+ */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { api } from './helpers/api'
-import { toBase64, wasmFixture } from './helpers/wasm-fixtures'
-import {
-  eventually,
-  removeDir,
-  startZerverless,
-  type ZerverlessProcess,
-} from './helpers/zerverless-process'
+import type { ApiClient } from '../helpers/api'
+import { createTestApp, idleVolunteers, type TestApp } from '../helpers/test-app'
+import { toBase64, wasmFixture } from '../helpers/wasm-fixtures'
 
-let server: ZerverlessProcess
-let client: ReturnType<typeof api>
+let server: TestApp
+let client: ApiClient
 
 beforeAll(async () => {
-  server = await startZerverless(['--workers', '2'])
-  client = api(server.url)
-  await eventually(async () => (await client.get('/stats')).body.volunteers.idle === 2 || undefined)
+  server = await createTestApp({ volunteers: 2 })
+  client = server.api
+  await idleVolunteers(server, 2)
 })
 
 afterAll(async () => {
-  await server.stop()
-  removeDir(server.dataDir)
+  await server.close()
 })
 
 const deploy = async (target: string, body: Record<string, unknown>) => {
@@ -29,7 +26,7 @@ const deploy = async (target: string, body: Record<string, unknown>) => {
     throw new Error(`deploy failed: ${res.status} ${JSON.stringify(res.body)}`)
   return res.body
 }
-const call = (path: string, init?: RequestInit) => fetch(`${server.url}${path}`, init)
+const call = (path: string, init?: RequestInit) => server.fetch(path, init)
 
 describe('the seed README functions', () => {
   it('alice/hello in Lua answers "Hello, World!"', async () => {
@@ -158,7 +155,7 @@ describe('the database from inside functions', () => {
   }, 60_000)
 
   it('cannot reach another namespace', async () => {
-    await fetch(`${server.url}/api/db/victim/secret`, {
+    await server.fetch('/api/db/victim/secret', {
       method: 'PUT',
       body: JSON.stringify({ value: 'hidden' }),
     })
@@ -321,19 +318,18 @@ describe('errors', () => {
 
 describe('without workers', () => {
   it('503 with Retry-After when no worker can run the function', async () => {
-    const bare = await startZerverless(['--workers', '0'])
+    const bare = await createTestApp({ volunteers: 0 })
     try {
-      await api(bare.url).post('/api/deploy/lonely/f', {
+      await bare.api.post('/api/deploy/lonely/f', {
         runtime: 'lua',
         code: 'function handle() return {body="x"} end',
       })
-      const res = await fetch(`${bare.url}/lonely/f`)
+      const res = await bare.fetch('/lonely/f')
       expect(res.status).toBe(503)
       expect(res.headers.get('retry-after')).toBe('5')
       expect(await res.json()).toMatchObject({ code: 'NO_WORKER' })
     } finally {
-      await bare.stop()
-      removeDir(bare.dataDir)
+      await bare.close()
     }
   })
 })
