@@ -12,6 +12,7 @@ import { uploadAccess } from '../../edge/core/auth/upload-access'
 import { defaultConfig, type OrchestratorConfig } from '../../edge/core/config'
 import { jsonLogger, type LogThreshold } from '../../edge/core/observability/logger'
 import { Orchestrator } from '../../edge/core/orchestrator'
+import { DiskAssetSource } from '../../edge/node/disk-asset-source'
 import { DiskFileStore } from '../../edge/node/disk-file-store'
 import { DiskUploadSink } from '../../edge/node/disk-upload-sink'
 import { openSqlite, type SqliteDatabase } from '../../edge/node/sqlite'
@@ -89,6 +90,7 @@ export interface TestApp {
 }
 
 const LOOPBACK = '127.0.0.1'
+const WEB_DIR = path.resolve(import.meta.dirname, '../../dist/web')
 
 /** Builds the core in this process; resolves once every volunteer asked for has been welcomed. */
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
@@ -114,6 +116,8 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const app = createApp({
     orchestrator,
     host: 'node',
+    // The built volunteer PWA (test/global-setup.ts builds it), as the Node host serves it.
+    assets: new DiskAssetSource(WEB_DIR),
     logger: jsonLogger((line) => lines.push(line), options.logLevel ?? 'info'),
     clientAddress: (c) => (c.env as From | undefined)?.address,
   })
