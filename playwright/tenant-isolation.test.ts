@@ -1,7 +1,7 @@
 /**
  * Tenant isolation inside the tab's sandbox Web Workers: the orchestrator runs no internal
  * workers and the tab gives one thread, so every job below ran in this browser, on one worker if
- * nothing separated them. Same attacks as test/tenant-isolation.test.ts on Node.
+ * nothing separated them. Same attacks as test/security/tenant-isolation.test.ts on Node.
  */
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
@@ -56,7 +56,7 @@ describe('a tab with one sandbox thread', () => {
 
   tenantIsolationContract({
     client: () => client,
-    url: () => server.url,
+    http: () => server.url,
     volunteerId: () => volunteerId,
     timeoutMs: 240_000,
   })

@@ -39,6 +39,11 @@ export interface TestVolunteer {
   welcomed: Promise<string>
   /** Every event the agent reported, oldest first. */
   events: AgentEvent[]
+  /**
+   * Runs a job of `runtime` straight on each of its sandbox threads, not through the orchestrator:
+   * loads a runtime (Pyodide takes seconds cold) before a test that gives its guests little time.
+   */
+  warm(runtime: Runtime, code: string, namespace?: string): Promise<void>
   /** Closes its socket and its sandbox threads. */
   stop(): Promise<void>
 }
@@ -84,6 +89,25 @@ export function startTestVolunteer(
     agent,
     welcomed,
     events,
+    warm: async (runtime, code, namespace = 'default') => {
+      const runs = Array.from({ length: concurrency }, async (_, i) => {
+        const outcome = await executor.execute(
+          {
+            type: 'job',
+            job_id: `warm-${options.index}-${i}`,
+            attempt: 1,
+            job_type: runtime,
+            namespace,
+            code,
+            input_data: null,
+            timeout_ms: 60_000,
+          },
+          new AbortController().signal,
+        )
+        if (!outcome.ok) throw new Error(`warming ${runtime} failed: ${outcome.error.message}`)
+      })
+      await Promise.all(runs)
+    },
     stop: async () => {
       agent.stop()
       await executor.close()

@@ -1,37 +1,34 @@
 /**
- * Hostile guests, run as real jobs on the real server's internal workers. Every one must end as a
- * failed or harmless job, and afterwards the orchestrator is healthy and every runtime still runs.
+ * Hostile guests, run as real jobs on two in-process volunteers' sandbox threads. Every one must end
+ * as a failed or harmless job, and afterwards the orchestrator is healthy and every runtime still runs.
  */
 import { existsSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { api } from './helpers/api'
-import { REALM_PROBES } from './helpers/realm-probes'
-import { toBase64, wasmFixture } from './helpers/wasm-fixtures'
-import {
-  eventually,
-  removeDir,
-  startZerverless,
-  type ZerverlessProcess,
-} from './helpers/zerverless-process'
+import type { ApiClient } from '../helpers/api'
+import { REALM_PROBES } from '../helpers/realm-probes'
+import { createTestApp, idleVolunteers, type TestApp } from '../helpers/test-app'
+import { toBase64, wasmFixture } from '../helpers/wasm-fixtures'
 
-let server: ZerverlessProcess
-let client: ReturnType<typeof api>
+let server: TestApp
+let client: ApiClient
 const marker = path.join(os.tmpdir(), `zv-hostile-${process.pid}`)
 
 beforeAll(async () => {
-  server = await startZerverless(['--workers', '2'])
-  client = api(server.url)
-  await eventually(async () => (await client.get('/stats')).body.volunteers.idle === 2 || undefined)
+  server = await createTestApp({ volunteers: 2 })
+  client = server.api
+  await idleVolunteers(server, 2)
   // The first interpreter loads Pyodide cold (2-4 s on a busy machine), past the 3 s the guests
   // below get; it also makes the snapshot every later interpreter starts from in under a second.
   await client.run({ job_type: 'python', code: '1', timeout_seconds: 60 }, 90)
+  // Both volunteers' threads started before that snapshot existed: each loads Python now, not in
+  // the first hostile job it is given.
+  await Promise.all(server.volunteers.map((v) => v.warm('python', '1')))
 }, 120_000)
 
 afterAll(async () => {
-  expect(await server.stop()).toBe(0)
-  removeDir(server.dataDir)
+  await server.close()
 })
 
 type Verdict =
