@@ -159,7 +159,6 @@ export async function attackApp(): Promise<AttackTarget & { app: TestApp }> {
   const app = await createTestApp({
     auth: {},
     volunteers: 0,
-    files: true,
     config: { maxUploadBytes: 2 * MiB },
   })
   const target = await seed({

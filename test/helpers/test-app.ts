@@ -42,7 +42,10 @@ export interface TestAppOptions {
    * options of each one. They present the internal credential, so they are trusted executors.
    */
   volunteers?: number | TestVolunteerOptions[]
-  /** Files on disk in a temporary directory (storage, services, job outputs, upload parts). */
+  /**
+   * Files on disk in a temporary directory (storage, services, job outputs, upload parts), as the
+   * Node host keeps them (default); false for a core with none (no storage routes, no uploads).
+   */
   files?: boolean
   /** Log lines at this level and above are kept in `logs()` (default: info, as `npm start`). */
   logLevel?: LogThreshold
@@ -63,7 +66,7 @@ export interface TestApp {
   /** With `auth`: the admin token, and the secret API tokens are signed with. */
   adminToken: string | undefined
   secret: Uint8Array | undefined
-  /** With `files`: the directory files are kept in (`storage/`, `standalone_services/`, …). */
+  /** Unless `files` is false: the directory files are kept in (`storage/`, `standalone_services/`, …). */
   dataDir: string | undefined
   /** A request straight into the app, as from a loopback client. */
   fetch: Fetcher
@@ -105,7 +108,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     limits: { ...base.limits, ...limits },
   })
   const sql = openSqlite(':memory:')
-  const dataDir = options.files ? tempDir('zv-app-') : undefined
+  const dataDir = options.files === false ? undefined : tempDir('zv-app-')
   const orchestrator = new Orchestrator(sql, config, {
     sha256: (text) => createHash('sha256').update(text).digest('hex'),
     ...(dataDir && (await diskStores(dataDir))),

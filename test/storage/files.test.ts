@@ -18,7 +18,6 @@ const dataDir = () => server.dataDir as string
 beforeAll(async () => {
   server = await createTestApp({
     volunteers: 0,
-    files: true,
     config: { maxUploadBytes: 4 * 1024 * 1024 },
   })
   client = server.api

@@ -1,28 +1,24 @@
 /**
- * Auth as an operator and a developer meet it: the admin token (given or generated once), namespace
- * tokens issued, used, listed and revoked, the volunteer token, and the upload socket. The attacks
- * (forged, expired, alg:none, traversal, floods) are in security.test.ts.
+ * Auth as an operator and a developer meet it, against the core in process: namespace tokens issued,
+ * used, listed and revoked, the volunteer token, and the upload socket. The attacks (forged,
+ * expired, alg:none, traversal, floods) are in the other security suites; the admin token the CLI
+ * makes is in cli/admin-token.test.ts.
  */
-import { statSync } from 'node:fs'
-import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { setUpAuth } from '../edge/node/auth-setup'
-import { PROTOCOL_VERSION } from '../shared/protocol/frames'
-import { ScriptedVolunteer } from './helpers/scripted-volunteer'
-import { auth as authMessage, UploadClient } from './helpers/upload-client'
-import {
-  removeDir,
-  startZerverless,
-  tempDir,
-  type ZerverlessProcess,
-} from './helpers/zerverless-process'
+import { setUpAuth } from '../../edge/node/auth-setup'
+import { PROTOCOL_VERSION } from '../../shared/protocol/frames'
+import { fetcherOf, type Fetcher } from '../helpers/api'
+import { removeDir, tempDir } from '../helpers/temp-dir'
+import { createTestApp, type TestApp } from '../helpers/test-app'
+import { auth as authMessage } from '../helpers/upload-client'
 
 const ADMIN = 'zv-test-admin-token-0123456789'
 
 /** A JSON client that sends `token` as a Bearer header. */
-function as(base: string, token?: string) {
+function as(target: string | Fetcher, token?: string) {
+  const send = fetcherOf(target)
   const call = async (method: string, route: string, body?: unknown) => {
-    const res = await fetch(base + route, {
+    const res = await send(route, {
       method,
       headers: {
         ...(token && { authorization: `Bearer ${token}` }),
@@ -42,23 +38,20 @@ function as(base: string, token?: string) {
 }
 
 describe('an orchestrator with auth on', () => {
-  let server: ZerverlessProcess
+  let server: TestApp
   let admin: ReturnType<typeof as>
 
   beforeAll(async () => {
-    server = await startZerverless(['--auth', 'on', '--workers', '1'], undefined, {
-      ZERVERLESS_ADMIN_TOKEN: ADMIN,
-    })
-    admin = as(server.url, ADMIN)
+    server = await createTestApp({ auth: { adminToken: ADMIN }, volunteers: 1 })
+    admin = as(server.fetch, ADMIN)
   })
 
   afterAll(async () => {
-    await server.stop()
-    removeDir(server.dataDir)
+    await server.close()
   })
 
   it('asks for a token on private routes and keeps public ones open', async () => {
-    const anonymous = as(server.url)
+    const anonymous = as(server.fetch)
     const refused = await anonymous.post('/api/jobs', { job_type: 'js', code: '1' })
     expect(refused).toMatchObject({ status: 401, body: { code: 'AUTH_REQUIRED' } })
     expect(refused.headers.get('www-authenticate')).toBe('Bearer')
@@ -77,7 +70,7 @@ describe('an orchestrator with auth on', () => {
       status: 201,
       body: { name: 'alice ci', namespaces: ['alice'], rights: ['jobs', 'db'], revoked: false },
     })
-    const alice = as(server.url, issued.body.token)
+    const alice = as(server.fetch, issued.body.token)
     const job = await alice.post('/api/jobs', { job_type: 'js', code: '6 * 7', namespace: 'alice' })
     expect(job.status).toBe(201)
     const done = await alice.get(`/api/jobs/${job.body.id}?wait=20`)
@@ -102,7 +95,7 @@ describe('an orchestrator with auth on', () => {
 
   it('lists tokens without their secrets, and a revoked token stops working at once', async () => {
     const issued = await admin.post('/api/tokens', { namespaces: ['carol'], rights: ['db'] })
-    const carol = as(server.url, issued.body.token)
+    const carol = as(server.fetch, issued.body.token)
     expect((await carol.put('/api/db/carol/k', { value: 1 })).status).toBe(200)
     const listed = await admin.get('/api/tokens')
     const entry = listed.body.tokens.find((t: { id: string }) => t.id === issued.body.id)
@@ -133,7 +126,7 @@ describe('an orchestrator with auth on', () => {
   it('takes uploads from tokens with the services right only', async () => {
     const services = await admin.post('/api/tokens', { namespaces: ['*'], rights: ['services'] })
     const db = await admin.post('/api/tokens', { namespaces: ['*'], rights: ['db'] })
-    const socket = await UploadClient.open(server.url)
+    const socket = await server.uploadClient()
     try {
       const wrong = await socket.request(authMessage(db.body.token), 'FILE_UPLOAD_ERROR')
       expect(wrong.code).toBe('UNAUTHORIZED')
@@ -145,30 +138,6 @@ describe('an orchestrator with auth on', () => {
 })
 
 describe('the admin token', () => {
-  it('is generated on first start, stored 0600, printed once, and kept across restarts', async () => {
-    const dataDir = tempDir()
-    const first = await startZerverless(['--auth', 'on', '--workers', '0'], dataDir, {
-      ZERVERLESS_ADMIN_TOKEN: '',
-    })
-    const token = /^\s+(zv_admin_\S+)$/m.exec(first.output())?.[1]
-    await first.stop()
-    expect(token).toBeDefined()
-    const file = path.join(dataDir, 'admin-token')
-    expect(statSync(file).mode & 0o777).toBe(0o600)
-
-    const second = await startZerverless(['--auth', 'on', '--workers', '0'], dataDir, {
-      ZERVERLESS_ADMIN_TOKEN: '',
-    })
-    try {
-      expect(second.output()).not.toContain(token)
-      expect((await as(second.url, token).get('/api/tokens')).status).toBe(200)
-      expect((await as(second.url, 'zv_admin_guess').get('/api/tokens')).status).toBe(401)
-    } finally {
-      await second.stop()
-      removeDir(dataDir)
-    }
-  })
-
   it('is on by itself on a public address, and off there only with a loud warning', () => {
     const dataDir = tempDir()
     try {
@@ -192,30 +161,29 @@ const hello = () => ({
 
 describe('a volunteer token', () => {
   it('keeps volunteers without it out, while its own internal workers get in', async () => {
-    const server = await startZerverless(['--volunteer-token', 'vt-secret', '--workers', '1'])
+    const server = await createTestApp({ config: { volunteerToken: 'vt-secret' }, volunteers: 1 })
     try {
-      const job = await as(server.url).post('/api/jobs', { job_type: 'js', code: '2 + 2' })
-      const done = await as(server.url).get(`/api/jobs/${job.body.id}?wait=20`)
+      const job = await as(server.fetch).post('/api/jobs', { job_type: 'js', code: '2 + 2' })
+      const done = await as(server.fetch).get(`/api/jobs/${job.body.id}?wait=20`)
       expect(done.body).toMatchObject({ status: 'completed', result: 4 })
       // Who a volunteer is gets decided at its hello (runners send their token there).
-      const refused = await ScriptedVolunteer.connect(server.wsUrl, false)
+      const refused = await server.scripted(false)
       refused.send(hello())
       expect(await refused.next('error')).toMatchObject({ code: 'UNAUTHORIZED' })
       expect((await refused.waitClosed()).code).toBe(1008)
-      const wrong = await ScriptedVolunteer.connect(`${server.wsUrl}?token=vt-wrong`, false)
+      const wrong = await server.scripted(false, { token: 'vt-wrong' })
       wrong.send(hello())
       expect(await wrong.next('error')).toMatchObject({ code: 'UNAUTHORIZED' })
-      const admitted = await ScriptedVolunteer.connect(`${server.wsUrl}?token=vt-secret`, false)
+      const admitted = await server.scripted(false, { token: 'vt-secret' })
       admitted.send(hello())
       expect((await admitted.next('welcome')).volunteer_id).toMatch(/^[0-9a-f-]{36}$/)
       admitted.close()
-      const inHello = await ScriptedVolunteer.connect(server.wsUrl, false)
+      const inHello = await server.scripted(false)
       inHello.send({ ...hello(), token: 'vt-secret' })
       expect((await inHello.next('welcome')).volunteer_id).toMatch(/^[0-9a-f-]{36}$/)
       inHello.close()
     } finally {
-      await server.stop()
-      removeDir(server.dataDir)
+      await server.close()
     }
   })
 })
