@@ -85,6 +85,8 @@ export interface TestApp {
     options?: HelloOptions & From & { token?: string },
   ): Promise<ScriptedVolunteer>
   /** Opens `/ws/upload` in memory; `token` as the upgrade's Bearer header. */
+  uploadSocket(token?: string): Promise<FrameSocket>
+  /** The same, driven by an upload client. */
   uploadClient(token?: string): Promise<UploadClient>
   /** Log lines written so far (JSON text). */
   logs(): string[]
@@ -136,6 +138,18 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
       }),
     )
 
+  const uploadSocket = (token?: string) =>
+    adoptSocket(
+      new MemoryUploadSocket(
+        orchestrator.uploads
+          ? orchestrator.uploads.connectionFor(
+              uploadAccess(orchestrator.auth, config.runnerToken),
+              token,
+            )
+          : Promise.resolve(undefined),
+      ),
+    )
+
   const volunteers: TestVolunteer[] = []
   const addVolunteer = async (each: TestVolunteerOptions = {}) => {
     const volunteer = startTestVolunteer({
@@ -170,15 +184,8 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     volunteerSocket,
     scripted: async (capabilities, hello = {}) =>
       ScriptedVolunteer.over(await volunteerSocket(hello), capabilities, hello),
-    uploadClient: async (token) => {
-      const connection = orchestrator.uploads
-        ? orchestrator.uploads.connectionFor(
-            uploadAccess(orchestrator.auth, config.runnerToken),
-            token,
-          )
-        : Promise.resolve(undefined)
-      return UploadClient.over(await adoptSocket(new MemoryUploadSocket(connection)))
-    },
+    uploadSocket,
+    uploadClient: async (token) => UploadClient.over(await uploadSocket(token)),
     logs: () => lines,
     close: () =>
       (closing ??= (async () => {
