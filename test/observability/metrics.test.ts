@@ -1,17 +1,13 @@
 /**
- * `/metrics` and the JSON logs against the real CLI: run jobs, functions, KV and storage calls,
- * scrape, and check the text parses as the Prometheus exposition format with plausible values.
+ * `/metrics` and the JSON logs against the core in process with one volunteer: run jobs, functions,
+ * KV and storage calls, scrape, and check the text parses as the Prometheus exposition format with
+ * plausible values. What the CLI writes at its default level is in cli/log-level.test.ts.
  */
-import { spawnSync } from 'node:child_process'
-import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { api } from './helpers/api'
-import {
-  eventually,
-  removeDir,
-  startZerverless,
-  type ZerverlessProcess,
-} from './helpers/zerverless-process'
+import type { ApiClient } from '../helpers/api'
+import { eventually } from '../helpers/eventually'
+import { logLines } from '../helpers/log-lines'
+import { createTestApp, idleVolunteers, type TestApp } from '../helpers/test-app'
 
 const NAME = String.raw`[a-zA-Z_:][a-zA-Z0-9_:]*`
 const LABEL = String.raw`([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\\n]|\\[\\"n])*)"`
@@ -74,26 +70,19 @@ function find(samples: Sample[], name: string, labels: Record<string, string> = 
   )?.value
 }
 
-/** The stdout lines that are JSON log records. */
-function logLines(output: string): Record<string, unknown>[] {
-  return output
-    .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as Record<string, unknown>)
-}
-
 describe('observability (debug logs)', () => {
-  let server: ZerverlessProcess
-  let client: ReturnType<typeof api>
+  let server: TestApp
+  let client: ApiClient
+  const output = () => server.logs().join('\n')
 
   beforeAll(async () => {
-    server = await startZerverless(['--workers', '1', '--log-level', 'debug'])
-    client = api(server.url)
+    server = await createTestApp({ volunteers: 1, logLevel: 'debug' })
+    client = server.api
+    await idleVolunteers(server, 1)
   })
 
   afterAll(async () => {
-    await server.stop()
-    removeDir(server.dataDir)
+    await server.close()
   })
 
   it('serves /metrics in the Prometheus text format with what happened', async () => {
@@ -120,7 +109,7 @@ describe('observability (debug logs)', () => {
     expect((await client.get('/obs/broken')).status).toBe(502)
 
     const put = (target: string, body: string, type = 'application/json') =>
-      fetch(server.url + target, { method: 'PUT', headers: { 'content-type': type }, body })
+      server.fetch(target, { method: 'PUT', headers: { 'content-type': type }, body })
     expect((await put('/api/db/obs/k', JSON.stringify({ value: 1 }))).status).toBe(200)
     expect((await client.get('/api/db/obs/k')).status).toBe(200)
     expect((await client.get('/api/db/obs/missing')).status).toBe(404)
@@ -133,7 +122,7 @@ describe('observability (debug logs)', () => {
 
     // The worker reports its slot free just after the last result; wait until it is idle again.
     const scrape = async () => {
-      const res = await fetch(`${server.url}/metrics`)
+      const res = await server.fetch(`/metrics`)
       expect(res.status).toBe(200)
       expect(res.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8')
       return parseExposition(await res.text())
@@ -205,19 +194,19 @@ describe('observability (debug logs)', () => {
   })
 
   it('answers with a request id and logs one JSON line per request', async () => {
-    const own = await fetch(`${server.url}/health`, { headers: { 'x-request-id': 'obs-test-1' } })
+    const own = await server.fetch(`/health`, { headers: { 'x-request-id': 'obs-test-1' } })
     expect(own.headers.get('x-request-id')).toBe('obs-test-1')
-    const fresh = await fetch(`${server.url}/api/jobs/nope`)
+    const fresh = await server.fetch(`/api/jobs/nope`)
     expect(fresh.status).toBe(404)
     const freshId = fresh.headers.get('x-request-id') as string
     expect(freshId).toMatch(UUID)
-    const unsafe = await fetch(`${server.url}/health`, {
+    const unsafe = await server.fetch(`/health`, {
       headers: { 'x-request-id': 'no spaces please' },
     })
     expect(unsafe.headers.get('x-request-id')).toMatch(UUID)
 
     const linesFor = (id: string) =>
-      logLines(server.output()).filter((l) => l.msg === 'request' && l.request_id === id)
+      logLines(output()).filter((l) => l.msg === 'request' && l.request_id === id)
     const [line] = await eventually(() => {
       const found = linesFor('obs-test-1')
       return found.length > 0 ? found : undefined
@@ -235,39 +224,7 @@ describe('observability (debug logs)', () => {
     await eventually(() => linesFor(freshId).length > 0 || undefined)
     expect(linesFor('obs-test-1')).toHaveLength(1)
     expect(linesFor(freshId)).toEqual([expect.objectContaining({ status: 404 })])
-    for (const record of logLines(server.output()))
+    for (const record of logLines(output()))
       expect(Object.keys(record).slice(0, 3)).toEqual(['time', 'level', 'msg'])
-  })
-})
-
-describe('observability (default log level)', () => {
-  let server: ZerverlessProcess
-
-  beforeAll(async () => {
-    server = await startZerverless(['--workers', '0'])
-  })
-
-  afterAll(async () => {
-    await server.stop()
-    removeDir(server.dataDir)
-  })
-
-  it('keeps request lines out of the default info level, and still sends request ids', async () => {
-    const res = await fetch(`${server.url}/health`, { headers: { 'x-request-id': 'quiet-1' } })
-    expect(res.headers.get('x-request-id')).toBe('quiet-1')
-    expect((await fetch(`${server.url}/metrics`)).status).toBe(200)
-    // The line would have been written before the response left.
-    expect(logLines(server.output()).filter((l) => l.msg === 'request')).toEqual([])
-    expect(server.output()).toMatch(/listening on http:\/\/127\.0\.0\.1:\d+ /)
-  })
-
-  it('refuses an unknown --log-level', () => {
-    const run = spawnSync(
-      process.execPath,
-      [path.resolve(import.meta.dirname, '../bin/zerverless.js'), '--log-level', 'verbose'],
-      { encoding: 'utf8' },
-    )
-    expect(run.status).not.toBe(0)
-    expect(run.stderr).toMatch(/--log-level.*verbose.*debug, info, warn, error, silent/s)
   })
 })
