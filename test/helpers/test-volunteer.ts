@@ -31,6 +31,8 @@ export interface TestVolunteerOptions {
   token?: string | null
   /** The address it connects from (default 127.0.0.1). */
   address?: string
+  /** What its hello says it is: an internal worker (default) or a `zerverless --worker` one. */
+  kind?: 'internal' | 'node'
 }
 
 export interface TestVolunteer {
@@ -67,7 +69,11 @@ export function startTestVolunteer(
     url: 'ws://in-process/ws/volunteer',
     connect: () => new MemorySocket(options.hub, { address: options.address ?? '127.0.0.1' }),
     executor,
-    agent: { kind: 'internal', name: `in-process#${options.index + 1}`, version: VERSION },
+    agent: {
+      kind: options.kind ?? 'internal',
+      name: `in-process#${options.index + 1}`,
+      version: VERSION,
+    },
     capabilities: {
       runtimes: options.runtimes ?? NODE_RUNTIMES,
       concurrency,

@@ -1,22 +1,17 @@
 /**
- * Result integrity with the real CLI: honest `zerverless --worker` volunteers plus a scripted one
- * that answers every job with a wrong result. A redundant job never takes the lie.
+ * Result integrity against the core in process: three honest volunteers (anonymous, as
+ * `zerverless --worker` ones) plus a scripted one that answers every job with a wrong result. A
+ * redundant job never takes the lie. What a restart keeps is in redundancy-restart.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { api } from './helpers/api'
-import { ScriptedVolunteer, type Frame } from './helpers/scripted-volunteer'
-import { startWorker, type WorkerProcess } from './helpers/worker-process'
-import {
-  eventually,
-  removeDir,
-  startZerverless,
-  type ZerverlessProcess,
-} from './helpers/zerverless-process'
+import type { ApiClient } from '../helpers/api'
+import { eventually } from '../helpers/eventually'
+import type { Frame, ScriptedVolunteer } from '../helpers/scripted-volunteer'
+import { createTestApp, type TestApp } from '../helpers/test-app'
 
-let server: ZerverlessProcess
-let client: ReturnType<typeof api>
+let server: TestApp
+let client: ApiClient
 let liar: ScriptedVolunteer
-let honest: WorkerProcess
 
 const SQUARE = 'return INPUT.n * INPUT.n'
 
@@ -26,22 +21,20 @@ const liarJobs = (): Frame[] => liar.frames.filter((f) => f.type === 'job')
 const volunteers = async () => (await client.get('/api/volunteers')).body.volunteers as any[]
 
 beforeAll(async () => {
-  server = await startZerverless(['--workers', '0'])
-  client = api(server.url)
+  server = await createTestApp({ volunteers: 0 })
+  client = server.api
   // The liar says hello first, so it is the first volunteer offered a copy.
-  liar = await ScriptedVolunteer.connect(server.wsUrl, { runtimes: ['lua'], concurrency: 1 })
+  liar = await server.scripted({ runtimes: ['lua'], concurrency: 1 })
   liar.onFrame((frame) => {
     if (frame.type === 'job') liar.complete(frame, -1, 'trust me\n')
   })
-  honest = startWorker(server.wsUrl, 3)
+  for (let i = 0; i < 3; i++) await server.addVolunteer({ token: null, kind: 'node' })
   await eventually(async () => ((await volunteers()).length === 4 ? true : undefined), 20_000)
 })
 
 afterAll(async () => {
   liar?.close()
-  await honest?.kill()
-  await server?.stop()
-  removeDir(server.dataDir)
+  await server?.close()
 })
 
 describe('redundancy against a lying volunteer', () => {
@@ -94,41 +87,6 @@ describe('redundancy against a lying volunteer', () => {
     expect(job.status).toBe('completed')
     expect(job).not.toHaveProperty('redundancy')
     expect(job).not.toHaveProperty('quorum')
-  })
-
-  it('decides from the answers it stored after kill -9 and a restart', async () => {
-    await honest.kill()
-    liar.close()
-    const one = startWorker(server.wsUrl, 1)
-    await eventually(async () => {
-      const list = await volunteers()
-      return list.length === 1 && list[0].id !== liar.volunteerId ? true : undefined
-    }, 20_000)
-    const created = await client.post('/api/jobs', {
-      job_type: 'lua',
-      code: SQUARE,
-      input_data: { n: 9 },
-      redundancy: 2,
-    })
-    // One volunteer answers; the second copy has nobody to go to.
-    const half = await eventually(async () => {
-      const job = (await client.get(`/api/jobs/${created.body.id}`)).body
-      return job.quorum.answers === 1 ? job : undefined
-    }, 20_000)
-    expect(half).toMatchObject({ status: 'pending', attempts: 1 })
-
-    await server.kill()
-    await one.kill()
-    server = await startZerverless(['--workers', '0'], server.dataDir)
-    client = api(server.url)
-    honest = startWorker(server.wsUrl, 2)
-    const job = (await client.get(`/api/jobs/${created.body.id}?wait=30`)).body
-    expect(job).toMatchObject({
-      status: 'completed',
-      result: 81,
-      attempts: 1,
-      quorum: { needed: 2, answers: 2, agreeing: 2, running: 0 },
-    })
   })
 
   it('refuses a redundancy outside 1..5', async () => {
