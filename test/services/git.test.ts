@@ -6,16 +6,16 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { api } from './helpers/api'
-import { gitRepo, type GitRepo } from './helpers/git-repo'
-import { startRunner, stopRunner, type RunnerProcess } from './helpers/runner-process'
+import { api } from '../helpers/api'
+import { gitRepo, type GitRepo } from '../helpers/git-repo'
+import { startRunner, stopRunner, type RunnerProcess } from '../helpers/runner-process'
 import {
   eventually,
   removeDir,
   startZerverless,
   tempDir,
   type ZerverlessProcess,
-} from './helpers/zerverless-process'
+} from '../helpers/zerverless-process'
 
 const PASSWORD = 'S3cr3t-pa55word-xyz'
 

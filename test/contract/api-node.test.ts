@@ -1,7 +1,7 @@
 /** The API contract against the Node server, with a real `zerverless --worker` connected. */
-import { describeContract } from './contract/api-contract'
-import { startWorker } from './helpers/worker-process'
-import { removeDir, startZerverless } from './helpers/zerverless-process'
+import { describeContract } from './api-contract'
+import { startWorker } from '../helpers/worker-process'
+import { removeDir, startZerverless } from '../helpers/zerverless-process'
 
 describeContract('Node', async () => {
   const server = await startZerverless(['--workers', '0'])

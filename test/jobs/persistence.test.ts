@@ -2,15 +2,15 @@
 import Database from 'better-sqlite3'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { api } from './helpers/api'
-import { ScriptedVolunteer } from './helpers/scripted-volunteer'
+import { api } from '../helpers/api'
+import { ScriptedVolunteer } from '../helpers/scripted-volunteer'
 import {
   eventually,
   removeDir,
   startZerverless,
   tempDir,
   type ZerverlessProcess,
-} from './helpers/zerverless-process'
+} from '../helpers/zerverless-process'
 
 const started: ZerverlessProcess[] = []
 const dirs: string[] = []

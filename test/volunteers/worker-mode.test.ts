@@ -2,15 +2,15 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { api } from './helpers/api'
+import { api } from '../helpers/api'
 import {
   eventually,
   removeDir,
   startZerverless,
   type ZerverlessProcess,
-} from './helpers/zerverless-process'
+} from '../helpers/zerverless-process'
 
-const BIN = path.resolve(import.meta.dirname, '../bin/zerverless.js')
+const BIN = path.resolve(import.meta.dirname, '../../bin/zerverless.js')
 const servers: ZerverlessProcess[] = []
 const workers: ChildProcess[] = []
 

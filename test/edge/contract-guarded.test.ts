@@ -3,9 +3,9 @@
  * rooms: each check is tried in a namespace of room 0, where tokens live, and in one of room 1,
  * which asks room 0 about them.
  */
-import { roomOf } from '../edge/workers/room-routing'
-import { describeGuardedContract } from './contract/guarded-contract'
-import { startEdge } from './helpers/edge-process'
+import { roomOf } from '../../edge/workers/room-routing'
+import { describeGuardedContract } from '../contract/guarded-contract'
+import { startEdge } from '../helpers/edge-process'
 
 const ROOMS = 2
 const ADMIN = 'edge-guarded-admin-token-0123456789'

@@ -8,19 +8,19 @@ import { execFileSync } from 'node:child_process'
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { api } from './helpers/api'
-import { startRunner, stopRunner, type RunnerProcess } from './helpers/runner-process'
-import { toBase64, wasmFixture } from './helpers/wasm-fixtures'
+import { api } from '../helpers/api'
+import { startRunner, stopRunner, type RunnerProcess } from '../helpers/runner-process'
+import { toBase64, wasmFixture } from '../helpers/wasm-fixtures'
 import {
   removeDir,
   startZerverless,
   tempDir,
   type ZerverlessProcess,
-} from './helpers/zerverless-process'
+} from '../helpers/zerverless-process'
 
-const RUNNER_DIR = path.resolve(import.meta.dirname, '../runner')
+const RUNNER_DIR = path.resolve(import.meta.dirname, '../../runner')
 const ROOT_PACKAGE = JSON.parse(
-  readFileSync(path.resolve(import.meta.dirname, '../package.json'), 'utf8'),
+  readFileSync(path.resolve(import.meta.dirname, '../../package.json'), 'utf8'),
 ) as { dependencies: Record<string, string> }
 
 /**

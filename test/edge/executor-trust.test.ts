@@ -1,6 +1,6 @@
 /** The executor-trust rules against the Worker under real workerd, with auth on. */
-import { describeExecutorTrust, TRUST_ADMIN } from './contract/executor-trust-contract'
-import { startEdge } from './helpers/edge-process'
+import { describeExecutorTrust, TRUST_ADMIN } from '../contract/executor-trust-contract'
+import { startEdge } from '../helpers/edge-process'
 
 describeExecutorTrust('Workers (workerd)', async () => {
   // One room, so that scripted volunteers land where alice's and bob's work is.

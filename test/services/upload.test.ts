@@ -8,8 +8,8 @@ import { randomUUID } from 'node:crypto'
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { api } from './helpers/api'
-import { startRunner, stopRunner, type RunnerProcess } from './helpers/runner-process'
+import { api } from '../helpers/api'
+import { startRunner, stopRunner, type RunnerProcess } from '../helpers/runner-process'
 import {
   auth,
   base64Chunks,
@@ -21,8 +21,8 @@ import {
   UploadClient,
   uploadFile,
   type FileToUpload,
-} from './helpers/upload-client'
-import { removeDir, startZerverless, type ZerverlessProcess } from './helpers/zerverless-process'
+} from '../helpers/upload-client'
+import { removeDir, startZerverless, type ZerverlessProcess } from '../helpers/zerverless-process'
 
 const TOKEN = `upload-token-${randomUUID()}`
 const MAX_UPLOAD_BYTES = 1_000_000

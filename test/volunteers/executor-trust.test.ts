@@ -5,16 +5,16 @@
  * `zerverless-runner --token` with an issued token, and revoking a volunteer's token.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { describeExecutorTrust, TRUST_ADMIN } from './contract/executor-trust-contract'
-import { startRunner, stopRunner } from './helpers/runner-process'
-import { ScriptedVolunteer } from './helpers/scripted-volunteer'
-import { startWorker } from './helpers/worker-process'
+import { describeExecutorTrust, TRUST_ADMIN } from '../contract/executor-trust-contract'
+import { startRunner, stopRunner } from '../helpers/runner-process'
+import { ScriptedVolunteer } from '../helpers/scripted-volunteer'
+import { startWorker } from '../helpers/worker-process'
 import {
   eventually,
   removeDir,
   startZerverless,
   type ZerverlessProcess,
-} from './helpers/zerverless-process'
+} from '../helpers/zerverless-process'
 
 describeExecutorTrust('Node', async () => {
   const server = await startZerverless(['--auth', 'on', '--workers', '0'], undefined, {

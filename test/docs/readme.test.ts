@@ -6,18 +6,18 @@ import { execFileSync } from 'node:child_process'
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { cidOf } from '../shared/protocol/cid'
-import { api } from './helpers/api'
-import { startRunner, stopRunner, type RunnerProcess } from './helpers/runner-process'
+import { cidOf } from '../../shared/protocol/cid'
+import { api } from '../helpers/api'
+import { startRunner, stopRunner, type RunnerProcess } from '../helpers/runner-process'
 import {
   eventually,
   removeDir,
   startZerverless,
   type ZerverlessProcess,
   tempDir,
-} from './helpers/zerverless-process'
+} from '../helpers/zerverless-process'
 
-const README = readFileSync(path.resolve(import.meta.dirname, '../README.md'), 'utf8')
+const README = readFileSync(path.resolve(import.meta.dirname, '../../README.md'), 'utf8')
 
 interface Example {
   command: string
@@ -87,7 +87,7 @@ beforeAll(async () => {
     await client.post('/api/jobs/batch', { job_type: 'lua', code: 'return 1', inputs: [{}] })
   ).body
   const wasm = await cidOf(
-    new Uint8Array(readFileSync(path.resolve(import.meta.dirname, '../examples/echo.wasm'))),
+    new Uint8Array(readFileSync(path.resolve(import.meta.dirname, '../../examples/echo.wasm'))),
   )
   ids = { job: job.id, running: running.id, batch: batch.batch_id, wasm }
 })

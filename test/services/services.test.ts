@@ -7,16 +7,16 @@ import { execFileSync } from 'node:child_process'
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { SystemCapabilities } from '../shared/protocol/system-capabilities'
-import { api } from './helpers/api'
-import { startRunner, stopRunner, type RunnerProcess } from './helpers/runner-process'
+import { SystemCapabilities } from '../../shared/protocol/system-capabilities'
+import { api } from '../helpers/api'
+import { startRunner, stopRunner, type RunnerProcess } from '../helpers/runner-process'
 import {
   eventually,
   removeDir,
   startZerverless,
   tempDir,
   type ZerverlessProcess,
-} from './helpers/zerverless-process'
+} from '../helpers/zerverless-process'
 
 let server: ZerverlessProcess
 let runner: RunnerProcess
@@ -89,7 +89,7 @@ describe('runners', () => {
 
   it('prints its capabilities with --print-capabilities', () => {
     const out = execFileSync(process.execPath, [
-      path.resolve(import.meta.dirname, '../runner/bin/zerverless-runner.js'),
+      path.resolve(import.meta.dirname, '../../runner/bin/zerverless-runner.js'),
       '--print-capabilities',
       '--data-dir',
       runner.dataDir,
@@ -101,7 +101,7 @@ describe('runners', () => {
 
   it('explains itself with npx zerverless-runner --help', () => {
     const help = execFileSync('npx', ['--no-install', 'zerverless-runner', '--help'], {
-      cwd: path.resolve(import.meta.dirname, '..'),
+      cwd: path.resolve(import.meta.dirname, '../..'),
     }).toString()
     for (const flag of ['--orchestrator', '--data-dir', '--name', '--token', '--no-native'])
       expect(help).toContain(flag)

@@ -3,7 +3,7 @@ import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import wabtInit from 'wabt'
 
-const DIR = path.resolve(import.meta.dirname, '../examples')
+const DIR = path.resolve(import.meta.dirname, '../../examples')
 
 describe('examples/', () => {
   it('ships echo.wasm assembled from echo.wat', async () => {

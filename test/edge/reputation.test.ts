@@ -4,11 +4,11 @@
  * same state. Real workerd, a real worker process, a scripted runner.
  */
 import { afterAll, describe, expect, it } from 'vitest'
-import { api } from './helpers/api'
-import { startEdge, type EdgeProcess } from './helpers/edge-process'
-import { ScriptedVolunteer, type Frame } from './helpers/scripted-volunteer'
-import { startWorker, type WorkerProcess } from './helpers/worker-process'
-import { eventually, removeDir, tempDir } from './helpers/zerverless-process'
+import { api } from '../helpers/api'
+import { startEdge, type EdgeProcess } from '../helpers/edge-process'
+import { ScriptedVolunteer, type Frame } from '../helpers/scripted-volunteer'
+import { startWorker, type WorkerProcess } from '../helpers/worker-process'
+import { eventually, removeDir, tempDir } from '../helpers/zerverless-process'
 
 const SQUARE = 'return INPUT.n * INPUT.n'
 const SYSTEM = {

@@ -5,15 +5,15 @@
  * bound while it runs, give the memory back afterwards, and leave every runtime working.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { api } from './helpers/api'
-import { BOMBS, everyRuntime } from './helpers/memory-bombs'
-import { MiB, processTree, watchRss, type RssWatch } from './helpers/rss-watch'
+import { api } from '../helpers/api'
+import { BOMBS, everyRuntime } from '../helpers/memory-bombs'
+import { MiB, processTree, watchRss, type RssWatch } from '../helpers/rss-watch'
 import {
   eventually,
   removeDir,
   startZerverless,
   type ZerverlessProcess,
-} from './helpers/zerverless-process'
+} from '../helpers/zerverless-process'
 
 /** Past this the server is killed: the cap did not hold, and the machine is shared. */
 const HARD_LIMIT = 3 * 1024 * MiB

@@ -9,16 +9,16 @@
  * missing speaks from 127.0.0.3 (another loopback address, so another address to the server).
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { HEARTBEAT_FRAME } from '../shared/protocol/frames'
-import { api } from './helpers/api'
-import { ScriptedVolunteer, type Frame } from './helpers/scripted-volunteer'
-import { startWorker, type WorkerProcess } from './helpers/worker-process'
+import { HEARTBEAT_FRAME } from '../../shared/protocol/frames'
+import { api } from '../helpers/api'
+import { ScriptedVolunteer, type Frame } from '../helpers/scripted-volunteer'
+import { startWorker, type WorkerProcess } from '../helpers/worker-process'
 import {
   eventually,
   removeDir,
   startZerverless,
   type ZerverlessProcess,
-} from './helpers/zerverless-process'
+} from '../helpers/zerverless-process'
 
 let server: ZerverlessProcess
 let client: ReturnType<typeof api>

@@ -4,15 +4,15 @@
  * the runner reconnects with its lasting peer id.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { api } from './helpers/api'
-import { ScriptedVolunteer, type Frame } from './helpers/scripted-volunteer'
-import { startWorker, type WorkerProcess } from './helpers/worker-process'
+import { api } from '../helpers/api'
+import { ScriptedVolunteer, type Frame } from '../helpers/scripted-volunteer'
+import { startWorker, type WorkerProcess } from '../helpers/worker-process'
 import {
   eventually,
   removeDir,
   startZerverless,
   type ZerverlessProcess,
-} from './helpers/zerverless-process'
+} from '../helpers/zerverless-process'
 
 const SQUARE = 'return INPUT.n * INPUT.n'
 const SYSTEM = {

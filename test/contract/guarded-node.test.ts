@@ -1,8 +1,8 @@
 /** The guarded contract (auth on, no volunteer) against the Node server. */
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
-import { describeGuardedContract } from './contract/guarded-contract'
-import { removeDir, startZerverless } from './helpers/zerverless-process'
+import { describeGuardedContract } from './guarded-contract'
+import { removeDir, startZerverless } from '../helpers/zerverless-process'
 
 const ADMIN = 'zv-guarded-admin-token-0123456789'
 

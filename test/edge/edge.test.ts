@@ -6,13 +6,13 @@
 import { chmodSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { roomOf } from '../edge/workers/room-routing'
-import { api } from './helpers/api'
-import { startEdge, type EdgeProcess } from './helpers/edge-process'
-import { startRunner, stopRunner, type RunnerProcess } from './helpers/runner-process'
-import { UploadClient, uploadFile } from './helpers/upload-client'
-import { startWorker, type WorkerProcess } from './helpers/worker-process'
-import { eventually, removeDir, tempDir } from './helpers/zerverless-process'
+import { roomOf } from '../../edge/workers/room-routing'
+import { api } from '../helpers/api'
+import { startEdge, type EdgeProcess } from '../helpers/edge-process'
+import { startRunner, stopRunner, type RunnerProcess } from '../helpers/runner-process'
+import { UploadClient, uploadFile } from '../helpers/upload-client'
+import { startWorker, type WorkerProcess } from '../helpers/worker-process'
+import { eventually, removeDir, tempDir } from '../helpers/zerverless-process'
 
 const ROOMS = 4
 

@@ -9,16 +9,16 @@ import { spawnSync } from 'node:child_process'
 import { chmodSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { api } from './helpers/api'
-import { gitRepo, type GitRepo } from './helpers/git-repo'
-import { startRunner, stopRunner, type RunnerProcess } from './helpers/runner-process'
-import { UploadClient, uploadFile } from './helpers/upload-client'
+import { api } from '../helpers/api'
+import { gitRepo, type GitRepo } from '../helpers/git-repo'
+import { startRunner, stopRunner, type RunnerProcess } from '../helpers/runner-process'
+import { UploadClient, uploadFile } from '../helpers/upload-client'
 import {
   removeDir,
   startZerverless,
   tempDir,
   type ZerverlessProcess,
-} from './helpers/zerverless-process'
+} from '../helpers/zerverless-process'
 
 let server: ZerverlessProcess
 let runner: RunnerProcess
@@ -28,7 +28,7 @@ const root = tempDir('zv-allow-')
 const allowed = path.join(root, 'allowed')
 const tools = path.join(root, 'tools')
 const outside = path.join(root, 'outside')
-const BIN = path.resolve(import.meta.dirname, '../runner/bin/zerverless-runner.js')
+const BIN = path.resolve(import.meta.dirname, '../../runner/bin/zerverless-runner.js')
 
 /** Writes an executable script and returns its path. */
 function script(file: string, body: string): string {

@@ -4,14 +4,14 @@
  * within two heartbeat intervals.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { api } from './helpers/api'
-import { startWorker, type WorkerProcess } from './helpers/worker-process'
+import { api } from '../helpers/api'
+import { startWorker, type WorkerProcess } from '../helpers/worker-process'
 import {
   eventually,
   removeDir,
   startZerverless,
   type ZerverlessProcess,
-} from './helpers/zerverless-process'
+} from '../helpers/zerverless-process'
 
 const HEARTBEAT_S = 1
 /** The contract (two missed intervals), plus slack for a loaded two-core machine. */

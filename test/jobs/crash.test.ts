@@ -8,16 +8,16 @@ import Database from 'better-sqlite3'
 import net from 'node:net'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { api } from './helpers/api'
-import { ScriptedVolunteer, type Frame } from './helpers/scripted-volunteer'
-import { startWorker, type WorkerProcess } from './helpers/worker-process'
+import { api } from '../helpers/api'
+import { ScriptedVolunteer, type Frame } from '../helpers/scripted-volunteer'
+import { startWorker, type WorkerProcess } from '../helpers/worker-process'
 import {
   eventually,
   removeDir,
   startZerverless,
   tempDir,
   type ZerverlessProcess,
-} from './helpers/zerverless-process'
+} from '../helpers/zerverless-process'
 
 const servers: ZerverlessProcess[] = []
 const workers: WorkerProcess[] = []

@@ -5,17 +5,17 @@
  * every job of that batch is done, by honest volunteers.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { HEARTBEAT_FRAME } from '../shared/protocol/frames'
-import { MAX_RESULT_CHARS } from '../shared/runtime/limits'
-import { api } from './helpers/api'
-import { ScriptedVolunteer, type Frame } from './helpers/scripted-volunteer'
-import { startWorker, type WorkerProcess } from './helpers/worker-process'
+import { HEARTBEAT_FRAME } from '../../shared/protocol/frames'
+import { MAX_RESULT_CHARS } from '../../shared/runtime/limits'
+import { api } from '../helpers/api'
+import { ScriptedVolunteer, type Frame } from '../helpers/scripted-volunteer'
+import { startWorker, type WorkerProcess } from '../helpers/worker-process'
 import {
   eventually,
   removeDir,
   startZerverless,
   type ZerverlessProcess,
-} from './helpers/zerverless-process'
+} from '../helpers/zerverless-process'
 
 const MiB = 1024 * 1024
 const HONEST = 3

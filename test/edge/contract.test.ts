@@ -2,9 +2,9 @@
  * The API contract against the Worker under real workerd (`wrangler dev`), its namespaces spread
  * over four job rooms, with a real `zerverless --worker` connected over WebSocket.
  */
-import { describeContract } from './contract/api-contract'
-import { startEdge } from './helpers/edge-process'
-import { startWorker } from './helpers/worker-process'
+import { describeContract } from '../contract/api-contract'
+import { startEdge } from '../helpers/edge-process'
+import { startWorker } from '../helpers/worker-process'
 
 describeContract('Workers (workerd)', async () => {
   const edge = await startEdge({ rooms: 4 })
