@@ -7,6 +7,7 @@ describeContract('Node', async () => {
   const server = await startZerverless(['--workers', '0'])
   const worker = startWorker(server.wsUrl, 2)
   return {
+    http: server.url,
     url: server.url,
     host: 'node',
     stop: async () => {

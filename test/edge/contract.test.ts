@@ -10,6 +10,7 @@ describeContract('Workers (workerd)', async () => {
   const edge = await startEdge({ rooms: 4 })
   const worker = startWorker(edge.wsUrl, 2)
   return {
+    http: edge.url,
     url: edge.url,
     host: 'workers',
     stop: async () => {
