@@ -4,14 +4,8 @@
  */
 import { defineConfig } from 'vitest/config'
 
-const ALL = [
-  'shared/**/*.test.ts',
-  'edge/**/*.test.ts',
-  'runner/**/*.test.ts',
-  'test/**/*.test.ts',
-  'web/**/*.test.ts',
-  'playwright/**/*.test.ts',
-]
+/** Unit tests beside the code, each file in a fresh worker as their authors expect. */
+const UNIT = ['shared/**/*.test.ts', 'edge/**/*.test.ts', 'runner/**/*.test.ts', 'web/**/*.test.ts']
 
 /**
  * Alone, after the rest: suites that bound how long something takes (re-queues within two
@@ -26,6 +20,9 @@ const ALONE = [
   'playwright/**/*.test.ts',
 ]
 
+/** Files at once in the first group: more than the 2 cores, since most of them mostly wait. */
+const WORKERS = 3
+
 export default defineConfig({
   test: {
     globalSetup: ['test/global-setup.ts'],
@@ -34,22 +31,24 @@ export default defineConfig({
     projects: [
       {
         extends: true,
+        test: { name: 'unit', include: UNIT, maxWorkers: WORKERS, sequence: { groupOrder: 0 } },
+      },
+      {
+        extends: true,
         test: {
-          name: 'side-by-side',
-          include: ALL,
+          name: 'integration',
+          include: ['test/**/*.test.ts'],
           exclude: ALONE,
-          maxWorkers: 3,
+          // These files share no module state (each builds its own core or process), so a worker
+          // keeps its imports (the whole core) from one file to the next.
+          isolate: false,
+          maxWorkers: WORKERS,
           sequence: { groupOrder: 0 },
         },
       },
       {
         extends: true,
-        test: {
-          name: 'alone',
-          include: ALONE,
-          maxWorkers: 1,
-          sequence: { groupOrder: 1 },
-        },
+        test: { name: 'alone', include: ALONE, maxWorkers: 1, sequence: { groupOrder: 1 } },
       },
     ],
   },
