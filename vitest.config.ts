@@ -8,16 +8,15 @@ import { defineConfig } from 'vitest/config'
 const UNIT = ['shared/**/*.test.ts', 'edge/**/*.test.ts', 'runner/**/*.test.ts', 'web/**/*.test.ts']
 
 /**
- * Alone, after the rest: suites that bound how long something takes (re-queues within two
- * heartbeats, a guest's 3 s), load the machine on purpose (kill -9 under load), measure a
- * process's memory, or drive Chromium.
+ * Alone, after the rest: suites that bound how long something takes on a busy machine (re-queues
+ * within two heartbeats, a guest's 3 s) or measure memory (a guest overshoots its cap further when
+ * its sandbox's checks run late).
  */
 const ALONE = [
   'test/volunteers/churn.test.ts',
-  'test/jobs/crash.test.ts',
-  'test/security/memory-caps.test.ts',
   'test/security/hostile-guests.test.ts',
-  'playwright/**/*.test.ts',
+  'test/security/memory-caps.test.ts',
+  'playwright/memory-caps.test.ts',
 ]
 
 /** Files at once in the first group: more than the 2 cores, since most of them mostly wait. */
@@ -37,7 +36,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'integration',
-          include: ['test/**/*.test.ts'],
+          include: ['test/**/*.test.ts', 'playwright/**/*.test.ts'],
           exclude: ALONE,
           // These files share no module state (each builds its own core or process), so a worker
           // keeps its imports (the whole core) from one file to the next.
