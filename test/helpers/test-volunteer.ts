@@ -19,8 +19,9 @@ export interface TestVolunteerOptions {
   runtimes?: Runtime[]
   /** The namespaces it serves (default: every one). */
   namespaces?: string[]
-  /** Jobs at once, one sandbox thread each (default 1); and jobs held beyond (default 1, as internal workers). */
+  /** Jobs at once, one sandbox thread each (default 1). */
   concurrency?: number
+  /** Jobs held beyond `concurrency` (default 1, as internal workers hold). */
   prefetch?: number
   /** Each job's memory cap (default 128 MiB). */
   memoryMb?: number
