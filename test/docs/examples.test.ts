@@ -1,3 +1,4 @@
+/** The examples/ directory ships what its sources build: echo.wasm is echo.wat assembled. */
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
