@@ -1,17 +1,54 @@
+/**
+ * Two groups of test files: most run side by side (many wait on timers and sockets more than they
+ * use the CPU), then the few that must have the machine to themselves run one at a time.
+ */
 import { defineConfig } from 'vitest/config'
+
+/** Unit tests beside the code, each file in a fresh worker as their authors expect. */
+const UNIT = ['shared/**/*.test.ts', 'edge/**/*.test.ts', 'runner/**/*.test.ts', 'web/**/*.test.ts']
+
+/**
+ * Alone, after the rest: suites that bound how long something takes on a busy machine (re-queues
+ * within two heartbeats, a guest's 3 s) or measure memory (a guest overshoots its cap further when
+ * its sandbox's checks run late).
+ */
+const ALONE = [
+  'test/volunteers/churn.test.ts',
+  'test/security/hostile-guests.test.ts',
+  'test/security/memory-caps.test.ts',
+  'playwright/memory-caps.test.ts',
+]
+
+/** Files at once in the first group: more than the 2 cores, since most of them mostly wait. */
+const WORKERS = 3
 
 export default defineConfig({
   test: {
-    include: [
-      'shared/**/*.test.ts',
-      'edge/**/*.test.ts',
-      'runner/**/*.test.ts',
-      'test/**/*.test.ts',
-      'web/**/*.test.ts',
-      'playwright/**/*.test.ts',
-    ],
     globalSetup: ['test/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    projects: [
+      {
+        extends: true,
+        test: { name: 'unit', include: UNIT, maxWorkers: WORKERS, sequence: { groupOrder: 0 } },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['test/**/*.test.ts', 'playwright/**/*.test.ts'],
+          exclude: ALONE,
+          // These files share no module state (each builds its own core or process), so a worker
+          // keeps its imports (the whole core) from one file to the next.
+          isolate: false,
+          maxWorkers: WORKERS,
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        extends: true,
+        test: { name: 'alone', include: ALONE, maxWorkers: 1, sequence: { groupOrder: 1 } },
+      },
+    ],
   },
 })

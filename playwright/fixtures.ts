@@ -7,6 +7,8 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import { api, type ApiClient } from '../test/helpers/api'
+import { removeDir } from '../test/helpers/temp-dir'
 import { startZerverless, type ZerverlessProcess } from '../test/helpers/zerverless-process'
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
@@ -54,6 +56,47 @@ export function startOrchestrator(
   dataDir?: string,
 ): Promise<ZerverlessProcess> {
   return startZerverless(['--workers', '0', ...args], dataDir)
+}
+
+/** The orchestrator (no internal workers) with one tab volunteering for it: most suites' start. */
+export interface TabVolunteer {
+  server: ZerverlessProcess
+  client: ApiClient
+  browser: Browser
+  page: Page
+  volunteerId: string
+  /** Closes the browser, stops the orchestrator and removes its data. */
+  stop(): Promise<void>
+}
+
+export async function startTabVolunteer(): Promise<TabVolunteer> {
+  const server = await startOrchestrator()
+  let browser: Browser | undefined
+  try {
+    browser = await launchBrowser()
+    return await tabOn(server, browser)
+  } catch (err) {
+    await browser?.close()
+    await server.stop()
+    removeDir(server.dataDir)
+    throw err
+  }
+}
+
+async function tabOn(server: ZerverlessProcess, browser: Browser): Promise<TabVolunteer> {
+  const { page, volunteerId } = await openVolunteer(browser.context, server.url)
+  return {
+    server,
+    client: api(server.url),
+    browser,
+    page,
+    volunteerId,
+    stop: async () => {
+      await browser.close()
+      await server.stop()
+      removeDir(server.dataDir)
+    },
+  }
 }
 
 /** Opens the volunteer page and waits until the tab is a connected volunteer; returns its id. */

@@ -1,40 +1,31 @@
 /**
  * Tenant isolation inside the tab's sandbox Web Workers: the orchestrator runs no internal
  * workers and the tab gives one thread, so every job below ran in this browser, on one worker if
- * nothing separated them. Same attacks as test/tenant-isolation.test.ts on Node.
+ * nothing separated them. Same attacks as test/security/tenant-isolation.test.ts on Node.
  */
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { api } from '../test/helpers/api'
 import { tenantIsolationContract } from '../test/contract/tenant-isolation-contract'
 import { REALM_PROBES } from '../test/helpers/realm-probes'
-import { eventually, removeDir, type ZerverlessProcess } from '../test/helpers/zerverless-process'
-import {
-  connectedAs,
-  launchBrowser,
-  openVolunteer,
-  startOrchestrator,
-  type Browser,
-} from './fixtures'
+import { eventually, type ZerverlessProcess } from '../test/helpers/zerverless-process'
+import { connectedAs, startTabVolunteer, type TabVolunteer } from './fixtures'
 
 let server: ZerverlessProcess
-let browser: Browser
 let page: Page
 let volunteerId: string
 let client: ReturnType<typeof api>
 
+let tab: TabVolunteer | undefined
+
 beforeAll(async () => {
-  server = await startOrchestrator()
-  client = api(server.url)
-  browser = await launchBrowser()
-  ;({ page, volunteerId } = await openVolunteer(browser.context, server.url))
+  tab = await startTabVolunteer()
+  ;({ server, client, page, volunteerId } = tab)
   await page.selectOption('[data-testid="threads"]', '1')
 }, 60_000)
 
 afterAll(async () => {
-  await browser?.close()
-  await server?.stop()
-  if (server) removeDir(server.dataDir)
+  await tab?.stop()
 })
 
 describe('a tab with one sandbox thread', () => {
@@ -56,7 +47,7 @@ describe('a tab with one sandbox thread', () => {
 
   tenantIsolationContract({
     client: () => client,
-    url: () => server.url,
+    http: () => server.url,
     volunteerId: () => volunteerId,
     timeoutMs: 240_000,
   })

@@ -7,14 +7,13 @@ import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { api } from '../test/helpers/api'
 import { toBase64, wasmFixture } from '../test/helpers/wasm-fixtures'
-import { eventually, removeDir, type ZerverlessProcess } from '../test/helpers/zerverless-process'
+import { eventually, type ZerverlessProcess } from '../test/helpers/zerverless-process'
 import {
   connectedAs,
-  launchBrowser,
-  openVolunteer,
   screenshotPath,
-  startOrchestrator,
+  startTabVolunteer,
   type Browser,
+  type TabVolunteer,
 } from './fixtures'
 
 let server: ZerverlessProcess
@@ -23,17 +22,15 @@ let page: Page
 let volunteerId: string
 let client: ReturnType<typeof api>
 
+let tab: TabVolunteer | undefined
+
 beforeAll(async () => {
-  server = await startOrchestrator()
-  client = api(server.url)
-  browser = await launchBrowser()
-  ;({ page, volunteerId } = await openVolunteer(browser.context, server.url))
+  tab = await startTabVolunteer()
+  ;({ server, client, browser, page, volunteerId } = tab)
 }, 60_000)
 
 afterAll(async () => {
-  await browser?.close()
-  await server?.stop()
-  if (server) removeDir(server.dataDir)
+  await tab?.stop()
 })
 
 const listed = async () =>

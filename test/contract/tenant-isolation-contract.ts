@@ -1,12 +1,12 @@
 /**
  * The tenant-isolation scenarios, written once and run against one sandbox thread that would
- * serve everyone: an internal worker on Node (test/tenant-isolation.test.ts) and a browser tab
+ * serve everyone: a volunteer on Node (test/security/tenant-isolation.test.ts) and a browser tab
  * (playwright/tenant-isolation.test.ts). eve's Python jobs reach the thread's JavaScript realm and
  * plant accessors on its Object.prototype; alice's jobs of every runtime and her function call
  * must neither leak to eve nor have their database writes altered.
  */
 import { describe, expect, it } from 'vitest'
-import type { api } from '../helpers/api'
+import type { api, Fetcher } from '../helpers/api'
 import {
   ALICE_SECRETS,
   aliceCalls,
@@ -21,7 +21,8 @@ import {
 
 export interface TenantIsolationTarget {
   client(): ReturnType<typeof api>
-  url(): string
+  /** Where function calls go: a base URL, or an in-process app's fetch. */
+  http(): string | Fetcher
   /** The one volunteer every job must have run on, where the suite can tell (the tab). */
   volunteerId?(): string
   timeoutMs: number
@@ -57,7 +58,7 @@ export function tenantIsolationContract(target: TenantIsolationTarget): void {
   async function aliceWritesAfter(code: string) {
     await evePlants(code)
     const jobs = await aliceRuns(client(), ['js', 'lua'])
-    const call = await aliceCalls(client(), target.url())
+    const call = await aliceCalls(client(), target.http())
     jobs.push(...(await aliceRuns(client(), ['python'])))
     expect(jobs.map((j) => j.error?.message)).toEqual([undefined, undefined, undefined])
     ranThere(jobs)
@@ -70,7 +71,7 @@ export function tenantIsolationContract(target: TenantIsolationTarget): void {
       async () => {
         await evePlants(PLANT_STASH)
         ranThere(await aliceRuns(client(), ['js', 'lua', 'wasm']))
-        expect(await aliceCalls(client(), target.url())).toEqual({
+        expect(await aliceCalls(client(), target.http())).toEqual({
           status: 200,
           body: 'sk-alice-fn:4111 1111 1111 1111',
         })

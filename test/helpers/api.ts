@@ -1,17 +1,28 @@
-/** A tiny JSON client for the API under test. */
+/** A tiny JSON client for the API under test, over HTTP to a process or straight into an app. */
 export interface ApiResponse<T = any> {
   status: number
   body: T
   headers: Headers
 }
 
-export function api(base: string) {
+/** Sends a request for a path (`/api/jobs`); `fetch` on a base URL, or `app.request` in process. */
+export type Fetcher = (path: string, init?: RequestInit) => Promise<Response>
+
+/** A base URL (`http://127.0.0.1:8000`) becomes a fetch there; a fetcher is used as it is. */
+export function fetcherOf(target: string | Fetcher): Fetcher {
+  return typeof target === 'string' ? (path, init) => fetch(target + path, init) : target
+}
+
+export type ApiClient = ReturnType<typeof api>
+
+export function api(target: string | Fetcher) {
+  const send = fetcherOf(target)
   const call = async <T = any>(
     method: string,
     path: string,
     body?: unknown,
   ): Promise<ApiResponse<T>> => {
-    const res = await fetch(base + path, {
+    const res = await send(path, {
       method,
       headers: body === undefined ? {} : { 'content-type': 'application/json' },
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),

@@ -44,6 +44,8 @@ export async function startEdge(
   } = {},
 ): Promise<EdgeProcess> {
   const port = options.port ?? (await freePort())
+  // Wrangler's own choice (the first free port from 9229) races when two start at once.
+  const inspectorPort = await freePort()
   const stateDir = options.stateDir ?? tempDir('zv-edge-')
   // Tests run open (as on loopback) unless they ask for auth.
   const vars = { ROOMS: String(options.rooms ?? 4), AUTH: 'off', ...options.vars }
@@ -56,6 +58,8 @@ export async function startEdge(
       '127.0.0.1',
       '--port',
       String(port),
+      '--inspector-port',
+      String(inspectorPort),
       '--persist-to',
       stateDir,
       '--show-interactive-dev-session=false',

@@ -1,6 +1,6 @@
 /**
  * Memory bombs, one per way a guest can grow its volunteer's memory, as jobs. The same list runs
- * on the Node host (test/memory-caps.test.ts) and in Chromium (playwright/memory-caps.test.ts).
+ * on the Node host (test/security/memory-caps.test.ts) and in Chromium (playwright/memory-caps.test.ts).
  */
 import { expect } from 'vitest'
 import { toBase64, wasmFixture } from './wasm-fixtures'

@@ -1,9 +1,17 @@
-/** A volunteer driven by the test: it speaks the protocol frame by frame over a real WebSocket. */
-import WebSocket from 'ws'
+/**
+ * A volunteer driven by the test: it speaks the protocol frame by frame, over a real WebSocket to a
+ * process or over an in-memory socket to a core in this process (see test-app.ts).
+ */
 import type { Capabilities } from '../../shared/protocol/capabilities'
 import { PROTOCOL_VERSION } from '../../shared/protocol/frames'
+import { openWebSocket, type FrameSocket } from './frame-socket'
 
 export type Frame = { type: string; [key: string]: any }
+
+/** More of the hello: `hello` adds fields (a runner's `peer`). */
+export interface HelloOptions {
+  hello?: Record<string, unknown>
+}
 
 export class ScriptedVolunteer {
   readonly frames: Frame[] = []
@@ -12,9 +20,9 @@ export class ScriptedVolunteer {
   private closeWaiters: (() => void)[] = []
   volunteerId: string | undefined
 
-  private constructor(readonly socket: WebSocket) {
-    socket.on('message', (data) => {
-      const frame = JSON.parse(data.toString()) as Frame
+  private constructor(private readonly socket: FrameSocket) {
+    socket.onMessage((text) => {
+      const frame = JSON.parse(text) as Frame
       this.frames.push(frame)
       const waiter = this.waiters.find((w) => w.match(frame))
       if (waiter) {
@@ -22,27 +30,32 @@ export class ScriptedVolunteer {
         waiter.resolve(frame)
       }
     })
-    socket.on('close', (code, reason) => {
-      this.closed = { code, reason: reason.toString() }
+    socket.onClose((code, reason) => {
+      this.closed = { code, reason }
       for (const resolve of this.closeWaiters) resolve()
     })
   }
 
   /**
-   * Connects and, unless `hello` is false, says hello and waits for the welcome. `from`: the
-   * loopback address to connect from (127.0.0.2 is another address to the server); `hello`: more
-   * fields of the hello (a runner's `peer`).
+   * Connects over a real WebSocket and, unless `capabilities` is false, says hello and waits for
+   * the welcome. `from`: the loopback address to connect from (127.0.0.2 is another address to
+   * the server).
    */
   static async connect(
     url: string,
     capabilities: Partial<Capabilities> | false = {},
-    options: { from?: string; hello?: Record<string, unknown> } = {},
+    options: HelloOptions & { from?: string } = {},
   ): Promise<ScriptedVolunteer> {
-    const socket = new WebSocket(url, options.from ? { localAddress: options.from } : {})
-    await new Promise<void>((resolve, reject) => {
-      socket.once('open', () => resolve())
-      socket.once('error', reject)
-    })
+    const socket = await openWebSocket(url, options.from ? { from: options.from } : {})
+    return ScriptedVolunteer.over(socket, capabilities, options)
+  }
+
+  /** Drives an open socket; says hello unless `capabilities` is false. */
+  static async over(
+    socket: FrameSocket,
+    capabilities: Partial<Capabilities> | false = {},
+    options: HelloOptions = {},
+  ): Promise<ScriptedVolunteer> {
     const volunteer = new ScriptedVolunteer(socket)
     if (capabilities !== false) {
       volunteer.send({
@@ -58,8 +71,23 @@ export class ScriptedVolunteer {
     return volunteer
   }
 
+  /** Whether frames can still be sent. */
+  get isOpen(): boolean {
+    return this.socket.open
+  }
+
+  /** Sends a frame; a string goes as it is (a heartbeat, or garbage). */
   send(frame: unknown): void {
     this.socket.send(typeof frame === 'string' ? frame : JSON.stringify(frame))
+  }
+
+  /** Calls `listener` with every frame from now on (as well as keeping it in `frames`). */
+  onFrame(listener: (frame: Frame) => void): void {
+    this.socket.onMessage((text) => listener(JSON.parse(text) as Frame))
+  }
+
+  onClose(listener: () => void): void {
+    this.socket.onClose(() => listener())
   }
 
   /** The next frame of this type not yet consumed (frames already received count). */
@@ -116,6 +144,17 @@ export class ScriptedVolunteer {
   close(): void {
     this.socket.close()
   }
+
+  /** Cuts the connection: the volunteer vanishes without a goodbye. */
+  terminate(): void {
+    this.socket.terminate()
+  }
 }
 
 const consumed = new WeakSet<Frame>()
+
+/** Sends a heartbeat every `ms` while the volunteer is connected (so only its silence on jobs counts). */
+export function keepAlive(v: ScriptedVolunteer, ms: number): void {
+  const timer = setInterval(() => v.isOpen && v.send({ type: 'heartbeat' }), ms)
+  v.onClose(() => clearInterval(timer))
+}

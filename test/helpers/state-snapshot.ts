@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto'
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
+import { fetcherOf, type Fetcher } from './api'
 
 /** SQLite's files change with checkpoints and bookkeeping; their contents are read via the API. */
 const LIVE_FILES = /^zerverless\.db(-wal|-shm|-journal)?$/
@@ -35,12 +36,13 @@ export function diskSnapshot(dir: string): Record<string, string> {
  * deployments, services) and of the token list (ids only: revoking is an admin's act).
  */
 export async function apiSnapshot(
-  baseUrl: string,
+  target: string | Fetcher,
   adminToken: string,
   namespaces: string[],
 ): Promise<Record<string, unknown>> {
+  const send = fetcherOf(target)
   const get = async (route: string) => {
-    const res = await fetch(baseUrl + route, {
+    const res = await send(route, {
       headers: { authorization: `Bearer ${adminToken}` },
     })
     const text = await res.text()

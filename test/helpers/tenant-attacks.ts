@@ -4,7 +4,7 @@
  * plant accessors there that fire inside later jobs on the same thread; alice's jobs of every
  * runtime and a function call carry secrets and write to her database.
  */
-import type { api } from './api'
+import { fetcherOf, type api, type Fetcher } from './api'
 import { toBase64, wasmFixture } from './wasm-fixtures'
 
 type Client = ReturnType<typeof api>
@@ -129,7 +129,7 @@ export async function aliceRuns(client: Client, runtimes: (keyof typeof ALICE_JO
 }
 
 /** Deploys alice's function (once) and calls it with secrets in its headers and query. */
-export async function aliceCalls(client: Client, baseUrl: string) {
+export async function aliceCalls(client: Client, http: string | Fetcher) {
   const existing = await client.get('/api/deploy/alice/vault')
   if (existing.status !== 200) {
     const deployed = await client.post('/api/deploy/alice/vault', {
@@ -138,7 +138,7 @@ export async function aliceCalls(client: Client, baseUrl: string) {
     })
     if (deployed.status !== 201) throw new Error(`deploy failed: ${JSON.stringify(deployed.body)}`)
   }
-  const call = await fetch(`${baseUrl}/alice/vault?key=sk-alice-fn`, {
+  const call = await fetcherOf(http)('/alice/vault?key=sk-alice-fn', {
     headers: { 'x-card': '4111 1111 1111 1111', authorization: 'Bearer sk-alice-fn' },
   })
   return { status: call.status, body: await call.text() }

@@ -1,11 +1,11 @@
 /**
  * A client for the orchestrator's `/ws/upload` socket, driven by the test: it sends protocol
- * messages over a real WebSocket and hands back the replies one by one, in the order they came,
- * each parsed by the protocol's own schema (so a malformed reply fails the test).
+ * messages over a real WebSocket (or an in-memory socket to a core in this process, see
+ * test-app.ts) and hands back the replies one by one, in the order they came, each parsed by the
+ * protocol's own schema (so a malformed reply fails the test).
  */
 import { createHash } from 'node:crypto'
 import path from 'node:path'
-import WebSocket from 'ws'
 import {
   encodeUploadMessage,
   parseUploadServerMessage,
@@ -14,6 +14,7 @@ import {
   type UploadClientMessage,
   type UploadServerMessage,
 } from '../../shared/protocol/upload-protocol'
+import { openWebSocket, type FrameSocket } from './frame-socket'
 
 type ReplyType = UploadServerMessage['type']
 type Payload<T extends ReplyType> = Extract<UploadServerMessage, { type: T }>['payload']
@@ -35,19 +36,16 @@ export class UploadClient {
   /** Resolves when the socket has closed, from either side. */
   readonly closed: Promise<Closed>
 
-  private constructor(private readonly socket: WebSocket) {
-    socket.on('message', (data) => {
-      const text = data.toString()
+  private constructor(private readonly socket: FrameSocket) {
+    socket.onMessage((text) => {
       const parsed = parseUploadServerMessage(text)
       if (parsed.ok) this.#unread.push(parsed.message)
       else this.#malformed ??= `the orchestrator sent ${text}: ${parsed.error}`
       this.#waiter?.()
     })
-    // A socket error is followed by 'close', which pending reads report; unhandled, it would crash.
-    socket.on('error', () => undefined)
     this.closed = new Promise((resolve) =>
-      socket.on('close', (code, reason) => {
-        this.#closed = { code, reason: reason.toString() }
+      socket.onClose((code, reason) => {
+        this.#closed = { code, reason }
         this.#waiter?.()
         resolve(this.#closed)
       }),
@@ -59,13 +57,14 @@ export class UploadClient {
    * after `scheme` (any letter case is the same scheme).
    */
   static async open(baseUrl: string, token?: string, scheme = 'Bearer'): Promise<UploadClient> {
-    const socket = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/ws/upload`, {
+    const socket = await openWebSocket(`${baseUrl.replace(/^http/, 'ws')}/ws/upload`, {
       headers: token === undefined ? {} : { authorization: `${scheme} ${token}` },
     })
-    await new Promise<void>((resolve, reject) => {
-      socket.once('open', () => resolve())
-      socket.once('error', reject)
-    })
+    return new UploadClient(socket)
+  }
+
+  /** Drives a socket that is already open (an in-memory one, see test-app.ts). */
+  static over(socket: FrameSocket): UploadClient {
     return new UploadClient(socket)
   }
 

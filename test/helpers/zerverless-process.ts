@@ -1,8 +1,10 @@
 /** Starts the real `zerverless` CLI on a free loopback port, and stops it by PID. */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
+import { tempDir } from './temp-dir'
+
+export { eventually } from './eventually'
+export { removeDir, tempDir } from './temp-dir'
 
 const BIN = path.resolve(import.meta.dirname, '../../bin/zerverless.js')
 
@@ -18,14 +20,6 @@ export interface ZerverlessProcess {
   kill(): Promise<void>
   /** Resolves with the exit code once the process ends. */
   exited: Promise<number | null>
-}
-
-export function tempDir(prefix = 'zv-test-'): string {
-  return mkdtempSync(path.join(os.tmpdir(), prefix))
-}
-
-export function removeDir(dir: string): void {
-  rmSync(dir, { recursive: true, force: true })
 }
 
 export async function startZerverless(
@@ -74,20 +68,5 @@ export async function startZerverless(
         process.kill(child.pid, 'SIGKILL')
       await exited
     },
-  }
-}
-
-/** Polls until `check` returns a value, or fails after `ms`. */
-export async function eventually<T>(
-  check: () => Promise<T | undefined> | T | undefined,
-  ms = 10_000,
-  what = 'condition',
-): Promise<T> {
-  const end = Date.now() + ms
-  for (;;) {
-    const value = await check()
-    if (value !== undefined && value !== false) return value
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 25))
   }
 }
