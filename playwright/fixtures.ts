@@ -11,8 +11,8 @@ import { api, type ApiClient } from '../test/helpers/api'
 import { removeDir } from '../test/helpers/temp-dir'
 import { startZerverless, type ZerverlessProcess } from '../test/helpers/zerverless-process'
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-export const OUTPUT_DIR = path.resolve(import.meta.dirname, 'output')
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+const OUTPUT_DIR = path.resolve(import.meta.dirname, 'output')
 
 /** The flags headless Chromium needs here (see ../shared/reference/stack-notes.md). */
 const FLAGS = [

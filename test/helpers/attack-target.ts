@@ -23,7 +23,7 @@ export const RIGHTS = ['jobs', 'deploy', 'db', 'storage', 'services']
 /** Stack frames, source locations, file system paths, driver errors: none may reach a client. */
 const INTERNALS =
   /\n\s+at |\bat [\w$.<>]+ \(|node_modules|\.[cm]?[jt]s:\d+|\/work\/|\/tmp\/|\/home\/|\/usr\/|SqliteError|ENOENT|EACCES|EISDIR/
-export const NAMESPACES = ['alice', 'bob']
+const NAMESPACES = ['alice', 'bob']
 /** The file traversal attempts try to create, in the data directory and next to it. */
 export const MARKER = `PWNED-${process.pid}`
 

@@ -3,7 +3,7 @@
  * Node host wires its WebSocket: each message to `connection.receive`, its replies back in order,
  * and a close (1008) when the connection says so.
  */
-import type { UploadConnection } from '../../edge/core/services/upload-sessions'
+import type { UploadConnection } from '../../edge/core/services/upload-connection'
 import type { BrowserStyleSocket } from './frame-socket'
 
 const OPEN = 1

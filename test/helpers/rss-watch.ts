@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs'
 
 /** VmRSS of `pid` in bytes, 0 once it is gone. */
-export function rssOf(pid: number): number {
+function rssOf(pid: number): number {
   try {
     const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
     return match?.[1] ? Number(match[1]) * 1024 : 0

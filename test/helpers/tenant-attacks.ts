@@ -83,7 +83,7 @@ export const ALICE_SECRETS = [
 ]
 
 /** Alice's database keys, one per runtime, each written by her jobs with the value 'kept'. */
-export const ALICE_KEYS = ['from-js', 'from-lua', 'from-python', 'from-function']
+const ALICE_KEYS = ['from-js', 'from-lua', 'from-python', 'from-function']
 
 /** Alice's jobs, one per runtime; each writes its key of ALICE_KEYS and returns a secret. */
 const ALICE_JOBS: Record<'js' | 'lua' | 'python' | 'wasm', () => Promise<Record<string, unknown>>> =

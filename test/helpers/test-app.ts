@@ -26,12 +26,11 @@ import { UploadClient } from './upload-client'
 import { eventually } from './eventually'
 import { removeDir, tempDir } from './temp-dir'
 
-export type { TestVolunteer, TestVolunteerOptions } from './test-volunteer'
 
 type Limits = OrchestratorConfig['limits']
 
 /** Config as a test changes it: any field, and any of the limits (the rest keep their defaults). */
-export type TestConfig = Partial<Omit<OrchestratorConfig, 'limits'>> & { limits?: Partial<Limits> }
+type TestConfig = Partial<Omit<OrchestratorConfig, 'limits'>> & { limits?: Partial<Limits> }
 
 export interface TestAppOptions {
   config?: TestConfig
@@ -52,7 +51,7 @@ export interface TestAppOptions {
 }
 
 /** Who a request or a socket comes from; the Node host reads it from the TCP socket. */
-export interface From {
+interface From {
   /** The client's address (default 127.0.0.1, as a local client's). */
   address?: string
 }
