@@ -1,7 +1,7 @@
 /** The API contract's health, jobs, functions, database and storage (see api-contract.ts). */
 import { describe, expect, it } from 'vitest'
 import { eventually } from '../helpers/eventually'
-import type { ContractContext } from './api-contract'
+import type { ContractContext } from './api-contract-context'
 
 export function describeContractBasics(ctx: ContractContext): void {
   describe('health', () => {

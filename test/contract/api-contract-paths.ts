@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { rawRequest } from '../helpers/raw-http'
-import type { ContractContext } from './api-contract'
+import type { ContractContext } from './api-contract-context'
 
 export function describeContractPaths(ctx: ContractContext): void {
   describe('paths from the URL', () => {

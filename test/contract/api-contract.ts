@@ -5,29 +5,11 @@
  * tier answers as the Node host does). The tests only speak HTTP and read what comes back.
  */
 import { afterAll, beforeAll, describe, expect } from 'vitest'
-import { api, fetcherOf, type ApiClient, type Fetcher } from '../helpers/api'
+import { api, fetcherOf, type ApiClient } from '../helpers/api'
 import { eventually } from '../helpers/eventually'
 import { describeContractBasics } from './api-contract-basics'
 import { describeContractPaths } from './api-contract-paths'
-
-export interface ContractHost {
-  /** Where requests go: the host's base URL, or an in-process app's fetch. */
-  http: string | Fetcher
-  /** The base URL, for requests sent byte for byte; a core in process has no socket to send them to. */
-  url?: string
-  /** What `/info` says the host is. */
-  host: 'node' | 'workers'
-  stop(): Promise<void>
-}
-
-/** What the contract's sections share: the host under test, once it has started. */
-export interface ContractContext {
-  readonly target: ContractHost
-  readonly client: ApiClient
-  call(path: string, init?: RequestInit): Promise<Response>
-  /** Deploys a function (expecting 201) and returns what the API answered. */
-  deploy(at: string, body: Record<string, unknown>): Promise<any>
-}
+import type { ContractContext, ContractHost } from './api-contract-context'
 
 export function describeContract(name: string, start: () => Promise<ContractHost>): void {
   describe(`the API contract on ${name}`, () => {

@@ -6,36 +6,13 @@
  */
 import { afterAll, beforeAll, describe, expect } from 'vitest'
 import type { ScriptedVolunteer } from '../helpers/scripted-volunteer'
-import { as } from './executor-trust-kit'
+import { as, type TrustContext, type TrustHost } from './executor-trust-kit'
+
+type Client = ReturnType<typeof as>
 import { describeTrustedRunners } from './executor-trust-runners'
 import { describeTrustedVolunteers } from './executor-trust-volunteers'
 
 export const TRUST_ADMIN = 'zv-trust-admin-token-0123456789abcdef'
-
-export interface TrustHost {
-  url: string
-  /** `/ws/volunteer` for volunteers. */
-  wsUrl: string
-  /** Where runners connect (the edge sends them to room 0 with `?role=runner`). */
-  runnerWsUrl: string
-  stop(): Promise<void>
-}
-
-type Client = ReturnType<typeof as>
-
-/** What the contract's sections share: the host, once started, and its callers. */
-export interface TrustContext {
-  readonly host: TrustHost
-  readonly admin: Client
-  /** alice's and bob's clients, with jobs, db, services and deploy in their own namespace. */
-  readonly alice: Client
-  readonly bob: Client
-  readonly bobToken: string
-  /** Keeps a socket to be cut when the suite ends. */
-  keep(v: ScriptedVolunteer): ScriptedVolunteer
-  /** A token the admin issues. */
-  issue(namespaces: string[], rights: string[]): Promise<string>
-}
 
 export function describeExecutorTrust(name: string, start: () => Promise<TrustHost>): void {
   describe(`executor trust on ${name} (auth on)`, () => {

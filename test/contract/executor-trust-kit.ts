@@ -121,3 +121,28 @@ export async function hostCall(v: ScriptedVolunteer, job: Frame, call: Record<st
   expect(reply.request_id).toBe(request_id)
   return reply.reply as { ok: boolean; value?: any; error?: string }
 }
+
+export interface TrustHost {
+  url: string
+  /** `/ws/volunteer` for volunteers. */
+  wsUrl: string
+  /** Where runners connect (the edge sends them to room 0 with `?role=runner`). */
+  runnerWsUrl: string
+  stop(): Promise<void>
+}
+
+type Client = ReturnType<typeof as>
+
+/** What the contract's sections share: the host, once started, and its callers. */
+export interface TrustContext {
+  readonly host: TrustHost
+  readonly admin: Client
+  /** alice's and bob's clients, with jobs, db, services and deploy in their own namespace. */
+  readonly alice: Client
+  readonly bob: Client
+  readonly bobToken: string
+  /** Keeps a socket to be cut when the suite ends. */
+  keep(v: ScriptedVolunteer): ScriptedVolunteer
+  /** A token the admin issues. */
+  issue(namespaces: string[], rights: string[]): Promise<string>
+}

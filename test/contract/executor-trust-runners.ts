@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { eventually } from '../helpers/eventually'
 import type { Frame } from '../helpers/scripted-volunteer'
 import { UploadClient, uploadFile } from '../helpers/upload-client'
-import type { TrustContext } from './executor-trust-contract'
+import type { TrustContext } from './executor-trust-kit'
 import {
   DB_SECRET,
   GIT_PASSWORD,

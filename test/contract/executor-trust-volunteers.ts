@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { eventually } from '../helpers/eventually'
-import type { TrustContext } from './executor-trust-contract'
+import type { TrustContext } from './executor-trust-kit'
 import { DB_SECRET, hostCall, open, volunteer, volunteerHello } from './executor-trust-kit'
 
 export function describeTrustedVolunteers(ctx: TrustContext): void {
