@@ -26,7 +26,6 @@ import { UploadClient } from './upload-client'
 import { eventually } from './eventually'
 import { removeDir, tempDir } from './temp-dir'
 
-
 type Limits = OrchestratorConfig['limits']
 
 /** Config as a test changes it: any field, and any of the limits (the rest keep their defaults). */
