@@ -14,7 +14,7 @@ import type { Asset, AssetSource } from '../core/assets/asset-source'
 export function defaultWebDir(): string {
   const candidates = [
     new URL('../web/', import.meta.url),
-    new URL('../../../dist/web/', import.meta.url),
+    new URL('../../dist/web/', import.meta.url),
   ]
   const found = candidates.map((url) => fileURLToPath(url)).find((dir) => existsSync(dir))
   return found ?? fileURLToPath(candidates[0] as URL)
