@@ -7,6 +7,7 @@ import path from 'node:path'
 import { serve, upgradeWebSocket, type Http2Bindings, type HttpBindings } from '@hono/node-server'
 import { WebSocketServer } from 'ws'
 import { createApp } from '../core/app'
+import { HostConfig } from '../core/host-config'
 import { defaultConfig, type OrchestratorConfig } from '../core/config'
 import { Orchestrator } from '../core/orchestrator'
 import { thisProcess } from '../core/rooms/rooms'
@@ -43,8 +44,8 @@ export interface ServerOptions {
   requestTimeoutMs?: number
 }
 
-/** Node's own default (5 minutes) would cut a 2 GiB upload slower than 7 MB/s. */
-const DEFAULT_REQUEST_TIMEOUT_MS = 30 * 60 * 1000
+/** The schema's default (30 minutes), for callers that pass none (tests, benchmarks). */
+const DEFAULT_REQUEST_TIMEOUT_MS = HostConfig.shape.requestTimeoutSeconds.parse(undefined) * 1000
 const MAX_HEADERS_TIMEOUT_MS = 60_000
 
 export interface RunningServer {
