@@ -1,8 +1,7 @@
 /**
- * A browser sandbox thread: a module Web Worker the page drives through Comlink. Guest code runs
- * only here, never on the page's thread; the page terminates this worker when a guest overruns.
+ * A browser sandbox thread: a module Web Worker the page drives with plain messages. Guest code
+ * runs only here, never on the page's thread; the page terminates this worker when a guest overruns.
  */
-import * as Comlink from 'comlink'
 import { serveSandbox } from '../../../shared/sandbox/sandbox-host'
 import type {
   DoneMessage,
@@ -10,26 +9,30 @@ import type {
   ThreadRequest,
 } from '../../../shared/sandbox/sandbox-protocol'
 import { loadBrowserPython, loadBrowserRuntimes } from './browser-runtimes'
-import type { ComputeApi } from './compute-api'
+import type { ToComputeWorker } from './compute-api'
+
+// Captured before any guest runs in this realm (a Python job locks and freezes it afterwards).
+const post = self.postMessage.bind(self) as (message: ThreadMessage) => void
+const fail = self.reportError.bind(self)
 
 let handle: ((request: ThreadRequest) => Promise<DoneMessage>) | undefined
-let report: ((message: ThreadMessage) => void) | undefined
 
-const api: ComputeApi = {
-  init(init, events) {
-    report = (message) => void events(message)
+self.addEventListener('message', (event: MessageEvent<ToComputeWorker>) => {
+  const message = event.data
+  if (message.kind === 'init') {
+    // Once: a second init would start a second set of runtimes beside the first.
+    if (handle) return
     const runtimes = loadBrowserRuntimes()
+    const init = message.init
     handle = serveSandbox({
       init,
-      post: report,
+      post,
       runtimes,
       loadPython: () => loadBrowserPython(init.pythonSnapshot, runtimes),
     })
-  },
-  async run(request) {
-    if (!handle || !report) throw new Error('the sandbox was not initialised')
-    report(await handle(request))
-  },
-}
-
-Comlink.expose(api)
+    return
+  }
+  if (!handle) throw new Error('the sandbox was not initialised')
+  // A failure here is the thread's, not the guest's: the error event makes the pool replace it.
+  handle(message.request).then(post, fail)
+})
