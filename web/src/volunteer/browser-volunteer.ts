@@ -18,6 +18,8 @@ import { advance, initialView, reduce, type VolunteerView } from './volunteer-vi
 /** A Web Worker's native stack is about 1 MiB: QuickJS gets 1/16 of it. */
 const GUEST_STACK_BYTES = 64 * 1024
 const MEMORY_MB = 128
+/** The most the protocol lets a volunteer ask for beyond its concurrency. */
+const MAX_PREFETCH = 8
 
 export interface VolunteerSnapshot {
   view: VolunteerView
@@ -115,7 +117,9 @@ export class BrowserVolunteer {
       capabilities: {
         runtimes: BROWSER_RUNTIMES,
         concurrency: this.settings.threads,
-        prefetch: 1,
+        // A job waits beside each running one, as beside each internal worker's thread: a thread
+        // that finishes starts its next job at once instead of idling for a round trip.
+        prefetch: Math.min(MAX_PREFETCH, this.settings.threads),
         memory_mb: MEMORY_MB,
         ...(this.settings.namespaces.length > 0 && { namespaces: this.settings.namespaces }),
       },
