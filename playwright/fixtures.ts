@@ -11,11 +11,12 @@ import { api, type ApiClient } from '../test/helpers/api'
 import { removeDir } from '../test/helpers/temp-dir'
 import { startZerverless, type ZerverlessProcess } from '../test/helpers/zerverless-process'
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+/** Debian's Chromium, or the one CHROMIUM_PATH names. */
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const OUTPUT_DIR = path.resolve(import.meta.dirname, 'output')
 
 /** The flags headless Chromium needs here (see ../shared/reference/stack-notes.md). */
-const FLAGS = [
+export const CHROMIUM_FLAGS = [
   '--no-sandbox',
   '--disable-gpu',
   '--disable-quic',
@@ -38,7 +39,7 @@ export async function launchBrowser(profile?: string): Promise<Browser> {
   const context = await chromium.launchPersistentContext(dir, {
     executablePath: CHROMIUM,
     headless: true,
-    args: FLAGS,
+    args: CHROMIUM_FLAGS,
     viewport: { width: 1100, height: 760 },
   })
   return {
