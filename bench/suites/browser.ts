@@ -63,7 +63,10 @@ async function firstJobs(
   return times
 }
 
-/** CPU seconds so far of each process kind in the trees of `roots` (this process left out). */
+/**
+ * CPU seconds so far in the trees of `roots` (this process left out), by process kind and thread
+ * kind ("chromium renderer main"); threads that ended are not counted.
+ */
 type ProcessTimes = Map<string, number>
 
 const read = (file: string): string | undefined => {
@@ -90,6 +93,14 @@ function kindOf(pid: number): string {
   return script ? path.basename(script) : path.basename(argv[0] ?? '?')
 }
 
+/** A process's main thread, its Web Workers (Chromium names them), or its other threads. */
+function threadKind(pid: number, tid: string): string {
+  if (tid === String(pid)) return 'main'
+  return read(`/proc/${pid}/task/${tid}/comm`)?.startsWith('DedicatedWorker')
+    ? 'workers'
+    : 'threads'
+}
+
 function processTimes(roots: number[]): ProcessTimes {
   const parent = new Map<number, number>()
   for (const entry of readdirSync('/proc')) {
@@ -105,17 +116,26 @@ function processTimes(roots: number[]): ProcessTimes {
   for (const pid of parent.keys()) {
     // This process is counted apart (process.cpuUsage), its children here.
     if (pid === process.pid || !inTree(pid)) continue
-    const stat = read(`/proc/${pid}/stat`)
-    if (!stat) continue
-    const fields = statFields(stat)
-    const seconds = (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND
     const kind = kindOf(pid)
-    times.set(kind, (times.get(kind) ?? 0) + seconds)
+    let tids: string[]
+    try {
+      tids = readdirSync(`/proc/${pid}/task`)
+    } catch {
+      continue // it ended meanwhile
+    }
+    for (const tid of tids) {
+      const stat = read(`/proc/${pid}/task/${tid}/stat`)
+      if (!stat) continue
+      const fields = statFields(stat)
+      const seconds = (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND
+      const key = `${kind} ${threadKind(pid, tid)}`
+      times.set(key, (times.get(key) ?? 0) + seconds)
+    }
   }
   return times
 }
 
-/** CPU µs per job of each process kind between two readings, largest first. */
+/** CPU µs per job of each process and thread kind between two readings, largest first. */
 function perJob(before: ProcessTimes, after: ProcessTimes, jobs: number): Record<string, number> {
   const rows = [...after].map(([kind, s]): [string, number] => [
     kind,
@@ -183,7 +203,10 @@ function summary(rounds: Measured[]): Measured {
   return {
     jobsPerSecond: median(rounds.map((r) => r.jobsPerSecond)),
     cpuPerJob: Object.fromEntries(
-      [...kinds].map((k) => [k, median(rounds.map((r) => r.cpuPerJob[k] ?? 0))]),
+      [...kinds]
+        .map((k): [string, number] => [k, median(rounds.map((r) => r.cpuPerJob[k] ?? 0))])
+        .filter(([, us]) => us > 0)
+        .sort((a, b) => b[1] - a[1]),
     ),
   }
 }
@@ -277,7 +300,7 @@ export const browser: Suite = {
     const row = (what: string, m: Measured, ratio: number | string) =>
       `| ${what} | ${m.jobsPerSecond} | ${ratio} | ${cpuTotal(m)}: ${cpuText(m)} |`
     return [
-      '| measure | jobs/s | vs baseline | CPU µs per job, by process |',
+      '| measure | jobs/s | vs baseline | CPU µs per job, by process and thread |',
       '|---|---|---|---|',
       row('trivial js, two internal Node workers (baseline)', r.baseline, '1.00'),
       row('trivial js, one Chromium tab with two workers', r.tab, r.tab.ratioToNode),
