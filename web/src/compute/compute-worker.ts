@@ -13,7 +13,12 @@ import type { ToComputeWorker } from './compute-api'
 
 // Captured before any guest runs in this realm (a Python job locks and freezes it afterwards).
 const post = self.postMessage.bind(self) as (message: ThreadMessage) => void
-const fail = self.reportError.bind(self)
+const later = setTimeout
+/** Rethrown outside the promise, so the page gets the worker's error event. */
+const fail = (err: unknown) =>
+  void later(() => {
+    throw err
+  })
 
 let handle: ((request: ThreadRequest) => Promise<DoneMessage>) | undefined
 
