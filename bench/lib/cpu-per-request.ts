@@ -19,27 +19,36 @@ export interface CpuPerRequest {
   hostOtherUs?: number
 }
 
+/**
+ * Starts counting the CPU of `pid` and of its worker host (its first child); `stop(count)` gives
+ * it per unit of work (a request, a job) done meanwhile.
+ */
+export function countCpuPer(pid: number): { stop(count: number): CpuPerRequest } {
+  const host = childPid(pid)
+  const counter = countThreadCpu(host === undefined ? [pid] : [pid, host])
+  return {
+    stop: (count) => {
+      const [server, hostCpu] = counter.stop()
+      const per = (cpuSeconds: number) => round((cpuSeconds * 1e6) / Math.max(1, count), 1)
+      const main = server?.main ?? 0
+      const other = server?.others ?? 0
+      return {
+        totalUs: per(main + other + (hostCpu ? hostCpu.main + hostCpu.others : 0)),
+        mainUs: per(main),
+        otherUs: per(other),
+        ...(hostCpu && { hostMainUs: per(hostCpu.main), hostOtherUs: per(hostCpu.others) }),
+      }
+    },
+  }
+}
+
 /** `measureRate` on `url`, counting the CPU of `pid` and of its worker host (its first child). */
 export async function measureWithCpu(
   url: string,
   seconds: number,
   pid: number,
 ): Promise<RateResult & { cpu: CpuPerRequest }> {
-  const host = childPid(pid)
-  const counter = countThreadCpu(host === undefined ? [pid] : [pid, host])
+  const counter = countCpuPer(pid)
   const rate = await measureRate(url, seconds)
-  const [server, hostCpu] = counter.stop()
-  const perRequest = (cpuSeconds: number) => round((cpuSeconds * 1e6) / rate.requests, 1)
-  const main = server?.main ?? 0
-  const other = server?.others ?? 0
-  const cpu: CpuPerRequest = {
-    totalUs: perRequest(main + other + (hostCpu ? hostCpu.main + hostCpu.others : 0)),
-    mainUs: perRequest(main),
-    otherUs: perRequest(other),
-    ...(hostCpu && {
-      hostMainUs: perRequest(hostCpu.main),
-      hostOtherUs: perRequest(hostCpu.others),
-    }),
-  }
-  return { ...rate, cpu }
+  return { ...rate, cpu: counter.stop(rate.requests) }
 }
