@@ -20,7 +20,8 @@ process.on('message', (command: HostCommand | LinkBatch<ParentItem>) => {
   }
   if (typeof command === 'object') {
     if (host) return
-    if (command.links) links = new ChildLinks((batch) => process.send?.(batch))
+    // Not after the parent is gone (the process is exiting then): a send would throw.
+    if (command.links) links = new ChildLinks((batch) => process.connected && process.send?.(batch))
     host = startWorkerHost(
       {
         ...command.start,
