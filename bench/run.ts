@@ -10,11 +10,12 @@ import { browser } from './suites/browser'
 import { core } from './suites/core'
 import { edge } from './suites/edge'
 import { functions } from './suites/functions'
+import { ipc } from './suites/ipc'
 import { runtimes } from './suites/runtimes'
 import { scale } from './suites/scale'
 import type { Suite } from './suites/suite'
 
-const SUITES: Suite[] = [core, runtimes, functions, browser, edge, scale]
+const SUITES: Suite[] = [core, runtimes, functions, ipc, browser, edge, scale]
 const wanted = process.argv.slice(2)
 const chosen = wanted.length ? SUITES.filter((s) => wanted.includes(s.name)) : SUITES
 if (wanted.length && chosen.length !== wanted.length) {

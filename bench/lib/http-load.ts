@@ -3,6 +3,8 @@ import autocannon from 'autocannon'
 
 export interface RateResult {
   requestsPerSecond: number
+  /** Requests answered over the whole run. */
+  requests: number
   latencyP50Ms: number
   latencyP99Ms: number
   errors: number
@@ -17,6 +19,7 @@ export async function measureRate(
   const result = await autocannon({ url, connections, duration: seconds, pipelining: 1 })
   return {
     requestsPerSecond: Math.round(result.requests.average),
+    requests: result.requests.total,
     latencyP50Ms: result.latency.p50,
     latencyP99Ms: result.latency.p99,
     errors: result.errors,

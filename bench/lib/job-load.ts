@@ -3,6 +3,7 @@
  * (POST /api/jobs, then GET /api/jobs/{id}?wait=), over keep-alive connections.
  */
 import http from 'node:http'
+import { countCpuPer, type CpuPerRequest } from './cpu-per-request'
 import { percentile, round } from './stats'
 
 export interface JobLoadResult {
@@ -12,6 +13,8 @@ export interface JobLoadResult {
   jobsPerSecond: number
   latencyP50Ms: number
   latencyP99Ms: number
+  /** CPU µs per job, per thread of the server and its worker host (when `cpuOf` was given). */
+  cpu?: CpuPerRequest
 }
 
 /** One request on a keep-alive agent; resolves with the status and the body as text. */
@@ -49,7 +52,7 @@ export function request(
 export async function runJobLoad(
   url: string,
   job: Record<string, unknown>,
-  options: { concurrency: number; seconds: number; warmupSeconds?: number },
+  options: { concurrency: number; seconds: number; warmupSeconds?: number; cpuOf?: number },
 ): Promise<JobLoadResult> {
   const base = new URL(url)
   const agent = new http.Agent({ keepAlive: true, maxSockets: options.concurrency * 2 })
@@ -60,12 +63,15 @@ export async function runJobLoad(
   const warmupEnd = Date.now() + (options.warmupSeconds ?? 1) * 1000
   const end = warmupEnd + options.seconds * 1000
   let measuredFrom = 0
+  let counter: ReturnType<typeof countCpuPer> | undefined
+  let finished = 0
 
   const client = async () => {
     while (Date.now() < end) {
       if (!measuring && Date.now() >= warmupEnd) {
         measuring = true
         measuredFrom = Date.now()
+        if (options.cpuOf !== undefined) counter = countCpuPer(options.cpuOf)
       }
       const started = performance.now()
       const created = await request(agent, base, 'POST', '/api/jobs', body)
@@ -79,6 +85,7 @@ export async function runJobLoad(
         const parsed = JSON.parse(res.text) as { status: string }
         if (parsed.status !== 'pending' && parsed.status !== 'running') done = parsed
       }
+      if (measuring) finished++
       if (measuring && Date.now() <= end) {
         latencies.push(performance.now() - started)
         if (done.status !== 'completed') failed++
@@ -86,6 +93,8 @@ export async function runJobLoad(
     }
   }
   await Promise.all(Array.from({ length: options.concurrency }, client))
+  // Every job finished since measuring began, the last ones past the end too, paid for its CPU.
+  const cpu = counter?.stop(finished)
   agent.destroy()
   const seconds = (Date.now() - measuredFrom) / 1000
   return {
@@ -95,6 +104,7 @@ export async function runJobLoad(
     jobsPerSecond: Math.round(latencies.length / seconds),
     latencyP50Ms: round(percentile(latencies, 50)),
     latencyP99Ms: round(percentile(latencies, 99)),
+    ...(cpu && { cpu }),
   }
 }
 

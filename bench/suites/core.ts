@@ -3,6 +3,7 @@
  * `/health` req/s, and trivial js and lua jobs end to end with the default internal workers.
  */
 import os from 'node:os'
+import type { CpuPerRequest } from '../lib/cpu-per-request'
 import { measureRate } from '../lib/http-load'
 import { runBatch, runJobLoad } from '../lib/job-load'
 import { startBaseline, startZerverless } from '../lib/processes'
@@ -36,7 +37,11 @@ export const core: Suite = {
         log(`${name}: light load (1 client)`)
         const light = await runJobLoad(server.url, job, { concurrency: 1, seconds })
         log(`${name}: saturated (64 clients)`)
-        const heavy = await runJobLoad(server.url, job, { concurrency: 64, seconds })
+        const heavy = await runJobLoad(server.url, job, {
+          concurrency: 64,
+          seconds,
+          cpuOf: server.pid,
+        })
         log(`${name}: one batch of 10,000`)
         const batch = await runBatch(server.url, job, 10_000)
         results[name] = { light, heavy, batch }
@@ -63,7 +68,12 @@ export const core: Suite = {
         string,
         {
           light: { latencyP50Ms: number; latencyP99Ms: number }
-          heavy: { jobsPerSecond: number; latencyP50Ms: number; latencyP99Ms: number }
+          heavy: {
+            jobsPerSecond: number
+            latencyP50Ms: number
+            latencyP99Ms: number
+            cpu?: CpuPerRequest
+          }
           batch: { jobsPerSecond: number }
         }
       >
@@ -82,6 +92,20 @@ export const core: Suite = {
         `| ${name}: latency at light load (1 client) | p50 ${j.light.latencyP50Ms} ms, p99 ${j.light.latencyP99Ms} ms | |`,
       )
       rows.push(`| ${name}: jobs/s, one batch of 10,000 | ${j.batch.jobsPerSecond} | |`)
+    }
+    rows.push(
+      '',
+      'CPU µs per job at 64 clients, per thread (from /proc, over the measured run):',
+      '',
+      '| job | CPU µs/job | orchestrator main thread | its other threads | worker host main thread | sandbox (and other) threads of the worker host |',
+      '|---|---|---|---|---|---|',
+    )
+    for (const [name, j] of Object.entries(r.jobs)) {
+      const c = j.heavy.cpu
+      if (c)
+        rows.push(
+          `| ${name} | ${c.totalUs} | ${c.mainUs} | ${c.otherUs} | ${c.hostMainUs ?? '–'} | ${c.hostOtherUs ?? '–'} |`,
+        )
     }
     return rows.join('\n')
   },

@@ -1,8 +1,10 @@
 /**
  * Issue 4's figures, in one run: invocation of a trivial JavaScript and Lua function against bare
- * Hono answering the same body, and the key-value API's get and put latency.
+ * Hono answering the same body, and the key-value API's get and put latency. Issue 16's: the CPU
+ * each request costs, per thread (read from /proc), so the next reader sees where the cost is.
  */
 import os from 'node:os'
+import { measureWithCpu, type CpuPerRequest } from '../lib/cpu-per-request'
 import { measureRate } from '../lib/http-load'
 import { startBaseline, startZerverless } from '../lib/processes'
 import { sequentialLatency } from '../lib/request-latency'
@@ -23,7 +25,8 @@ export const functions: Suite = {
     let bareLatency
     try {
       log('bare Hono answering "Hello, World!" (baseline)')
-      bare = await measureRate(`${baseline.url}/hello`, seconds)
+      await measureRate(`${baseline.url}/hello`, 1) // warm up: V8 compiles the hot path
+      bare = await measureWithCpu(`${baseline.url}/hello`, seconds, baseline.pid)
       bareLatency = await sequentialLatency(`${baseline.url}/hello`, 2000)
     } finally {
       await baseline.stop()
@@ -39,7 +42,8 @@ export const functions: Suite = {
           body: JSON.stringify({ runtime, code }),
         })
         log(`${runtime} function: throughput (50 connections) and latency (one at a time)`)
-        const rate = await measureRate(`${server.url}/bench/${runtime}`, seconds)
+        await measureRate(`${server.url}/bench/${runtime}`, 1) // warm up
+        const rate = await measureWithCpu(`${server.url}/bench/${runtime}`, seconds, server.pid)
         const latency = await sequentialLatency(`${server.url}/bench/${runtime}`, 1000)
         invocation[runtime] = {
           requestsPerSecond: rate.requestsPerSecond,
@@ -47,6 +51,7 @@ export const functions: Suite = {
           latency,
           p50OverheadMs: round(latency.p50Ms - bareLatency.p50Ms, 3),
           errors: rate.errors + rate.non2xx,
+          cpu: rate.cpu,
         }
       }
       log('key-value get and put')
@@ -74,7 +79,11 @@ export const functions: Suite = {
   },
   table(result) {
     const r = result as {
-      bareHono: { requestsPerSecond: number; latency: { p50Ms: number; p99Ms: number } }
+      bareHono: {
+        requestsPerSecond: number
+        latency: { p50Ms: number; p99Ms: number }
+        cpu: CpuPerRequest
+      }
       invocation: Record<
         string,
         {
@@ -82,6 +91,7 @@ export const functions: Suite = {
           ratioToBare: number
           latency: { p50Ms: number; p99Ms: number }
           p50OverheadMs: number
+          cpu: CpuPerRequest
         }
       >
       kv: {
@@ -104,6 +114,18 @@ export const functions: Suite = {
       `| KV GET /api/db/{ns}/{key} | ${r.kv.getRate} | | ${r.kv.get.p50Ms} / ${r.kv.get.p99Ms} ms | |`,
     )
     rows.push(`| KV PUT /api/db/{ns}/{key} | | | ${r.kv.put.p50Ms} / ${r.kv.put.p99Ms} ms | |`)
+    const cpuRow = (name: string, rate: number, c: CpuPerRequest) =>
+      `| ${name} | ${rate} | ${c.totalUs} | ${c.mainUs} | ${c.otherUs} | ${c.hostMainUs ?? '–'} | ${c.hostOtherUs ?? '–'} |`
+    rows.push(
+      '',
+      'CPU µs per request, per thread (from /proc, around the 50-connection run):',
+      '',
+      '| request | req/s | CPU µs/req | main thread | its other threads | worker host main thread | sandbox (and other) threads of the worker host |',
+      '|---|---|---|---|---|---|---|',
+      cpuRow('bare Hono `/hello`', r.bareHono.requestsPerSecond, r.bareHono.cpu),
+    )
+    for (const [name, x] of Object.entries(r.invocation))
+      rows.push(cpuRow(`${name} function \`handle(req)\``, x.requestsPerSecond, x.cpu))
     return rows.join('\n')
   },
 }

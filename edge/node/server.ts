@@ -175,6 +175,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const workers: InternalWorkers | undefined =
     options.workers > 0
       ? startInternalWorkers(
+          orchestrator.hub,
           `ws://${displayHost}:${port}/ws/volunteer`,
           options.workers,
           config.internalToken,

@@ -19,6 +19,7 @@ import type { SystemCapabilities } from '../protocol/system-capabilities'
 import { AgentJobs } from './agent-jobs'
 import type { AgentEvent, AgentState, JobExecutor, ServiceHandler, SocketLike } from './agent-ports'
 import { Backoff } from './backoff'
+import { isFrameLink, type FrameLink } from './frame-link'
 import { httpModuleSource, ModuleCache } from './module-cache'
 
 // What the agent plugs into lives in agent-ports.ts; importers have always found it here.
@@ -33,7 +34,11 @@ export type {
 
 export interface AgentOptions {
   url: string
-  connect: (url: string) => SocketLike
+  /**
+   * Opens the connection: a WebSocket (or its like), or a frame link to an orchestrator that
+   * trusts this agent's code and is trusted by it (internal workers; see frame-link.ts).
+   */
+  connect: (url: string) => SocketLike | FrameLink
   executor: JobExecutor
   capabilities: Capabilities
   agent: AgentInfo
@@ -57,7 +62,7 @@ const OPEN = 1
 const SILENCE_INTERVALS = 3
 
 export class VolunteerAgent {
-  private socket: SocketLike | undefined
+  private socket: SocketLike | FrameLink | undefined
   private state: AgentState = 'idle'
   private readonly jobs: AgentJobs
   private heartbeat: ReturnType<typeof setInterval> | undefined
@@ -129,7 +134,7 @@ export class VolunteerAgent {
 
   private open(): void {
     this.setState('connecting')
-    let socket: SocketLike
+    let socket: SocketLike | FrameLink
     try {
       socket = this.options.connect(this.options.url)
     } catch {
@@ -148,11 +153,18 @@ export class VolunteerAgent {
         ...(this.options.token && { token: this.options.token }),
       })
     }
-    socket.onmessage = (event) => {
-      if (typeof event.data === 'string') this.receive(event.data)
-    }
-    socket.onerror = () => {
-      // A close event follows; reconnecting is handled there.
+    if (isFrameLink(socket)) {
+      socket.onframe = (frame) => {
+        this.lastHeard = Date.now()
+        this.handle(frame)
+      }
+    } else {
+      socket.onmessage = (event) => {
+        if (typeof event.data === 'string') this.receive(event.data)
+      }
+      socket.onerror = () => {
+        // A close event follows; reconnecting is handled there.
+      }
     }
     socket.onclose = (event) => {
       if (this.socket !== socket) return
@@ -262,15 +274,20 @@ export class VolunteerAgent {
         socket?.onclose?.({ code: 4000, reason: 'orchestrator stopped answering' })
         return
       }
-      if (this.socket?.readyState === OPEN) this.socket.send(HEARTBEAT_FRAME)
+      const socket = this.socket
+      if (socket?.readyState !== OPEN) return
+      if (isFrameLink(socket)) socket.send({ type: 'heartbeat' })
+      else socket.send(HEARTBEAT_FRAME)
     }, every)
   }
 
   /** Sends on the open socket; false when there is none (a frame then has nobody to go to). */
   private send(frame: VolunteerFrame): boolean {
-    if (this.socket?.readyState !== OPEN) return false
+    const socket = this.socket
+    if (socket?.readyState !== OPEN) return false
     try {
-      this.socket.send(encodeFrame(frame))
+      if (isFrameLink(socket)) socket.send(frame)
+      else socket.send(encodeFrame(frame))
     } catch {
       // The close event will follow.
     }

@@ -26,6 +26,14 @@ export async function readBytes(c: Context): Promise<Uint8Array> {
   checkCaller(c)
   const limit = bodyLimitOf(c)
   if (!limit) throw new Error(`no body limit is set for ${c.req.method} ${c.req.path}`)
+  // A body of a declared length within the limit (body-limit.ts refused larger ones) is read at
+  // once: no stream to pull chunk by chunk (@hono/node-server then reads the socket directly, which
+  // costs a job submission less CPU), and the HTTP parser delivers no more than was declared.
+  if (c.req.header('content-length') !== undefined && !c.req.header('transfer-encoding')) {
+    const whole = new Uint8Array(await c.req.raw.arrayBuffer())
+    if (whole.byteLength > limit.maxBytes) throw tooLarge(limit)
+    return whole
+  }
   const body = c.req.raw.body
   if (!body) return new Uint8Array(0)
   const chunks: Uint8Array[] = []

@@ -1,7 +1,13 @@
 /** Reading what a volunteer's frame was about when the frame itself is not valid. */
 
+/** Which attempt of which job a report is about. */
+export interface JobRef {
+  job_id: string
+  attempt: number
+}
+
 /** The job a frame is about, read leniently from a frame that failed validation. */
-export function jobRef(text: string): { job_id: string; attempt: number } | undefined {
+export function jobRef(text: string): JobRef | undefined {
   try {
     const data = JSON.parse(text) as { type?: unknown; job_id?: unknown; attempt?: unknown }
     if (

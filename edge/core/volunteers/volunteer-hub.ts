@@ -4,7 +4,6 @@
  */
 import type { ProtocolErrorCode } from '../../../shared/protocol/errors'
 import {
-  HEARTBEAT_ACK_FRAME,
   HEARTBEAT_FRAME,
   parseVolunteerFrame,
   type ServiceRegisteredFrame,
@@ -19,7 +18,8 @@ import type { DeadlineBackoff } from './deadline-backoff'
 import { CLOSE } from './close-codes'
 import type { Identified } from './executor-identity'
 import { Handshake } from './handshake'
-import { jobRef } from './job-ref'
+import { invalidReport } from './invalid-report'
+import { jobRef, type JobRef } from './job-ref'
 import type { VolunteerPool } from './volunteer-pool'
 import {
   VolunteerSession,
@@ -140,14 +140,14 @@ export class VolunteerHub {
     // The hot path: heartbeats are fixed strings, answered without parsing.
     if (text === HEARTBEAT_FRAME) {
       session.lastSeen = now
-      session.sendText(HEARTBEAT_ACK_FRAME)
+      session.ackHeartbeat()
       return
     }
     if (text.length > this.options.maxFrameBytes)
       return this.reject(session, 'BAD_FRAME', `frame exceeds ${this.options.maxFrameBytes} bytes`)
     const parsed = parseVolunteerFrame(text)
     if (!parsed.ok) {
-      this.failHeldJob(session, text, parsed.error, now)
+      this.failHeld(session, jobRef(text), parsed.error, now)
       return this.reject(session, 'BAD_FRAME', parsed.error)
     }
     // Every runtime fails a job whose result is larger; a volunteer that sends one anyway is not
@@ -163,6 +163,22 @@ export class VolunteerHub {
     }
     session.lastSeen = now
     return this.handle(session, parsed.frame, now)
+  }
+
+  /**
+   * Handles one frame from a trusted in-process link (internal workers over their child's IPC
+   * channel, edge/node/internal-links.ts): our own agent made it, so it is neither text nor
+   * schema-checked. Never call this with what arrived on a socket: that goes through `receive`.
+   */
+  receiveFrame(
+    session: VolunteerSession,
+    frame: VolunteerFrame,
+    now = Date.now(),
+  ): void | Promise<void> {
+    if (session.state === 'closed') return
+    if (session.messageRate && !this.withinRate(session, session.messageRate, now)) return
+    session.lastSeen = now
+    return this.handle(session, frame, now)
   }
 
   disconnect(session: VolunteerSession, now = Date.now()): void {
@@ -272,7 +288,7 @@ export class VolunteerHub {
       return this.reject(session, 'HELLO_REQUIRED', `send hello before '${frame.type}'`)
     switch (frame.type) {
       case 'heartbeat':
-        session.sendText(HEARTBEAT_ACK_FRAME)
+        session.ackHeartbeat()
         return
       case 'result':
       case 'error':
@@ -317,35 +333,12 @@ export class VolunteerHub {
   }
 
   /**
-   * A malformed report about a job the volunteer holds: do not wait for the deadline, give the job to
-   * someone else now (the volunteer, not the guest, failed to say what happened).
+   * A malformed report about a job the volunteer holds: do not wait for the deadline, give the job
+   * to someone else now (the volunteer, not the guest, failed to say what happened).
    */
-  private failHeldJob(session: VolunteerSession, text: string, why: string, now: number): void {
-    const ref = jobRef(text)
-    if (ref) this.failHeld(session, ref, why, now)
-  }
-
-  private failHeld(
-    session: VolunteerSession,
-    ref: { job_id: string; attempt: number },
-    why: string,
-    now: number,
-  ): void {
-    if (!session.holds(ref.job_id, ref.attempt)) return
-    this.pool.report(
-      session,
-      {
-        type: 'error',
-        job_id: ref.job_id,
-        attempt: ref.attempt,
-        error: {
-          code: 'WORKER_CRASHED',
-          message: `the volunteer sent an invalid report: ${why}`.slice(0, 1024),
-        },
-        retryable: true,
-      },
-      now,
-    )
+  private failHeld(session: VolunteerSession, ref: JobRef | undefined, why: string, now: number) {
+    if (ref && session.holds(ref.job_id, ref.attempt))
+      this.pool.report(session, invalidReport(ref, why), now)
   }
 
   /**

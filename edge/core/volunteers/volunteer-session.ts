@@ -4,7 +4,7 @@
  */
 import { canRun, type Capabilities } from '../../../shared/protocol/capabilities'
 import type { AgentInfo, OrchestratorFrame, PeerInfo } from '../../../shared/protocol/frames'
-import { encodeFrame } from '../../../shared/protocol/frames'
+import { encodeFrame, HEARTBEAT_ACK_FRAME } from '../../../shared/protocol/frames'
 import { FULL_DB, type DbAccess } from '../kv/db-access'
 import type { MessageRate } from '../limits/message-rate'
 import type { Attempt, Site } from '../placement/placement'
@@ -16,6 +16,11 @@ import { unfit } from './native-fit'
 export interface VolunteerLink {
   send(text: string): void
   close(code: number, reason: string): void
+  /**
+   * A trusted in-process link (internal workers, edge/node/internal-links.ts) takes frames as
+   * objects: the session then sends through this and never encodes them to text.
+   */
+  sendFrame?(frame: OrchestratorFrame): void
 }
 
 export type SessionState = 'greeting' | 'active' | 'draining' | 'closed'
@@ -46,6 +51,8 @@ const NOBODY: ExecutorIdentity = {
   runner: false,
   namespaces: [],
 }
+
+const HEARTBEAT_ACK: OrchestratorFrame = { type: 'heartbeat_ack' }
 
 /** Jobs a session remembers after letting them go, to tell late reports from made-up ones. */
 const RECENT_JOBS = 32
@@ -196,7 +203,20 @@ export class VolunteerSession implements Site {
 
   /** Sends a frame; false when the socket is already gone. */
   send(frame: OrchestratorFrame): boolean {
-    return this.sendText(encodeFrame(frame))
+    if (!this.link.sendFrame) return this.sendText(encodeFrame(frame))
+    if (this.state === 'closed') return false
+    try {
+      this.link.sendFrame(frame)
+      return true
+    } catch {
+      return false
+    }
+  }
+
+  /** Answers a heartbeat: a fixed string on a socket, no encoding at all. */
+  ackHeartbeat(): void {
+    if (this.link.sendFrame) this.send(HEARTBEAT_ACK)
+    else this.sendText(HEARTBEAT_ACK_FRAME)
   }
 
   sendText(text: string): boolean {

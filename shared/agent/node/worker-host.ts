@@ -3,7 +3,8 @@
  * process by worker-host-supervisor.ts, for internal workers and `zerverless --worker <url>` alike.
  */
 import os from 'node:os'
-import type { AgentEvent } from '../agent-ports'
+import type { AgentEvent, SocketLike } from '../agent-ports'
+import type { FrameLink } from '../frame-link'
 import { VolunteerAgent } from '../volunteer-agent'
 import { VERSION } from '../../protocol/version'
 import { NODE_RUNTIMES } from '../../sandbox/node/runtimes'
@@ -28,7 +29,14 @@ export interface WorkerHost {
   stop(): Promise<void>
 }
 
-export function startWorkerHost(options: WorkerHostOptions): WorkerHost {
+/**
+ * Starts the volunteers. `connect` opens each one's connection: a WebSocket to `url` by default,
+ * or a link over the IPC channel to the orchestrator that started this process (child-links.ts).
+ */
+export function startWorkerHost(
+  options: WorkerHostOptions,
+  connect: (url: string) => SocketLike | FrameLink = nodeSocket,
+): WorkerHost {
   const executors: ThreadExecutor[] = []
   const agents = Array.from({ length: options.workers }, (_, i) => {
     const executor = new ThreadExecutor({
@@ -38,7 +46,7 @@ export function startWorkerHost(options: WorkerHostOptions): WorkerHost {
     executors.push(executor)
     const agent = new VolunteerAgent({
       url: options.url,
-      connect: nodeSocket,
+      connect,
       executor,
       agent: {
         kind: options.kind,
