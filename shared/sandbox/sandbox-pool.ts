@@ -327,7 +327,10 @@ export class SandboxPool implements JobExecutor {
     if (!busy || busy.id !== message.id) return
     this.settle(slot, busy, message.outcome)
     if (busy.python) slot.snapshotDue = false
-    if (busy.python && !message.python && slot.bootSnapshot === pythonSnapshot) this.unboot()
+    const outcome = message.outcome
+    // A Python job that found no interpreter: the thread could not start one from its snapshot.
+    const unstarted = !outcome.ok && outcome.error.code === 'WORKER_CRASHED' && !message.python
+    if (busy.python && unstarted && slot.bootSnapshot === pythonSnapshot) this.unboot()
     const bloated =
       message.python && message.python.heapBytes > message.python.baseBytes + PYTHON_HEAP_SLACK
     const poisoned = !message.outcome.ok && message.outcome.poisoned
