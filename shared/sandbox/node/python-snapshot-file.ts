@@ -14,7 +14,7 @@ import { entryPoint } from './entry-points'
 const FORMAT = 1
 
 /** The snapshot file for the installed Pyodide, beside the sandbox threads' entry point. */
-export function pythonSnapshotPath(): string {
+function pythonSnapshotPath(): string {
   const pyodideDir = fileURLToPath(new URL('.', import.meta.resolve('pyodide')))
   const { version } = JSON.parse(readFileSync(path.join(pyodideDir, 'package.json'), 'utf8')) as {
     version: string
