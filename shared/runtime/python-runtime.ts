@@ -1,8 +1,10 @@
 /**
  * Python jobs on Pyodide (CPython compiled to wasm, loaded from its npm package or the host's own
  * copy, never a CDN). One warm interpreter per worker serves one namespace: each job gets fresh
- * globals and `reset` undoes its module changes; a job from another namespace needs a fresh
- * interpreter, which the owner provides (from a memory snapshot, ~0.2 s instead of ~2 s).
+ * globals, a function version (`RunRequest.warm`) keeps globals of its own between its calls, and
+ * after every call a reset undoes what it changed in shared modules (python-reset.ts); a job from
+ * another namespace needs a fresh interpreter, which the owner provides (from a memory snapshot,
+ * ~0.2 s instead of ~2 s).
  */
 import type { HostBridge } from '../protocol/host-call'
 import type { JobError } from '../protocol/job'
