@@ -1,46 +1,18 @@
 /**
- * The Python half of the Pyodide runtime, installed once per interpreter as module `_zerverless`.
- * `run` executes a job in fresh globals and reports JSON; `reset` undoes what the job changed in
- * modules, sys.path, os.environ and the working directory, so the next job starts clean.
- * `os._exit` ends the job, not the interpreter (which later jobs of the namespace share).
+ * The Python half of the Pyodide runtime, installed once per interpreter as module `_zerverless`
+ * (after python-reset.ts, before python-warm.ts). `run` executes a job in fresh globals, with its
+ * code compiled once per interpreter, and reports JSON; `os._exit` ends the job, not the
+ * interpreter (which later jobs of the namespace share).
  */
 export const PYTHON_PRELUDE = `
 import builtins, os, posix, sys
 from json import dumps as _dumps, loads as _loads
 from traceback import extract_tb as _extract_tb, format_exception_only as _format_exception_only, format_list as _format_list
-from pyodide.code import eval_code as _eval_code
+from pyodide.code import CodeRunner as _CodeRunner
 # Captured now, so a job that replaces json.dumps or traceback.* cannot garble its own report.
 
-_MISSING = object()
+_COMPILED_MAX = 32
 NO_HANDLER = 'the function must define handle(req), returning {status, headers, body}'
-_HOME = '/home/pyodide'
-_baseline = {}
-
-def baseline():
-    _baseline['modules'] = set(sys.modules)
-    _baseline['dicts'] = {name: dict(vars(m)) for name, m in list(sys.modules.items()) if m is not None and hasattr(m, '__dict__')}
-    _baseline['path'] = list(sys.path)
-    _baseline['environ'] = dict(os.environ)
-
-def reset():
-    for name in list(sys.modules):
-        if name not in _baseline['modules']:
-            del sys.modules[name]
-    for name, saved in _baseline['dicts'].items():
-        module = sys.modules.get(name)
-        if module is None:
-            continue
-        current = vars(module)
-        if len(current) != len(saved) or any(current.get(k, _MISSING) is not v for k, v in saved.items()):
-            current.clear()
-            current.update(saved)
-    sys.path[:] = _baseline['path']
-    os.environ.clear()
-    os.environ.update(_baseline['environ'])
-    try:
-        os.chdir(_HOME)
-    except OSError:
-        pass
 
 class OsExit(BaseException):
     """What os._exit raises here: a job may end itself, never the interpreter it shares."""
@@ -93,30 +65,54 @@ class Database:
 
 db = Database()
 
-def _respond(scope):
-    # The seed's pattern computes the response itself: result = handle(INPUT); print(json.dumps(result))
+def _scope(request):
+    return {'__name__': '__main__', '__builtins__': builtins, 'INPUT': request, 'db': db}
+
+_compiled = {}
+
+def _compile(code):
+    """Code compiled once per interpreter: jobs with the same code share it (code objects are immutable)."""
+    runner = _compiled.pop(code, None)
+    if runner is None:
+        runner = _CodeRunner(code, filename='<job>').compile()
+        if len(_compiled) >= _COMPILED_MAX:
+            del _compiled[next(iter(_compiled))]
+    _compiled[code] = runner
+    return runner
+
+def _handler(scope):
+    # The seed's pattern computes the response at the top level: result = handle(INPUT)
     result = scope.get('result')
     if isinstance(result, dict) and ('status' in result or 'body' in result):
-        return result
+        return None
     handle = scope.get('handle')
     if not callable(handle):
         raise NameError(NO_HANDLER)
-    return handle(scope['INPUT'])
+    return handle
 
-def run(code, input_json, mode='job'):
-    scope = {'__name__': '__main__', '__builtins__': builtins, 'INPUT': _loads(input_json), 'db': db}
-    try:
-        value = _eval_code(code, scope, filename='<job>')
-        if mode == 'function':
-            value = _respond(scope)
-    except SystemExit as exit:
-        if exit.code not in (None, 0):
-            return _failure(exit)
-        value = None
-    except BaseException as error:
-        return _failure(error)
+def _report(value):
     try:
         return _dumps({'ok': True, 'result': value}, allow_nan=False)
     except (TypeError, ValueError) as error:
         return _dumps({'ok': False, 'kind': 'ResultNotJson', 'message': f'the result (a {type(value).__name__}) cannot be sent as JSON: {error}'})
+
+def _exited(exit):
+    return None if exit.code in (None, 0) else _failure(exit)
+
+def run(code, input_json, mode='job'):
+    """A job, or a function call without a warm context: fresh globals, code run from the top."""
+    scope = _scope(_loads(input_json))
+    try:
+        value = _compile(code).run(scope)
+        if mode == 'function':
+            handle = _handler(scope)
+            value = scope['result'] if handle is None else handle(scope['INPUT'])
+    except SystemExit as exit:
+        failed = _exited(exit)
+        if failed:
+            return failed
+        value = None
+    except BaseException as error:
+        return _failure(error)
+    return _report(value)
 `

@@ -1,8 +1,10 @@
 /**
  * Python jobs on Pyodide (CPython compiled to wasm, loaded from its npm package or the host's own
  * copy, never a CDN). One warm interpreter per worker serves one namespace: each job gets fresh
- * globals and `reset` undoes its module changes; a job from another namespace needs a fresh
- * interpreter, which the owner provides (from a memory snapshot, ~0.2 s instead of ~2 s).
+ * globals, a function version (`RunRequest.warm`) keeps globals of its own between its calls, and
+ * after every call a reset undoes what it changed in shared modules (python-reset.ts); a job from
+ * another namespace needs a fresh interpreter, which the owner provides (from a memory snapshot,
+ * ~0.2 s instead of ~2 s).
  */
 import type { HostBridge } from '../protocol/host-call'
 import type { JobError } from '../protocol/job'
@@ -14,6 +16,8 @@ import { limitGrowth } from './memory-cap'
 import { PythonJsBudget } from './python-js-budget'
 import { OutputBuffer } from './output-buffer'
 import { PYTHON_PRELUDE } from './python-prelude'
+import { PYTHON_RESET } from './python-reset'
+import { PYTHON_WARM } from './python-warm'
 import {
   stopReason,
   type GuestOutcome,
@@ -26,11 +30,7 @@ import {
 /** The slice of Pyodide's API this runtime uses (typed here so shared/ stays host-neutral). */
 export interface Pyodide {
   runPython(code: string, options?: { globals?: unknown }): unknown
-  pyimport(name: string): {
-    run(code: string, input: string, mode: string): string
-    reset(): void
-    baseline(): void
-  }
+  pyimport(name: string): PythonHalf
   setStdout(options: { write: (bytes: Uint8Array) => number }): void
   setStderr(options: { write: (bytes: Uint8Array) => number }): void
   setInterruptBuffer(buffer: Int32Array): void
@@ -38,6 +38,17 @@ export interface Pyodide {
   unregisterJsModule(name: string): void
   registerJsModule(name: string, module: object): void
   _module: { HEAP8: Int8Array }
+}
+
+/** The functions of the prelude's `_zerverless` module this side calls. */
+interface PythonHalf {
+  run(code: string, input: string, mode: string): string
+  call(key: string, code: string, input: string): string
+  after_call(): void
+  forget(key: string): void
+  held(): number
+  evict(keepBytes: number): void
+  baseline(): void
 }
 
 interface PyodideLoadOptions {
@@ -73,7 +84,8 @@ export class PythonRuntime implements GuestRuntime {
   /** The current job's line to the host, for `db` calls. */
   private host: HostBridge | undefined
   private readonly decoder = new TextDecoder()
-  private readonly zerverless: ReturnType<Pyodide['pyimport']>
+  /** The prelude's functions, captured once: a guest that rebinds them changes nothing here. */
+  private readonly zerverless: PythonHalf
   /** Pyodide keeps its Memory to itself; its heap is the memory whose buffer HEAP8 views. */
   private readonly growth = limitGrowth(
     (memory) => memory.buffer === this.pyodide._module.HEAP8.buffer,
@@ -101,10 +113,20 @@ export class PythonRuntime implements GuestRuntime {
     )
     pyodide.setStdout({ write: (bytes) => this.write(this.output, bytes) })
     pyodide.setStderr({ write: (bytes) => this.write(this.errors, bytes) })
+    const source = PYTHON_RESET + PYTHON_PRELUDE + PYTHON_WARM
     pyodide.runPython(
-      `import sys, types\n_m = types.ModuleType('_zerverless')\nexec(${JSON.stringify(PYTHON_PRELUDE)}, _m.__dict__)\nsys.modules['_zerverless'] = _m\ndel _m, sys, types`,
+      `import sys, types\n_m = types.ModuleType('_zerverless')\nexec(${JSON.stringify(source)}, _m.__dict__)\nsys.modules['_zerverless'] = _m\ndel _m, sys, types`,
     )
-    this.zerverless = pyodide.pyimport('_zerverless')
+    const module = pyodide.pyimport('_zerverless')
+    this.zerverless = {
+      run: module.run,
+      call: module.call,
+      after_call: module.after_call,
+      forget: module.forget,
+      held: module.held,
+      evict: module.evict,
+      baseline: module.baseline,
+    }
     // Pyodide's own API object is a JS object a guest could explore for a way out: unregister it
     // and drop the copies Python already imported.
     try {
@@ -192,13 +214,15 @@ export class PythonRuntime implements GuestRuntime {
     this.growth.maxBytes = this.heapBytes + request.memoryBytes
     this.jsBudget.start(request.memoryBytes)
 
+    // Only function calls are warm; a key names one namespace's function version.
+    const key = request.mode === 'function' ? request.warm?.key : undefined
     let text: string
     try {
-      text = this.zerverless.run(
-        request.code,
-        JSON.stringify(request.input ?? {}),
-        request.mode ?? 'job',
-      )
+      const input = JSON.stringify(request.input ?? {})
+      text =
+        key === undefined
+          ? this.zerverless.run(request.code, input, request.mode ?? 'job')
+          : this.zerverless.call(key, request.code, input)
     } catch (err) {
       // Pyodide itself failed (a fatal error or an exhausted host stack): this interpreter is done.
       return finish({ ok: false, error: fatalError(err), poisoned: true })
@@ -209,12 +233,27 @@ export class PythonRuntime implements GuestRuntime {
       kind: 'ResultNotJson',
       message: 'the job replaced what reports its result',
     }
+    let outcome: RunOutcome
     try {
-      this.zerverless.reset()
+      this.zerverless.after_call()
+      outcome = finish(classify(report, control, request))
     } catch {
       return finish({ ...classify(report, control, request), poisoned: true } as GuestOutcome)
     }
-    return finish(classify(report, control, request))
+    // Stopped or out of memory (here or in its JS values): the context may be half updated.
+    if (key !== undefined && !outcome.ok && DISCARDED.has(outcome.error.code))
+      this.zerverless.forget(key)
+    return outcome
+  }
+
+  /** What this interpreter's warm function contexts hold (an estimate made when each was made). */
+  warmBytes(): number {
+    return this.zerverless.held()
+  }
+
+  /** Drops least recently used warm contexts until the rest hold at most `keepBytes`. */
+  dropWarm(keepBytes: number): void {
+    this.zerverless.evict(keepBytes)
   }
 
   private write(buffer: OutputBuffer | undefined, bytes: Uint8Array): number {
@@ -241,6 +280,14 @@ function fatalError(err: unknown): JobError {
     message: `the job brought the Python interpreter down: ${message.split('\n')[0]}`,
   }
 }
+
+/** Failures after which a warm context is not reused. */
+const DISCARDED: ReadonlySet<JobError['code']> = new Set([
+  'TIMEOUT',
+  'CANCELLED',
+  'OUT_OF_MEMORY',
+  'WORKER_CRASHED',
+])
 
 const EXIT_HINT = 'a job cannot end its process; use sys.exit() to end a job early'
 

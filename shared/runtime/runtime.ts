@@ -27,6 +27,12 @@ export interface RunRequest {
   outputLimit: number
   /** For `wasm` jobs: the module (by content id; bytes when the runtime has not seen it) and its command line. */
   wasm?: WasmCommand
+  /**
+   * Function calls only: names a (namespace, function path, version). A runtime keeps one
+   * initialised context per key and calls `handle` on it; module-level state persists between the
+   * calls of one key, never across keys.
+   */
+  warm?: { key: string }
 }
 
 interface WasmCommand {
@@ -82,6 +88,10 @@ export interface GuestRuntime {
    * garbage its last job left for the collector: the owner replaces a thread that holds too much.
    */
   retainedBytes?(): number
+  /** Bytes held by this runtime's warm function contexts. */
+  warmBytes?(): number
+  /** Evicts least recently used warm contexts until they hold at most `keepBytes`. */
+  dropWarm?(keepBytes: number): void
 }
 
 /** Defaults shared by every host that runs guests. */

@@ -57,6 +57,7 @@ const REQUEST_FIELDS = [
   'memoryBytes',
   'outputLimit',
   'wasm',
+  'warm',
 ] as const
 
 /** The request as plain data: own properties only, on an object with no prototype to tamper with. */

@@ -23,6 +23,7 @@ import {
   type ThreadRequest,
 } from './sandbox-protocol'
 import { crashError, outgrew, watchMemoryFlag, type CrashCause } from './memory-policy'
+import type { PythonSnapshotStore } from './python-snapshot'
 
 /** A sandbox thread as the pool sees it; the host decides what a thread is. */
 interface SandboxThread {
@@ -49,6 +50,8 @@ export interface SandboxPoolOptions {
   killGraceMs?: number
   /** How long a cancelled job may take to notice before its thread is killed. */
   cancelGraceMs?: number
+  /** Keeps the Pyodide snapshot between processes, so a fresh process's first Python job is fast. */
+  pythonSnapshots?: PythonSnapshotStore
 }
 
 /** An interpreter whose heap grew this far past its start is replaced rather than reused. */
@@ -62,7 +65,9 @@ const HOST_REPLY_BYTES = 4 * 1024 * 1024 + 1024
  * it. Every later interpreter of every namespace boots from these bytes, so they are taken only
  * from a thread spawned without a snapshot, as the first thing it says while its first Python job
  * runs: the thread posts them after loading Pyodide and before that job's code starts, and a
- * thread's messages arrive in order, so nothing a guest could post comes first.
+ * thread's messages arrive in order, so nothing a guest could post comes first. With a store, the
+ * first pool of a process starts from the snapshot an earlier process kept, and keeps the one it
+ * takes; a kept snapshot that fails to start an interpreter is forgotten.
  */
 let pythonSnapshot: Uint8Array | undefined
 
@@ -85,6 +90,8 @@ interface Slot {
   owner?: string
   /** True until the thread's first Python job reports, when it was spawned without a snapshot. */
   snapshotDue: boolean
+  /** The snapshot this thread was spawned with. */
+  bootSnapshot?: Uint8Array
   /** Modules this thread has compiled, so their bytes are sent once. */
   modules: Set<string>
 }
@@ -112,6 +119,7 @@ export class SandboxPool implements JobExecutor {
     this.memoryBytes = options.memoryBytes ?? RUN_DEFAULTS.memoryBytes
     this.outputLimit = options.outputLimit ?? RUN_DEFAULTS.outputLimit
     this.cancelGraceMs = options.cancelGraceMs ?? 250
+    pythonSnapshot ??= options.pythonSnapshots?.load()
     for (let i = 0; i < options.threads; i++) {
       const slot = { modules: new Set<string>(), snapshotDue: true } as Slot
       this.spawnInto(slot)
@@ -271,6 +279,7 @@ export class SandboxPool implements JobExecutor {
     slot.hostBuffer = hostBuffer
     slot.owner = undefined
     slot.snapshotDue = !pythonSnapshot
+    slot.bootSnapshot = pythonSnapshot
     slot.modules = new Set()
     // Events arrive asynchronously, after `thread` is assigned.
     const thread: SandboxThread = this.options.spawn(init, {
@@ -286,8 +295,15 @@ export class SandboxPool implements JobExecutor {
 
   private receive(slot: Slot, message: ThreadMessage): void {
     if (message.kind === 'python-snapshot') {
-      if (slot.snapshotDue && slot.busy?.python && message.bytes instanceof Uint8Array)
-        pythonSnapshot ??= message.bytes
+      if (
+        slot.snapshotDue &&
+        slot.busy?.python &&
+        message.bytes instanceof Uint8Array &&
+        !pythonSnapshot
+      ) {
+        pythonSnapshot = message.bytes
+        this.options.pythonSnapshots?.save(message.bytes)
+      }
       slot.snapshotDue = false
       return
     }
@@ -311,11 +327,22 @@ export class SandboxPool implements JobExecutor {
     if (!busy || busy.id !== message.id) return
     this.settle(slot, busy, message.outcome)
     if (busy.python) slot.snapshotDue = false
+    const outcome = message.outcome
+    // A Python job that found no interpreter: the thread could not start one from its snapshot.
+    const unstarted = !outcome.ok && outcome.error.code === 'WORKER_CRASHED' && !message.python
+    if (busy.python && unstarted && slot.bootSnapshot === pythonSnapshot) this.unboot()
     const bloated =
       message.python && message.python.heapBytes > message.python.baseBytes + PYTHON_HEAP_SLACK
     const poisoned = !message.outcome.ok && message.outcome.poisoned
     if (poisoned || bloated || outgrew(message)) this.respawn(slot)
     this.pump()
+  }
+
+  /** Python did not start from the snapshot: later threads load Pyodide afresh and take a new one. */
+  private unboot(): void {
+    if (!pythonSnapshot) return
+    pythonSnapshot = undefined
+    this.options.pythonSnapshots?.discard()
   }
 
   private crashed(slot: Slot, why: string, cause?: CrashCause): void {

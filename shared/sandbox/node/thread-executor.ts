@@ -4,6 +4,7 @@ import { SandboxPool, type SandboxPoolOptions, type SpawnSandbox } from '../sand
 import type { ThreadMessage } from '../sandbox-protocol'
 import { RUN_DEFAULTS } from '../../runtime/runtime'
 import { entryPoint } from './entry-points'
+import { pythonSnapshotFile } from './python-snapshot-file'
 
 /** Native stack for guest threads; QuickJS gets 1/16 of it (see QuickJsRuntime.load). */
 const THREAD_STACK_MB = 16
@@ -56,6 +57,11 @@ const spawnThread =
 export class ThreadExecutor extends SandboxPool {
   constructor(options: ThreadExecutorOptions) {
     const memoryBytes = options.memoryBytes ?? RUN_DEFAULTS.memoryBytes
-    super({ ...options, spawn: spawnThread(memoryBytes), stackBytes: GUEST_STACK_BYTES })
+    super({
+      pythonSnapshots: pythonSnapshotFile(),
+      ...options,
+      spawn: spawnThread(memoryBytes),
+      stackBytes: GUEST_STACK_BYTES,
+    })
   }
 }
