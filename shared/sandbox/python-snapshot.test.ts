@@ -3,7 +3,7 @@
  * earlier one kept, keeps the snapshot it takes from a thread no guest reached, and forgets a kept
  * one that fails to start Python. Threads are scripted; the file store is real.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -96,5 +96,12 @@ describe('the kept Pyodide snapshot', () => {
     await python([{ kind: 'python-snapshot', bytes: FRESH }], true)
     expect(new Uint8Array(readFileSync(file))).toEqual(FRESH)
     await pool.close()
+  })
+
+  it('removes the snapshots other builds left beside it when it keeps one', () => {
+    const stale = path.join(dir, 'python-0.0.0-0123456789abcdef.snapshot')
+    writeFileSync(stale, KEPT)
+    pythonSnapshotFile(path.join(dir, 'python-0.0.0-fedcba9876543210.snapshot')).save(FRESH)
+    expect(existsSync(stale)).toBe(false)
   })
 })
