@@ -48,6 +48,8 @@ export class JobRoom extends DurableObject<Env> implements JobRoomRpc {
   #reportTimer: ReturnType<typeof setTimeout> | undefined
   /** What each socket's attachment says, so it is rewritten only when the session changed. */
   readonly #attached = new WeakMap<WebSocket, string>()
+  /** The session's parts its attachment was last checked against. */
+  readonly #parts = new WeakMap<WebSocket, readonly unknown[]>()
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
@@ -275,6 +277,17 @@ export class JobRoom extends DurableObject<Env> implements JobRoomRpc {
   /** Keeps the socket's attachment in step with its session (hello, system, drain change it). */
   #remember(ws: WebSocket, session: VolunteerSession): void {
     if (session.state === 'closed') return
+    // What the snapshot is made of: unchanged (most frames, results), nothing is serialized.
+    const parts = [
+      session.state,
+      session.capabilities,
+      session.agent,
+      session.peer,
+      session.identity,
+    ] as const
+    const seen = this.#parts.get(ws)
+    if (seen && parts.every((part, i) => part === seen[i])) return
+    this.#parts.set(ws, parts)
     const snapshot = JSON.stringify(session.snapshot())
     if (this.#attached.get(ws) === snapshot) return
     this.#attached.set(ws, snapshot)

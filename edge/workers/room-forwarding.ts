@@ -14,12 +14,16 @@ const SMALL_BODY_BYTES = 64 * 1024
 
 /** Sends `request` to job room `room` and returns its answer. */
 export async function forward(env: Env, room: number, request: Request): Promise<Response> {
-  const stub = env.JOB_ROOMS.get(env.JOB_ROOMS.idFromName(`room-${room}`))
+  const stub = env.JOB_ROOMS.get(roomId(env, room))
   // A GET or HEAD body means nothing, and no room reads one: it is not sent on.
   const bodiless = !request.body || request.method === 'GET' || request.method === 'HEAD'
   if (request.headers.get('upgrade') === null) {
     const { method, headers } = request
-    if (bodiless) return stub.serve(new Request(request.url, { method, headers }), room)
+    if (bodiless)
+      return stub.serve(
+        request.body ? new Request(request.url, { method, headers }) : request,
+        room,
+      )
     if (isSmall(headers.get('content-length'))) {
       const body = await request.arrayBuffer()
       return stub.serve(new Request(request.url, { method, headers, body }), room)
@@ -36,6 +40,15 @@ export async function forward(env: Env, room: number, request: Request): Promise
   } finally {
     await relay.answered()
   }
+}
+
+const ids = new WeakMap<Env, DurableObjectId[]>()
+
+/** Room ids are plain values (unlike stubs, which belong to one request): made once per room. */
+function roomId(env: Env, room: number): DurableObjectId {
+  let known = ids.get(env)
+  if (!known) ids.set(env, (known = []))
+  return (known[room] ??= env.JOB_ROOMS.idFromName(`room-${room}`))
 }
 
 function isSmall(length: string | null): boolean {
