@@ -107,7 +107,10 @@ export class Balancer extends DurableObject<Env> implements BalancerRpc {
         Math.min(MAX_MOVE, Math.ceil(Math.min(load.pending, donor.idle) / 2)),
       )
       this.#movedAt.set(load.room, now)
-      const released = await this.#room(donor.room).release(donor.room, count)
+      // A donor that cannot be reached frees no one; its next report says where it stands.
+      const released = await this.#room(donor.room)
+        .release(donor.room, count)
+        .catch(() => 0)
       this.#loads.set(donor.room, {
         ...donor,
         volunteers: donor.volunteers - released,

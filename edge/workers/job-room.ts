@@ -30,6 +30,8 @@ const BUSY_TICK_MS = 1_000
 const TOKEN_CACHE_MS = 10_000
 /** Load reports to the balancer are coalesced over this long. */
 const REPORT_MS = 200
+/** A report the balancer did not take is sent again after this long. */
+const REPORT_RETRY_MS = 1_000
 
 interface Live {
   orchestrator: Orchestrator
@@ -341,7 +343,9 @@ export class JobRoom extends DurableObject<Env> implements JobRoomRpc {
       this.#lastReport = key
       const balancer = this.env.BALANCER.get(this.env.BALANCER.idFromName('balancer'))
       void balancer.report(load).catch(() => {
-        this.#lastReport = '' // try again with the next change
+        // Not heard: said again soon, not only at the next change (which may never come).
+        this.#lastReport = ''
+        setTimeout(() => this.#scheduleReport(), REPORT_RETRY_MS)
       })
     }, REPORT_MS)
   }
