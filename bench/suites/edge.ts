@@ -10,6 +10,7 @@ import path from 'node:path'
 import { startEdge } from '../../test/helpers/edge-process'
 import { roomOf } from '../../edge/workers/room-routing'
 import { startHost, type HostKind } from '../lib/hosts'
+import { cpuByGroup, microsPer, type CpuByGroup } from '../lib/process-tree-cpu'
 import { measureRate, type RateResult } from '../lib/http-load'
 import { runBatch } from '../lib/job-load'
 import { percentile, round } from '../lib/stats'
@@ -47,9 +48,28 @@ interface BatchRun {
 interface HostFigures {
   oneNamespace: { jobsPerSecond: number; runs: BatchRun[] }
   spread: { jobsPerSecond: number; runs: BatchRun[] }
-  invocation: RateResult & { moves: number; warmUpWindows: number[] }
+  invocation: RateResult & {
+    moves: number
+    warmUpWindows: number[]
+    /** CPU µs per call, by process (see `processOf`); `self` is the load generator. */
+    cpuMicros: CpuByGroup
+  }
   /** The HTTP path alone (no volunteer involved), at the same concurrency. */
   health: RateResult
+}
+
+/**
+ * Which process a benchmark's CPU went to: under `wrangler dev`, workerd runs wrangler's proxy
+ * Worker (the port clients reach) and, in a second process, ours (the front and the rooms).
+ */
+function processOf(commandLine: string): string | undefined {
+  if (commandLine.includes('workerd'))
+    return commandLine.includes('entry=127.0.0.1:0 ') ? 'workerd' : 'workerd (wrangler proxy)'
+  if (commandLine.includes('wrangler-dist/cli.js')) return 'wrangler'
+  if (/\s--worker\s/.test(commandLine) || commandLine.includes('worker-host-process'))
+    return 'volunteers'
+  if (commandLine.includes('zerverless')) return 'orchestrator'
+  return undefined
 }
 
 /** One namespace per room, `bench-ns-<k>` with the smallest k that lands there (FNV-1a). */
@@ -148,14 +168,16 @@ async function measureHost(kind: HostKind, log: (step: string) => void): Promise
     await fleet.settled(host.url)
     const warmUpWindows = await warmUp(`${host.url}/${user}/${path}`, fleet)
     const movesBefore = fleet.moves()
+    const cpuBefore = cpuByGroup(processOf)
     const rate = await measureRate(`${host.url}/${user}/${path}`, SECONDS, CONNECTIONS)
+    const cpuMicros = microsPer(cpuBefore, cpuByGroup(processOf), rate.requestsPerSecond * SECONDS)
     const moves = fleet.moves() - movesBefore
     log(`${kind}: GET /health, ${CONNECTIONS} connections for ${SECONDS} s`)
     const health = await measureRate(`${host.url}/health`, SECONDS, CONNECTIONS)
     return {
       oneNamespace: { jobsPerSecond: median(one), runs: one },
       spread: { jobsPerSecond: median(spread), runs: spread },
-      invocation: { ...rate, moves, warmUpWindows },
+      invocation: { ...rate, moves, warmUpWindows, cpuMicros },
       health,
     }
   } finally {
@@ -251,6 +273,10 @@ export const edge: Suite = {
       f.invocation.errors + f.invocation.non2xx + f.health.errors + f.health.non2xx
     const e = r.edge
     const n = r.node
+    const cpu = (f: HostFigures) =>
+      Object.entries(f.invocation.cpuMicros ?? {})
+        .map(([group, micros]) => `${group === 'self' ? 'load generator' : group} ${micros}`)
+        .join(', ')
     const q = r.edgeOverNode
     return [
       `${workerProcesses} \`zerverless --worker\` processes × ${volunteersPerProcess} volunteers on each host; edge with ROOMS=${rooms}. Jobs/s: median (each run); wait until every volunteer is idle before each run.`,
@@ -262,6 +288,7 @@ export const edge: Suite = {
       `| function req/s, ${CONNECTIONS} connections | ${e.invocation.requestsPerSecond} | ${n.invocation.requestsPerSecond} | ${q.invocationRequestsPerSecond} |`,
       `| function latency p50 | ${e.invocation.latencyP50Ms} ms | ${n.invocation.latencyP50Ms} ms | ${q.invocationP50} |`,
       `| function latency p99 | ${e.invocation.latencyP99Ms} ms | ${n.invocation.latencyP99Ms} ms | ${q.invocationP99} |`,
+      `| function CPU µs per call, by process | ${cpu(e)} | ${cpu(n)} | |`,
       `| function warm-up windows, req/s each (not measured) | ${e.invocation.warmUpWindows.join(', ')} | ${n.invocation.warmUpWindows.join(', ')} | |`,
       `| GET /health req/s, ${CONNECTIONS} connections (HTTP path alone) | ${e.health.requestsPerSecond} | ${n.health.requestsPerSecond} | ${q.healthRequestsPerSecond} |`,
       `| reference: a Worker answering "ok" under wrangler dev, req/s | ${r.wranglerDevCeiling.requestsPerSecond} | | |`,

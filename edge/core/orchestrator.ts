@@ -30,6 +30,7 @@ import { countVolunteers } from './observability/volunteer-stats'
 import { Authenticator, type TokenGrant } from './auth/authenticator'
 import { TokenStore } from './auth/token-store'
 import { ExecutorCredentials } from './volunteers/executor-identity'
+import type { Summon } from './jobs/invocations'
 
 /** How often deadlines are checked; the worst extra delay past `timeout_seconds` + grace. */
 const TICK_MS = 100
@@ -83,7 +84,7 @@ export class Orchestrator {
       /** Volunteers' sockets outlive this object; the host calls `scheduler.resume` (see there). */
       resumable?: boolean
       /** Asks for a volunteer when none here can run a function (see InvocationTable). */
-      summon?: () => boolean
+      summon?: Summon
       /** What was issued under an API token id, where tokens live elsewhere (edge rooms). */
       tokenGrant?: (id: string) => Promise<TokenGrant | undefined>
     } = {},

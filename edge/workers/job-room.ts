@@ -21,6 +21,7 @@ import { offeredToken } from '../core/auth/bearer'
 import type { UploadConnection } from '../core/services/upload-connection'
 import { uploadAccess } from '../core/auth/upload-access'
 import type { TokenGrant } from '../core/auth/authenticator'
+import type { WorkSpec } from '../core/placement/work'
 import type { JobRoomRpc, RoomLoad } from './room-rpc'
 
 /** How often a room with running work looks at deadlines it has no exact alarm for. */
@@ -29,6 +30,8 @@ const BUSY_TICK_MS = 1_000
 const TOKEN_CACHE_MS = 10_000
 /** Load reports to the balancer are coalesced over this long. */
 const REPORT_MS = 200
+/** A report the balancer did not take is sent again after this long. */
+const REPORT_RETRY_MS = 1_000
 
 interface Live {
   orchestrator: Orchestrator
@@ -47,6 +50,8 @@ export class JobRoom extends DurableObject<Env> implements JobRoomRpc {
   #reportTimer: ReturnType<typeof setTimeout> | undefined
   /** What each socket's attachment says, so it is rewritten only when the session changed. */
   readonly #attached = new WeakMap<WebSocket, string>()
+  /** The session's parts its attachment was last checked against. */
+  readonly #parts = new WeakMap<WebSocket, readonly unknown[]>()
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
@@ -57,7 +62,12 @@ export class JobRoom extends DurableObject<Env> implements JobRoomRpc {
 
   override async fetch(request: Request): Promise<Response> {
     const header = request.headers.get(ROOM_HEADER)
-    const live = this.#open(header === null ? undefined : Number(header))
+    return this.serve(request, header === null ? undefined : Number(header))
+  }
+
+  /** RPC from the Worker: a request it forwards (room-forwarding.ts says which way). */
+  async serve(request: Request, room?: number): Promise<Response> {
+    const live = this.#open(room)
     const response = await live.app.fetch(request)
     this.#afterWork(live)
     return response
@@ -107,13 +117,17 @@ export class JobRoom extends DurableObject<Env> implements JobRoomRpc {
     this.#afterWork(live)
   }
 
-  /** RPC from the balancer: close up to `count` idle volunteers so they reconnect where work is. */
-  release(count: number): number {
-    const live = this.#open()
+  /**
+   * RPC from the balancer: close up to `count` idle volunteers (that can run `work`, when given)
+   * so they reconnect where work is. It names the room, which may not have been opened yet.
+   */
+  release(room: number, count: number, work?: WorkSpec): number {
+    const live = this.#open(room)
     let released = 0
     for (const [ws, session] of live.sessions) {
       if (released >= count) break
       if (session.state !== 'active' || session.peer || session.running.size > 0) continue
+      if (work && !session.fits(work)) continue
       session.send({ type: 'drain', reason: 'moving to a room with work' })
       ws.close(1012, 'moving to a room with work')
       this.#gone(ws)
@@ -148,6 +162,15 @@ export class JobRoom extends DurableObject<Env> implements JobRoomRpc {
     return grant
   }
 
+  /** Asks the balancer for a volunteer that can run `work`; false when there is none. */
+  async #summon(room: number, work: WorkSpec): Promise<boolean> {
+    const balancer = this.env.BALANCER.get(this.env.BALANCER.idFromName('balancer'))
+    const coming = await balancer.summon(room, work).catch(() => false)
+    // Once the call is queued, the alarm is set so that it ends if the volunteer does not come.
+    if (coming) setTimeout(() => this.#live && this.#afterWork(this.#live), 0)
+    return coming
+  }
+
   /** RPC: the room's load, as the balancer sees it. */
   load(): RoomLoad {
     return this.#load(this.#open())
@@ -170,13 +193,9 @@ export class JobRoom extends DurableObject<Env> implements JobRoomRpc {
       resumable: true,
       // Tokens are issued and revoked in room 0; the others ask it (and remember a while).
       ...(index !== 0 && { tokenGrant: (id: string) => this.#tokenGrant(id) }),
-      // A function call nobody here can run: the balancer is told at once, and the alarm is set
-      // (once the call is in the table) so that the call ends if no volunteer comes in time.
-      summon: () => {
-        this.#scheduleReport(true)
-        queueMicrotask(() => this.#live && this.#afterWork(this.#live))
-        return true
-      },
+      // A function call nobody here can run: the balancer moves here an idle volunteer that can,
+      // or says at once that none exists (the caller then gets its 503 without waiting).
+      summon: (work) => this.#summon(index, work),
     })
     const sessions = new Map<WebSocket, VolunteerSession>()
     // The Worker cannot count sockets across rooms: each room caps the sockets it holds per
@@ -260,6 +279,17 @@ export class JobRoom extends DurableObject<Env> implements JobRoomRpc {
   /** Keeps the socket's attachment in step with its session (hello, system, drain change it). */
   #remember(ws: WebSocket, session: VolunteerSession): void {
     if (session.state === 'closed') return
+    // What the snapshot is made of: unchanged (most frames, results), nothing is serialized.
+    const parts = [
+      session.state,
+      session.capabilities,
+      session.agent,
+      session.peer,
+      session.identity,
+    ] as const
+    const seen = this.#parts.get(ws)
+    if (seen && parts.every((part, i) => part === seen[i])) return
+    this.#parts.set(ws, parts)
     const snapshot = JSON.stringify(session.snapshot())
     if (this.#attached.get(ws) === snapshot) return
     this.#attached.set(ws, snapshot)
@@ -283,7 +313,7 @@ export class JobRoom extends DurableObject<Env> implements JobRoomRpc {
         void this.ctx.storage.setAlarm(at)
       }
     }
-    this.#scheduleReport(false)
+    this.#scheduleReport()
   }
 
   #load(live: Live): RoomLoad {
@@ -295,34 +325,29 @@ export class JobRoom extends DurableObject<Env> implements JobRoomRpc {
       volunteers: hub.size,
       idle,
       pending: scheduler.pending.size + scheduler.native.size,
-      wanted: this.#wanted,
     }
   }
 
-  #wanted = false
   #lastReport = ''
 
-  /** Tells the balancer this room's load, coalesced; `urgent` when a function waits for a volunteer. */
-  #scheduleReport(urgent: boolean): void {
-    if (urgent) this.#wanted = true
+  /** Tells the balancer this room's load when it changed, coalesced over REPORT_MS. */
+  #scheduleReport(): void {
     if (this.#reportTimer) return
-    this.#reportTimer = setTimeout(
-      () => {
-        this.#reportTimer = undefined
-        const live = this.#live
-        if (!live) return
-        const load = this.#load(live)
-        this.#wanted = false
-        const key = JSON.stringify(load)
-        if (key === this.#lastReport && !load.wanted) return
-        this.#lastReport = key
-        const balancer = this.env.BALANCER.get(this.env.BALANCER.idFromName('balancer'))
-        void balancer.report(load).catch(() => {
-          this.#lastReport = '' // try again with the next change
-        })
-      },
-      urgent ? 0 : REPORT_MS,
-    )
+    this.#reportTimer = setTimeout(() => {
+      this.#reportTimer = undefined
+      const live = this.#live
+      if (!live) return
+      const load = this.#load(live)
+      const key = JSON.stringify(load)
+      if (key === this.#lastReport) return
+      this.#lastReport = key
+      const balancer = this.env.BALANCER.get(this.env.BALANCER.idFromName('balancer'))
+      void balancer.report(load).catch(() => {
+        // Not heard: said again soon, not only at the next change (which may never come).
+        this.#lastReport = ''
+        setTimeout(() => this.#scheduleReport(), REPORT_RETRY_MS)
+      })
+    }, REPORT_MS)
   }
 }
 

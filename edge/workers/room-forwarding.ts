@@ -1,25 +1,58 @@
 /**
- * Hands a request to a job room's Durable Object: the room learns its number from a header, and
- * the body is relayed chunk by chunk so that a room answering early does not leave it half read.
+ * Hands a request to a job room's Durable Object. Most go as an RPC call (`serve`), their body
+ * read here first when it is small; a WebSocket upgrade, or a large or unsized body, goes as an
+ * HTTP subrequest (`fetch`), the room learning its number from a header, and the body relayed
+ * chunk by chunk so that a room answering early does not leave it half read.
  */
 import { ROOM_HEADER, type Env } from './env'
 
+/**
+ * Bodies up to this size (as declared) are read by the Worker and sent along with the RPC call: a
+ * function call's or an API call's body, in one or two packets, not a storage upload.
+ */
+const SMALL_BODY_BYTES = 64 * 1024
+
 /** Sends `request` to job room `room` and returns its answer. */
 export async function forward(env: Env, room: number, request: Request): Promise<Response> {
+  const stub = env.JOB_ROOMS.get(roomId(env, room))
+  // A GET or HEAD body means nothing, and no room reads one: it is not sent on.
+  const bodiless = !request.body || request.method === 'GET' || request.method === 'HEAD'
+  if (request.headers.get('upgrade') === null) {
+    const { method, headers } = request
+    if (bodiless)
+      return stub.serve(
+        request.body ? new Request(request.url, { method, headers }) : request,
+        room,
+      )
+    if (isSmall(headers.get('content-length'))) {
+      const body = await request.arrayBuffer()
+      return stub.serve(new Request(request.url, { method, headers, body }), room)
+    }
+  }
   // Every header goes along, CF-Connecting-IP too: the room's per-client limits key on it.
   const headers = new Headers(request.headers)
   headers.set(ROOM_HEADER, String(room))
-  const stub = env.JOB_ROOMS.get(env.JOB_ROOMS.idFromName(`room-${room}`))
   if (!request.body) return stub.fetch(new Request(request, { headers }))
-  // A GET or HEAD body means nothing, and no room reads one: it is not sent on.
-  if (request.method === 'GET' || request.method === 'HEAD')
-    return stub.fetch(new Request(request.url, { method: request.method, headers }))
+  if (bodiless) return stub.fetch(new Request(request.url, { method: request.method, headers }))
   const relay = relayBody(request.body, request.headers.get('content-length'))
   try {
     return await stub.fetch(new Request(request, { headers, body: relay.body }))
   } finally {
     await relay.answered()
   }
+}
+
+const ids = new WeakMap<Env, DurableObjectId[]>()
+
+/** Room ids are plain values (unlike stubs, which belong to one request): made once per room. */
+function roomId(env: Env, room: number): DurableObjectId {
+  let known = ids.get(env)
+  if (!known) ids.set(env, (known = []))
+  return (known[room] ??= env.JOB_ROOMS.idFromName(`room-${room}`))
+}
+
+function isSmall(length: string | null): boolean {
+  return length !== null && /^\d{1,15}$/.test(length) && Number(length) <= SMALL_BODY_BYTES
 }
 
 /** What a room may leave unread and the Worker still takes and drops, to keep the connection. */

@@ -57,13 +57,18 @@ interface Invocation extends InvocationSpec {
 const INVOCATION_PREFIX = 'inv-'
 
 /**
- * How long a summoned call waits for a volunteer. Moving an idle one from another room (the
- * room's report, the balancer's release, the volunteer's reconnect after 125-250 ms of backoff
- * and its hello) takes well under a second when one exists; five seconds leaves room for a busy
- * host, yet answers a caller when none exists long before an HTTP client or proxy gives up, with
- * the 503 and Retry-After Node gives at once.
+ * How long a summoned call waits for the volunteer the host said is on its way. Moving an idle
+ * one from another room (the balancer's release, the volunteer's reconnect after 125-250 ms of
+ * backoff and its hello) took 250-400 ms here; five seconds leaves room for a busy host. A call
+ * for which no volunteer exists anywhere is not summoned: it gets its 503 at once.
  */
 const SUMMON_WAIT_MS = 5_000
+
+/**
+ * Asks a sharded host to bring here a volunteer that can run `work` (an idle one from another
+ * room); resolves true when one is on its way, false (at once) when none exists.
+ */
+export type Summon = (work: WorkSpec) => Promise<boolean>
 
 /** What the table needs of the scheduler. */
 export interface InvocationDeps {
@@ -74,11 +79,8 @@ export interface InvocationDeps {
   /** Whether some placement could run this work now or once it has room. */
   canRun(work: WorkSpec): boolean
   graceMs: number
-  /**
-   * Asks the host to bring a volunteer here (a sharded host moves one from another room); true
-   * when one may come, and the invocation then waits for it up to SUMMON_WAIT_MS.
-   */
-  summon?: (() => boolean) | undefined
+  /** When none here can run a call: a volunteer on its way is waited for up to SUMMON_WAIT_MS. */
+  summon?: Summon | undefined
 }
 
 export class InvocationTable {
@@ -97,8 +99,21 @@ export class InvocationTable {
   }
 
   invoke(spec: InvocationSpec, now = Date.now()): Promise<InvokeOutcome> {
-    const summoned = !this.deps.canRun(spec)
-    if (summoned && !(this.deps.summon?.() ?? false)) return Promise.resolve(noWorker(spec))
+    if (this.deps.canRun(spec)) return this.queue(spec, now, undefined)
+    const { summon } = this.deps
+    if (!summon) return Promise.resolve(noWorker(spec))
+    const { runtime, namespace, executor } = spec
+    return summon({ runtime, namespace, executor }).then(
+      (coming) => (coming ? this.queue(spec, now, Date.now() + SUMMON_WAIT_MS) : noWorker(spec)),
+      () => noWorker(spec),
+    )
+  }
+
+  private queue(
+    spec: InvocationSpec,
+    now: number,
+    summonedUntil: number | undefined,
+  ): Promise<InvokeOutcome> {
     return new Promise((resolve) => {
       const id = `${INVOCATION_PREFIX}${crypto.randomUUID()}`
       const invocation: Invocation = {
@@ -106,7 +121,7 @@ export class InvocationTable {
         id,
         resolve,
         deadline: now + spec.timeout_ms + this.deps.graceMs,
-        ...(summoned && { summonedUntil: now + SUMMON_WAIT_MS }),
+        ...(summonedUntil !== undefined && { summonedUntil }),
       }
       this.active.set(id, invocation)
       const { runtime: job_type, namespace, executor } = spec

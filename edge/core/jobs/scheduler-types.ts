@@ -3,6 +3,7 @@ import type { NativeRun } from '../../../shared/protocol/frames'
 import type { JobStatus, Runtime } from '../../../shared/protocol/job'
 import type { Finish } from '../store/job-store'
 import type { JobRecord } from './job-record'
+import type { Summon } from './invocations'
 import type { NativeNeeds } from '../placement/work'
 
 export interface SchedulerOptions {
@@ -20,7 +21,7 @@ export interface SchedulerOptions {
    */
   resumable?: boolean
   /** See InvocationTable: asks the host for a volunteer when none here can run a function. */
-  summon?: () => boolean
+  summon?: Summon
   /** Told of submissions, endings and dispatches (metrics). */
   observer?: SchedulerObserver
 }
