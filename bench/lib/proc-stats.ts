@@ -2,10 +2,8 @@
  * Another process's resident memory and CPU time, read from /proc (Linux only), so that figures
  * about the orchestrator need no hook inside it.
  */
-import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-
-let ticksPerSecond: number | undefined
+import { statCpu } from './proc-read'
 
 /** VmRSS of `pid`, in bytes. */
 export function rssBytes(pid: number): number {
@@ -17,12 +15,7 @@ export function rssBytes(pid: number): number {
 
 /** User and system CPU time `pid` has used so far, in seconds (all its threads). */
 function cpuTimes(pid: number): { user: number; system: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-  // The command name may hold spaces and parentheses: fields are counted after its last ')'.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  // utime and stime are fields 14 and 15 of stat(5), i.e. 11 and 12 after the name and state.
-  ticksPerSecond ??= Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100
-  return { user: Number(fields[11]) / ticksPerSecond, system: Number(fields[12]) / ticksPerSecond }
+  return statCpu(readFileSync(`/proc/${pid}/stat`, 'utf8'))
 }
 
 export function cpuSeconds(pid: number): number {

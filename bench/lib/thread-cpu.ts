@@ -3,43 +3,12 @@
  * figure says where a request's cost is (the orchestrator's main thread, the worker host's, the
  * sandbox threads) without a hook inside them. CPU time is robust to a busy machine; req/s is not.
  */
-import { execFileSync } from 'node:child_process'
-import { readdirSync, readFileSync } from 'node:fs'
-
-let ticksPerSecond: number | undefined
-
-/** CPU seconds by thread id of `pid`'s threads alive now; threads gone meanwhile are lost. */
-function threadSeconds(pid: number): Map<number, number> {
-  ticksPerSecond ??= Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100
-  const seconds = new Map<number, number>()
-  let tids: string[]
-  try {
-    tids = readdirSync(`/proc/${pid}/task`)
-  } catch {
-    return seconds
-  }
-  for (const tid of tids) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')
-      // The command name may hold spaces and parentheses: count fields after its last ')'.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-      seconds.set(Number(tid), (Number(fields[11]) + Number(fields[12])) / ticksPerSecond)
-    } catch {
-      // The thread ended between the listing and the read.
-    }
-  }
-  return seconds
-}
+import { readProc, threadSeconds } from './proc-read'
 
 /** The first child process of `pid` (the worker host of an orchestrator), if it has one. */
 export function childPid(pid: number): number | undefined {
-  try {
-    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim()
-    const first = children.split(/\s+/)[0]
-    return first ? Number(first) : undefined
-  } catch {
-    return undefined
-  }
+  const first = readProc(`/proc/${pid}/task/${pid}/children`)?.trim().split(/\s+/)[0]
+  return first ? Number(first) : undefined
 }
 
 /** CPU seconds a process spent over a stretch: its main thread, and all its other threads. */

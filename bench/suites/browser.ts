@@ -11,12 +11,13 @@
  * figure is measured once too, apart.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import type { BrowserContext } from 'playwright-core'
 import { CHROMIUM, CHROMIUM_FLAGS, connectedAs, launchBrowser } from '../../playwright/fixtures'
 import { runBatch } from '../lib/job-load'
+import { readProc, statFields, threadSeconds } from '../lib/proc-read'
 import { startZerverless } from '../lib/processes'
 import { round } from '../lib/stats'
 import type { Suite } from './suite'
@@ -69,20 +70,9 @@ async function firstJobs(
  */
 type ProcessTimes = Map<string, number>
 
-const read = (file: string): string | undefined => {
-  try {
-    return readFileSync(file, 'utf8')
-  } catch {
-    return undefined // the process ended meanwhile
-  }
-}
-/** stat(5)'s fields after the command name, which may hold spaces and parentheses. */
-const statFields = (stat: string) => stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-const TICKS_PER_SECOND = 100 // USER_HZ, which Linux fixes at 100 for user space
-
 /** What a process is: Chromium's `--type` (its utility's service), else its script's name. */
 function kindOf(pid: number): string {
-  let argv = (read(`/proc/${pid}/cmdline`) ?? '').split('\0').filter(Boolean)
+  let argv = (readProc(`/proc/${pid}/cmdline`) ?? '').split('\0').filter(Boolean)
   // Chromium rewrites its children's command lines into one string.
   if (argv.length === 1) argv = (argv[0] ?? '').split(' ')
   const flag = (name: string) => argv.find((a) => a.startsWith(name))?.slice(name.length)
@@ -96,7 +86,7 @@ function kindOf(pid: number): string {
 /** A process's main thread, its Web Workers (Chromium names them), or its other threads. */
 function threadKind(pid: number, tid: string): string {
   if (tid === String(pid)) return 'main'
-  return read(`/proc/${pid}/task/${tid}/comm`)?.startsWith('DedicatedWorker')
+  return readProc(`/proc/${pid}/task/${tid}/comm`)?.startsWith('DedicatedWorker')
     ? 'workers'
     : 'threads'
 }
@@ -104,7 +94,7 @@ function threadKind(pid: number, tid: string): string {
 function processTimes(roots: number[]): ProcessTimes {
   const parent = new Map<number, number>()
   for (const entry of readdirSync('/proc')) {
-    const stat = Number.isInteger(Number(entry)) && read(`/proc/${entry}/stat`)
+    const stat = Number.isInteger(Number(entry)) && readProc(`/proc/${entry}/stat`)
     if (stat) parent.set(Number(entry), Number(statFields(stat)[1]))
   }
   const inTree = (pid: number) => {
@@ -117,18 +107,8 @@ function processTimes(roots: number[]): ProcessTimes {
     // This process is counted apart (process.cpuUsage), its children here.
     if (pid === process.pid || !inTree(pid)) continue
     const kind = kindOf(pid)
-    let tids: string[]
-    try {
-      tids = readdirSync(`/proc/${pid}/task`)
-    } catch {
-      continue // it ended meanwhile
-    }
-    for (const tid of tids) {
-      const stat = read(`/proc/${pid}/task/${tid}/stat`)
-      if (!stat) continue
-      const fields = statFields(stat)
-      const seconds = (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND
-      const key = `${kind} ${threadKind(pid, tid)}`
+    for (const [tid, seconds] of threadSeconds(pid)) {
+      const key = `${kind} ${threadKind(pid, String(tid))}`
       times.set(key, (times.get(key) ?? 0) + seconds)
     }
   }
