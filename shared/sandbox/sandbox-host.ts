@@ -21,12 +21,13 @@ import {
   type ThreadRequest,
 } from './sandbox-protocol'
 import { memoryState } from './memory-policy'
+import { DEFAULT_WARM_BUDGET_MB, WarmBudget } from './warm-budget'
 
 // Captured before any guest runs in this realm.
 const { wait, load, store } = Atomics
 const { parse } = JSON
 const { now } = Date
-const { hasOwn, create } = Object
+const { hasOwn, create, freeze, assign } = Object
 const decode = TextDecoder.prototype.decode
 
 export interface SandboxHostOptions {
@@ -57,6 +58,7 @@ const REQUEST_FIELDS = [
   'memoryBytes',
   'outputLimit',
   'wasm',
+  'warm',
 ] as const
 
 /** The request as plain data: own properties only, on an object with no prototype to tamper with. */
@@ -65,6 +67,14 @@ function plainRequest(request: RunRequest): RunRequest {
   for (const field of REQUEST_FIELDS)
     if (hasOwn(request, field))
       plain[field] = (request as unknown as Record<string, unknown>)[field]
+  const warm = plain.warm as Record<string, unknown> | undefined
+  if (warm !== undefined) {
+    // The warm key decides which context a call reaches: read as plain data, like the rest.
+    const key =
+      typeof warm === 'object' && warm !== null && hasOwn(warm, 'key') ? warm.key : undefined
+    if (typeof key === 'string') plain.warm = freeze(assign(create(null) as object, { key }))
+    else delete plain.warm
+  }
   return plain as unknown as RunRequest
 }
 
@@ -75,6 +85,7 @@ export function serveSandbox(
   const { init, post } = options
   const stop = new Int32Array(init.stopFlag ?? new ArrayBuffer(4))
   const decoder = new TextDecoder()
+  const warmBudget = new WarmBudget(init.warmBudgetBytes ?? DEFAULT_WARM_BUDGET_MB * 1024 * 1024)
   let sequence = 0
   /** The namespace this thread serves for life once a Python job reached it. */
   let tenant: string | undefined
@@ -156,6 +167,9 @@ export function serveSandbox(
           stopFlag: stop,
           host: line.bridge,
         })
+        // Before the report, while the call's deadline still holds this thread.
+        warmBudget.used(runtime)
+        warmBudget.enforce()
       }
     } catch (err) {
       // A runtime that failed to load: the pool replaces this thread, and the job is not the guest's fault.

@@ -23,6 +23,7 @@ import {
   type ThreadRequest,
 } from './sandbox-protocol'
 import { crashError, outgrew, watchMemoryFlag, type CrashCause } from './memory-policy'
+import { warmKey } from './warm-key'
 
 /** A sandbox thread as the pool sees it; the host decides what a thread is. */
 interface SandboxThread {
@@ -45,6 +46,8 @@ export interface SandboxPoolOptions {
   stackBytes: number
   memoryBytes?: number
   outputLimit?: number
+  /** What warm function contexts may hold per thread (default DEFAULT_WARM_BUDGET_MB). */
+  warmBudgetBytes?: number
   /** How long past its deadline a job may run before its thread is killed (default: 10% of its timeout, 0.1–1 s). */
   killGraceMs?: number
   /** How long a cancelled job may take to notice before its thread is killed. */
@@ -195,6 +198,8 @@ export class SandboxPool implements JobExecutor {
         runtime: job.job_type,
         namespace: job.namespace,
         ...(job.mode === 'function' && { mode: 'function' as const }),
+        ...(job.mode === 'function' &&
+          job.function && { warm: { key: warmKey(job.namespace, job.function) } }),
         code: job.code,
         input: job.input_data,
         timeoutMs: job.timeout_ms,
@@ -265,6 +270,9 @@ export class SandboxPool implements JobExecutor {
       ...(stopFlag && { stopFlag }),
       ...(hostBuffer && { hostBuffer }),
       stackBytes: this.options.stackBytes,
+      ...(this.options.warmBudgetBytes !== undefined && {
+        warmBudgetBytes: this.options.warmBudgetBytes,
+      }),
       ...(pythonSnapshot && { pythonSnapshot }),
     }
     slot.flag = new Int32Array(stopFlag ?? new ArrayBuffer(4))
