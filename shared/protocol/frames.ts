@@ -211,9 +211,10 @@ export const NativeRun = z.strictObject({
 export type NativeRun = z.infer<typeof NativeRun>
 
 /**
- * Which deployed version a function call is for: (namespace, path, version, deployed_at) names
- * one version's code for good (a path deleted and deployed again starts over at version 1, but
- * with a new `deployed_at`), so a volunteer may keep a context warm for it.
+ * Which deployed version a function call is for, so a volunteer may keep a context warm for it:
+ * with the namespace, it names one version of one deployment (a path deleted and deployed again
+ * starts over at version 1, but with a later `deployed_at`, in milliseconds). Volunteers also
+ * check that the code is the code their context was made from.
  */
 export const FunctionVersion = z.strictObject({
   path: z.string().min(1).max(1024),
