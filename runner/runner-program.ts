@@ -58,6 +58,12 @@ export function runnerProgram(): Command {
         .default(d.contain, 'a cgroup v2, else a PID namespace, else the process group'),
     )
     .option('--no-sandbox', 'do not run sandboxed js/lua/python/wasm jobs')
+    .option(
+      '--warm-budget-mb <n>',
+      'memory each sandbox thread may keep in warm function contexts, least recently used evicted first; 0 keeps none',
+      optionParser(wholeNumber(0, 65536)),
+      d.warmBudgetMb,
+    )
     .option('--print-capabilities', 'print what this machine offers and exit')
     .addHelpText(
       'after',

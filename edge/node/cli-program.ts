@@ -24,6 +24,7 @@ export interface ZerverlessFlags extends LimitFlags {
   host?: string
   dataDir?: string
   workers?: number
+  warmBudgetMb?: number
   worker?: string
   namespaces?: string[]
   token?: string
@@ -69,6 +70,12 @@ export function zerverlessProgram(): Command {
       '--workers <n>',
       `volunteers to run in a child process of this one, one sandbox thread each; 0 for none (default: ${cores}, one per core)`,
       optionParser(wholeNumber(0, 1024)),
+    )
+    .option(
+      '--warm-budget-mb <n>',
+      'memory each sandbox thread (internal workers, or --worker) may keep in warm function contexts, least recently used evicted first; 0 keeps none',
+      optionParser(wholeNumber(0, 65536)),
+      d.warmBudgetMb,
     )
     .option(
       '--worker <ws-url>',

@@ -17,9 +17,17 @@ export function startInternalWorkers(
   url: string,
   workers: number,
   token?: string,
+  warmBudgetMb?: number,
 ): InternalWorkers {
   return superviseWorkerHost(
-    { url, workers, kind: 'internal', name: 'internal', ...(token && { token }) },
+    {
+      url,
+      workers,
+      kind: 'internal',
+      name: 'internal',
+      ...(token && { token }),
+      ...(warmBudgetMb !== undefined && { warmBudgetMb }),
+    },
     {
       onRestart: (why, inMs) =>
         console.error(`internal workers exited (${why}); starting them again in ${inMs} ms`),
