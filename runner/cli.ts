@@ -66,7 +66,10 @@ const runtimes: Runtime[] = [
 ]
 const executor = new RunnerExecutor(
   opts.sandbox
-    ? new ThreadExecutor({ threads: opts.concurrency, warmBudgetBytes: opts.warmBudgetMb << 20 })
+    ? new ThreadExecutor({
+        threads: opts.concurrency,
+        ...(opts.warmBudgetMb !== undefined && { warmBudgetBytes: opts.warmBudgetMb << 20 }),
+      })
     : undefined,
   opts.native
     ? new NativeExecutor({

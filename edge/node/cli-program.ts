@@ -13,6 +13,7 @@ import {
   secretText,
   wholeNumber,
 } from '../../shared/agent/text-values'
+import { DEFAULT_WARM_BUDGET_MB } from '../../shared/sandbox/warm-budget'
 import { VERSION } from '../core/config'
 import { HostConfig } from '../core/host-config'
 import { LOG_THRESHOLDS } from '../core/observability/logger'
@@ -73,9 +74,8 @@ export function zerverlessProgram(): Command {
     )
     .option(
       '--warm-budget-mb <n>',
-      'memory each sandbox thread (internal workers, or --worker) may keep in warm function contexts, least recently used evicted first; 0 keeps none',
+      `memory each sandbox thread (internal workers, or --worker) may keep in warm function contexts, least recently used evicted first; 0 keeps none (default: ${DEFAULT_WARM_BUDGET_MB})`,
       optionParser(wholeNumber(0, 65536)),
-      d.warmBudgetMb,
     )
     .option(
       '--worker <ws-url>',

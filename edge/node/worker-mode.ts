@@ -11,7 +11,6 @@ import {
   type SettingResult,
 } from '../../shared/agent/setting-sources'
 import { secretText } from '../../shared/agent/text-values'
-import { DEFAULT_WARM_BUDGET_MB } from '../../shared/sandbox/warm-budget'
 
 /** Worker mode's settings, with their defaults. */
 export const WorkerModeConfig = z.object({
@@ -27,8 +26,8 @@ export const WorkerModeConfig = z.object({
   namespaces: z.array(z.string()).optional(),
   /** Presented in hello (`--token`): makes these volunteers trusted for the token's namespaces. */
   token: z.string().optional(),
-  /** What warm function contexts may hold per sandbox thread, in MiB. */
-  warmBudgetMb: z.int().min(0).max(65536).default(DEFAULT_WARM_BUDGET_MB),
+  /** What warm function contexts may hold per sandbox thread, in MiB (absent, 64). */
+  warmBudgetMb: z.int().min(0).max(65536).optional(),
 })
 export type WorkerModeConfig = z.infer<typeof WorkerModeConfig>
 type WorkerModeInput = z.input<typeof WorkerModeConfig>
@@ -54,7 +53,7 @@ export function runWorkerMode(config: WorkerModeConfig): void {
     {
       url,
       workers: config.workers,
-      warmBudgetMb: config.warmBudgetMb,
+      ...(config.warmBudgetMb !== undefined && { warmBudgetMb: config.warmBudgetMb }),
       kind: 'node',
       ...(config.namespaces && { namespaces: config.namespaces }),
       ...(config.token && { token: config.token }),
