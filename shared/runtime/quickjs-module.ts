@@ -26,6 +26,56 @@ export interface BoundedModule {
   refused: boolean
 }
 
+/**
+ * QuickJS's compiled wasm, kept from the first load: later modules (a warm context each, or
+ * another cap) are instantiated from it, because once a thread has locked its realm down for
+ * Pyodide there is no file system or fetch left to read the wasm again.
+ */
+let compiled: WebAssembly.Module | undefined
+
+/**
+ * Runs the first load with WebAssembly's instantiate functions watched, to keep the module that
+ * emscripten compiles for `memory` (recognised by the memory in its imports: other runtimes may
+ * load their own wasm at the same time).
+ */
+async function capturingModule<T>(memory: WebAssembly.Memory, load: () => Promise<T>): Promise<T> {
+  const wasm = WebAssembly as {
+    instantiate: (...args: unknown[]) => Promise<unknown>
+    instantiateStreaming?: (...args: unknown[]) => Promise<unknown>
+  }
+  const { instantiate, instantiateStreaming } = wasm
+  const ours = (imports: unknown) =>
+    typeof imports === 'object' &&
+    imports !== null &&
+    Object.values(imports).some(
+      (ns) => typeof ns === 'object' && ns !== null && Object.values(ns).includes(memory),
+    )
+  const keep = (result: unknown) => {
+    if (typeof result === 'object' && result !== null && 'module' in result)
+      compiled ??= (result as { module: WebAssembly.Module }).module
+  }
+  const watched =
+    (original: (...args: unknown[]) => Promise<unknown>) =>
+    (...args: unknown[]) => {
+      const pending = original.apply(WebAssembly, args)
+      if (ours(args[1])) void pending.then(keep, () => undefined)
+      return pending
+    }
+  try {
+    wasm.instantiate = watched(instantiate)
+    if (instantiateStreaming) wasm.instantiateStreaming = watched(instantiateStreaming)
+  } catch {
+    // A frozen realm: load without keeping the module.
+    return load()
+  }
+  try {
+    return await load()
+  } finally {
+    wasm.instantiate = instantiate
+    if (instantiateStreaming) wasm.instantiateStreaming = instantiateStreaming
+  }
+}
+
 export async function loadBounded(capBytes: number): Promise<BoundedModule> {
   const memory = new WebAssembly.Memory({
     initial: BASE_BYTES / PAGE,
@@ -45,9 +95,11 @@ export async function loadBounded(capBytes: number): Promise<BoundedModule> {
       }
     },
   })
-  bounded.module = await newQuickJSWASMModuleFromVariant(
-    newVariant(variant, { wasmMemory: memory }),
-  )
+  const load = () =>
+    newQuickJSWASMModuleFromVariant(
+      newVariant(variant, { wasmMemory: memory, ...(compiled && { wasmModule: compiled }) }),
+    )
+  bounded.module = compiled ? await load() : await capturingModule(memory, load)
   return bounded
 }
 

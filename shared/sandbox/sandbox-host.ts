@@ -147,7 +147,12 @@ export function serveSandbox(
       }
       return { kind: 'done', id, outcome }
     }
-    if (request.runtime === 'python') tenant = request.namespace
+    if (request.runtime === 'python' && tenant === undefined) {
+      tenant = request.namespace
+      // From here on a guest may reach this realm: no other namespace's warm context stays in it.
+      const loaded = await options.runtimes.catch(() => ({}))
+      for (const runtime of Object.values(loaded)) runtime.dropWarm?.(0)
+    }
     const line = bridgeFor(id, deadline)
     try {
       const runtime =

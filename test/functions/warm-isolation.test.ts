@@ -208,3 +208,29 @@ describe('the warm budget', () => {
     expect(await call('js', code, {})).toMatchObject({ result: 1 })
   })
 })
+
+describe('a thread a Python guest reaches', () => {
+  it('drops the warm contexts it held before, its own namespace’s too', async () => {
+    const { call, executor } = thread()
+    const code = 'let n = 0; function handle() { return ++n }'
+    expect(await call('js', code, { namespace: 'eve' })).toMatchObject({ result: 1 })
+    expect(await call('js', code, { namespace: 'eve' })).toMatchObject({ result: 2 })
+    const python: RunnableJob = {
+      type: 'job',
+      job_id: 'py',
+      attempt: 1,
+      job_type: 'python',
+      namespace: 'eve',
+      code: '1 + 1',
+      input_data: null,
+      timeout_ms: 60_000,
+    }
+    expect(await executor.execute(python, new AbortController().signal)).toMatchObject({
+      ok: true,
+      result: 2,
+    })
+    const replaced = executor.replaced
+    expect(await call('js', code, { namespace: 'eve' })).toMatchObject({ result: 1 })
+    expect(executor.replaced).toBe(replaced)
+  }, 90_000)
+})
