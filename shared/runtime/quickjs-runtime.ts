@@ -36,6 +36,8 @@ export class QuickJsRuntime implements GuestRuntime {
   private broken = false
   /** Warm function contexts by warm key, least recently used first. */
   private readonly warm = new WarmCache<WarmJsContext>()
+  /** One module an evicted warm context left, for the next new one. */
+  private spare: BoundedModule | undefined
 
   private constructor(
     private bounded: BoundedModule,
@@ -70,6 +72,8 @@ export class QuickJsRuntime implements GuestRuntime {
 
   dropWarm(keepBytes: number): void {
     this.warm.dropTo(keepBytes)
+    // Nothing kept at all: not even a module an evicted context was freed from.
+    if (keepBytes === 0) this.spare = undefined
   }
 
   async run(request: RunRequest, control: RunControl): Promise<RunOutcome> {
@@ -107,7 +111,14 @@ export class QuickJsRuntime implements GuestRuntime {
       context = undefined
     }
     if (!context) {
-      const opened = await WarmJsContext.open(request, control, this.stackBytes, output)
+      const spare = this.spare
+      this.spare = undefined
+      const opened = await WarmJsContext.open(request, control, {
+        stackBytes: this.stackBytes,
+        output,
+        spare,
+        recycle: (bounded) => (this.spare = bounded),
+      })
       if (!(opened instanceof WarmJsContext)) return opened
       context = opened
       this.warm.put(key, context)

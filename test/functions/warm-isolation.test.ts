@@ -201,6 +201,20 @@ describe('the warm budget', () => {
     expect(await call('lua', code, { path: '/two' })).toMatchObject({ result: 1 })
   })
 
+  it('gives a context made in the module an evicted one left nothing of it', async () => {
+    // Room for one QuickJS context: bob's evicts eve's, and carol's is made in the module eve's
+    // context left.
+    const { call } = thread({ warmBudgetBytes: 3 << 20 })
+    const code = PROBE.js
+    const planted = await call('js', code, { namespace: 'eve' }, { plant: true })
+    expect(planted).toMatchObject({ ok: true, result: { mark: 'planted', proto: 'yes' } })
+    expect(await call('js', code, { namespace: 'bob' })).toMatchObject({ ok: true, result: clean })
+    expect(await call('js', code, { namespace: 'carol' })).toMatchObject({
+      ok: true,
+      result: clean,
+    })
+  })
+
   it('keeps nothing warm with a budget of 0', async () => {
     const { call } = thread({ warmBudgetBytes: 0 })
     const code = 'let n = 0; function handle() { return ++n }'
