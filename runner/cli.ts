@@ -65,7 +65,12 @@ const runtimes: Runtime[] = [
   ...(opts.native ? (['native'] as const) : []),
 ]
 const executor = new RunnerExecutor(
-  opts.sandbox ? new ThreadExecutor({ threads: opts.concurrency }) : undefined,
+  opts.sandbox
+    ? new ThreadExecutor({
+        threads: opts.concurrency,
+        ...(opts.warmBudgetMb !== undefined && { warmBudgetBytes: opts.warmBudgetMb << 20 }),
+      })
+    : undefined,
   opts.native
     ? new NativeExecutor({
         dataDir,

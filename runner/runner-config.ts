@@ -34,6 +34,8 @@ export const RunnerConfig = z.object({
   native: z.boolean().default(true),
   /** Run sandboxed js/lua/python/wasm jobs. */
   sandbox: z.boolean().default(true),
+  /** What warm function contexts may hold per sandbox thread, in MiB (0 keeps none warm; absent, 64). */
+  warmBudgetMb: z.int().min(0).max(65536).optional(),
   /** Executables services may run; absent, path-policy.ts decides by where the orchestrator is. */
   allowPath: z.array(z.string()).optional(),
   /** What holds each native run. */

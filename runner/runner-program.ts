@@ -1,4 +1,5 @@
 /** `zerverless-runner`'s flags and --help; the defaults shown are runner-config.ts's. */
+import { DEFAULT_WARM_BUDGET_MB } from '../shared/sandbox/warm-budget'
 import { Command, Option } from 'commander'
 import { optionParser } from '../shared/agent/node/cli-options'
 import { plainText, secretText, wholeNumber } from '../shared/agent/text-values'
@@ -58,6 +59,11 @@ export function runnerProgram(): Command {
         .default(d.contain, 'a cgroup v2, else a PID namespace, else the process group'),
     )
     .option('--no-sandbox', 'do not run sandboxed js/lua/python/wasm jobs')
+    .option(
+      '--warm-budget-mb <n>',
+      `memory each sandbox thread may keep in warm function contexts, least recently used evicted first; 0 keeps none (default: ${DEFAULT_WARM_BUDGET_MB})`,
+      optionParser(wholeNumber(0, 65536)),
+    )
     .option('--print-capabilities', 'print what this machine offers and exit')
     .addHelpText(
       'after',

@@ -1,7 +1,8 @@
 /**
  * Issue 3's figures, in one run: per-runtime cold start (first job on a fresh sandbox thread) and
  * warm per-job cost, the interpreters' own per-job setup measured in-process, and a compute-bound
- * C kernel built both for wasm32-wasi (clang) and natively (gcc), timed both ways.
+ * C kernel built both for wasm32-wasi (clang) and natively (gcc), timed both ways. Issue 16's: CPU
+ * per function call in a fresh context and in a warm one, and per Lua job compiled once or not.
  */
 import { execFileSync, spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
@@ -19,6 +20,7 @@ import type { GuestRuntime, RunRequest } from '../../shared/runtime/runtime'
 import { WasiRuntime } from '../../shared/runtime/wasi-runtime'
 import { ThreadExecutor } from '../../shared/sandbox/node/thread-executor'
 import { percentile, round } from '../lib/stats'
+import { warmCallCosts, type CallCosts } from '../lib/warm-calls'
 import type { Suite } from './suite'
 
 const ROOT = path.resolve(import.meta.dirname, '../..')
@@ -244,6 +246,9 @@ export const runtimes: Suite = {
     threads.python = await throughThread(() => job('python', TRIVIAL.python), 200)
     threads.pythonFromSnapshot = await throughThread(() => job('python', TRIVIAL.python), 200)
 
+    log('function calls and jobs in-process: fresh against warm, CPU per run')
+    const calls = await warmCallCosts()
+
     log('deadlines: an endless guest with timeout 1 s, per runtime')
     const spinBytes = await watModule('spin')
     const deadline = await deadlines({ cid: await cidOf(spinBytes), bytes: spinBytes })
@@ -252,6 +257,7 @@ export const runtimes: Suite = {
       machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
       setupInProcess: setup,
       throughThread: threads,
+      callsInProcess: calls,
       deadlines: deadline,
       compute: await compute(log),
     }
@@ -288,6 +294,10 @@ export const runtimes: Suite = {
     rows.push(
       `| python (from snapshot) | | ${snap?.coldMs} ms | ${snap?.warmP50Ms} / ${snap?.warmP99Ms} ms |`,
     )
+    rows.push('', '| in-process, per run | CPU | wall |', '|---|---|---|')
+    const calls = (r as unknown as { callsInProcess?: CallCosts }).callsInProcess ?? {}
+    for (const [name, c] of Object.entries(calls))
+      rows.push(`| ${name} | ${c.cpuUs} µs | ${c.wallUs} µs |`)
     const d = (
       r as unknown as {
         deadlines: Record<string, { stoppedAfterMs: number; ratio: number; code: string }>

@@ -23,6 +23,8 @@ export const HostConfig = z.object({
   dataDir: z.string().default('./data'),
   /** Node: internal workers; absent, one per CPU core (which only the host can count). */
   workers: z.int().min(0).max(1024).optional(),
+  /** Node: what warm function contexts may hold per internal worker's sandbox thread, in MiB (absent, 64). */
+  warmBudgetMb: z.int().min(0).max(65536).optional(),
   /**
    * Node: the longest a client may take to send a whole request (headers: at most 60 s). Node's
    * own default (5 minutes) would cut a 2 GiB upload slower than 7 MB/s.

@@ -13,6 +13,7 @@ import {
   secretText,
   wholeNumber,
 } from '../../shared/agent/text-values'
+import { DEFAULT_WARM_BUDGET_MB } from '../../shared/sandbox/warm-budget'
 import { VERSION } from '../core/config'
 import { HostConfig } from '../core/host-config'
 import { LOG_THRESHOLDS } from '../core/observability/logger'
@@ -24,6 +25,7 @@ export interface ZerverlessFlags extends LimitFlags {
   host?: string
   dataDir?: string
   workers?: number
+  warmBudgetMb?: number
   worker?: string
   namespaces?: string[]
   token?: string
@@ -69,6 +71,11 @@ export function zerverlessProgram(): Command {
       '--workers <n>',
       `volunteers to run in a child process of this one, one sandbox thread each; 0 for none (default: ${cores}, one per core)`,
       optionParser(wholeNumber(0, 1024)),
+    )
+    .option(
+      '--warm-budget-mb <n>',
+      `memory each sandbox thread (internal workers, or --worker) may keep in warm function contexts, least recently used evicted first; 0 keeps none (default: ${DEFAULT_WARM_BUDGET_MB})`,
+      optionParser(wholeNumber(0, 65536)),
     )
     .option(
       '--worker <ws-url>',

@@ -30,6 +30,7 @@ async function runOrchestrator(host: HostConfig, workers: number): Promise<void>
     port: host.port,
     dataDir,
     workers,
+    ...(host.warmBudgetMb !== undefined && { warmBudgetMb: host.warmBudgetMb }),
     logger: stdoutLogger(host.logLevel),
     requestTimeoutMs: Math.round(host.requestTimeoutSeconds * 1000),
     config: { ...host.orchestrator, auth: auth.settings },

@@ -22,9 +22,17 @@ export function startInternalWorkers(
   url: string,
   workers: number,
   token?: string,
+  warmBudgetMb?: number,
 ): InternalWorkers {
   return superviseWorkerHost(
-    { url, workers, kind: 'internal', name: 'internal', ...(token && { token }) },
+    {
+      url,
+      workers,
+      kind: 'internal',
+      name: 'internal',
+      ...(token && { token }),
+      ...(warmBudgetMb !== undefined && { warmBudgetMb }),
+    },
     {
       links: new InternalLinks(hub),
       onRestart: (why, inMs) =>

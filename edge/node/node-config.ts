@@ -25,6 +25,7 @@ export function zerverlessConfig(
       {
         url: flags.worker,
         workers: flags.workers,
+        warmBudgetMb: flags.warmBudgetMb,
         namespaces: flags.namespaces,
         token: flags.token,
       },
@@ -48,6 +49,7 @@ function hostInput(flags: Partial<ZerverlessFlags>): HostConfigInput {
     host: flags.host,
     dataDir: flags.dataDir,
     workers: flags.workers,
+    warmBudgetMb: flags.warmBudgetMb,
     requestTimeoutSeconds: flags.requestTimeout,
     logLevel: flags.logLevel,
     auth: flags.auth,

@@ -31,6 +31,8 @@ export interface ServerOptions {
   port: number
   dataDir: string
   workers: number
+  /** What warm function contexts may hold per internal worker's sandbox thread, in MiB. */
+  warmBudgetMb?: number
   config?: Partial<OrchestratorConfig>
   /** The built volunteer PWA (default: `dist/web`). */
   webDir?: string
@@ -179,6 +181,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           `ws://${displayHost}:${port}/ws/volunteer`,
           options.workers,
           config.internalToken,
+          options.warmBudgetMb,
         )
       : undefined
 

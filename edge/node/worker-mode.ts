@@ -26,6 +26,8 @@ export const WorkerModeConfig = z.object({
   namespaces: z.array(z.string()).optional(),
   /** Presented in hello (`--token`): makes these volunteers trusted for the token's namespaces. */
   token: z.string().optional(),
+  /** What warm function contexts may hold per sandbox thread, in MiB (absent, 64). */
+  warmBudgetMb: z.int().min(0).max(65536).optional(),
 })
 export type WorkerModeConfig = z.infer<typeof WorkerModeConfig>
 type WorkerModeInput = z.input<typeof WorkerModeConfig>
@@ -51,6 +53,7 @@ export function runWorkerMode(config: WorkerModeConfig): void {
     {
       url,
       workers: config.workers,
+      ...(config.warmBudgetMb !== undefined && { warmBudgetMb: config.warmBudgetMb }),
       kind: 'node',
       ...(config.namespaces && { namespaces: config.namespaces }),
       ...(config.token && { token: config.token }),

@@ -148,7 +148,8 @@ export class VolunteerAgent {
         type: 'hello',
         protocol: PROTOCOL_VERSION,
         agent: this.options.agent,
-        capabilities: this.options.capabilities,
+        // This agent parses job frames' `function` field, so the orchestrator may send it.
+        capabilities: { ...this.options.capabilities, warm: true },
         ...(this.options.peer && { peer: this.options.peer }),
         ...(this.options.token && { token: this.options.token }),
       })

@@ -15,6 +15,11 @@ export const Capabilities = z.strictObject({
    * slot frees instead of a network round trip later (a work buffer, as BOINC clients keep).
    */
   prefetch: z.number().int().min(0).max(8).optional(),
+  /**
+   * It understands job frames' `function` field (the version a call is for) and may keep function
+   * versions warm. Volunteers that do not say so get function calls without it, as before.
+   */
+  warm: z.boolean().optional(),
   memory_mb: z
     .number()
     .int()

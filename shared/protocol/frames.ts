@@ -210,6 +210,19 @@ export const NativeRun = z.strictObject({
 })
 export type NativeRun = z.infer<typeof NativeRun>
 
+/**
+ * Which deployed version a function call is for, so a volunteer may keep a context warm for it:
+ * with the namespace, it names one version of one deployment (a path deleted and deployed again
+ * starts over at version 1, but with a later `deployed_at`, in milliseconds). Volunteers also
+ * check that the code is the code their context was made from.
+ */
+export const FunctionVersion = z.strictObject({
+  path: z.string().min(1).max(1024),
+  version: z.number().int().min(1),
+  deployed_at: z.number().int(),
+})
+export type FunctionVersion = z.infer<typeof FunctionVersion>
+
 /** Everything a volunteer needs to run one attempt of a job. */
 export const JobFrame = z.strictObject({
   type: z.literal('job'),
@@ -221,6 +234,11 @@ export const JobFrame = z.strictObject({
   timeout_ms: z.number().int().positive(),
   /** `function`: a deployed function's invocation; `input_data` is the request, the result the response. */
   mode: z.enum(['job', 'function']).optional(),
+  /**
+   * Function calls: the version called. Sent only to volunteers that said `warm` in their hello
+   * (capabilities.ts): older ones parse job frames strictly and would refuse the field.
+   */
+  function: FunctionVersion.optional(),
   /** wasm jobs: the module's content id (fetch it from GET /api/wasm/{cid}), its argv and environment. */
   wasm_cid: z.string().regex(CID_PATTERN).optional(),
   args: z.array(z.string()).optional(),

@@ -36,14 +36,24 @@ export class GuestAbort extends Error {
 export class LuaGuestApi {
   /** Opens the libraries and installs the globals in a new state: call it in protected mode. */
   readonly bootstrap: Fn
+  /**
+   * A warm state's next call: sets `INPUT` to the running call's request and returns it. Call it
+   * in protected mode (it allocates, and `_G` may have the guest's metamethods).
+   */
+  readonly nextCall: Fn
   private readonly fn: Record<
     'print' | 'write' | 'encode' | 'decode' | 'dbGet' | 'dbSet' | 'dbDelete' | 'dbList',
     Fn
   >
 
+  /**
+   * `load` compiles a chunk the way luaL_loadbufferx does (lua-chunks.ts keeps it compiled), for
+   * the prelude every state runs.
+   */
   constructor(
     private readonly lua: LuaWasm,
     private readonly current: () => LuaGuestJob | undefined,
+    private readonly load: (L: number, code: string, chunkName: string) => number,
   ) {
     const m = lua.m
     this.fn = {
@@ -92,6 +102,15 @@ export class LuaGuestApi {
       ),
     }
     this.bootstrap = m.addFunction(this.hostFunction(this.install), 'ii')
+    this.nextCall = m.addFunction(
+      this.hostFunction((L) => {
+        pushJson(this.lua, L, this.current()?.input ?? {})
+        m._lua_pushvalue(L, -1)
+        m._lua_setglobal(L, this.lua.name('INPUT'))
+        return 1
+      }),
+      'ii',
+    )
   }
 
   /**
@@ -146,9 +165,7 @@ export class LuaGuestApi {
     pushJson(this.lua, L, this.current()?.input ?? {})
     m._lua_setglobal(L, name('INPUT'))
 
-    const prelude = this.lua.alloc(SANDBOX_PRELUDE)
-    const status = m._luaL_loadbufferx(L, prelude.ptr, prelude.size, name('=sandbox'), name('t'))
-    m._free(prelude.ptr)
+    const status = this.load(L, SANDBOX_PRELUDE, '=sandbox')
     if (status !== LUA.OK)
       throw new Error(`sandbox prelude failed to load: ${this.lua.readString(L, -1)}`)
     m._lua_callk(L, 0, 0, 0, 0)

@@ -21,6 +21,8 @@ export const LUA = {
   ERRERR: 5,
   MULTRET: -1,
   MASKCOUNT: 8,
+  /** LUA_REGISTRYINDEX: -LUAI_MAXSTACK - 1000. */
+  REGISTRYINDEX: -1001000,
 } as const
 
 type Ptr = number
@@ -74,6 +76,10 @@ export interface LuaExports {
   _lua_error(L: L): number
   _lua_pcallk(L: L, nargs: number, nresults: number, msgh: number, ctx: number, k: Ptr): number
   _luaL_loadbufferx(L: L, buf: Ptr, size: number, name: Ptr, mode: Ptr): number
+  _lua_dump(L: L, writer: Ptr, data: Ptr, strip: number): number
+  _luaL_ref(L: L, t: number): number
+  _lua_rawgeti(L: L, idx: number, n: bigint): number
+  _lua_pushvalue(L: L, idx: number): void
   _luaL_traceback(L: L, L1: L, msg: Ptr, level: number): void
   _lua_sethook(L: L, fn: Ptr, mask: number, count: number): void
 }

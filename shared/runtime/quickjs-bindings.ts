@@ -29,8 +29,8 @@ export class QuickJsBindings {
 
   constructor(
     private readonly ctx: QuickJSContext,
-    private readonly output: OutputBuffer,
-    private readonly host: HostBridge | undefined,
+    private output: OutputBuffer,
+    private host: HostBridge | undefined,
   ) {
     const json = this.own(ctx.getProp(ctx.global, 'JSON'))
     const object = this.own(ctx.getProp(ctx.global, 'Object'))
@@ -80,6 +80,20 @@ export class QuickJsBindings {
         return { ...(isRecord(fields) ? fields : {}), op: 'db.list' }
       })
     })
+  }
+
+  /**
+   * A warm context's next call: its console and `db` now reach this call's output and line to the
+   * host. Returns the request parsed in the guest (by the JSON.parse the context started with),
+   * also set as `INPUT`; the caller disposes it.
+   */
+  nextCall(output: OutputBuffer, host: HostBridge | undefined, inputJson: string): QuickJSHandle {
+    this.output = output
+    this.host = host
+    const ctx = this.ctx
+    const input = this.call(this.parse, ctx.undefined, ctx.newString(inputJson))
+    ctx.setProp(ctx.global, 'INPUT', input)
+    return input
   }
 
   /** The JSON text of a result, by the JSON.stringify the context started with; undefined → null. */

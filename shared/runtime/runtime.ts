@@ -28,9 +28,11 @@ export interface RunRequest {
   /** For `wasm` jobs: the module (by content id; bytes when the runtime has not seen it) and its command line. */
   wasm?: WasmCommand
   /**
-   * Function calls only: names a (namespace, function path, version). A runtime keeps one
-   * initialised context per key and calls `handle` on it; module-level state persists between the
-   * calls of one key, never across keys.
+   * Function calls only: `key` names one (namespace, function path, version). A runtime with warm
+   * contexts keeps one initialised context per key (its code evaluated once, `handle` found once)
+   * and calls `handle` on it, so module-level state persists between calls of that key and never
+   * reaches another. A context that timed out, ran out of memory or threw from its top level is
+   * discarded; a `handle` that throws an ordinary error keeps it, as a Worker isolate does.
    */
   warm?: { key: string }
 }
@@ -88,7 +90,7 @@ export interface GuestRuntime {
    * garbage its last job left for the collector: the owner replaces a thread that holds too much.
    */
   retainedBytes?(): number
-  /** Bytes held by this runtime's warm function contexts. */
+  /** Bytes this runtime's warm contexts hold. */
   warmBytes?(): number
   /** Evicts least recently used warm contexts until they hold at most `keepBytes`. */
   dropWarm?(keepBytes: number): void

@@ -21,12 +21,13 @@ import {
   type ThreadRequest,
 } from './sandbox-protocol'
 import { memoryState } from './memory-policy'
+import { DEFAULT_WARM_BUDGET_MB, WarmBudget } from './warm-budget'
 
 // Captured before any guest runs in this realm.
 const { wait, load, store } = Atomics
 const { parse } = JSON
 const { now } = Date
-const { hasOwn, create } = Object
+const { hasOwn, create, freeze, assign } = Object
 const decode = TextDecoder.prototype.decode
 
 export interface SandboxHostOptions {
@@ -66,6 +67,14 @@ function plainRequest(request: RunRequest): RunRequest {
   for (const field of REQUEST_FIELDS)
     if (hasOwn(request, field))
       plain[field] = (request as unknown as Record<string, unknown>)[field]
+  const warm = plain.warm as Record<string, unknown> | undefined
+  if (warm !== undefined) {
+    // The warm key decides which context a call reaches: read as plain data, like the rest.
+    const key =
+      typeof warm === 'object' && warm !== null && hasOwn(warm, 'key') ? warm.key : undefined
+    if (typeof key === 'string') plain.warm = freeze(assign(create(null) as object, { key }))
+    else delete plain.warm
+  }
   return plain as unknown as RunRequest
 }
 
@@ -76,6 +85,7 @@ export function serveSandbox(
   const { init, post } = options
   const stop = new Int32Array(init.stopFlag ?? new ArrayBuffer(4))
   const decoder = new TextDecoder()
+  const warmBudget = new WarmBudget(init.warmBudgetBytes ?? DEFAULT_WARM_BUDGET_MB * 1024 * 1024)
   let sequence = 0
   /** The namespace this thread serves for life once a Python job reached it. */
   let tenant: string | undefined
@@ -137,7 +147,12 @@ export function serveSandbox(
       }
       return { kind: 'done', id, outcome }
     }
-    if (request.runtime === 'python') tenant = request.namespace
+    if (request.runtime === 'python' && tenant === undefined) {
+      tenant = request.namespace
+      // From here on a guest may reach this realm: no other namespace's warm context stays in it.
+      const loaded = await options.runtimes.catch(() => ({}))
+      for (const runtime of Object.values(loaded)) runtime.dropWarm?.(0)
+    }
     const line = bridgeFor(id, deadline)
     try {
       const runtime =
@@ -157,6 +172,9 @@ export function serveSandbox(
           stopFlag: stop,
           host: line.bridge,
         })
+        // Before the report, while the call's deadline still holds this thread.
+        warmBudget.used(runtime)
+        warmBudget.enforce()
       }
     } catch (err) {
       // A runtime that failed to load: the pool replaces this thread, and the job is not the guest's fault.

@@ -24,6 +24,7 @@ import {
 } from './sandbox-protocol'
 import { crashError, outgrew, watchMemoryFlag, type CrashCause } from './memory-policy'
 import type { PythonSnapshotStore } from './python-snapshot'
+import { warmKey } from './warm-key'
 
 /** A sandbox thread as the pool sees it; the host decides what a thread is. */
 interface SandboxThread {
@@ -46,6 +47,8 @@ export interface SandboxPoolOptions {
   stackBytes: number
   memoryBytes?: number
   outputLimit?: number
+  /** What warm function contexts may hold per thread (default DEFAULT_WARM_BUDGET_MB). */
+  warmBudgetBytes?: number
   /** How long past its deadline a job may run before its thread is killed (default: 10% of its timeout, 0.1–1 s). */
   killGraceMs?: number
   /** How long a cancelled job may take to notice before its thread is killed. */
@@ -203,6 +206,8 @@ export class SandboxPool implements JobExecutor {
         runtime: job.job_type,
         namespace: job.namespace,
         ...(job.mode === 'function' && { mode: 'function' as const }),
+        ...(job.mode === 'function' &&
+          job.function && { warm: { key: warmKey(job.namespace, job.function) } }),
         code: job.code,
         input: job.input_data,
         timeoutMs: job.timeout_ms,
@@ -273,6 +278,9 @@ export class SandboxPool implements JobExecutor {
       ...(stopFlag && { stopFlag }),
       ...(hostBuffer && { hostBuffer }),
       stackBytes: this.options.stackBytes,
+      ...(this.options.warmBudgetBytes !== undefined && {
+        warmBudgetBytes: this.options.warmBudgetBytes,
+      }),
       ...(pythonSnapshot && { pythonSnapshot }),
     }
     slot.flag = new Int32Array(stopFlag ?? new ArrayBuffer(4))

@@ -27,6 +27,8 @@ export interface ThreadInit {
    */
   hostBuffer?: SharedArrayBuffer
   stackBytes: number
+  /** What warm function contexts may hold on this thread (see warm-budget.ts). */
+  warmBudgetBytes?: number
   /** A Pyodide memory snapshot another thread made, so this one starts Python in ~0.2 s. */
   pythonSnapshot?: Uint8Array
 }

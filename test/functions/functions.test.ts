@@ -112,20 +112,14 @@ describe('requests and responses', () => {
     expect(await res.text()).toBe('hello from wasm')
   })
 
-  it('starts every request from clean guest state', async () => {
-    await deploy('clean/js', {
-      runtime: 'js',
-      code: 'globalThis.n = (globalThis.n || 0) + 1\nfunction handle() { return {body: n} }',
-    })
-    await deploy('clean/lua', {
-      runtime: 'lua',
-      code: 'n = (n or 0) + 1\nfunction handle() return {body=n} end',
-    })
+  // JavaScript and Lua functions keep module-level state between calls of one version since
+  // issue 16, as Workers do (test/functions/warm-*.test.ts); Python's still starts clean here.
+  it('starts every Python request from clean guest state', async () => {
     await deploy('clean/py', {
       runtime: 'python',
       code: 'import json\njson.counter = getattr(json, "counter", 0) + 1\ndef handle(req):\n    return {"body": json.counter}',
     })
-    for (const path of ['/clean/js', '/clean/lua', '/clean/py']) {
+    for (const path of ['/clean/py']) {
       for (let i = 0; i < 3; i++) expect(await (await call(path)).json(), path).toBe(1)
     }
   }, 60_000)

@@ -155,6 +155,11 @@ export class FunctionService {
         request: requestObject(request, url, await body()),
         executor: deployment.executor,
         untrusted_db: deployment.untrusted_db,
+        function: {
+          path: deployment.path,
+          version: deployment.version,
+          deployed_at: deployment.deployed_at,
+        },
       })
       // What the handler wrote to its database is on disk before anyone sees its answer.
       .finally(() => this.#deps.durable())

@@ -3,6 +3,7 @@
  * ahead of every job in the queue. They travel to volunteers as `job` frames in function mode and
  * come back as ordinary results; the caller gets an outcome or an HTTP-shaped failure.
  */
+import type { FunctionVersion } from '../../../shared/protocol/frames'
 import type { JobError, Runtime } from '../../../shared/protocol/job'
 import type { JsonObject, JsonValue } from '../../../shared/protocol/json'
 import type { DbAccess } from '../kv/db-access'
@@ -23,6 +24,8 @@ export interface InvocationSpec {
   executor: Executor
   /** What its `db` calls may reach when an untrusted volunteer answers it. */
   untrusted_db: DbAccess
+  /** The deployed version called, so a volunteer may keep it warm (absent: always a fresh sandbox). */
+  function?: FunctionVersion
 }
 
 /**
@@ -156,6 +159,7 @@ export class InvocationTable {
       input_data: site.trusted ? invocation.request : withoutCredentials(invocation.request),
       timeout_ms: invocation.timeout_ms,
       mode: 'function',
+      ...(invocation.function && { function: invocation.function }),
       ...(invocation.wasm_cid && { wasm_cid: invocation.wasm_cid, args: [], env: {} }),
     }
     // Nothing to make durable: the task goes at once (a failure to send comes back as `lost`).

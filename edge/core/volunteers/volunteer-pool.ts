@@ -115,7 +115,15 @@ export class VolunteerPool implements Placement {
     const session = sessionOf(attempt)
     session.running.set(attempt.id, attempt)
     if (session.freeSlots === 0) this.slots.unfile(session)
-    const frame: JobFrame = { type: 'job', job_id: attempt.id, attempt: attempt.attempt, ...task }
+    // Only a volunteer that said it understands `function` gets it (older ones parse strictly).
+    const { function: version, ...rest } = task
+    const frame: JobFrame = {
+      type: 'job',
+      job_id: attempt.id,
+      attempt: attempt.attempt,
+      ...rest,
+      ...(version && session.capabilities?.warm && { function: version }),
+    }
     if (ready) void ready.then(() => this.deliver(session, attempt, frame, 'disconnected'))
     else this.deliver(session, attempt, frame, 'unreachable')
   }

@@ -20,6 +20,8 @@ export interface WorkerHostOptions {
   /** A credential sent in hello: a volunteer token, or one the admin issued (volunteer right). */
   token?: string
   memoryMb?: number
+  /** What warm function contexts may hold per sandbox thread (default DEFAULT_WARM_BUDGET_MB). */
+  warmBudgetMb?: number
   onEvent?: (index: number, event: AgentEvent) => void
 }
 
@@ -42,6 +44,7 @@ export function startWorkerHost(
     const executor = new ThreadExecutor({
       threads: 1,
       ...(options.memoryMb && { memoryBytes: options.memoryMb << 20 }),
+      ...(options.warmBudgetMb !== undefined && { warmBudgetBytes: options.warmBudgetMb << 20 }),
     })
     executors.push(executor)
     const agent = new VolunteerAgent({
