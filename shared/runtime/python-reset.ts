@@ -150,6 +150,63 @@ def reset(keep=None):
     _dirty.clear()
     _restore_small()
 
+def changes():
+    """
+    What the code run since the last reset changed in shared modules and interpreter state, as
+    apply() takes it, or None: a warm context's top level keeps its view of them this way.
+    """
+    dicts = _base['dicts']
+    modules = tuple((module, dict(_module_dict(module))) for module in _dirty if module in dicts)
+    small = {}
+    if sys.path != _base['path']:
+        small['path'] = list(sys.path)
+    if os.environ._data != _base['environ_data']:
+        small['environ'] = dict(os.environ)
+    try:
+        if posix.getcwd() != _HOME:
+            small['cwd'] = posix.getcwd()
+    except OSError:
+        pass
+    if sys.getrecursionlimit() != _base['recursion']:
+        small['recursion'] = sys.getrecursionlimit()
+    warnings, filters = _base['warnings']
+    if warnings.filters != filters:
+        small['warnings'] = list(warnings.filters)
+    root = _base['logging'][0]
+    if root.handlers != _base['logging'][1] or root.level != _base['logging'][2]:
+        small['logging'] = (list(root.handlers), root.level)
+    return (modules, small) if modules or small else None
+
+def apply(state):
+    """Re-applies changes() before a call; the reset after the call undoes them again."""
+    modules, small = state
+    for module, saved in modules:
+        _dirty.add(module)
+        current = _module_dict(module)
+        current.clear()
+        current.update(saved)
+    if 'path' in small:
+        sys.path[:] = small['path']
+    if 'environ' in small:
+        os.environ.clear()
+        os.environ.update(small['environ'])
+    if 'cwd' in small:
+        try:
+            os.chdir(small['cwd'])
+        except OSError:
+            pass
+    if 'recursion' in small:
+        sys.setrecursionlimit(small['recursion'])
+    if 'warnings' in small:
+        warnings = _base['warnings'][0]
+        with warnings._lock:
+            warnings.filters[:] = small['warnings']
+            warnings._filters_mutated_lock_held()
+    if 'logging' in small:
+        root = _base['logging'][0]
+        root.handlers[:] = small['logging'][0]
+        root.setLevel(small['logging'][1])
+
 def enter(keep):
     """Puts a warm context's own modules back in sys.modules (and on their packages) for its call."""
     modules = sys.modules

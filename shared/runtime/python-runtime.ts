@@ -80,6 +80,8 @@ export class PythonRuntime implements GuestRuntime {
   private errors: OutputBuffer | undefined
   /** The stop flag Pyodide polls, and one of its own where the host has no shared memory. */
   private installedFlag: Int32Array | undefined
+  /** What the warm contexts held after the last call (`warmBytes`). */
+  private warmHeld = 0
   private readonly ownFlag = new Int32Array(1)
   /** The current job's line to the host, for `db` calls. */
   private host: HostBridge | undefined
@@ -240,20 +242,36 @@ export class PythonRuntime implements GuestRuntime {
     } catch {
       return finish({ ...classify(report, control, request), poisoned: true } as GuestOutcome)
     }
-    // Stopped or out of memory (here or in its JS values): the context may be half updated.
-    if (key !== undefined && !outcome.ok && DISCARDED.has(outcome.error.code))
-      this.zerverless.forget(key)
+    if (key === undefined) return outcome
+    try {
+      // Stopped or out of memory (here or in its JS values): the context may be half updated.
+      if (!outcome.ok && DISCARDED.has(outcome.error.code)) this.zerverless.forget(key)
+      this.warmHeld = this.zerverless.held()
+    } catch {
+      // Python could not even count: an interpreter in that state serves nothing more.
+      if (!outcome.ok) return { ...outcome, poisoned: true }
+    }
     return outcome
   }
 
-  /** What this interpreter's warm function contexts hold (an estimate made when each was made). */
+  /**
+   * What this interpreter's warm function contexts hold (an estimate made when each was made), as
+   * of the last call: answered without entering Python, which a stopped or exhausted guest may
+   * have left with an interrupt pending.
+   */
   warmBytes(): number {
-    return this.zerverless.held()
+    return this.warmHeld
   }
 
   /** Drops least recently used warm contexts until the rest hold at most `keepBytes`. */
   dropWarm(keepBytes: number): void {
-    this.zerverless.evict(keepBytes)
+    if (this.warmHeld <= keepBytes) return
+    try {
+      this.zerverless.evict(keepBytes)
+      this.warmHeld = this.zerverless.held()
+    } catch {
+      // An interrupt left pending: the contexts stay in the heap, which the pool bounds.
+    }
   }
 
   private write(buffer: OutputBuffer | undefined, bytes: Uint8Array): number {

@@ -109,6 +109,31 @@ def handle(req):
     expect(job).toMatchObject({ ok: true, result: ['[1]', false] })
   })
 
+  it("keeps what a version's top level set in shared modules for its own calls, and only those", async () => {
+    const configured = `
+import json, logging, os, sys
+json.counter = 1
+sys.path.append("/configured")
+os.environ["CONFIGURED"] = "yes"
+logging.basicConfig(level=logging.INFO)
+def handle(req):
+    json.counter += 1
+    return {"status": 200, "body": [json.counter, "/configured" in sys.path, os.environ.get("CONFIGURED"),
+        logging.getLogger().level]}
+`
+    const plain = `
+import json, logging, os, sys
+def handle(req):
+    return {"status": 200, "body": [getattr(json, "counter", None), "/configured" in sys.path,
+        os.environ.get("CONFIGURED"), logging.getLogger().level]}
+`
+    // Each call starts from the top level's view; what a call itself changes there is undone.
+    expect(await body('alice/configured@1', configured)).toEqual([2, true, 'yes', 20])
+    expect(await body('alice/configured@1', configured)).toEqual([2, true, 'yes', 20])
+    expect(await body('alice/plain@1', plain)).toEqual([null, false, null, 30])
+    expect(await body('alice/configured@1', configured)).toEqual([2, true, 'yes', 20])
+  })
+
   it('keeps the modules a version imported as its own', async () => {
     const code = `
 def handle(req):

@@ -14,9 +14,11 @@ _warm = _OrderedDict()
 _calling = [None]
 
 class _Context:
-    __slots__ = ('scope', 'handle', 'modules', 'bytes')
-    def __init__(self, scope, handle, size):
+    __slots__ = ('scope', 'handle', 'modules', 'bytes', 'shared')
+    def __init__(self, scope, handle, size, shared):
         self.scope, self.handle, self.modules, self.bytes = scope, handle, {}, size
+        # What its top level set in shared modules and state (changes()), re-applied per call.
+        self.shared = shared
 
 def _size(scope, code):
     # An estimate (CPython here counts no allocated blocks): the globals, their values, the code.
@@ -34,12 +36,14 @@ def call(key, code, input_json):
             if handle is None:
                 # The top level answered from INPUT: it must run again for the next request.
                 return _report(scope['result'])
-            context = _warm[key] = _Context(scope, handle, _size(scope, code))
+            context = _warm[key] = _Context(scope, handle, _size(scope, code), changes())
             _calling[0] = context
         else:
             _warm.move_to_end(key)
             _calling[0] = context
             enter(context.modules)
+            if context.shared is not None:
+                apply(context.shared)
             context.scope['INPUT'] = request
         value = context.handle(request)
     except SystemExit as exit:

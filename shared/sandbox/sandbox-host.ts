@@ -172,9 +172,13 @@ export function serveSandbox(
           stopFlag: stop,
           host: line.bridge,
         })
-        // Before the report, while the call's deadline still holds this thread.
-        warmBudget.used(runtime)
-        warmBudget.enforce()
+        // Before the report, while the call's deadline still holds this thread. A thread about to
+        // be replaced keeps nothing; runtimes evict without failing (a Python heap left too big
+        // by a failed eviction is replaced by the pool), and the job's verdict stays its own.
+        if (outcome.ok || !outcome.poisoned) {
+          warmBudget.used(runtime)
+          warmBudget.enforce()
+        }
       }
     } catch (err) {
       // A runtime that failed to load: the pool replaces this thread, and the job is not the guest's fault.

@@ -112,9 +112,10 @@ describe('requests and responses', () => {
     expect(await res.text()).toBe('hello from wasm')
   })
 
-  // JavaScript and Lua functions keep module-level state between calls of one version since
-  // issue 16, as Workers do (test/functions/warm-*.test.ts); Python's still starts clean here.
-  it('starts every Python request from clean guest state', async () => {
+  // Functions keep module-level state between calls of one version since issue 16, as Workers do
+  // (test/functions/warm-*.test.ts); a shared module a Python call writes to is still put back to
+  // what the version's top level left in it before the next call.
+  it("starts every Python request from its version's top-level view of shared modules", async () => {
     await deploy('clean/py', {
       runtime: 'python',
       code: 'import json\njson.counter = getattr(json, "counter", 0) + 1\ndef handle(req):\n    return {"body": json.counter}',
