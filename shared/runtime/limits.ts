@@ -1,9 +1,19 @@
 /** Hard limits every runtime applies to what a guest hands back or holds. */
+import type { JobError } from '../protocol/job'
 
 const MiB = 1024 * 1024
 
 /** A result's JSON text longer than this fails the job with RESULT_TOO_LARGE. */
 export const MAX_RESULT_CHARS = 4 * MiB
+
+/** The failure for a result whose JSON text is `chars` long, if that is over the limit. */
+export function resultTooLarge(chars: number): JobError | undefined {
+  if (chars <= MAX_RESULT_CHARS) return undefined
+  return {
+    code: 'RESULT_TOO_LARGE',
+    message: `the result is ${chars} characters of JSON; the limit is ${MAX_RESULT_CHARS}`,
+  }
+}
 
 /**
  * Entries a WebAssembly module's tables may reach together: V8 keeps ~28 bytes per entry on its own

@@ -2,7 +2,7 @@
 import type { JobError } from '../protocol/job'
 import type { JsonValue } from '../protocol/json'
 import { guestLine } from './guest-error'
-import { MAX_RESULT_CHARS } from './limits'
+import { resultTooLarge } from './limits'
 import { NotJsonError, toJson } from './lua-values'
 import { LUA, type LuaWasm } from './lua-wasm'
 import type { GuestOutcome } from './runtime'
@@ -25,17 +25,8 @@ export function resultsOf(lua: LuaWasm, L: number): GuestOutcome {
       },
     }
   }
-  const size = JSON.stringify(result).length
-  if (size > MAX_RESULT_CHARS) {
-    return {
-      ok: false,
-      error: {
-        code: 'RESULT_TOO_LARGE',
-        message: `the result is ${size} characters of JSON; the limit is ${MAX_RESULT_CHARS}`,
-      },
-    }
-  }
-  return { ok: true, result }
+  const tooLarge = resultTooLarge(JSON.stringify(result).length)
+  return tooLarge ? { ok: false, error: tooLarge } : { ok: true, result }
 }
 
 /** The error a failed load or call left on top of the stack, classified. */

@@ -11,7 +11,7 @@ import type { JobError } from '../protocol/job'
 import { tryParseJson, type JsonValue } from '../protocol/json'
 import { guestLine } from './guest-error'
 import { hostCallFromGuest } from './host-dispatch'
-import { MAX_RESULT_CHARS } from './limits'
+import { resultTooLarge } from './limits'
 import { limitGrowth } from './memory-cap'
 import { PythonJsBudget } from './python-js-budget'
 import { OutputBuffer } from './output-buffer'
@@ -311,17 +311,8 @@ const EXIT_HINT = 'a job cannot end its process; use sys.exit() to end a job ear
 
 function classify(report: PythonReport, control: RunControl, request: RunRequest): GuestOutcome {
   if (report.ok) {
-    const size = JSON.stringify(report.result ?? null).length
-    if (size > MAX_RESULT_CHARS) {
-      return {
-        ok: false,
-        error: {
-          code: 'RESULT_TOO_LARGE',
-          message: `the result is ${size} characters of JSON; the limit is ${MAX_RESULT_CHARS}`,
-        },
-      }
-    }
-    return { ok: true, result: report.result ?? null }
+    const tooLarge = resultTooLarge(JSON.stringify(report.result ?? null).length)
+    return tooLarge ? { ok: false, error: tooLarge } : { ok: true, result: report.result ?? null }
   }
   const kind = report.kind ?? 'Error'
   if (kind === 'KeyboardInterrupt')

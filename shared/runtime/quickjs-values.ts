@@ -6,7 +6,7 @@
 import type { QuickJSContext, QuickJSHandle, VmCallResult } from 'quickjs-emscripten-core'
 import type { JsonValue } from '../protocol/json'
 import type { ThrownValue } from './guest-error'
-import { MAX_RESULT_CHARS } from './limits'
+import { resultTooLarge } from './limits'
 import { GuestThrow, type QuickJsBindings } from './quickjs-bindings'
 import { NO_HANDLER, type GuestOutcome } from './runtime'
 
@@ -68,15 +68,8 @@ export function resultOf(
       },
     }
   }
-  if (json.text.length > MAX_RESULT_CHARS) {
-    return {
-      ok: false,
-      error: {
-        code: 'RESULT_TOO_LARGE',
-        message: `the result is ${json.text.length} characters of JSON; the limit is ${MAX_RESULT_CHARS}`,
-      },
-    }
-  }
+  const tooLarge = resultTooLarge(json.text.length)
+  if (tooLarge) return { ok: false, error: tooLarge }
   return { ok: true, result: JSON.parse(json.text) as JsonValue }
 }
 
