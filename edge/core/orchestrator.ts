@@ -31,6 +31,11 @@ import { Authenticator, type TokenGrant } from './auth/authenticator'
 import { TokenStore } from './auth/token-store'
 import { ExecutorCredentials } from './volunteers/executor-identity'
 import type { Summon } from './jobs/invocations'
+import type { Logger } from './observability/logger'
+import { WorkflowStore } from './workflows/workflow-store'
+import { WorkflowEngine } from './workflows/workflow-engine'
+import { WorkflowService } from './workflows/workflow-service'
+import { functionCaller, serviceStarter } from './workflows/step-hosts'
 
 /** How often deadlines are checked; the worst extra delay past `timeout_seconds` + grace. */
 const TICK_MS = 100
@@ -59,6 +64,9 @@ export class Orchestrator {
   readonly tokens: TokenStore
   /** Tells volunteers apart by the credential they present (see volunteers/executor-identity.ts). */
   readonly executors: ExecutorCredentials
+  /** Workflows and their runs (the API's side), and the engine that runs them. */
+  readonly workflows: WorkflowService
+  readonly workflowEngine: WorkflowEngine
   private lastUploadSweep = 0
   readonly startedAt = Date.now()
   private timer: ReturnType<typeof setInterval> | undefined
@@ -87,6 +95,8 @@ export class Orchestrator {
       summon?: Summon
       /** What was issued under an API token id, where tokens live elsewhere (edge rooms). */
       tokenGrant?: (id: string) => Promise<TokenGrant | undefined>
+      /** Where workflow runs log their steps. */
+      logger?: Logger
     } = {},
   ) {
     this.sha256 = host.sha256 ?? sha256Hex
@@ -164,6 +174,31 @@ export class Orchestrator {
       sha256: this.sha256,
       durable: () => this.durable(),
     })
+    const workflowStore = new WorkflowStore(sql)
+    const calls = functionCaller(this.functions)
+    const starts = serviceStarter(this.services)
+    this.workflowEngine = new WorkflowEngine({
+      store: workflowStore,
+      jobs: scheduler,
+      functions: calls,
+      services: starts,
+      sha256: this.sha256,
+      defaults: {
+        timeoutSeconds: config.defaultTimeoutSeconds,
+        maxRetries: config.defaultMaxRetries,
+      },
+      metrics: this.metrics,
+      logger: host.logger,
+      ended: (runId) => this.workflows.ended(runId),
+    })
+    this.workflows = new WorkflowService({
+      store: workflowStore,
+      engine: this.workflowEngine,
+      lookups: { hasFunction: calls.hasFunction, hasService: starts.hasService },
+      idPrefix: config.idPrefix,
+    })
+    // Runs a crash interrupted go on (their jobs were restored by the scheduler above).
+    this.workflowEngine.recover()
     this.storage =
       host.files &&
       new StorageService(
@@ -191,6 +226,8 @@ export class Orchestrator {
 
   tick(now = Date.now()): void {
     this.scheduler.expire(now)
+    const retry = this.workflowEngine.wakeAt()
+    if (retry !== undefined && retry <= now) this.workflowEngine.tick(now)
     if (this.uploads && now - this.lastUploadSweep >= UPLOAD_SWEEP_MS) {
       this.lastUploadSweep = now
       void this.uploads.sweep()

@@ -31,6 +31,8 @@ export interface MetricSources {
 const DISPATCH_BUCKETS = [
   0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
 ]
+/** Workflow steps run from milliseconds (a trivial job) to hours (a native build). */
+const STEP_BUCKETS = [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 3600]
 
 const HTTP_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'])
 
@@ -44,6 +46,8 @@ export class Metrics {
   private readonly storage: Record<StorageOp, CounterChild>
   private readonly limited: Counter
   private readonly requests: Counter
+  private readonly workflowRuns: Counter
+  private readonly workflowSteps: Histogram
 
   constructor(sources: MetricSources) {
     const r = this.registry
@@ -135,11 +139,32 @@ export class Metrics {
       'Requests refused by a rate limit, by scope.',
       ['scope'],
     )
+    this.workflowRuns = r.counter(
+      'zerverless_workflow_runs_total',
+      'Workflow runs started, and ended by state (completed, failed, cancelled).',
+      ['state'],
+    )
+    this.workflowSteps = r.histogram(
+      'zerverless_workflow_step_duration_seconds',
+      'Time from a workflow step starting to its end, by how it ended.',
+      ['status'],
+      STEP_BUCKETS,
+    )
     this.requests = r.counter(
       'zerverless_http_requests_total',
       'HTTP requests answered, by method and status.',
       ['method', 'status'],
     )
+  }
+
+  /** A workflow run started (again, when retried) or ended. */
+  runEnded(state: string): void {
+    this.workflowRuns.labels(state).inc()
+  }
+
+  /** A workflow step ended after `seconds`. */
+  stepEnded(status: string, seconds: number): void {
+    this.workflowSteps.labels(status).observe(seconds)
   }
 
   /** A rate limit refused a request; `scope` says which limit (`ip`, `token`, …). */

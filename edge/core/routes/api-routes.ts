@@ -35,6 +35,8 @@ import { tokenRoutes } from './token-routes'
 import { volunteerPageRoutes } from './volunteer-page-routes'
 import { volunteerRoutes } from './volunteer-routes'
 import { wasmRoutes } from './wasm-routes'
+import { workflowRoutes } from './workflow-routes'
+import type { WorkflowService } from '../workflows/workflow-service'
 
 /** The orchestrator's stores and services the API answers from (an `Orchestrator` is one). */
 export interface AppCore {
@@ -52,6 +54,7 @@ export interface AppCore {
   readonly runners: RunnerDirectory
   /** What native jobs produced, when the host has somewhere to keep it. */
   readonly outputs: JobOutputs | undefined
+  readonly workflows: WorkflowService
   readonly sha256: (text: string) => string | Promise<string>
   /** Resolves once what was written so far survives a crash. */
   durable(): Promise<void>
@@ -117,6 +120,11 @@ export function mountApi(app: Hono, core: AppCore | undefined, host: ApiHost): v
   mount(serviceRoutes, (core) => ({
     services: core.services,
     view: view(core),
+    durable: durable(core),
+  }))
+  mount(workflowRoutes, (core) => ({
+    config: core.config,
+    workflows: core.workflows,
     durable: durable(core),
   }))
   mount(peerRoutes, (core) => ({ services: core.services, runners: core.runners }))

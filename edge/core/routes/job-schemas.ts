@@ -6,7 +6,7 @@ import { JsonObject } from '../../../shared/protocol/json'
 import type { OrchestratorConfig } from '../config'
 import { ExecutorField, UntrustedDbField } from '../jobs/executor-policy'
 
-const runtimeName = z
+export const runtimeName = z
   .string({ error: 'must be a string such as "js" or "lua"' })
   .transform((name, ctx) => {
     const runtime = normalizeRuntime(name)
@@ -21,7 +21,7 @@ const runtimeName = z
     return runtime
   })
 
-const between = (min: number, max: number, what = 'a number') =>
+export const between = (min: number, max: number, what = 'a number') =>
   z
     .number({ error: `must be ${what} between ${min} and ${max}` })
     .min(min, { error: (i) => `must be between ${min} and ${max}; got ${String(i.input)}` })
@@ -141,7 +141,7 @@ function oneOf<T extends string>(values: readonly T[]) {
   })
 }
 
-const intParam = (name: string, min: number, max: number) =>
+export const intParam = (name: string, min: number, max: number) =>
   z
     .string()
     .regex(/^\d+$/, { error: `must be a whole number between ${min} and ${max}` })

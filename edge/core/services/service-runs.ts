@@ -32,8 +32,11 @@ export interface ServiceRunsDeps {
 export class ServiceRuns {
   constructor(private readonly deps: ServiceRunsDeps) {}
 
-  /** Queues a run on a runner that fits; fails at once, naming why, when none could. */
-  async run(id: number, body: RunBody): Promise<JobRecord> {
+  /**
+   * Queues a run on a runner that fits; fails at once, naming why, when none could. `jobId` is a
+   * caller-chosen id for the job (a workflow's deterministic one).
+   */
+  async run(id: number, body: RunBody, jobId?: string): Promise<JobRecord> {
     const service = this.deps.get(id)
     if (service.status !== 'ACTIVE')
       throw new HttpError(409, 'SERVICE_INACTIVE', `service ${id} is not active`)
@@ -49,6 +52,7 @@ export class ServiceRuns {
     const code = JSON.stringify(inputs)
     const [job] = this.deps.jobs.submit([
       {
+        ...(jobId !== undefined && { id: jobId }),
         job_type: 'native',
         namespace: service.namespace,
         code,

@@ -95,8 +95,8 @@ export class StandaloneServices {
   }
 
   /** Queues a run on a runner that fits; fails at once, naming why, when none could. */
-  run(id: number, body: RunBody): Promise<JobRecord> {
-    return this.runs.run(id, body)
+  run(id: number, body: RunBody, jobId?: string): Promise<JobRecord> {
+    return this.runs.run(id, body, jobId)
   }
 
   /** A runner fetching an uploaded service's file must be running one of its jobs. */

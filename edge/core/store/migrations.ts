@@ -185,4 +185,74 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (ns, prefix)
   ) WITHOUT ROWID;
   `,
+  // 10: workflows. A workflow's versions keep their documents (runs keep the version they started
+  // with, even after the workflow is deleted); a run's steps, and a step's units (one per foreach
+  // element, or one), each unit naming its current attempt's job by a deterministic id.
+  `
+  CREATE TABLE workflows (
+    id TEXT PRIMARY KEY,
+    namespace TEXT NOT NULL,
+    name TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE INDEX workflows_by_namespace ON workflows (namespace, created_at);
+
+  CREATE TABLE workflow_versions (
+    workflow_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    document TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (workflow_id, version)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE workflow_runs (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    workflow_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    namespace TEXT NOT NULL,
+    status TEXT NOT NULL,
+    input TEXT,
+    error TEXT,
+    created_at INTEGER NOT NULL,
+    finished_at INTEGER
+  );
+  CREATE INDEX workflow_runs_by_workflow ON workflow_runs (workflow_id, seq);
+  CREATE INDEX workflow_runs_active ON workflow_runs (status) WHERE status = 'running';
+
+  CREATE TABLE workflow_steps (
+    run_id TEXT NOT NULL,
+    step_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    elements INTEGER,
+    result TEXT,
+    output TEXT,
+    error TEXT,
+    started_at INTEGER,
+    finished_at INTEGER,
+    PRIMARY KEY (run_id, step_id)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE workflow_units (
+    run_id TEXT NOT NULL,
+    step_id TEXT NOT NULL,
+    element INTEGER NOT NULL,
+    attempt INTEGER NOT NULL,
+    failures INTEGER NOT NULL,
+    job_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    retry_at INTEGER,
+    result TEXT,
+    output TEXT,
+    error TEXT,
+    executor TEXT,
+    started_at INTEGER,
+    finished_at INTEGER,
+    PRIMARY KEY (run_id, step_id, element)
+  ) WITHOUT ROWID;
+  CREATE INDEX workflow_units_by_job ON workflow_units (job_id);
+  CREATE INDEX workflow_units_waiting ON workflow_units (retry_at) WHERE status = 'waiting';
+  `,
 ]

@@ -1,0 +1,133 @@
+/** The JSON the API shows for workflows and their runs. */
+import type { JsonValue } from '../../../shared/protocol/json'
+import { unitJobId } from './workflow-engine'
+import type { RunPlan } from './run-plans'
+import type { WorkflowDocument } from './workflow-schemas'
+import type { RunRecord, StepError, StepRecord, UnitRecord, WorkflowRecord } from './workflow-store'
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString())
+const span = (from: number | null, to: number | null) =>
+  from === null || to === null ? null : to - from
+
+export function workflowView(workflow: WorkflowRecord, doc?: WorkflowDocument) {
+  return {
+    id: workflow.id,
+    name: workflow.name,
+    namespace: workflow.namespace,
+    version: workflow.version,
+    created_at: iso(workflow.created_at),
+    updated_at: iso(workflow.updated_at),
+    ...(doc && {
+      description: doc.description ?? null,
+      steps: doc.steps.map(({ run, ...step }) => {
+        const { kind: _kind, ...rest } = run
+        return { ...step, run: rest }
+      }),
+      ...(doc.connections && { connections: doc.connections }),
+    }),
+  }
+}
+
+export interface StepView {
+  id: string
+  status: StepRecord['status']
+  kind: string
+  /** Attempts made (the most of any element's). */
+  attempts: number
+  /** Steps that run once: every attempt's job (function steps make calls, not jobs). */
+  job_ids?: string[]
+  /** Fan-out steps: the batch their jobs belong to (`GET /api/jobs?batch_id=`), and how far it got. */
+  batch_id?: string
+  elements?: { total: number; completed: number; running: number; waiting: number; failed: number }
+  executor: string | null
+  started_at: string | null
+  finished_at: string | null
+  duration_ms: number | null
+  result: JsonValue
+  output: JsonValue
+  error: StepError | null
+}
+
+export function runView(
+  run: RunRecord,
+  plan: RunPlan | undefined,
+  steps: StepRecord[],
+  units: UnitRecord[],
+) {
+  const byStep = new Map<string, UnitRecord[]>()
+  for (const unit of units) {
+    const list = byStep.get(unit.step_id) ?? []
+    list.push(unit)
+    byStep.set(unit.step_id, list)
+  }
+  const records = new Map(steps.map((s) => [s.step_id, s]))
+  const order = plan?.doc.steps.map((s) => s.id) ?? steps.map((s) => s.step_id)
+  return {
+    id: run.id,
+    workflow_id: run.workflow_id,
+    workflow_version: run.version,
+    namespace: run.namespace,
+    status: run.status,
+    input: run.input,
+    error: run.error,
+    created_at: iso(run.created_at),
+    finished_at: iso(run.finished_at),
+    duration_ms: span(run.created_at, run.finished_at),
+    steps: order.flatMap((id) => {
+      const record = records.get(id)
+      if (!record) return []
+      const step = plan?.steps.get(id)
+      return [
+        stepView(
+          run.id,
+          record,
+          step?.run.kind ?? 'code',
+          step?.foreach !== undefined,
+          byStep.get(id) ?? [],
+        ),
+      ]
+    }),
+  }
+}
+
+function stepView(
+  runId: string,
+  record: StepRecord,
+  kind: string,
+  fanOut: boolean,
+  units: UnitRecord[],
+): StepView {
+  const attempts = units.reduce((most, u) => Math.max(most, u.attempt), 0)
+  const count = (status: UnitRecord['status']) => units.filter((u) => u.status === status).length
+  const single = units[0]
+  return {
+    id: record.step_id,
+    status: record.status,
+    kind,
+    attempts,
+    ...(!fanOut &&
+      kind !== 'function' &&
+      single && {
+        job_ids: Array.from({ length: single.attempt }, (_, i) =>
+          unitJobId(runId, record.step_id, 0, i + 1),
+        ),
+      }),
+    ...(fanOut && {
+      batch_id: `${runId}.${record.step_id}`,
+      elements: {
+        total: record.elements ?? units.length,
+        completed: count('completed'),
+        running: count('running'),
+        waiting: count('waiting'),
+        failed: count('failed'),
+      },
+    }),
+    executor: fanOut ? null : (single?.executor ?? null),
+    started_at: iso(record.started_at),
+    finished_at: iso(record.finished_at),
+    duration_ms: span(record.started_at, record.finished_at),
+    result: record.result ?? null,
+    output: record.output ?? null,
+    error: record.error ?? (fanOut ? null : (single?.error ?? null)),
+  }
+}
