@@ -303,6 +303,8 @@ export class JobRoom extends DurableObject<Env> implements JobRoomRpc {
     const candidates: number[] = []
     const deadline = scheduler.nextDeadline()
     if (deadline !== undefined) candidates.push(deadline)
+    const retry = live.orchestrator.workflowEngine.wakeAt()
+    if (retry !== undefined) candidates.push(retry)
     if (scheduler.invocations.size > 0) candidates.push(now + BUSY_TICK_MS)
     if (hub.size > 0)
       candidates.push(now + Math.min(config.heartbeatIntervalMs, config.helloTimeoutMs))
