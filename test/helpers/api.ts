@@ -38,7 +38,8 @@ export function api(target: string | Fetcher) {
   }
   return {
     get: <T = any>(path: string) => call<T>('GET', path),
-    post: <T = any>(path: string, body: unknown) => call<T>('POST', path, body),
+    post: <T = any>(path: string, body?: unknown) => call<T>('POST', path, body),
+    put: <T = any>(path: string, body: unknown) => call<T>('PUT', path, body),
     delete: <T = any>(path: string) => call<T>('DELETE', path),
     /** Submits a job and waits for it to end. */
     async run(job: Record<string, unknown>, waitSeconds = 20) {
