@@ -174,6 +174,15 @@ export class Orchestrator {
       sha256: this.sha256,
       durable: () => this.durable(),
     })
+    this.storage =
+      host.files &&
+      new StorageService(
+        new FileIndex(sql),
+        host.files,
+        config.maxUploadBytes,
+        (op) => this.metrics.storageOp(op),
+        config.limits.maxStorageBytes,
+      )
     const workflowStore = new WorkflowStore(sql)
     const calls = functionCaller(this.functions)
     const starts = serviceStarter(this.services)
@@ -182,6 +191,7 @@ export class Orchestrator {
       jobs: scheduler,
       functions: calls,
       services: starts,
+      storage: this.storage,
       sha256: this.sha256,
       defaults: {
         timeoutSeconds: config.defaultTimeoutSeconds,
@@ -199,15 +209,6 @@ export class Orchestrator {
     })
     // Runs a crash interrupted go on (their jobs were restored by the scheduler above).
     this.workflowEngine.recover()
-    this.storage =
-      host.files &&
-      new StorageService(
-        new FileIndex(sql),
-        host.files,
-        config.maxUploadBytes,
-        (op) => this.metrics.storageOp(op),
-        config.limits.maxStorageBytes,
-      )
   }
 
   /** Waits until what was written so far survives a crash; await it before acknowledging. */

@@ -102,6 +102,39 @@ describe('fan-out and fan-in', () => {
     expect(batch.body).toMatchObject({ total: 100, completed: 100 })
   })
 
+  it('keeps a result over 1 MiB in storage and still hands it on', async () => {
+    const id = await define({
+      name: 'wide',
+      namespace: 'wide',
+      steps: [
+        // 3,000 strings of 500 characters: about 1.5 MB of JSON.
+        {
+          id: 'big',
+          run: {
+            runtime: 'js',
+            code: 'Array.from({ length: 3000 }, (_, i) => String(i).padEnd(500, "x"))',
+          },
+        },
+        {
+          id: 'count',
+          run: { runtime: 'js', code: 'INPUT.value.length + INPUT.value[2999].length' },
+          input: '${steps.big.result}',
+        },
+      ],
+    })
+    const run = await runToEnd(id)
+    expect(run.status).toBe('completed')
+    const big = stepOf(run, 'big')
+    expect(big.result).toBeNull()
+    expect(big.stored).toMatchObject({
+      url: expect.stringMatching(/^\/api\/storage\/wide\/workflows\/results\/[0-9a-f]{64}\.json$/),
+    })
+    expect(big.stored.size).toBeGreaterThan(1 << 20)
+    expect(stepOf(run, 'count').result).toBe(3500)
+    const file = await client.get(big.stored.url)
+    expect(file.body.result).toHaveLength(3000)
+  })
+
   it('completes a fan-out over an empty list at once', async () => {
     const id = await define({
       name: 'empty',

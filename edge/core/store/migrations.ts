@@ -229,6 +229,7 @@ export const MIGRATIONS: readonly string[] = [
     elements INTEGER,
     result TEXT,
     output TEXT,
+    stored TEXT,
     error TEXT,
     started_at INTEGER,
     finished_at INTEGER,

@@ -1,30 +1,20 @@
 /**
- * Runs workflows: a run starts the steps whose dependencies completed, each as one unit or one
- * per foreach element; a unit is a job (deterministic id `{run}.{step}.{element}.{attempt}`), a
- * function call or a native service run. Job ends arrive from the scheduler; retries wait for the
- * clock (`tick`). Every decision is written before the work it starts, so after a crash `recover`
- * finds each unit's job by its id and goes on: nothing completed runs again, nothing runs twice.
+ * Runs workflows: a run starts the steps whose dependencies completed (step-runner.ts runs each
+ * one), and ends when all its steps have, failed when one failed that may not. Job ends arrive
+ * from the scheduler; retries wait for the clock (`tick`). Every decision is written before the
+ * work it starts, so after a crash `recover` finds each unit's job by its deterministic id and
+ * goes on: nothing completed runs again, nothing runs twice as the same attempt.
  */
-import type { JsonValue } from '../../../shared/protocol/json'
 import type { JobRecord, NewJob } from '../jobs/job-record'
 import type { CancelOutcome, FinishedJob } from '../jobs/scheduler-types'
 import type { Logger } from '../observability/logger'
+import type { StorageService } from '../storage/storage-service'
+import { LargeResults } from './large-results'
+import { RunPlans } from './run-plans'
+import { StepRunner } from './step-runner'
+import type { FunctionCaller, ServiceStarter } from './step-work'
 import type { WorkflowMetrics } from './workflow-metrics'
-import { RunPlans, type RunPlan } from './run-plans'
-import { TemplateError, type Scope } from './templates'
-import {
-  callResult,
-  fanOutList,
-  functionRequest,
-  serviceInputs,
-  serviceRun,
-  stepJob,
-  unitInput,
-  type FunctionCaller,
-  type ServiceStarter,
-} from './step-work'
-import { MAX_FANOUT, type Step } from './workflow-schemas'
-import type { RunRecord, StepError, StepRecord, UnitRecord, WorkflowStore } from './workflow-store'
+import type { RunRecord, StepRecord, WorkflowStore } from './workflow-store'
 
 /** What the engine needs of the job scheduler. */
 interface WorkflowJobs {
@@ -39,6 +29,8 @@ export interface WorkflowEngineDeps {
   jobs: WorkflowJobs
   functions: FunctionCaller
   services: ServiceStarter
+  /** Where results over 1 MiB are kept (none: such a step fails). */
+  storage: StorageService | undefined
   sha256: (text: string) => string | Promise<string>
   defaults: { timeoutSeconds: number; maxRetries: number }
   metrics?: WorkflowMetrics | undefined
@@ -49,30 +41,47 @@ export interface WorkflowEngineDeps {
 
 const TERMINAL = new Set(['completed', 'failed', 'skipped', 'cancelled'])
 
-/** The deterministic id of a unit's attempt: the same step element never runs twice as one attempt. */
-export const unitJobId = (runId: string, stepId: string, element: number, attempt: number) =>
-  `${runId}.${stepId}.${element}.${attempt}`
-
 export class WorkflowEngine {
   readonly plans: RunPlans
+  private readonly steps: StepRunner
   /** Runs being advanced now, and whether another pass was asked for meanwhile. */
   private readonly advancing = new Map<string, boolean>()
-  /** Units of each running step (`run\0step`) not yet completed, counted from the store once. */
-  private readonly remaining = new Map<string, number>()
 
   constructor(private readonly deps: WorkflowEngineDeps) {
     this.plans = new RunPlans(deps.store)
-    deps.jobs.onFinished((job) => this.jobEnded(job.id))
+    this.steps = new StepRunner({
+      ...deps,
+      plans: this.plans,
+      results: new LargeResults(deps.storage, deps.sha256),
+      stepEnded: (run, record, now) => this.stepEnded(run, record, now),
+      retryDue: (now) => this.tick(now),
+    })
+    deps.jobs.onFinished((job) => this.steps.jobEnded(job.id))
   }
 
-  /** After a restart: every unit whose job ended unseen is settled, lost work started again. */
+  /**
+   * After a restart: units whose job ended unseen are settled, lost attempts (never submitted, or
+   * function calls cut off) start again, and steps caught between their units and their result go on.
+   */
   recover(now = Date.now()): void {
-    for (const runId of this.deps.store.activeRunIds()) {
-      for (const unit of this.deps.store.units(runId)) {
+    const { store, jobs } = this.deps
+    for (const runId of store.activeRunIds()) {
+      const run = store.run(runId)
+      const plan = run && this.plans.of(run)
+      if (!run || !plan) continue
+      for (const unit of store.units(runId)) {
         if (unit.status !== 'running') continue
-        const job = this.deps.jobs.get(unit.job_id)
-        if (!job) this.relaunch(unit, now)
-        else if (job.status !== 'pending' && job.status !== 'running') this.jobEnded(job.id)
+        const job = jobs.get(unit.job_id)
+        if (!job) void this.steps.again(run, unit.step_id, unit, now)
+        else if (job.status !== 'pending' && job.status !== 'running') this.steps.jobEnded(job.id)
+      }
+      for (const step of store.steps(runId)) {
+        if (step.status !== 'running') continue
+        const units = store.units(runId, step.step_id)
+        if (units.some((u) => u.status === 'running' || u.status === 'waiting')) continue
+        if (units.length > 0 && units.every((u) => u.status === 'completed'))
+          void this.steps.complete(run, plan, step, now)
+        else void this.steps.prepare(run, plan, step, now)
       }
       this.advance(runId, now)
     }
@@ -83,7 +92,7 @@ export class WorkflowEngine {
     for (const unit of this.deps.store.dueUnits(now)) {
       const run = this.deps.store.run(unit.run_id)
       if (run?.status !== 'running') continue
-      this.launchAttempt(run, unit.step_id, { ...unit, attempt: unit.attempt + 1 }, now)
+      void this.steps.again(run, unit.step_id, { ...unit, attempt: unit.attempt + 1 }, now)
     }
   }
 
@@ -91,8 +100,6 @@ export class WorkflowEngine {
   wakeAt(): number | undefined {
     return this.deps.store.nextRetry()
   }
-
-  // ── runs ────────────────────────────────────────────────────────────────
 
   /** Starts a stored run: its first steps go out now. */
   begin(run: RunRecord, now = Date.now()): void {
@@ -106,17 +113,12 @@ export class WorkflowEngine {
     this.advance(run.id, now)
   }
 
-  /** Stops a run: running jobs are cancelled, steps not started are cancelled. */
+  /** Stops a run: running jobs are cancelled, steps not over are cancelled. */
   cancel(runId: string, now = Date.now()): void {
-    const { store } = this.deps
-    for (const unit of store.units(runId)) {
-      if (unit.status !== 'running' && unit.status !== 'waiting') continue
-      store.putUnit({ ...unit, status: 'cancelled', retry_at: null, finished_at: now })
-      if (unit.status === 'running') this.deps.jobs.cancel(unit.job_id)
-    }
-    for (const step of store.steps(runId))
+    this.steps.stopUnits(runId, now)
+    for (const step of this.deps.store.steps(runId))
       if (!TERMINAL.has(step.status))
-        store.setStep(runId, { ...step, status: 'cancelled', finished_at: now })
+        this.deps.store.setStep(runId, { ...step, status: 'cancelled', finished_at: now })
     this.endRun(runId, 'cancelled', null, now)
   }
 
@@ -132,6 +134,23 @@ export class WorkflowEngine {
     store.endRun(runId, 'running', null, null)
     this.deps.metrics?.runEnded('started')
     this.advance(runId, now)
+  }
+
+  /** A step ended: a failure that may not be passed over fails the run; anything else goes on. */
+  private stepEnded(run: RunRecord, record: StepRecord, now: number): void {
+    const plan = this.plans.of(run)
+    if (record.status !== 'failed' || plan?.steps.get(record.step_id)?.on_failure === 'continue')
+      return this.advance(run.id, now)
+    this.steps.stopUnits(run.id, now)
+    for (const step of this.deps.store.steps(run.id))
+      if (!TERMINAL.has(step.status))
+        this.deps.store.setStep(run.id, {
+          ...step,
+          status: step.status === 'running' ? 'cancelled' : 'skipped',
+          finished_at: now,
+        })
+    const message = record.error?.message ?? 'it failed'
+    this.endRun(run.id, 'failed', `step '${record.step_id}' failed: ${message}`, now)
   }
 
   /**
@@ -161,20 +180,22 @@ export class WorkflowEngine {
       if (step?.status !== 'pending') continue
       const deps = [...(plan.plan.deps.get(id) ?? [])].map((d) => steps.get(d))
       if (deps.some((d) => !d || !TERMINAL.has(d.status))) continue
-      if (deps.every((d) => d?.status === 'completed')) this.startStep(run, plan, step, steps, now)
-      else {
+      if (deps.every((d) => d?.status === 'completed')) {
+        this.steps.start(run, plan, step, now)
+        steps.set(id, { ...step, status: 'running' })
+      } else {
         const skipped: StepRecord = { ...step, status: 'skipped', finished_at: now }
         this.deps.store.setStep(runId, skipped)
         steps.set(id, skipped)
       }
     }
     const all = [...steps.values()]
-    if (all.every((s) => TERMINAL.has(s.status))) {
-      const failed = all.find((s) => s.status === 'failed')
-      const fatal = failed && plan.steps.get(failed.step_id)?.on_failure !== 'continue'
-      if (fatal) this.endRun(runId, 'failed', `step '${failed.step_id}' failed`, now)
-      else this.endRun(runId, 'completed', null, now)
-    }
+    if (!all.every((s) => TERMINAL.has(s.status))) return
+    const failed = all.find(
+      (s) => s.status === 'failed' && plan.steps.get(s.step_id)?.on_failure !== 'continue',
+    )
+    if (failed) this.endRun(runId, 'failed', `step '${failed.step_id}' failed`, now)
+    else this.endRun(runId, 'completed', null, now)
   }
 
   private endRun(runId: string, status: RunRecord['status'], error: string | null, now: number) {
@@ -182,352 +203,5 @@ export class WorkflowEngine {
     this.deps.metrics?.runEnded(status)
     this.deps.logger?.info(`workflow run ${status}`, { run: runId, ...(error && { error }) })
     this.deps.ended?.(runId)
-  }
-
-  // ── steps and units ─────────────────────────────────────────────────────
-
-  private startStep(
-    run: RunRecord,
-    plan: RunPlan,
-    record: StepRecord,
-    steps: Map<string, StepRecord>,
-    now: number,
-  ): void {
-    const step = plan.steps.get(record.step_id) as Step
-    const scope = this.scope(run, steps)
-    const started: StepRecord = { ...record, status: 'running', started_at: now }
-    let elements: JsonValue[] | undefined
-    if (step.foreach !== undefined) {
-      const list = fanOutList(step, scope, MAX_FANOUT)
-      if (!Array.isArray(list)) return this.failStep(run, plan, started, list, now)
-      elements = list
-      started.elements = list.length
-    }
-    this.deps.store.setStep(run.id, started)
-    steps.set(step.id, started)
-    this.deps.logger?.info('workflow step started', { run: run.id, step: step.id })
-    // A step run again (a retried run) keeps its completed elements; the rest take a new attempt.
-    const before = this.deps.store.units(run.id, step.id)
-    const units: UnitRecord[] = []
-    ;(elements ?? [undefined]).forEach((_, element) => {
-      const old = before[element]
-      if (old?.status === 'completed') return
-      const attempt = old ? old.attempt + 1 : 1
-      units.push({
-        ...freshUnit(run.id, step.id, element),
-        attempt,
-        job_id: unitJobId(run.id, step.id, element, attempt),
-        started_at: now,
-      })
-    })
-    this.remaining.set(`${run.id}\0${step.id}`, units.length)
-    if (units.length === 0) return this.completeStep(run, plan, started, now, before)
-    void this.launch(run, plan, step, units, scope, elements, now)
-  }
-
-  /** Writes the units as running, then submits their work (jobs in one batch). */
-  private async launch(
-    run: RunRecord,
-    plan: RunPlan,
-    step: Step,
-    units: UnitRecord[],
-    scope: Scope,
-    elements: JsonValue[] | undefined,
-    now: number,
-  ): Promise<void> {
-    const { store, jobs } = this.deps
-    for (const unit of units) store.putUnit({ ...unit, status: 'running', retry_at: null })
-    const run_ = step.run
-    try {
-      if (run_.kind === 'code' || run_.kind === 'wasm') {
-        const hash = await this.deps.sha256(run_.kind === 'code' ? run_.code : '')
-        const batchId = elements ? `${run.id}.${step.id}` : null
-        const fresh: NewJob[] = []
-        for (const unit of units) {
-          if (jobs.get(unit.job_id)) continue
-          const at = elements
-            ? { item: elements[unit.element] as JsonValue, index: unit.element }
-            : {}
-          const input = this.inputOf(step, unit, { ...scope, ...at }, now)
-          if (input === false) continue
-          const ids = { jobId: unit.job_id, namespace: run.namespace, batchId }
-          fresh.push({ ...stepJob(step, ids, input, this.deps.defaults), code_hash: hash })
-        }
-        if (fresh.length > 0) jobs.submit(fresh)
-      } else if (run_.kind === 'function') {
-        await Promise.all(units.map((unit) => this.call(step, unit, scope, elements, now)))
-      } else {
-        const links = (plan.doc.connections ?? []).filter((c) => c.to === step.id)
-        const jobOf = (from: string) => this.deps.store.units(run.id, from)[0]?.job_id ?? ''
-        const inputs = serviceInputs(links, jobOf)
-        for (const unit of units) {
-          const at = elements
-            ? { item: elements[unit.element] as JsonValue, index: unit.element }
-            : {}
-          const service = serviceRun(run_, { ...scope, ...at })
-          const ids = {
-            jobId: unit.job_id,
-            workflowRun: run.id,
-            maxRetries: this.deps.defaults.maxRetries,
-          }
-          await this.deps.services.start(run.namespace, service, inputs, ids)
-        }
-      }
-    } catch (err) {
-      // A template that names nothing, a service gone or no runner for it: this attempt fails.
-      const code = err instanceof TemplateError ? 'TEMPLATE_ERROR' : 'STEP_NOT_STARTED'
-      const error = { code, message: err instanceof Error ? err.message : String(err) }
-      const retryable = !(err instanceof TemplateError)
-      for (const unit of units) this.unitFailed(unit.job_id, error, retryable, Date.now())
-    }
-  }
-
-  private inputOf(step: Step, unit: UnitRecord, scope: Scope, now: number) {
-    try {
-      return unitInput(step, scope)
-    } catch (err) {
-      if (!(err instanceof TemplateError)) throw err
-      this.unitFailed(unit.job_id, { code: 'TEMPLATE_ERROR', message: err.message }, false, now)
-      return false
-    }
-  }
-
-  private async call(
-    step: Step,
-    unit: UnitRecord,
-    scope: Scope,
-    elements: JsonValue[] | undefined,
-    now: number,
-  ) {
-    const fn = step.run as Extract<Step['run'], { kind: 'function' }>
-    const at = elements ? { item: elements[unit.element] as JsonValue, index: unit.element } : {}
-    let request
-    try {
-      request = functionRequest(fn, { ...scope, ...at })
-    } catch (err) {
-      if (!(err instanceof TemplateError)) throw err
-      return this.unitFailed(
-        unit.job_id,
-        { code: 'TEMPLATE_ERROR', message: err.message },
-        false,
-        now,
-      )
-    }
-    const [, user = '', ...rest] = fn.function.split('/')
-    const outcome = await this.deps.functions.call(user, `/${rest.join('/')}`, request)
-    if (!outcome.ok) return this.unitFailed(unit.job_id, outcome.error, true, Date.now())
-    if (outcome.status >= 500)
-      return this.unitFailed(
-        unit.job_id,
-        {
-          code: 'FUNCTION_FAILED',
-          message: `${fn.function} answered ${outcome.status}: ${outcome.body.slice(0, 500)}`,
-        },
-        true,
-        Date.now(),
-      )
-    this.unitDone(unit.job_id, callResult(outcome), null, null, Date.now())
-  }
-
-  /** A job the scheduler ended: the unit it belongs to, if any, takes its outcome. */
-  private jobEnded(jobId: string): void {
-    const unit = this.deps.store.unitOfJob(jobId)
-    if (unit?.status !== 'running' || unit.job_id !== jobId) return
-    const job = this.deps.jobs.get(jobId)
-    if (!job) return
-    const now = Date.now()
-    if (job.status === 'completed')
-      this.unitDone(jobId, job.result ?? null, job.output, job.volunteer_id, now)
-    else
-      this.unitFailed(
-        jobId,
-        job.error ?? { code: job.status.toUpperCase(), message: `the job was ${job.status}` },
-        job.status !== 'cancelled',
-        now,
-      )
-  }
-
-  private unitDone(
-    jobId: string,
-    result: JsonValue,
-    output: string | null,
-    executor: string | null,
-    now: number,
-  ) {
-    const { store } = this.deps
-    const unit = store.unitOfJob(jobId)
-    if (unit?.status !== 'running') return
-    store.putUnit({
-      ...unit,
-      status: 'completed',
-      result,
-      output,
-      executor,
-      error: null,
-      finished_at: now,
-    })
-    const run = store.run(unit.run_id)
-    const plan = run && this.plans.of(run)
-    if (!run || !plan || run.status !== 'running') return
-    const key = `${run.id}\0${unit.step_id}`
-    const left =
-      (this.remaining.get(key) ??
-        store.units(run.id, unit.step_id).filter((u) => u.status !== 'completed').length + 1) - 1
-    this.remaining.set(key, left)
-    if (left > 0) return
-    this.remaining.delete(key)
-    const step = store.steps(run.id).find((s) => s.step_id === unit.step_id)
-    if (step) this.completeStep(run, plan, step, now, store.units(run.id, unit.step_id))
-  }
-
-  /** A unit failed: tried again after its step's delay while retries are left, else its step fails. */
-  private unitFailed(jobId: string, error: StepError, retryable: boolean, now: number): void {
-    const { store } = this.deps
-    const unit = store.unitOfJob(jobId)
-    if (unit?.status !== 'running') return
-    const run = store.run(unit.run_id)
-    const plan = run && this.plans.of(run)
-    if (!run || !plan) return
-    const step = plan.steps.get(unit.step_id) as Step
-    const failures = unit.failures + 1
-    const retries = step.retries
-    if (retryable && retries && failures <= retries.limit && run.status === 'running') {
-      const factor =
-        retries.backoff === 'exponential'
-          ? 2
-          : typeof retries.backoff === 'number'
-            ? retries.backoff
-            : 1
-      const delay = (retries.delay_seconds ?? 0) * 1000 * factor ** (failures - 1)
-      store.putUnit({ ...unit, status: 'waiting', failures, error, retry_at: now + delay })
-      this.deps.logger?.info('workflow step retried', {
-        run: run.id,
-        step: step.id,
-        element: unit.element,
-        error: error.code,
-      })
-      if (delay === 0) this.tick(now)
-      return
-    }
-    store.putUnit({ ...unit, status: 'failed', failures, error, finished_at: now })
-    const record = store.steps(run.id).find((s) => s.step_id === unit.step_id)
-    if (record && run.status === 'running') this.failStep(run, plan, record, error, now)
-  }
-
-  private failStep(
-    run: RunRecord,
-    plan: RunPlan,
-    record: StepRecord,
-    error: StepError,
-    now: number,
-  ) {
-    const { store } = this.deps
-    // The step's other elements are no longer needed.
-    for (const unit of store.units(run.id, record.step_id))
-      if (unit.status === 'running' || unit.status === 'waiting') {
-        store.putUnit({ ...unit, status: 'cancelled', retry_at: null, finished_at: now })
-        if (unit.status === 'running') this.deps.jobs.cancel(unit.job_id)
-      }
-    store.setStep(run.id, { ...record, status: 'failed', error, finished_at: now })
-    this.stepEnded(run, record, 'failed', now)
-    if (plan.steps.get(record.step_id)?.on_failure === 'continue') return this.advance(run.id, now)
-    for (const unit of store.units(run.id))
-      if (unit.status === 'running' || unit.status === 'waiting') {
-        store.putUnit({ ...unit, status: 'cancelled', retry_at: null, finished_at: now })
-        if (unit.status === 'running') this.deps.jobs.cancel(unit.job_id)
-      }
-    for (const step of store.steps(run.id))
-      if (!TERMINAL.has(step.status))
-        store.setStep(run.id, {
-          ...step,
-          status: step.status === 'running' ? 'cancelled' : 'skipped',
-          finished_at: now,
-        })
-    this.endRun(run.id, 'failed', `step '${record.step_id}' failed: ${error.message}`, now)
-  }
-
-  private completeStep(
-    run: RunRecord,
-    plan: RunPlan,
-    record: StepRecord,
-    now: number,
-    units: UnitRecord[] = [],
-  ) {
-    const fanOut = plan.steps.get(record.step_id)?.foreach !== undefined
-    const result = fanOut ? units.map((u) => u.result ?? null) : (units[0]?.result ?? null)
-    const output = fanOut ? units.map((u) => u.output) : (units[0]?.output ?? null)
-    this.deps.store.setStep(run.id, {
-      ...record,
-      status: 'completed',
-      result,
-      output,
-      error: null,
-      finished_at: now,
-    })
-    this.stepEnded(run, record, 'completed', now)
-    this.advance(run.id, now)
-  }
-
-  private stepEnded(run: RunRecord, record: StepRecord, status: string, now: number) {
-    const seconds = record.started_at === null ? 0 : (now - record.started_at) / 1000
-    this.deps.metrics?.stepEnded(status, seconds)
-    this.deps.logger?.info(`workflow step ${status}`, {
-      run: run.id,
-      step: record.step_id,
-      seconds,
-    })
-  }
-
-  /** Starts a unit's next attempt (a retry, or work lost in a restart). */
-  private launchAttempt(run: RunRecord, stepId: string, unit: UnitRecord, now: number): void {
-    const plan = this.plans.of(run)
-    const step = plan?.steps.get(stepId)
-    if (!plan || !step) return
-    const steps = new Map(this.deps.store.steps(run.id).map((s) => [s.step_id, s]))
-    const scope = this.scope(run, steps)
-    let elements: JsonValue[] | undefined
-    if (step.foreach !== undefined) {
-      const list = fanOutList(step, scope, MAX_FANOUT)
-      elements = Array.isArray(list) ? list : []
-    }
-    const next = {
-      ...unit,
-      job_id: unitJobId(run.id, stepId, unit.element, unit.attempt),
-      started_at: now,
-    }
-    void this.launch(run, plan, step, [next], scope, elements, now)
-  }
-
-  private relaunch(unit: UnitRecord, now: number): void {
-    const run = this.deps.store.run(unit.run_id)
-    if (run) this.launchAttempt(run, unit.step_id, unit, now)
-  }
-
-  /** What references in this run resolve against: its input and its completed steps. */
-  private scope(run: RunRecord, steps: Map<string, StepRecord>): Scope {
-    const done: Scope['steps'] = {}
-    for (const [id, step] of steps)
-      if (step.status === 'completed')
-        done[id] = { result: step.result ?? null, output: step.output ?? null }
-    return { input: run.input, steps: done }
-  }
-}
-
-function freshUnit(runId: string, stepId: string, element: number): UnitRecord {
-  return {
-    run_id: runId,
-    step_id: stepId,
-    element,
-    attempt: 1,
-    failures: 0,
-    job_id: unitJobId(runId, stepId, element, 1),
-    status: 'running',
-    retry_at: null,
-    result: undefined,
-    output: null,
-    error: null,
-    executor: null,
-    started_at: null,
-    finished_at: null,
   }
 }

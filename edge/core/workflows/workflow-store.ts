@@ -5,6 +5,7 @@
  */
 import type { JsonValue } from '../../../shared/protocol/json'
 import type { Sql, SqlValue } from '../store/sql'
+import type { StoredResult } from './large-results'
 import type { WorkflowDocument } from './workflow-schemas'
 
 /** Why a step or unit failed: a job's error, or the engine's own (TEMPLATE_ERROR, ...). */
@@ -49,6 +50,8 @@ export interface StepRecord {
   elements: number | null
   result: JsonValue | undefined
   output: JsonValue | undefined
+  /** Where `{result, output}` is when too large to keep here (then both are undefined). */
+  stored: StoredResult | null
   error: StepError | null
   started_at: number | null
   finished_at: number | null
@@ -237,26 +240,28 @@ export class WorkflowStore {
 
   steps(runId: string): StepRecord[] {
     return this.sql
-      .all<Raw<StepRecord, 'result' | 'output' | 'error'>>(
-        'SELECT step_id, status, elements, result, output, error, started_at, finished_at FROM workflow_steps WHERE run_id = ?',
+      .all<Raw<StepRecord, 'result' | 'output' | 'stored' | 'error'>>(
+        'SELECT step_id, status, elements, result, output, stored, error, started_at, finished_at FROM workflow_steps WHERE run_id = ?',
         runId,
       )
       .map((row) => ({
         ...row,
         result: json(row.result),
         output: json(row.output),
+        stored: (json(row.stored) as StoredResult | undefined) ?? null,
         error: (json(row.error) as StepError | undefined) ?? null,
       }))
   }
 
   setStep(runId: string, step: StepRecord): void {
     this.sql.run(
-      `UPDATE workflow_steps SET status = ?, elements = ?, result = ?, output = ?, error = ?, started_at = ?, finished_at = ?
+      `UPDATE workflow_steps SET status = ?, elements = ?, result = ?, output = ?, stored = ?, error = ?, started_at = ?, finished_at = ?
        WHERE run_id = ? AND step_id = ?`,
       step.status,
       step.elements,
       text(step.result),
       text(step.output),
+      step.stored && JSON.stringify(step.stored),
       step.error && JSON.stringify(step.error),
       step.started_at,
       step.finished_at,

@@ -1,6 +1,6 @@
 /** The JSON the API shows for workflows and their runs. */
 import type { JsonValue } from '../../../shared/protocol/json'
-import { unitJobId } from './workflow-engine'
+import { unitJobId } from './step-runner'
 import type { RunPlan } from './run-plans'
 import type { WorkflowDocument } from './workflow-schemas'
 import type { RunRecord, StepError, StepRecord, UnitRecord, WorkflowRecord } from './workflow-store'
@@ -45,6 +45,8 @@ export interface StepView {
   duration_ms: number | null
   result: JsonValue
   output: JsonValue
+  /** A result over 1 MiB: `{result, output}` as a private file of the namespace, read at `url`. */
+  stored?: { url: string; sha256: string; size: number }
   error: StepError | null
 }
 
@@ -79,6 +81,7 @@ export function runView(
       const step = plan?.steps.get(id)
       return [
         stepView(
+          run.namespace,
           run.id,
           record,
           step?.run.kind ?? 'code',
@@ -91,6 +94,7 @@ export function runView(
 }
 
 function stepView(
+  namespace: string,
   runId: string,
   record: StepRecord,
   kind: string,
@@ -128,6 +132,13 @@ function stepView(
     duration_ms: span(record.started_at, record.finished_at),
     result: record.result ?? null,
     output: record.output ?? null,
+    ...(record.stored && {
+      stored: {
+        url: `/api/storage/${namespace}/${record.stored.path}`,
+        sha256: record.stored.sha256,
+        size: record.stored.size,
+      },
+    }),
     error: record.error ?? (fanOut ? null : (single?.error ?? null)),
   }
 }
