@@ -38,6 +38,8 @@ export interface JobRecord {
 
 /** What callers submit; the store fills in ids, times and state. */
 export interface NewJob {
+  /** A caller-chosen id (a workflow's deterministic one); default: a random one. */
+  id?: string
   job_type: Runtime
   namespace: string
   code: string
