@@ -228,7 +228,7 @@ export const NativeRun = z.strictObject({
   /** Standard input from an earlier job's output, fetched and checked like `input_refs`. */
   stdin_ref: OutputRef.optional(),
   /** Set for a workflow's jobs: the runner keeps them under workflows/{orchestrator}/{workflow_run}/. */
-  workflow_run: z.string().min(1).max(128).optional(),
+  workflow_run: z.string().min(1).max(256).optional(),
   /** Bearer token for this attempt's outputs (PUT /api/jobs/{id}/outputs/{name}) and files. */
   job_token: z.string().min(16).max(128),
   /** The orchestrator's id, for the output directory layout. */

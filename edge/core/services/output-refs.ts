@@ -46,7 +46,10 @@ export function outputRef(
   return { job_id: ref.job, output: file.name, sha256: file.sha256, size: file.size }
 }
 
-/** Every output of a finished job under `prefix` ("mounts/out/"), named by the path below it. */
+/**
+ * Every output of a finished job under `prefix` ("mounts/out/"), named by the path below it. None
+ * is no error: a step may well leave its OUTPUT mount empty, and the next then gets an empty one.
+ */
 export function outputRefsUnder(
   source: OutputSource,
   namespace: string,
@@ -56,13 +59,6 @@ export function outputRefsUnder(
   const outputs = finishedJob(source, namespace, ref.job, at.job)
   const prefix = ref.prefix.endsWith('/') ? ref.prefix : `${ref.prefix}/`
   const files = outputs.list(ref.job).filter((f) => f.name.startsWith(prefix))
-  if (files.length === 0)
-    throw refused(
-      400,
-      'OUTPUT_NOT_FOUND',
-      at.outputs,
-      `job ${ref.job} has no outputs under '${prefix}'`,
-    )
   if (files.length > MAX_PREFIX_FILES)
     throw refused(
       400,
