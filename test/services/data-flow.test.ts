@@ -205,6 +205,10 @@ describe('a run that takes its inputs from an earlier job', () => {
     const dir = jobDir('wf-run-1', jobId)
     expect(readFileSync(path.join(dir, 'mounts', 'data', 'in', 'a.txt'), 'utf8')).toBe('alpha')
     expect(readFileSync(path.join(dir, 'output', 'stdout.txt'), 'utf8')).toBe(done.output)
+    // Its body is parsed as the API's is.
+    await expect(
+      services.runFor('alice', 'flow-b', { input_files: [{ from_job: jobA }] }),
+    ).rejects.toMatchObject({ status: 400, extra: { field: 'input_files' } })
     // The engine names services of its own namespace only.
     await expect(services.runFor('bob', 'flow-b', {})).rejects.toMatchObject({
       status: 404,

@@ -38,7 +38,10 @@ export interface JobRecord {
 
 /** What callers submit; the store fills in ids, times and state. */
 export interface NewJob {
-  /** A caller-chosen id (a workflow's deterministic one); default: a random one. */
+  /**
+   * A caller-chosen id (a workflow's `{run}.{step}.{element}.{attempt}`), so that creating the
+   * same job twice is seen; a fresh one is made when absent. It must carry the room's prefix.
+   */
   id?: string
   job_type: Runtime
   namespace: string

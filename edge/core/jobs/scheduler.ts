@@ -153,7 +153,7 @@ export class Scheduler<P extends readonly Placement[] = readonly Placement[]> {
 
   submit(jobs: NewJob[], now = Date.now()): JobRecord[] {
     const prefix = this.options.idPrefix ?? ''
-    const ids = jobs.map((j) => j.id ?? prefix + crypto.randomUUID())
+    const ids = jobs.map((job) => job.id ?? prefix + crypto.randomUUID())
     const records = this.store.insert(jobs, ids, now)
     for (const job of records) this.counts.submitted(job.namespace)
     for (const job of records) {

@@ -5,7 +5,7 @@
  * for them. The scheduler reads services through native-service-jobs.ts, so it needs nothing here.
  */
 import type { z } from 'zod'
-import { describeIssues } from '../../../shared/protocol/schema-errors'
+import { describeIssues, issueField } from '../../../shared/protocol/schema-errors'
 import { badRequest, HttpError } from '../http-error'
 import type { JobRecord } from '../jobs/job-record'
 import type { FileStore } from '../storage/file-store'
@@ -99,9 +99,12 @@ export class StandaloneServices {
     else for (const runner of this.deps.runners.runnersFor(service.namespace)) runner.send(forget)
   }
 
-  /** Queues a run on a runner that fits; fails at once, naming why, when none could. */
-  run(id: number, body: RunBody): Promise<JobRecord> {
-    return this.runs.run(this.get(id), body)
+  /**
+   * Queues a run on a runner that fits; fails at once, naming why, when none could. `jobId` is a
+   * caller-chosen id for the job (a workflow's deterministic one).
+   */
+  run(id: number, body: RunBody, jobId?: string): Promise<JobRecord> {
+    return this.runs.run(this.get(id), body, jobId === undefined ? {} : { jobId })
   }
 
   /**
@@ -117,7 +120,7 @@ export class StandaloneServices {
   ): Promise<JobRecord> {
     const parsed = RunBody.safeParse(body)
     if (!parsed.success)
-      throw badRequest(describeIssues(parsed.error, body), parsed.error.issues[0]?.path.join('.'))
+      throw badRequest(describeIssues(parsed.error, body), issueField(parsed.error))
     return this.runs.run(this.find(namespace, service), parsed.data, options)
   }
 
