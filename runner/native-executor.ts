@@ -1,9 +1,10 @@
 /**
  * Runs a native job on this runner: finds the service's executable (one it registered itself, or
  * an uploaded one fetched from the orchestrator and checked against its sha256), checks the
- * owner's --allow-path still allows it, lays out the job's directories, runs the process, then
- * uploads stdout.txt, stderr.txt, logs.txt and every OUTPUT mount's files to the orchestrator
- * with the attempt's token.
+ * owner's --allow-path still allows it, lays out the job's directories with its inputs (inline,
+ * or earlier jobs' outputs fetched and checked: input-fetch.ts), runs the process, then uploads
+ * stdout.txt, stderr.txt, logs.txt and every OUTPUT mount's files to the orchestrator with the
+ * attempt's token.
  */
 import { createHash, randomUUID } from 'node:crypto'
 import { createReadStream } from 'node:fs'
@@ -14,6 +15,7 @@ import type { RunnableJob } from '../shared/agent/agent-ports'
 import type { JobError } from '../shared/protocol/job'
 import type { RunOutcome } from '../shared/runtime/runtime'
 import { hashFile } from './executable-check'
+import { fetchOutput, InputUnavailable, inputTarget } from './input-fetch'
 import type { Containment } from './native/process-tree'
 import { runProcess, type ProcessOutcome } from './native/run-process'
 import { checkAllowed, notAllowed, type PathPolicy } from './path-policy'
@@ -63,14 +65,15 @@ export class NativeExecutor {
       const executable = await this.executable(job, run)
       const dirs = jobDirs(this.options.dataDir, {
         orchestrator: run.orchestrator,
-        jobId: job.job_id,
+        workflow: run.workflow_run ?? job.job_id,
         peerId: this.options.peerId,
-        execution: `${job.job_id}-${job.attempt}`,
+        execution: run.workflow_run ? job.job_id : `${job.job_id}-${job.attempt}`,
       })
       await rm(dirs.root, { recursive: true, force: true })
       for (const dir of [dirs.input, dirs.output, dirs.mounts])
         await mkdir(dir, { recursive: true, mode: 0o755 })
       const mountEnv = await this.prepareMounts(run, dirs)
+      const stdinFile = await this.fetchInputs(job, run, dirs)
       const outcome = await runProcess({
         executable,
         arguments: run.arguments,
@@ -83,6 +86,7 @@ export class NativeExecutor {
         },
         inheritEnvironment: run.inherit_environment,
         ...(run.stdin !== undefined && { stdin: run.stdin }),
+        ...(stdinFile !== undefined && { stdinFile }),
         timeoutMs: job.timeout_ms,
         ...(this.options.killGraceMs !== undefined && { killGraceMs: this.options.killGraceMs }),
         ...(run.run_as_user && { runAsUser: run.run_as_user }),
@@ -196,6 +200,37 @@ export class NativeExecutor {
       await writeFile(path.join(dir, file.name), Buffer.from(file.data, 'base64'), { mode: 0o644 })
     }
     return env
+  }
+
+  /**
+   * Fetches the earlier jobs' outputs the run takes: files into their mounts, and stdin into the
+   * job's input directory (its path is returned). Any that cannot be had, or arrives changed,
+   * fails the run before the process starts.
+   */
+  private async fetchInputs(
+    job: RunnableJob,
+    run: NativeRun,
+    dirs: JobDirs,
+  ): Promise<string | undefined> {
+    const via = {
+      httpBase: this.options.httpBase,
+      jobId: job.job_id,
+      token: run.job_token,
+      tempDir: path.join(dirs.input, '.partial'),
+    }
+    try {
+      for (const ref of run.input_refs ?? [])
+        await fetchOutput(ref, inputTarget(mountDir(dirs.mounts, ref.mount), ref.name), via)
+      if (!run.stdin_ref) return undefined
+      const stdin = path.join(dirs.input, 'stdin')
+      await fetchOutput(run.stdin_ref, stdin, via)
+      return stdin
+    } catch (err) {
+      if (err instanceof InputUnavailable) throw new NativeFailure('INPUT_UNAVAILABLE', err.message)
+      throw err
+    } finally {
+      await rm(via.tempDir, { recursive: true, force: true })
+    }
   }
 
   /** Uploads the output files; returns their names as the orchestrator stores them. */

@@ -37,15 +37,20 @@ export interface JobDirs {
   mounts: string
 }
 
+/**
+ * A job's directories: `workflows/{orchestrator}/{workflow}/jobs/{peer}/{execution}`, where a
+ * workflow's job has its run as `workflow` and its job id as `execution` (the seed's layout), and
+ * a plain run has its job id as `workflow` and `{job}-{attempt}` as `execution`.
+ */
 export function jobDirs(
   dataDir: string,
-  ids: { orchestrator: string; jobId: string; peerId: string; execution: string },
+  ids: { orchestrator: string; workflow: string; peerId: string; execution: string },
 ): JobDirs {
   const root = path.join(
     dataDir,
     'workflows',
     segment(ids.orchestrator),
-    segment(ids.jobId),
+    segment(ids.workflow),
     'jobs',
     segment(ids.peerId),
     segment(ids.execution),

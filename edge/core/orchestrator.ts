@@ -131,15 +131,16 @@ export class Orchestrator {
     const [pool] = scheduler.placements
     this.scheduler = scheduler
     this.runners = new RunnerDirectory(() => this.hub.connected)
+    this.outputs = host.outputFiles && new JobOutputs(sql, host.outputFiles, config.maxUploadBytes)
     this.services = new StandaloneServices({
       store: serviceStore,
       runners: this.runners,
       jobs: scheduler,
       files: host.serviceFiles,
+      outputs: this.outputs,
       sha256: this.sha256,
       maxFileBytes: config.maxUploadBytes,
     })
-    this.outputs = host.outputFiles && new JobOutputs(sql, host.outputFiles, config.maxUploadBytes)
     this.uploads =
       host.uploadSink &&
       new UploadSessions({

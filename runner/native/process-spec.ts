@@ -18,6 +18,8 @@ export interface ProcessSpec {
   inheritEnvironment?: boolean
   /** Written to stdin, which is then closed; without it stdin is /dev/null. */
   stdin?: string | Uint8Array
+  /** A file to read stdin from instead (it may be large); takes the place of `stdin`. */
+  stdinFile?: string
   /** Wall-clock limit in milliseconds, > 0. */
   timeoutMs: number
   /** Delay between SIGTERM and SIGKILL to the process tree; default 5000. */

@@ -1,5 +1,5 @@
 // runProcess end to end: output files, arguments, stdin, environment, exit, timeout and cancel.
-import { chmod, realpath, stat } from 'node:fs/promises'
+import { chmod, realpath, stat, writeFile } from 'node:fs/promises'
 import { readFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -64,6 +64,14 @@ describe('runProcess', () => {
     )
     const bytes = new TextEncoder().encode('bytes')
     expect(await (await run(exe, { stdin: bytes })).output('stdout')).toBe('bytes<eof>\n')
+  })
+
+  it('reads stdin from a file when given one, however large', async () => {
+    const file = path.join(await tempDir(), 'stdin')
+    await writeFile(file, 'x'.repeat(1024 * 1024) + '\nend\n')
+    const { outcome, output } = await run(await script('wc -c; echo "<eof>"'), { stdinFile: file })
+    expect(outcome.status).toBe('exited')
+    expect(await output('stdout')).toBe(`${1024 * 1024 + 5}\n<eof>\n`)
   })
 
   it('gives a process without stdin an immediate end of file', async () => {

@@ -4,7 +4,7 @@
  * capped files, and the whole tree stopped on timeout or cancel.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdir } from 'node:fs/promises'
+import { mkdir, open, type FileHandle } from 'node:fs/promises'
 import path from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
 import { CappedFile, pipeCapped } from './capped-file'
@@ -112,15 +112,24 @@ async function supervise(
 ): Promise<Ended | StartFailure> {
   const launch = tree.wrap(plain)
   let child: ChildProcess
+  // A stdin file is the process's own descriptor: it reads at its pace, however large the file.
+  let stdinFile: FileHandle | undefined
+  try {
+    if (spec.stdinFile !== undefined) stdinFile = await open(spec.stdinFile, 'r')
+  } catch (error) {
+    const message = `cannot open the stdin file: ${(error as Error).message}`
+    return { ok: false, status: 'failed_to_start', message }
+  }
   try {
     child = spawn(launch.command, launch.args, {
       shell: false,
       detached: true, // setsid(): its own session and group, away from the runner's terminal
       cwd: launch.cwd,
       env: launch.env,
-      stdio: [spec.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      stdio: [stdinFile?.fd ?? (spec.stdin === undefined ? 'ignore' : 'pipe'), 'pipe', 'pipe'],
     })
   } catch (error) {
+    await stdinFile?.close()
     return spawnFailure(error as NodeJS.ErrnoException, spec.executable)
   }
   const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
@@ -130,6 +139,7 @@ async function supervise(
     child.once('spawn', () => resolve(null))
     child.once('error', resolve)
   })
+  await stdinFile?.close() // the child holds its own copy
   if (spawnError) return spawnFailure(spawnError, spec.executable)
   tree.started(child.pid!)
   files.logs.write(Buffer.from(`[process tree: ${tree.description}]\n`))

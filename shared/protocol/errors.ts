@@ -29,6 +29,8 @@ export const JOB_ERROR_CODES = [
   'EXECUTABLE_CHANGED',
   /** The runner's owner does not allow that executable there (zerverless-runner --allow-path). */
   'PATH_NOT_ALLOWED',
+  /** An input taken from an earlier job's output could not be fetched, or arrived changed. */
+  'INPUT_UNAVAILABLE',
 ] as const
 
 /** Codes an orchestrator sends in protocol `error` frames. */

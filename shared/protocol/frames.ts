@@ -158,6 +158,22 @@ const HeartbeatAckFrame = z.strictObject({ type: z.literal('heartbeat_ack') })
 
 const MountFunction = z.enum(['INPUT', 'OUTPUT', 'BOTH'])
 
+/** Most files one run may take from earlier jobs' outputs. */
+export const MAX_INPUT_REFS = 1024
+
+/** One output of an earlier job, as it was when the run was submitted. */
+const OutputRef = z.strictObject({
+  job_id: z.string().min(1).max(128),
+  output: z.string().min(1).max(1024),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  size: z.number().int().nonnegative(),
+})
+export type OutputRef = z.infer<typeof OutputRef>
+
+/** An earlier job's output that becomes a file of an INPUT mount. */
+const InputRef = OutputRef.extend({ mount: z.string().max(1024), name: z.string().max(1024) })
+export type InputRef = z.infer<typeof InputRef>
+
 /**
  * A native job: which service to run and how. A runner runs only services it registered itself
  * (local, git: the executable must still have `sha256`) or that the orchestrator stores (upload:
@@ -203,6 +219,16 @@ export const NativeRun = z.strictObject({
       z.strictObject({ mount: z.string().max(1024), name: z.string().max(1024), data: z.string() }),
     )
     .max(256),
+  /**
+   * Files for INPUT mounts taken from earlier jobs' outputs: the runner fetches each from
+   * GET /api/jobs/{job_id}/outputs/{output}?for={this job} with its job token, checks `size` and
+   * `sha256`, and only then moves it to `name` (a relative path) under the mount's directory.
+   */
+  input_refs: z.array(InputRef).max(MAX_INPUT_REFS).optional(),
+  /** Standard input from an earlier job's output, fetched and checked like `input_refs`. */
+  stdin_ref: OutputRef.optional(),
+  /** Set for a workflow's jobs: the runner keeps them under workflows/{orchestrator}/{workflow_run}/. */
+  workflow_run: z.string().min(1).max(256).optional(),
   /** Bearer token for this attempt's outputs (PUT /api/jobs/{id}/outputs/{name}) and files. */
   job_token: z.string().min(16).max(128),
   /** The orchestrator's id, for the output directory layout. */

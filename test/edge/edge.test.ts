@@ -151,6 +151,48 @@ describe('standalone services on the edge', () => {
     expect(await stderr.text()).toBe('oops\n')
   })
 
+  it("hands one run's outputs to the next as its input files and stdin", async () => {
+    const write = (name: string, body: string) => {
+      const file = path.join(dir, name)
+      writeFileSync(file, `#!/bin/sh\n${body}\n`)
+      chmodSync(file, 0o755)
+      return file
+    }
+    const create = async (name: string, file: string, mount: string, fn: string) => {
+      const created = await client.post('/api/services/standalone/from-local', {
+        service_name: name,
+        executable_path: file,
+        custom_interfaces: [{ interface_type: 'MOUNT', path: mount, mount_function: fn }],
+      })
+      expect(created.status, JSON.stringify(created.body)).toBe(201)
+      return created.body.service.id as number
+    }
+    const run = async (id: number, body: Record<string, unknown>) => {
+      const started = await client.post(`/api/services/standalone/${id}/run`, body)
+      expect(started.status, JSON.stringify(started.body)).toBe(202)
+      return (await client.get(`/api/jobs/${started.body.job.id}?wait=30`)).body
+    }
+    const a = await create(
+      'edge-a',
+      write('a.sh', 'printf alpha > "$ZV_OUTPUT_DIR/a.txt"; echo said'),
+      '/out',
+      'OUTPUT',
+    )
+    const b = await create(
+      'edge-b',
+      write('b.sh', 'echo "$(cat "$ZV_INPUT_DIR/a.txt") $(cat)"'),
+      '/in',
+      'INPUT',
+    )
+    const first = await run(a, {})
+    expect(first.status, JSON.stringify(first)).toBe('completed')
+    const second = await run(b, {
+      input_files: [{ from_job: first.id, output: 'mounts/out/a.txt' }],
+      stdin_from: { job: first.id, output: 'stdout.txt' },
+    })
+    expect(second).toMatchObject({ status: 'completed', output: 'alpha said\n' })
+  })
+
   it('takes an upload over /ws/upload and runs it on the runner', async () => {
     const socket = await UploadClient.open(edge.url)
     try {

@@ -133,7 +133,13 @@ export function mountApi(app: Hono, core: AppCore | undefined, host: ApiHost): v
   if (!core || outputs)
     jobOutputRoutes.mount(
       app,
-      core && outputs && { jobs: core.scheduler, outputs, durable: durable(core) },
+      core &&
+        outputs && {
+          jobs: core.scheduler,
+          outputs,
+          readableBy: (job, token) => core.services.outputsReadableBy(job, token),
+          durable: durable(core),
+        },
     )
   const storage = core?.storage
   if (!core || storage) {

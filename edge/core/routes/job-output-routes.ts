@@ -1,6 +1,7 @@
 /**
  * `/api/jobs/{id}/outputs`: the files a native job produced. The runner running the job uploads
- * them with that attempt's token; anyone who may read the job reads them.
+ * them with that attempt's token; anyone who may read the job reads them, and so does a runner
+ * whose run takes one as an input (`?for={its job}`, with its own job token).
  */
 import type { Context } from 'hono'
 import { callerAccepted, requireRight } from '../auth/access'
@@ -9,6 +10,7 @@ import { HttpError } from '../http-error'
 import type { Scheduler } from '../jobs/scheduler'
 import { idAt } from '../rooms/owner'
 import type { JobOutputs } from '../services/job-outputs'
+import type { StandaloneServices } from '../services/standalone-services'
 import { serveBytes } from '../storage/serve-file'
 import { checkStoragePath } from '../storage/storage-path'
 import { joinedPath, requestSegments } from './path-segments'
@@ -18,6 +20,8 @@ import { RouteTable } from './route-table'
 export interface JobOutputRouteDeps {
   jobs: Pick<Scheduler, 'get' | 'jobToken'>
   outputs: JobOutputs
+  /** The outputs the runner of a job's current attempt (shown by its token) may read as inputs. */
+  readableBy: StandaloneServices['outputsReadableBy']
   durable: () => Promise<void>
 }
 
@@ -35,9 +39,12 @@ export const jobOutputRoutes = new RouteTable<JobOutputRouteDeps>()
     }))
     return c.json({ job_id: found.id, outputs: files, total: files.length })
   })
-  .get('/api/jobs/:id/outputs/*', { owner: byJobId }, async (c, { jobs, outputs }) => {
+  .get('/api/jobs/:id/outputs/*', { owner: byJobId }, async (c, deps) => {
+    const { jobs, outputs } = deps
+    const reader = c.req.query('for')
+    if (reader !== undefined) runnerMayRead(c, deps, reader)
     const found = job(c, jobs)
-    await requireRight(c, 'jobs', found.namespace)
+    if (reader === undefined) await requireRight(c, 'jobs', found.namespace)
     const file = outputs.info(found.id, name(c))
     if (!file)
       throw new HttpError(404, 'OUTPUT_NOT_FOUND', `job ${found.id} has no output '${name(c)}'`)
@@ -64,6 +71,29 @@ async function upload(c: Context, { jobs, outputs, durable }: JobOutputRouteDeps
   const file = await outputs.put(found.id, held.attempt, name(c), body)
   await durable()
   return c.json({ ...file, created_at: new Date(file.created_at).toISOString() }, 201)
+}
+
+/**
+ * `?for={job}`: a runner reading an output that the run it holds takes as an input, with that
+ * run's job token. It may read exactly those outputs, nothing else (checked before anything is
+ * said about the job named in the path).
+ */
+function runnerMayRead(c: Context, { readableBy }: JobOutputRouteDeps, reader: string): void {
+  const readable = readableBy(reader, bearerToken(c.req.header('authorization')))
+  if (!readable)
+    throw new HttpError(
+      401,
+      'UNAUTHORIZED',
+      `only the runner running job ${reader}'s current attempt may read the outputs it takes as inputs`,
+    )
+  const id = c.req.param('id') ?? ''
+  if (!readable.some((r) => r.job_id === id && r.output === name(c)))
+    throw new HttpError(
+      403,
+      'FORBIDDEN',
+      `job ${reader} does not take output '${name(c)}' of job ${id} as an input`,
+    )
+  callerAccepted(c)
 }
 
 function job(c: Context, jobs: JobOutputRouteDeps['jobs']) {

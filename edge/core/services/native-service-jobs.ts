@@ -3,7 +3,8 @@
  * and what its machine must offer, and the frame's `native` part of each attempt, all read from the
  * stored service, so nothing here needs the scheduler.
  */
-import type { NativeRun } from '../../../shared/protocol/frames'
+import type { InputRef, NativeRun, OutputRef } from '../../../shared/protocol/frames'
+import type { ServiceRequirements } from '../../../shared/protocol/system-capabilities'
 import type { JobRecord } from '../jobs/job-record'
 import type { NativeJobs } from '../jobs/scheduler-types'
 import type { NativeNeeds } from '../placement/work'
@@ -13,10 +14,23 @@ import type { ServiceStore } from './service-store'
 /** A runner stops a process with SIGTERM, waits 5 s, then uploads its outputs. */
 const NATIVE_EXTRA_GRACE_MS = 30_000
 
-/** What a native job keeps privately (its code blob): the run's stdin and input files. */
+/**
+ * What a native job keeps privately (its code blob): the run's stdin and input files, and the
+ * earlier jobs' outputs it takes as files and stdin (each as it was when the run was submitted).
+ */
 export interface RunInputs {
   stdin?: string
   input_files: NativeRun['input_files']
+  input_refs?: InputRef[]
+  stdin_ref?: OutputRef
+}
+
+/** What a run's job shows of itself (`input_data`), beyond the service it runs. */
+interface RunData {
+  arguments?: string[]
+  /** The service's capabilities with the run's own `requirements` merged over them. */
+  requirements?: ServiceRequirements
+  workflow_run?: string
 }
 
 export class NativeServiceJobs implements NativeJobs {
@@ -30,13 +44,19 @@ export class NativeServiceJobs implements NativeJobs {
 
   target(job: JobRecord): NativeNeeds | undefined {
     const service = this.serviceOf(job)
-    return service && { peerId: service.peer_id, requirements: service.capabilities }
+    const input = job.input_data as RunData | null
+    return (
+      service && {
+        peerId: service.peer_id,
+        requirements: input?.requirements ?? service.capabilities,
+      }
+    )
   }
 
   run(job: JobRecord, token: string, code: string): NativeRun | { error: string } {
     const service = this.serviceOf(job)
     if (!service) return { error: 'its service was deleted' }
-    const input = job.input_data as { arguments?: string[] }
+    const input = job.input_data as RunData
     const inputs = JSON.parse(code || '{}') as RunInputs
     return {
       service_id: service.id,
@@ -57,6 +77,9 @@ export class NativeServiceJobs implements NativeJobs {
       ...(service.source === 'upload' && { files: service.files }),
       ...(inputs.stdin !== undefined && { stdin: inputs.stdin }),
       input_files: inputs.input_files ?? [],
+      ...(inputs.input_refs && { input_refs: inputs.input_refs }),
+      ...(inputs.stdin_ref && { stdin_ref: inputs.stdin_ref }),
+      ...(input.workflow_run !== undefined && { workflow_run: input.workflow_run }),
       job_token: token,
       orchestrator: this.nodeId,
     }

@@ -1,16 +1,21 @@
 /**
  * Running standalone services: a run becomes a native job, queued only when some connected runner
- * could take it (else the caller learns at once why none can), and a runner running one may fetch
- * an uploaded service's files with its job token.
+ * could take it (else the caller learns at once why none can), its inputs resolved (inline, or
+ * earlier jobs' outputs); and a runner running one may, with its job token, fetch an uploaded
+ * service's files and the outputs its run takes as inputs.
  */
 import type { JobRecord, NewJob } from '../jobs/job-record'
 import { HttpError } from '../http-error'
 import type { FileStore } from '../storage/file-store'
 import { unfit } from '../volunteers/native-fit'
+import type { ServiceRequirements } from '../../../shared/protocol/system-capabilities'
 import type { RunInputs } from './native-service-jobs'
+import { referencedOutputs, type OutputSource } from './output-refs'
+import { runInputs } from './run-inputs'
 import type { RunnerDirectory } from './runner-directory'
 import type { ServiceRecord } from './service-record'
 import type { RunBody } from './service-schemas'
+import { stricterRequirements } from './stricter-requirements'
 
 /** What runs need of the job engine. */
 export interface ServiceJobs {
@@ -18,41 +23,53 @@ export interface ServiceJobs {
   get(id: string): JobRecord | undefined
   /** The token a runner shows for a job's current attempt. */
   jobToken(id: string): { attempt: number; token: string } | undefined
+  /** A job's code blob by its hash: a native job's private inputs. */
+  codeOf(hash: string): string
 }
 
 export interface ServiceRunsDeps {
   jobs: ServiceJobs
   runners: RunnerDirectory
   files: FileStore | undefined
+  /** Native jobs' outputs, which runs may take as inputs; absent where the host keeps none. */
+  outputs: OutputSource['outputs']
   sha256: (text: string) => string | Promise<string>
   /** A service by id, or a 404. */
   get(id: number): ServiceRecord
 }
 
+/** How the workflow engine runs a service besides what the public body says. */
+export interface RunOptions {
+  /** The workflow run the job belongs to: its runner keeps it under workflows/{orchestrator}/{run}/. */
+  workflowRun?: string
+  /** A caller-chosen job id; a run submitted again with it gets the job it already names. */
+  jobId?: string
+}
+
+/** A caller-chosen id: what job ids may be (the protocol's 128 characters), nothing odd. */
+const JOB_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/
+
 export class ServiceRuns {
   constructor(private readonly deps: ServiceRunsDeps) {}
 
-  /**
-   * Queues a run on a runner that fits; fails at once, naming why, when none could. `jobId` is a
-   * caller-chosen id for the job (a workflow's deterministic one).
-   */
-  async run(id: number, body: RunBody, jobId?: string): Promise<JobRecord> {
-    const service = this.deps.get(id)
+  /** Queues a run of `service` on a runner that fits; fails at once, naming why, when none could. */
+  async run(service: ServiceRecord, body: RunBody, options: RunOptions = {}): Promise<JobRecord> {
     if (service.status !== 'ACTIVE')
-      throw new HttpError(409, 'SERVICE_INACTIVE', `service ${id} is not active`)
-    this.checkSomeRunnerFits(service)
-    const inputs: RunInputs = {
-      ...(body.stdin !== undefined && { stdin: body.stdin }),
-      input_files: (body.input_files ?? []).map((file) => ({
-        mount: inputMount(service, file.mount),
-        name: file.name,
-        data: file.data,
-      })),
-    }
+      throw new HttpError(409, 'SERVICE_INACTIVE', `service ${service.id} is not active`)
+    const again = options.jobId === undefined ? undefined : this.existing(options.jobId, service)
+    if (again) return again
+    const requirements = body.requirements
+      ? stricterRequirements(service.capabilities, body.requirements)
+      : undefined
+    this.checkSomeRunnerFits(service, requirements ?? service.capabilities)
+    const inputs = runInputs(service, body, {
+      job: (id) => this.deps.jobs.get(id),
+      outputs: this.deps.outputs,
+    })
     const code = JSON.stringify(inputs)
     const [job] = this.deps.jobs.submit([
       {
-        ...(jobId !== undefined && { id: jobId }),
+        ...(options.jobId !== undefined && { id: options.jobId }),
         job_type: 'native',
         namespace: service.namespace,
         code,
@@ -61,6 +78,8 @@ export class ServiceRuns {
           service_id: service.id,
           service_name: service.name,
           ...(body.arguments && { arguments: body.arguments }),
+          ...(requirements && { requirements }),
+          ...(options.workflowRun !== undefined && { workflow_run: options.workflowRun }),
         },
         timeout_ms: service.timeout_seconds * 1000,
         max_retries: body.max_retries ?? 0,
@@ -68,6 +87,20 @@ export class ServiceRuns {
       },
     ])
     return job as JobRecord
+  }
+
+  /**
+   * The outputs of other jobs that the runner holding `jobId`'s current attempt (shown by `token`)
+   * may read: those its run takes as inputs. Undefined when the token is not that attempt's.
+   */
+  readableBy(
+    jobId: string,
+    token: string | undefined,
+  ): { job_id: string; output: string }[] | undefined {
+    const held = this.deps.jobs.jobToken(jobId)
+    const job = this.deps.jobs.get(jobId)
+    if (!held || !token || held.token !== token || job?.job_type !== 'native') return undefined
+    return referencedOutputs(JSON.parse(this.deps.jobs.codeOf(job.code_hash) || '{}') as RunInputs)
   }
 
   /** A runner fetching an uploaded service's file must be running one of its jobs. */
@@ -94,10 +127,28 @@ export class ServiceRuns {
     return stream
   }
 
-  private checkSomeRunnerFits(service: ServiceRecord): void {
+  /** The job a caller-chosen id already names, when it is a run of this service. */
+  private existing(jobId: string, service: ServiceRecord): JobRecord | undefined {
+    if (!JOB_ID.test(jobId))
+      throw new HttpError(400, 'INVALID_REQUEST', `'${jobId}' is not a job id`, { field: 'id' })
+    const job = this.deps.jobs.get(jobId)
+    if (!job) return undefined
+    const input = job.input_data as { service_id?: number } | null
+    if (job.namespace === service.namespace && input?.service_id === service.id) return job
+    throw new HttpError(
+      409,
+      'JOB_EXISTS',
+      `job ${jobId} exists and is not a run of service ${service.id}`,
+      {
+        field: 'id',
+      },
+    )
+  }
+
+  private checkSomeRunnerFits(service: ServiceRecord, requirements: ServiceRequirements): void {
     const work = {
       namespace: service.namespace,
-      native: { peerId: service.peer_id, requirements: service.capabilities },
+      native: { peerId: service.peer_id, requirements },
     }
     const runners = this.deps.runners.runners().filter((r) => r.state === 'active')
     if (service.peer_id && !runners.some((r) => r.peer?.id === service.peer_id))
@@ -127,23 +178,4 @@ export class ServiceRuns {
       reasons: reasons.map((r) => ({ peer_id: r.peer, reason: r.why })),
     })
   }
-}
-
-/** The INPUT mount a run's file goes to: the one named, or the service's first. */
-function inputMount(service: ServiceRecord, wanted: string | undefined): string {
-  const mounts = service.interfaces.filter(
-    (i) =>
-      i.interface_type === 'MOUNT' && (i.mount_function === 'INPUT' || i.mount_function === 'BOTH'),
-  )
-  const mount = wanted === undefined ? mounts[0] : mounts.find((m) => m.path === wanted)
-  if (!mount)
-    throw new HttpError(
-      400,
-      'INVALID_REQUEST',
-      wanted === undefined
-        ? `service ${service.id} has no INPUT mount to put input files in`
-        : `service ${service.id} has no INPUT mount at '${wanted}'`,
-      { field: 'input_files' },
-    )
-  return mount.path
 }

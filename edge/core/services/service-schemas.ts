@@ -123,30 +123,91 @@ export type FromGitBody = z.infer<typeof FromGitBody>
 export const UploadSettings = z.strictObject(ServiceSettings)
 export type UploadSettings = z.infer<typeof UploadSettings>
 
-export const RunBody = z.strictObject({
-  /** Replaces the service's arguments for this run. */
-  arguments: z.array(z.string().max(65536)).max(1024).optional(),
-  stdin: z
-    .string()
-    .max(8 * 1024 * 1024)
-    .optional(),
-  /** Files for INPUT mounts; `mount` defaults to the service's first INPUT mount. */
-  input_files: z
-    .array(
-      z.strictObject({
-        mount: z.string().max(1024).optional(),
-        name: z
-          .string()
-          .min(1)
-          .max(255)
-          .refine((n) => n !== '.' && n !== '..' && !n.includes('/') && !hasControlOrBackslash(n), {
-            error: 'must be a plain file name',
-          }),
-        data: z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, { error: 'must be base64' }),
-      }),
-    )
-    .max(256)
-    .optional(),
-  max_retries: z.number().int().min(0).max(10).optional(),
-})
+/** A plain file name for an INPUT mount: no directories, nothing odd. */
+const InputName = z
+  .string()
+  .min(1)
+  .max(255)
+  .refine((n) => n !== '.' && n !== '..' && !n.includes('/') && !hasControlOrBackslash(n), {
+    error: 'must be a plain file name',
+  })
+
+const JobId = z.string().min(1).max(128)
+/** An output's name as `GET /api/jobs/{id}/outputs` lists it, e.g. `mounts/out/a.txt`. */
+const OutputName = z.string().min(1).max(1024)
+
+/**
+ * A file for an INPUT mount (`mount` defaults to the service's first): inline (`name`, `data` in
+ * base64), one output of an earlier job (`from_job`, `output`; `name` defaults to the output's
+ * last segment), or every output of one under a prefix (`from_job`, `outputs`), keeping the path
+ * below it. One object with rules rather than a union, so a mistake is named precisely.
+ */
+const InputFile = z
+  .strictObject({
+    mount: z.string().max(1024).optional(),
+    name: InputName.optional(),
+    data: z
+      .string()
+      .regex(/^[A-Za-z0-9+/]*={0,2}$/, { error: 'must be base64' })
+      .optional(),
+    from_job: JobId.optional(),
+    output: OutputName.optional(),
+    outputs: OutputName.optional(),
+  })
+  .superRefine((f, ctx) => {
+    const issue = (path: string, message: string) =>
+      ctx.addIssue({ code: 'custom', path: [path], message })
+    if (f.data !== undefined) {
+      if (f.from_job !== undefined) issue('from_job', 'cannot be given with data')
+      if (f.name === undefined) issue('name', 'is required with data')
+      return
+    }
+    if (f.from_job === undefined)
+      issue('from_job', 'is required: give data (with name) or from_job')
+    else if ((f.output === undefined) === (f.outputs === undefined))
+      issue('output', 'is required with from_job: give output (one file) or outputs (a prefix)')
+    else if (f.outputs !== undefined && f.name !== undefined)
+      issue('name', 'cannot be given with outputs: the names are the paths below the prefix')
+  })
+  .transform((f): RunInputFile => {
+    const mount = f.mount === undefined ? {} : { mount: f.mount }
+    if (f.data !== undefined) return { ...mount, name: f.name ?? '', data: f.data }
+    if (f.outputs !== undefined) return { ...mount, from_job: f.from_job ?? '', outputs: f.outputs }
+    return {
+      ...mount,
+      ...(f.name !== undefined && { name: f.name }),
+      from_job: f.from_job ?? '',
+      output: f.output ?? '',
+    }
+  })
+
+/** A run's input file, one of the three kinds `InputFile` accepts. */
+export type RunInputFile =
+  | { mount?: string; name: string; data: string }
+  | { mount?: string; name?: string; from_job: string; output: string }
+  | { mount?: string; from_job: string; outputs: string }
+
+export const RunBody = z
+  .strictObject({
+    /** Replaces the service's arguments for this run. */
+    arguments: z.array(z.string().max(65536)).max(1024).optional(),
+    stdin: z
+      .string()
+      .max(8 * 1024 * 1024)
+      .optional(),
+    /** Standard input from an earlier job's output; fetched by the runner, never inlined. */
+    stdin_from: z.strictObject({ job: JobId, output: OutputName }).optional(),
+    input_files: z.array(InputFile).max(256).optional(),
+    max_retries: z.number().int().min(0).max(10).optional(),
+    /** Merged over the service's `capabilities` for this run (the stricter of each wins). */
+    requirements: ServiceRequirements.optional(),
+  })
+  .superRefine((b, ctx) => {
+    if (b.stdin !== undefined && b.stdin_from !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['stdin_from'],
+        message: 'cannot be given with stdin: choose one',
+      })
+  })
 export type RunBody = z.infer<typeof RunBody>

@@ -4,14 +4,17 @@
  * as native jobs on a runner that fits (service-runs.ts), and deleting them with what was stored
  * for them. The scheduler reads services through native-service-jobs.ts, so it needs nothing here.
  */
-import { HttpError } from '../http-error'
+import type { z } from 'zod'
+import { describeIssues, issueField } from '../../../shared/protocol/schema-errors'
+import { badRequest, HttpError } from '../http-error'
 import type { JobRecord } from '../jobs/job-record'
 import type { FileStore } from '../storage/file-store'
 import { DEFAULT_TIMEOUT_SECONDS, interfacesOf, withFormat } from './service-defaults'
 import type { RunnerDirectory } from './runner-directory'
 import type { ServiceRecord } from './service-record'
-import { ServiceRuns, type ServiceJobs } from './service-runs'
-import type { FromGitBody, FromLocalBody, RunBody } from './service-schemas'
+import type { OutputSource } from './output-refs'
+import { ServiceRuns, type RunOptions, type ServiceJobs } from './service-runs'
+import { RunBody, type FromGitBody, type FromLocalBody } from './service-schemas'
 import type { ServiceStore } from './service-store'
 import { ServiceUploads } from './service-uploads'
 import type { UploadGroupDone, UploadSink } from './upload-sessions'
@@ -27,6 +30,8 @@ export interface StandaloneServicesDeps {
   jobs: ServiceJobs
   /** Uploaded services' files, one directory per service name; absent where the host has none. */
   files: FileStore | undefined
+  /** Native jobs' outputs, which runs may take as inputs; absent where the host keeps none. */
+  outputs: OutputSource['outputs']
   sha256: (text: string) => string | Promise<string>
   maxFileBytes: number
 }
@@ -94,9 +99,55 @@ export class StandaloneServices {
     else for (const runner of this.deps.runners.runnersFor(service.namespace)) runner.send(forget)
   }
 
-  /** Queues a run on a runner that fits; fails at once, naming why, when none could. */
+  /**
+   * Queues a run on a runner that fits; fails at once, naming why, when none could. `jobId` is a
+   * caller-chosen id for the job (a workflow's deterministic one).
+   */
   run(id: number, body: RunBody, jobId?: string): Promise<JobRecord> {
-    return this.runs.run(id, body, jobId)
+    return this.runs.run(this.get(id), body, jobId === undefined ? {} : { jobId })
+  }
+
+  /**
+   * A run for a caller that holds `namespace` (the workflow engine), without HTTP: the service is
+   * named by id or by name and must be of that namespace (else 404), `body` is the public run
+   * body (parsed here: 400 naming the field), and `options` say what no API caller may set.
+   */
+  async runFor(
+    namespace: string,
+    service: number | string,
+    body: z.input<typeof RunBody>,
+    options: RunOptions = {},
+  ): Promise<JobRecord> {
+    const parsed = RunBody.safeParse(body)
+    if (!parsed.success)
+      throw badRequest(describeIssues(parsed.error, body), issueField(parsed.error))
+    return this.runs.run(this.find(namespace, service), parsed.data, options)
+  }
+
+  /** A service of `namespace` by id or by name; a service elsewhere is as unknown as none. */
+  find(namespace: string, idOrName: number | string): ServiceRecord {
+    const service =
+      typeof idOrName === 'number'
+        ? this.deps.store.get(idOrName)
+        : this.deps.store.byName(idOrName)
+    if (!service || service.namespace !== namespace)
+      throw new HttpError(
+        404,
+        'SERVICE_NOT_FOUND',
+        `no standalone service ${typeof idOrName === 'number' ? `with id ${idOrName}` : `named '${idOrName}'`} in namespace '${namespace}'`,
+      )
+    return service
+  }
+
+  /**
+   * Which other jobs' outputs the runner of `jobId`'s current attempt (shown by `token`) may read:
+   * those its run takes as inputs; undefined when the token is not that attempt's.
+   */
+  outputsReadableBy(
+    jobId: string,
+    token: string | undefined,
+  ): { job_id: string; output: string }[] | undefined {
+    return this.runs.readableBy(jobId, token)
   }
 
   /** A runner fetching an uploaded service's file must be running one of its jobs. */

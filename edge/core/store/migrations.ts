@@ -211,6 +211,7 @@ export const MIGRATIONS: readonly string[] = [
     seq INTEGER PRIMARY KEY,
     id TEXT NOT NULL UNIQUE,
     workflow_id TEXT NOT NULL,
+    key TEXT,
     version INTEGER NOT NULL,
     namespace TEXT NOT NULL,
     status TEXT NOT NULL,
@@ -220,6 +221,7 @@ export const MIGRATIONS: readonly string[] = [
     finished_at INTEGER
   );
   CREATE INDEX workflow_runs_by_workflow ON workflow_runs (workflow_id, seq);
+  CREATE UNIQUE INDEX workflow_runs_by_key ON workflow_runs (workflow_id, key) WHERE key IS NOT NULL;
   CREATE INDEX workflow_runs_active ON workflow_runs (status) WHERE status = 'running';
 
   CREATE TABLE workflow_steps (

@@ -4,7 +4,6 @@
  */
 import type { FunctionService } from '../functions/function-service'
 import { HttpError } from '../http-error'
-import type { ServiceRecord } from '../services/service-record'
 import type { StandaloneServices } from '../services/standalone-services'
 import type { CallOutcome, FunctionCaller, FunctionRequest, ServiceStarter } from './step-work'
 
@@ -58,28 +57,32 @@ function failed(err: unknown): CallOutcome {
 }
 
 export function serviceStarter(services: StandaloneServices): ServiceStarter {
-  const find = (namespace: string, service: number | string): ServiceRecord | undefined =>
-    services
-      .list(namespace)
-      .find((s) => (typeof service === 'number' ? s.id === service : s.name === service))
   return {
-    hasService: (namespace, service) => find(namespace, service) !== undefined,
+    hasService: (namespace, service) => {
+      try {
+        services.find(namespace, service)
+        return true
+      } catch {
+        return false
+      }
+    },
     start: async (namespace, run, inputs, ids) => {
-      const service = find(namespace, run.service)
-      if (!service)
-        throw new Error(
-          `the namespace '${namespace}' has no service ${JSON.stringify(run.service)}`,
-        )
-      if (inputs.stdinFrom || inputs.files.length > 0)
-        throw new Error('connections between native steps are not wired yet')
-      await services.run(
-        service.id,
+      await services.runFor(
+        namespace,
+        run.service,
         {
           ...(run.arguments && { arguments: run.arguments }),
           ...(run.stdin !== undefined && { stdin: run.stdin }),
+          ...(run.requirements && { requirements: run.requirements }),
+          ...(inputs.stdinFrom && { stdin_from: inputs.stdinFrom }),
+          input_files: inputs.files.map((f) => ({
+            from_job: f.job,
+            outputs: f.outputs,
+            ...(f.mount !== undefined && { mount: f.mount }),
+          })),
           max_retries: ids.maxRetries,
         },
-        ids.jobId,
+        { jobId: ids.jobId, workflowRun: ids.workflowRun },
       )
     },
   }

@@ -94,14 +94,15 @@ export class WorkflowService {
    */
   start(id: string, input: JsonValue, key: string | undefined, now = Date.now()) {
     const workflow = this.get(id)
-    const runId =
-      key === undefined ? this.deps.idPrefix + 'run-' + crypto.randomUUID() : `${id}.${key}`
-    const existing = this.deps.store.run(runId)
+    const existing = key === undefined ? undefined : this.deps.store.runByKey(id, key)
     if (existing) return { run: this.runView(existing), created: false }
+    // Short, so a step's job id (`{run}.{step}.{element}.{attempt}`) fits the protocol's 128.
+    const runId = this.deps.idPrefix + 'run-' + crypto.randomUUID()
     const doc = this.deps.store.document(id, workflow.version) as WorkflowDocument
     const run: Omit<RunRecord, 'seq'> = {
       id: runId,
       workflow_id: id,
+      key: key ?? null,
       version: workflow.version,
       namespace: workflow.namespace,
       status: 'running',

@@ -34,6 +34,8 @@ export interface RunRecord {
   seq: number
   id: string
   workflow_id: string
+  /** The caller's id for it, which makes starting it idempotent. */
+  key: string | null
   version: number
   namespace: string
   status: RunStatus
@@ -175,10 +177,11 @@ export class WorkflowStore {
   createRun(run: Omit<RunRecord, 'seq'>, stepIds: readonly string[]): void {
     this.sql.transaction(() => {
       this.sql.run(
-        `INSERT INTO workflow_runs (id, workflow_id, version, namespace, status, input, error, created_at, finished_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO workflow_runs (id, workflow_id, key, version, namespace, status, input, error, created_at, finished_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         run.id,
         run.workflow_id,
+        run.key,
         run.version,
         run.namespace,
         run.status,
@@ -200,6 +203,16 @@ export class WorkflowStore {
     const row = this.sql.get<Raw<RunRecord, 'input'>>(
       'SELECT * FROM workflow_runs WHERE id = ?',
       id,
+    )
+    return row && { ...row, input: json(row.input) ?? null }
+  }
+
+  /** The run a caller started with `key`. */
+  runByKey(workflowId: string, key: string): RunRecord | undefined {
+    const row = this.sql.get<Raw<RunRecord, 'input'>>(
+      'SELECT * FROM workflow_runs WHERE workflow_id = ? AND key = ?',
+      workflowId,
+      key,
     )
     return row && { ...row, input: json(row.input) ?? null }
   }

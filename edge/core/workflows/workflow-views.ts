@@ -69,6 +69,7 @@ export function runView(
     workflow_id: run.workflow_id,
     workflow_version: run.version,
     namespace: run.namespace,
+    key: run.key,
     status: run.status,
     input: run.input,
     error: run.error,
