@@ -50,6 +50,8 @@ let ids: {
   wasm: string
   service?: string
   runJob?: string
+  workflow?: string
+  run?: string
 }
 /** Files the README writes with `cat > FILE <<'EOF'`, written here to a temp dir instead. */
 const written = new Map<string, string>()
@@ -111,6 +113,8 @@ describe('README examples', () => {
       let command = example.command
         .replaceAll('http://localhost:8000', server.url)
         .replaceAll('RUN_JOB_ID', ids.runJob ?? 'no-run-yet')
+        .replaceAll('WORKFLOW_ID', ids.workflow ?? 'no-workflow-yet')
+        .replaceAll('RUN_ID', ids.run ?? 'no-workflow-run-yet')
         .replaceAll('SERVICE_ID', ids.service ?? 'no-service-yet')
         .replaceAll('JOB_ID', example.command.includes('DELETE') ? ids.running : ids.job)
         .replaceAll('BATCH_ID', ids.batch)
@@ -127,6 +131,11 @@ describe('README examples', () => {
         if (parsed?.service?.id !== undefined && command.includes('from-local'))
           ids.service = String(parsed.service.id)
         if (parsed?.job?.id !== undefined) ids.runJob = parsed.job.id
+      }
+      if (/\/api\/workflows(\/[^/]+\/runs)?'? /.test(`${command} `) && command.includes('POST')) {
+        const id = (tryJson(body) as { id?: string } | undefined)?.id
+        if (id !== undefined && command.includes('/runs')) ids.run = id
+        else if (id !== undefined) ids.workflow = id
       }
       expect(status, body).toBeLessThan(400)
       if (example.expect) {
