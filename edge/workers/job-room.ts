@@ -191,6 +191,7 @@ export class JobRoom extends DurableObject<Env> implements JobRoomRpc {
       outputFiles: new R2FileStore(this.env.FILES, 'job-outputs'),
       uploadSink: new SqlUploadSink(sql),
       resumable: true,
+      logger: consoleLogger(workersConfig(this.env).logLevel),
       // Tokens are issued and revoked in room 0; the others ask it (and remember a while).
       ...(index !== 0 && { tokenGrant: (id: string) => this.#tokenGrant(id) }),
       // A function call nobody here can run: the balancer moves here an idle volunteer that can,

@@ -109,19 +109,21 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   })
   const sql = openSqlite(':memory:')
   const dataDir = options.files === false ? undefined : tempDir('zv-app-')
+  const lines: string[] = []
+  const logger = jsonLogger((line) => lines.push(line), options.logLevel ?? 'info')
   const orchestrator = new Orchestrator(sql, config, {
     sha256: (text) => createHash('sha256').update(text).digest('hex'),
+    logger,
     ...(dataDir && (await diskStores(dataDir))),
   })
   orchestrator.start()
 
-  const lines: string[] = []
   const app = createApp({
     orchestrator,
     host: 'node',
     // The built volunteer PWA (test/global-setup.ts builds it), as the Node host serves it.
     assets: new DiskAssetSource(WEB_DIR),
-    logger: jsonLogger((line) => lines.push(line), options.logLevel ?? 'info'),
+    logger,
     clientAddress: (c) => (c.env as From | undefined)?.address,
   })
   const fetchFrom =

@@ -68,6 +68,30 @@ describe('a chain of steps in three runtimes', () => {
   })
 })
 
+describe('what a run reports', () => {
+  it('counts runs and step durations in /metrics and logs a JSON line per run and step change', async () => {
+    const id = await define({
+      name: 'observed',
+      steps: [{ id: 'only', run: { runtime: 'js', code: '1' } }],
+    })
+    const run = await runToEnd(id)
+    const metrics = (await server.fetch('/metrics').then((r) => r.text())) as string
+    expect(metrics).toMatch(/zerverless_workflow_runs_total\{state="started"\} [1-9]/)
+    expect(metrics).toMatch(/zerverless_workflow_runs_total\{state="completed"\} [1-9]/)
+    expect(metrics).toMatch(
+      /zerverless_workflow_step_duration_seconds_count\{status="completed"\} [1-9]/,
+    )
+    const lines = server.logs().map((line) => JSON.parse(line) as { msg: string; run?: string })
+    const mine = lines.filter((l) => l.run === run.id).map((l) => l.msg)
+    expect(mine).toEqual([
+      'workflow run started',
+      'workflow step started',
+      'workflow step completed',
+      'workflow run completed',
+    ])
+  })
+})
+
 describe('fan-out and fan-in', () => {
   it('runs one job per element and hands the results on in element order', async () => {
     const id = await define({
