@@ -292,6 +292,31 @@ export function describeWorkflowContract(name: string, start: () => Promise<Cont
       })
     })
 
+    it('logs run and step changes as JSON lines', async () => {
+      const logs = target.logs
+      if (!logs) return
+      const id = await kit.define({
+        name: 'logged',
+        namespace: A,
+        steps: [{ id: 'noted', run: { runtime: 'js', code: '1' } }],
+      })
+      const run = await kit.runToEnd(id)
+      const lines = await eventually(
+        () => {
+          const mine = logs()
+            .split('\n')
+            .filter((line) => line.includes(run.id))
+          return mine.some((line) => line.includes('workflow run completed')) ? mine : undefined
+        },
+        10_000,
+        'the log lines of the run',
+      )
+      expect(lines.some((line) => /"msg":"workflow run started"/.test(line))).toBe(true)
+      expect(lines.some((line) => /"msg":"workflow step started".*"step":"noted"/.test(line))).toBe(
+        true,
+      )
+    })
+
     describeWorkflowDefinitions(() => ({ client, kit, host: target.host }))
   })
 }

@@ -10,6 +10,7 @@ describeWorkflowContract('Node', async () => {
     http: server.url,
     url: server.url,
     host: 'node',
+    logs: server.output,
     stop: async () => {
       await worker.kill()
       await server.stop()

@@ -19,12 +19,14 @@ it('spreads the contract namespaces over two rooms other than the home room', ()
 })
 
 describeWorkflowContract('Workers (workerd)', async () => {
-  const edge = await startEdge({ rooms: ROOMS })
+  // The rooms' JSON log lines (info and above) come through wrangler's output.
+  const edge = await startEdge({ rooms: ROOMS, vars: { LOG_LEVEL: 'info' }, logLevel: 'log' })
   const worker = startWorker(edge.wsUrl, 2)
   return {
     http: edge.url,
     url: edge.url,
     host: 'workers',
+    logs: edge.output,
     stop: async () => {
       await worker.kill()
       if (process.env.ZV_DEBUG) console.log(edge.output(), worker.output())
