@@ -246,6 +246,8 @@ export class WorkflowEngine {
     try {
       if (run_.kind === 'code' || run_.kind === 'wasm') {
         const hash = await this.deps.sha256(run_.kind === 'code' ? run_.code : '')
+        // An asynchronous hash (Web Crypto) lets a cancel in first: its jobs are not sent.
+        if (store.run(run.id)?.status !== 'running') return
         const batchId = elements ? `${run.id}.${step.id}` : null
         const fresh: NewJob[] = []
         for (const unit of units) {
