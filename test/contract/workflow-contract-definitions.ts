@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest'
 import type { ApiClient } from '../helpers/api'
 import type { ContractHost } from './api-contract-context'
-import { WORKFLOW_NAMESPACES, type WorkflowKit } from './workflow-contract-kit'
+import { HOME_NAMESPACE, WORKFLOW_NAMESPACES, type WorkflowKit } from './workflow-contract-kit'
 
 interface DefinitionsContext {
   client: ApiClient
@@ -152,17 +152,24 @@ export function describeWorkflowDefinitions(ctx: () => DefinitionsContext): void
 
     it('says which native steps a workflow of this namespace can run', async () => {
       const { client, host } = ctx()
-      const res = await client.post('/api/workflows', {
-        name: 'native',
-        namespace: A,
-        steps: [{ id: 'a', run: { service: 'no-such-service' } }],
-      })
-      expect(res.status, JSON.stringify(res.body)).toBe(400)
-      expect(res.body).toMatchObject({ code: 'INVALID_WORKFLOW', field: 'steps.0.run.service' })
-      // The edge keeps services and runners in its home room, which neither namespace is in.
-      expect(res.body.error).toMatch(
+      const native = (namespace: string) =>
+        client.post('/api/workflows', {
+          name: 'native',
+          namespace,
+          steps: [{ id: 'a', run: { service: 'no-such-service' } }],
+        })
+      const away = await native(A)
+      expect(away.status, JSON.stringify(away.body)).toBe(400)
+      expect(away.body).toMatchObject({ code: 'INVALID_WORKFLOW', field: 'steps.0.run.service' })
+      // The edge keeps services and runners in its home room, which A is not in.
+      expect(away.body.error).toMatch(
         host === 'workers' ? /service steps.*home room.*js, lua, python, wasm/ : /no-such-service/,
       )
+      // In the home room (and on Node) a service step is looked up like any other name.
+      const home = await native(HOME_NAMESPACE)
+      expect(home.status, JSON.stringify(home.body)).toBe(400)
+      expect(home.body).toMatchObject({ code: 'INVALID_WORKFLOW', field: 'steps.0.run.service' })
+      expect(home.body.error).toMatch(/has no service "no-such-service"/)
     })
   })
 }

@@ -8,6 +8,9 @@ import { api, fetcherOf, type Fetcher } from '../helpers/api'
  */
 export const WORKFLOW_NAMESPACES = ['wf-alpha', 'wf-delta'] as const
 
+/** A namespace of the home room (room 0 of four on the edge), where services and runners are. */
+export const HOME_NAMESPACE = 'wf-gamma'
+
 export type WorkflowKit = ReturnType<typeof workflowKit>
 
 export function workflowKit(target: string | Fetcher) {

@@ -6,16 +6,17 @@
 import { expect, it } from 'vitest'
 import { roomOf } from '../../edge/workers/room-routing'
 import { describeWorkflowContract } from '../contract/workflow-contract'
-import { WORKFLOW_NAMESPACES } from '../contract/workflow-contract-kit'
+import { HOME_NAMESPACE, WORKFLOW_NAMESPACES } from '../contract/workflow-contract-kit'
 import { startEdge } from '../helpers/edge-process'
 import { startWorker } from '../helpers/worker-process'
 
 const ROOMS = 4
 
-it('spreads the contract namespaces over two rooms other than the home room', () => {
+it('spreads the contract namespaces over two rooms other than the home room, and one in it', () => {
   const rooms = WORKFLOW_NAMESPACES.map((ns) => roomOf(ns, ROOMS))
   expect(new Set(rooms).size).toBe(WORKFLOW_NAMESPACES.length)
   expect(rooms).not.toContain(0)
+  expect(roomOf(HOME_NAMESPACE, ROOMS)).toBe(0)
 })
 
 describeWorkflowContract('Workers (workerd)', async () => {
