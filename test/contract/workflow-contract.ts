@@ -102,6 +102,34 @@ export function describeWorkflowContract(name: string, start: () => Promise<Cont
       expect(batch.body).toMatchObject({ total: 20, completed: 20 })
     })
 
+    it('runs workflows of two namespaces at the same time', async () => {
+      const fanOut = (namespace: string) =>
+        kit.define({
+          name: 'both',
+          namespace,
+          steps: [
+            {
+              id: 'each',
+              run: { runtime: 'js', code: 'INPUT.item + 1' },
+              foreach: [1, 2, 3, 4, 5, 6],
+            },
+            {
+              id: 'then',
+              run: { runtime: 'lua', code: 'return #INPUT.value' },
+              input: { value: '${steps.each.result}' },
+            },
+          ],
+        })
+      const ids = await Promise.all([fanOut(A), fanOut(B)])
+      const runs = await Promise.all(ids.map((id) => kit.runToEnd(id)))
+      for (const run of runs) {
+        expect(run.status, JSON.stringify(run)).toBe('completed')
+        expect(kit.step(run, 'each').result).toEqual([2, 3, 4, 5, 6, 7])
+        expect(kit.step(run, 'then').result).toBe(6)
+      }
+      expect(runs.map((r) => r.namespace)).toEqual([A, B])
+    })
+
     it("calls a function of the workflow's namespace with a templated JSON body", async () => {
       const deployed = await client.post(`/api/deploy/${A}/double`, {
         runtime: 'js',
