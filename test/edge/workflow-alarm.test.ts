@@ -1,8 +1,9 @@
 /**
- * A workflow run on the Worker outlives its Durable Object: workerd is stopped while a step waits
- * for its retry, started again on the same state, and the room's alarm (not a request) wakes the
- * room, which builds its orchestrator anew, recovers the run and finishes it. What the room did
- * meanwhile is read from its JSON log lines, since any request to it would wake it too.
+ * Workflow runs on the Worker outlive their Durable Object: workerd is stopped while one run's
+ * step waits for its retry and another's job runs, then started again on the same state; no
+ * request wakes the room (its alarm and the returning volunteer do), which builds its
+ * orchestrator anew, recovers the runs and finishes them. What the room did meanwhile is read
+ * from its JSON log lines, since any request to it would wake it too.
  */
 import { afterAll, expect, it } from 'vitest'
 import { roomOf } from '../../edge/workers/room-routing'
@@ -32,7 +33,7 @@ const idle = async (url: string) =>
     'an idle volunteer',
   )
 
-it("goes on after a restart, its retry started by the room's alarm", async () => {
+it("goes on after a restart: a retry started by the room's alarm, a lost job run again", async () => {
   expect(roomOf(NAMESPACE, ROOMS)).not.toBe(0)
   const stateDir = (started.stateDir = tempDir('zv-edge-wf-alarm-'))
   let edge = (started.edge = await startEdge({ rooms: ROOMS, stateDir, ...LOGGED }))
@@ -49,7 +50,7 @@ it("goes on after a restart, its retry started by the room's alarm", async () =>
           runtime: 'js',
           code: 'const n = (db.get("tries") || 0) + 1; db.set("tries", n); if (n < 2) throw new Error("first attempt fails"); n',
         },
-        retries: { limit: 2, delay_seconds: 6 },
+        retries: { limit: 2, delay_seconds: 10 },
       },
       {
         id: 'after',
@@ -66,22 +67,52 @@ it("goes on after a restart, its retry started by the room's alarm", async () =>
     'the first attempt to fail',
   )
 
-  // A deploy while the step waits for its retry: the objects go, their storage and alarms stay.
+  // A second run whose step is running on the volunteer when the process goes.
+  const busy = await client.post('/api/workflows', {
+    name: 'busy',
+    namespace: NAMESPACE,
+    steps: [
+      {
+        id: 'slow',
+        run: { runtime: 'js', code: 'const t = Date.now(); while (Date.now() - t < 1500) {} 7' },
+      },
+    ],
+  })
+  const running = (await client.post(`/api/workflows/${busy.body.id}/runs`, {})).body
+  await eventually(
+    async () => (await client.get(`/api/jobs/${running.id}.slow.0.1`)).body.status === 'running',
+    20_000,
+    'the slow step to run',
+  )
+
+  // A deploy while one step waits for its retry and another runs: the objects go with the
+  // sockets; their storage and alarms stay.
   await edge.stop()
   edge = started.edge = await startEdge({ rooms: ROOMS, stateDir, port: edge.port, ...LOGGED })
-  // Nothing is asked of the run's room: its alarm wakes it, and the run ends.
-  const ended = await eventually(
-    () =>
-      edge
-        .output()
-        .split('\n')
-        .find((line) => line.includes('"workflow run ') && line.includes(run.id)),
-    40_000,
-    'the run to end in the log',
-  )
-  expect(ended).toContain('workflow run completed')
-  const done = (await api(edge.url).get(`/api/workflow-runs/${run.id}`)).body
+  // Nothing is asked of the runs' room: its alarm and the returning volunteer wake it.
+  const ended = (id: string) =>
+    eventually(
+      () =>
+        edge
+          .output()
+          .split('\n')
+          .find((line) => line.includes('"workflow run ') && line.includes(id)),
+      40_000,
+      `run ${id} to end in the log`,
+    )
+  expect(await ended(run.id)).toContain('workflow run completed')
+  expect(await ended(running.id)).toContain('workflow run completed')
+  const after = api(edge.url)
+  const done = (await after.get(`/api/workflow-runs/${run.id}`)).body
   expect(done.status, JSON.stringify(done)).toBe('completed')
   expect(done.steps.map((s: { attempts: number }) => s.attempts)).toEqual([2, 1])
   expect(done.steps[1].result).toBe(20)
+  // The lost job ran again under its own id: the step's attempt is still the first.
+  const resumed = (await after.get(`/api/workflow-runs/${running.id}`)).body
+  expect(resumed.steps[0]).toMatchObject({
+    status: 'completed',
+    attempts: 1,
+    job_ids: [`${running.id}.slow.0.1`],
+    result: 7,
+  })
 }, 120_000)
