@@ -11,6 +11,7 @@ import { runBatch } from '../lib/job-load'
 import { cpuByGroup, microsPer, type CpuByGroup } from '../lib/process-tree-cpu'
 import { percentile, round } from '../lib/stats'
 import { startFleet } from '../lib/volunteer-fleet'
+import { processOf } from './edge'
 import type { Suite } from './suite'
 
 const ROOMS = 4
@@ -23,17 +24,6 @@ const FANOUT_REPEAT = Number(process.env.BENCH_WF_FANOUT_REPEAT ?? 3)
 /** Room 1 of 4: a workflow's room is its namespace's, away from the home room's traffic. */
 const NAMESPACE = 'wf-alpha'
 const CODE = 'INPUT.n + 1'
-
-/** Which process CPU went to (as in edge.ts): the host, workerd's two, or the volunteers. */
-function processOf(commandLine: string): string | undefined {
-  if (commandLine.includes('workerd'))
-    return commandLine.includes('entry=127.0.0.1:0 ') ? 'workerd' : 'workerd (proxy)'
-  if (commandLine.includes('wrangler-dist/cli.js')) return 'wrangler'
-  if (/\s--worker\s/.test(commandLine) || commandLine.includes('worker-host-process'))
-    return 'volunteers'
-  if (commandLine.includes('zerverless')) return 'orchestrator'
-  return undefined
-}
 
 async function call(url: string, method: string, body?: unknown): Promise<any> {
   const res = await fetch(url, {
