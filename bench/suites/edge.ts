@@ -62,7 +62,7 @@ interface HostFigures {
  * Which process a benchmark's CPU went to: under `wrangler dev`, workerd runs wrangler's proxy
  * Worker (the port clients reach) and, in a second process, ours (the front and the rooms).
  */
-function processOf(commandLine: string): string | undefined {
+export function processOf(commandLine: string): string | undefined {
   if (commandLine.includes('workerd'))
     return commandLine.includes('entry=127.0.0.1:0 ') ? 'workerd' : 'workerd (wrangler proxy)'
   if (commandLine.includes('wrangler-dist/cli.js')) return 'wrangler'

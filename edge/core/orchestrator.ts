@@ -97,6 +97,10 @@ export class Orchestrator {
       tokenGrant?: (id: string) => Promise<TokenGrant | undefined>
       /** Where workflow runs log their steps. */
       logger?: Logger
+      /** Services and runners are in another room (edge rooms but the home one): see WorkflowLookups. */
+      servicesElsewhere?: boolean
+      /** Workflow work was handed over after an await, outside any request or frame (see the engine). */
+      launched?: () => void
     } = {},
   ) {
     this.sha256 = host.sha256 ?? sha256Hex
@@ -201,11 +205,16 @@ export class Orchestrator {
       metrics: this.metrics,
       logger: host.logger,
       ended: (runId) => this.workflows.ended(runId),
+      launched: host.launched,
     })
     this.workflows = new WorkflowService({
       store: workflowStore,
       engine: this.workflowEngine,
-      lookups: { hasFunction: calls.hasFunction, hasService: starts.hasService },
+      lookups: {
+        hasFunction: calls.hasFunction,
+        hasService: starts.hasService,
+        serviceSteps: !host.servicesElsewhere,
+      },
       idPrefix: config.idPrefix,
     })
     // Runs a crash interrupted go on (their jobs were restored by the scheduler above).

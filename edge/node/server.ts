@@ -71,14 +71,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const outputFiles = new DiskFileStore(path.join(options.dataDir, 'job-outputs'))
   const uploadSink = new DiskUploadSink(path.join(options.dataDir, 'uploads'))
   await Promise.all([files.init(), serviceFiles.init(), outputFiles.init(), uploadSink.init()])
+  // One logger for requests and for workflow runs' and steps' lines.
   const logger = options.logger ?? stdoutLogger('info')
   const orchestrator = new Orchestrator(db, config, {
     sha256: (text) => createHash('sha256').update(text).digest('hex'),
-    logger,
     files,
     serviceFiles,
     outputFiles,
     uploadSink,
+    logger,
   })
   orchestrator.start()
 

@@ -185,15 +185,21 @@ export class JobRoom extends DurableObject<Env> implements JobRoomRpc {
     if (stored === undefined) this.ctx.storage.kv.put('room', index)
     const config = roomConfig(this.env, index)
     const sql = doSql(this.ctx.storage)
+    const logger = consoleLogger(workersConfig(this.env).logLevel)
     const orchestrator = new Orchestrator(sql, config, {
+      logger,
       files: new R2FileStore(this.env.FILES, 'storage'),
       serviceFiles: new R2FileStore(this.env.FILES, 'standalone_services'),
       outputFiles: new R2FileStore(this.env.FILES, 'job-outputs'),
       uploadSink: new SqlUploadSink(sql),
       resumable: true,
-      logger: consoleLogger(workersConfig(this.env).logLevel),
       // Tokens are issued and revoked in room 0; the others ask it (and remember a while).
       ...(index !== 0 && { tokenGrant: (id: string) => this.#tokenGrant(id) }),
+      // Standalone services and runners are in room 0 too: other rooms' workflows cannot start them.
+      servicesElsewhere: index !== 0,
+      // A workflow step's jobs went out after the request, frame or alarm that started them ended:
+      // wake for their deadlines and tell the balancer (a room without volunteers needs one).
+      launched: () => this.#live && this.#afterWork(this.#live),
       // A function call nobody here can run: the balancer moves here an idle volunteer that can,
       // or says at once that none exists (the caller then gets its 503 without waiting).
       summon: (work) => this.#summon(index, work),
@@ -245,7 +251,7 @@ export class JobRoom extends DurableObject<Env> implements JobRoomRpc {
       volunteerSocket,
       uploadSocket,
       clientAddress: (c) => c.req.header('cf-connecting-ip'),
-      logger: consoleLogger(workersConfig(this.env).logLevel),
+      logger,
     })
     const live: Live = { orchestrator, app, sessions, uploads, room: index }
     // Sockets that outlived the previous instance (hibernation, eviction): bring their sessions back.

@@ -8,6 +8,8 @@ export interface ContractHost {
   url?: string
   /** What `/info` says the host is. */
   host: 'node' | 'workers'
+  /** What the host wrote so far (its JSON log lines among it), where it is a process. */
+  logs?: () => string
   stop(): Promise<void>
 }
 

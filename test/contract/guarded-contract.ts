@@ -219,5 +219,45 @@ export function describeGuardedContract(name: string, start: () => Promise<Guard
         expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0)
       }
     })
+
+    it("keeps workflows and their runs to tokens of the workflow's namespace", async () => {
+      const [mine, theirs] = host.namespaces as [string, string]
+      const { token } = await issue({ namespaces: [mine], rights: ['jobs'] })
+      const { token: other } = await issue({ namespaces: [theirs], rights: ['jobs'] })
+      const doc = (namespace: string) =>
+        JSON.stringify({
+          name: 'guarded',
+          namespace,
+          steps: [{ id: 'a', run: { runtime: 'js', code: '1' } }],
+        })
+      const created = await call('POST', '/api/workflows', { token, body: doc(mine) })
+      expect(created.status, JSON.stringify(created.body)).toBe(201)
+      const id = created.body.id as string
+      const elsewhere = await call('POST', '/api/workflows', { token, body: doc(theirs) })
+      expect(elsewhere.status, JSON.stringify(elsewhere.body)).toBe(403)
+      // No volunteer: the run is accepted and waits.
+      const run = await call('POST', `/api/workflows/${id}/runs`, { token, body: '{}' })
+      expect(run.status, JSON.stringify(run.body)).toBe(202)
+      const runId = run.body.id as string
+      for (const [method, route] of [
+        ['GET', `/api/workflows/${id}`],
+        ['POST', `/api/workflows/${id}/runs`],
+        ['GET', `/api/workflow-runs/${runId}`],
+        ['DELETE', `/api/workflow-runs/${runId}`],
+        ['GET', `/api/workflows?namespace=${mine}`],
+      ] as const) {
+        const res = await call(method, route, {
+          token: other,
+          ...(method === 'POST' && { body: '{}' }),
+        })
+        expect(res.status, `${method} ${route}: ${JSON.stringify(res.body)}`).toBe(403)
+        expect((await call(method, route)).status, `${method} ${route} without a token`).toBe(401)
+      }
+      expect((await call('GET', `/api/workflow-runs/${runId}`, { token })).body).toMatchObject({
+        status: 'running',
+        namespace: mine,
+      })
+      expect((await call('DELETE', `/api/workflow-runs/${runId}`, { token })).status).toBe(200)
+    })
   })
 }

@@ -41,6 +41,8 @@ export async function startEdge(
     vars?: Record<string, string>
     /** Another wrangler.toml (the benchmarks' reference Worker). */
     config?: string
+    /** Wrangler's own level; `log` lets the rooms' JSON log lines through (default `warn`). */
+    logLevel?: 'warn' | 'log'
   } = {},
 ): Promise<EdgeProcess> {
   const port = options.port ?? (await freePort())
@@ -64,7 +66,7 @@ export async function startEdge(
       stateDir,
       '--show-interactive-dev-session=false',
       '--log-level',
-      'warn',
+      options.logLevel ?? 'warn',
       ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]),
       ...(options.config ? ['--config', options.config] : []),
     ],

@@ -11,8 +11,7 @@ import { principalOf, requireAnyRight, requireRight } from '../auth/access'
 import { isOperator } from '../auth/principal'
 import type { OrchestratorConfig } from '../config'
 import { HttpError } from '../http-error'
-import { combineList } from '../rooms/combine-answers'
-import { bodyNamespace, everyRoom, idAt, namespaceInQuery } from '../rooms/owner'
+import { bodyNamespace, idAt, type Owner } from '../rooms/owner'
 import type { WorkflowService } from '../workflows/workflow-service'
 import { RunStart, workflowDocument } from '../workflows/workflow-schemas'
 import { intParam, waitQuery } from './job-schemas'
@@ -26,6 +25,15 @@ export interface WorkflowRouteDeps {
 }
 
 const DEFAULT_NAMESPACE = 'default'
+
+/**
+ * A listing names its namespace or means the default one: either way one room holds it all, and
+ * answers with its own paging (asking every room would list the default namespace in each).
+ */
+const listedNamespace: Owner = {
+  kind: 'namespace',
+  of: (request) => request.query.get('namespace') ?? DEFAULT_NAMESPACE,
+}
 
 const listQuery = z.object({
   namespace: Namespace.optional(),
@@ -85,25 +93,21 @@ export const workflowRoutes = new RouteTable<WorkflowRouteDeps>()
       return c.json(created, 201)
     },
   )
-  .get(
-    '/api/workflows',
-    { owner: namespaceInQuery('namespace', everyRoom(combineList('workflows'))) },
-    async (c, { workflows }) => {
-      const query = parseQuery(c, listQuery)
-      if (query.namespace === undefined && !isOperator(await principalOf(c)))
-        throw new HttpError(
-          403,
-          'FORBIDDEN',
-          'list the workflows of a namespace your token covers: add ?namespace=',
-          {
-            field: 'namespace',
-          },
-        )
-      const namespace = query.namespace ?? DEFAULT_NAMESPACE
-      await requireRight(c, 'jobs', namespace)
-      return c.json(workflows.list(namespace, query.limit ?? 100, query.offset ?? 0))
-    },
-  )
+  .get('/api/workflows', { owner: listedNamespace }, async (c, { workflows }) => {
+    const query = parseQuery(c, listQuery)
+    if (query.namespace === undefined && !isOperator(await principalOf(c)))
+      throw new HttpError(
+        403,
+        'FORBIDDEN',
+        'list the workflows of a namespace your token covers: add ?namespace=',
+        {
+          field: 'namespace',
+        },
+      )
+    const namespace = query.namespace ?? DEFAULT_NAMESPACE
+    await requireRight(c, 'jobs', namespace)
+    return c.json(workflows.list(namespace, query.limit ?? 100, query.offset ?? 0))
+  })
   .get('/api/workflows/:id', { owner: idAt(2) }, async (c, { workflows }) => {
     await requireWorkflow(c, workflows, c.req.param('id'))
     return c.json(workflows.view(c.req.param('id')))

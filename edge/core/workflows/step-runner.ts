@@ -47,6 +47,8 @@ export interface StepRunnerDeps {
   stepEnded(run: RunRecord, record: StepRecord, now: number): void
   /** A unit's retry is due now (no delay). */
   retryDue(now: number): void
+  /** Work went out after an await (see WorkflowEngineDeps.launched). */
+  launched?: (() => void) | undefined
 }
 
 /** The deterministic id of a unit's attempt: the same step element never runs twice as one attempt. */
@@ -153,6 +155,8 @@ export class StepRunner {
     elements: JsonValue[] | undefined,
   ): Promise<void> {
     const { store, jobs } = this.deps
+    // The results it refers to were read after an await: the run may have ended meanwhile.
+    if (store.run(run.id)?.status !== 'running') return
     for (const unit of units) store.putUnit({ ...unit, status: 'running', retry_at: null })
     const at = (unit: UnitRecord): Scope =>
       elements
@@ -162,6 +166,8 @@ export class StepRunner {
     try {
       if (work.kind === 'code' || work.kind === 'wasm') {
         const hash = await this.deps.sha256(work.kind === 'code' ? work.code : '')
+        // An asynchronous hash (Web Crypto) lets a cancel in first: its jobs are not sent.
+        if (store.run(run.id)?.status !== 'running') return
         const batchId = elements ? `${run.id}.${step.id}` : null
         const fresh: NewJob[] = []
         for (const unit of units) {
@@ -192,6 +198,8 @@ export class StepRunner {
         message: err instanceof Error ? err.message : String(err),
       }
       for (const unit of units) this.failed(unit.job_id, error, !template, Date.now())
+    } finally {
+      this.deps.launched?.()
     }
   }
 

@@ -13,6 +13,11 @@ export interface WorkflowLookups {
   hasFunction(user: string, path: string): boolean
   /** A standalone service of the namespace by id or name. */
   hasService(namespace: string, service: number | string): boolean
+  /**
+   * False where no runner can be reached (an edge room other than the home room, which holds the
+   * services and runners): service steps are refused when defined rather than failing when run.
+   */
+  serviceSteps?: boolean
 }
 
 /** A checked workflow: each step's dependencies (needs, references, connections), in run order. */
@@ -119,6 +124,11 @@ function checkRun(step: Step, i: number, namespace: string, lookups: WorkflowLoo
         `steps.${i}.run.function: no function is deployed at ${run.function}`,
       )
   }
+  if (run.kind === 'service' && lookups.serviceSteps === false)
+    throw invalid(
+      `steps.${i}.run.service`,
+      `steps.${i}.run.service: service steps run where the runners are, which on the Workers host is the home room, and the namespace '${namespace}' is kept in another room; a workflow of '${namespace}' can run js, lua, python, wasm and function steps (run native steps from the Node host)`,
+    )
   if (run.kind === 'service' && !lookups.hasService(namespace, run.service))
     throw invalid(
       `steps.${i}.run.service`,

@@ -37,6 +37,11 @@ export interface WorkflowEngineDeps {
   logger?: Logger | undefined
   /** A run ended: long polls on it answer now. */
   ended?: (runId: string) => void
+  /**
+   * A step's work was handed over after an await (a code hash, a function's answer), so outside
+   * whatever request, frame or alarm started it: the host looks at its deadlines and load again.
+   */
+  launched?: (() => void) | undefined
 }
 
 const TERMINAL = new Set(['completed', 'failed', 'skipped', 'cancelled'])
