@@ -13,9 +13,10 @@ import { functions } from './suites/functions'
 import { ipc } from './suites/ipc'
 import { runtimes } from './suites/runtimes'
 import { scale } from './suites/scale'
+import { workflows } from './suites/workflows'
 import type { Suite } from './suites/suite'
 
-const SUITES: Suite[] = [core, runtimes, functions, ipc, browser, edge, scale]
+const SUITES: Suite[] = [core, runtimes, functions, ipc, browser, edge, scale, workflows]
 const wanted = process.argv.slice(2)
 const chosen = wanted.length ? SUITES.filter((s) => wanted.includes(s.name)) : SUITES
 if (wanted.length && chosen.length !== wanted.length) {
