@@ -24,7 +24,14 @@ import {
   type ServiceStarter,
 } from './step-work'
 import { MAX_FANOUT, type Step } from './workflow-schemas'
-import type { RunRecord, StepError, StepRecord, UnitRecord, WorkflowStore } from './workflow-store'
+import type {
+  RunHead,
+  RunRecord,
+  StepError,
+  StepRecord,
+  UnitRecord,
+  WorkflowStore,
+} from './workflow-store'
 
 /** What the engine needs of the job scheduler. */
 interface WorkflowJobs {
@@ -366,7 +373,8 @@ export class WorkflowEngine {
       error: null,
       finished_at: now,
     })
-    const run = store.run(unit.run_id)
+    // Not the whole run: its input (a fan-out's list, say) would be read once per element.
+    const run = store.runHead(unit.run_id)
     const plan = run && this.plans.of(run)
     if (!run || !plan || run.status !== 'running') return
     const key = `${run.id}\0${unit.step_id}`
@@ -385,7 +393,7 @@ export class WorkflowEngine {
     const { store } = this.deps
     const unit = store.unitOfJob(jobId)
     if (unit?.status !== 'running') return
-    const run = store.run(unit.run_id)
+    const run = store.runHead(unit.run_id)
     const plan = run && this.plans.of(run)
     if (!run || !plan) return
     const step = plan.steps.get(unit.step_id) as Step
@@ -414,13 +422,7 @@ export class WorkflowEngine {
     if (record && run.status === 'running') this.failStep(run, plan, record, error, now)
   }
 
-  private failStep(
-    run: RunRecord,
-    plan: RunPlan,
-    record: StepRecord,
-    error: StepError,
-    now: number,
-  ) {
+  private failStep(run: RunHead, plan: RunPlan, record: StepRecord, error: StepError, now: number) {
     const { store } = this.deps
     // The step's other elements are no longer needed.
     for (const unit of store.units(run.id, record.step_id))
@@ -447,7 +449,7 @@ export class WorkflowEngine {
   }
 
   private completeStep(
-    run: RunRecord,
+    run: RunHead,
     plan: RunPlan,
     record: StepRecord,
     now: number,
@@ -468,7 +470,7 @@ export class WorkflowEngine {
     this.advance(run.id, now)
   }
 
-  private stepEnded(run: RunRecord, record: StepRecord, status: string, now: number) {
+  private stepEnded(run: RunHead, record: StepRecord, status: string, now: number) {
     const seconds = record.started_at === null ? 0 : (now - record.started_at) / 1000
     this.deps.metrics?.stepEnded(status, seconds)
     this.deps.logger?.info(`workflow step ${status}`, {

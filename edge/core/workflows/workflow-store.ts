@@ -42,6 +42,9 @@ export interface RunRecord {
   finished_at: number | null
 }
 
+/** What deciding a unit's end needs of its run: which plan, and whether it is still going. */
+export type RunHead = Pick<RunRecord, 'id' | 'workflow_id' | 'version' | 'namespace' | 'status'>
+
 export interface StepRecord {
   step_id: string
   status: StepStatus
@@ -191,6 +194,17 @@ export class WorkflowStore {
           step,
         )
     })
+  }
+
+  /**
+   * A run's state without its input, which a fan-out's list can make large: what each job end
+   * needs. Only columns stored before `input` are read, so its overflow pages are not.
+   */
+  runHead(id: string): RunHead | undefined {
+    return this.sql.get<RunHead>(
+      'SELECT id, workflow_id, version, namespace, status FROM workflow_runs WHERE id = ?',
+      id,
+    )
   }
 
   run(id: string): RunRecord | undefined {

@@ -1,0 +1,126 @@
+/**
+ * The engine against a real SQLite store and a scheduler stand-in whose jobs the test ends: what
+ * a job end costs in reads must not grow with the run (its input, its fan-out).
+ */
+import { beforeEach, describe, expect, it } from 'vitest'
+import type { JsonValue } from '../../../shared/protocol/json'
+import { openSqlite } from '../../node/sqlite'
+import type { JobRecord, NewJob } from '../jobs/job-record'
+import type { FinishedJob } from '../jobs/scheduler-types'
+import { migrate, type Sql } from '../store/sql'
+import { MIGRATIONS } from '../store/migrations'
+import { WorkflowEngine } from './workflow-engine'
+import type { WorkflowDocument } from './workflow-schemas'
+import { WorkflowStore } from './workflow-store'
+
+/** Every query the store ran, in order. */
+let queries: string[]
+let store: WorkflowStore
+let engine: WorkflowEngine
+const jobs = new Map<string, JobRecord>()
+let listeners: ((job: FinishedJob) => void)[] = []
+
+/** Sql that writes down each query before running it. */
+function counted(sql: Sql): Sql {
+  return {
+    all: (q, ...p) => (queries.push(q), sql.all(q, ...p)),
+    get: (q, ...p) => (queries.push(q), sql.get(q, ...p)),
+    run: (q, ...p) => (queries.push(q), sql.run(q, ...p)),
+    transaction: (fn) => sql.transaction(fn),
+    durable: (urgent) => sql.durable(urgent),
+  }
+}
+
+const scheduler = {
+  submit(fresh: NewJob[]): JobRecord[] {
+    return fresh.map((job) => {
+      // The fields the engine reads; the rest of a stored job does not matter here.
+      const record = { ...job, id: job.id as string, status: 'running' } as unknown as JobRecord
+      jobs.set(record.id, record)
+      return record
+    })
+  },
+  get: (id: string) => jobs.get(id),
+  cancel: () => ({ ok: false as const, reason: 'not_found' as const }),
+  onFinished(listener: (job: FinishedJob) => void) {
+    listeners.push(listener)
+    return () => {}
+  },
+}
+
+/** Ends a job as completed with `result`, as the scheduler tells its listeners. */
+function complete(id: string, result: JsonValue) {
+  const job = jobs.get(id) as JobRecord
+  Object.assign(job, { status: 'completed', result, output: '', volunteer_id: 'v1' })
+  for (const listener of listeners) listener({ ...job, status: 'completed' })
+}
+
+const settle = () => new Promise((r) => setImmediate(r))
+
+beforeEach(() => {
+  queries = []
+  jobs.clear()
+  listeners = []
+  const sql = openSqlite(':memory:')
+  migrate(sql, MIGRATIONS)
+  store = new WorkflowStore(counted(sql))
+  engine = new WorkflowEngine({
+    store,
+    jobs: scheduler,
+    functions: { hasFunction: () => false, call: () => Promise.reject(new Error('none')) },
+    services: { hasService: () => false, start: () => Promise.reject(new Error('none')) },
+    sha256: (text) => `hash-${text.length}`,
+    defaults: { timeoutSeconds: 30, maxRetries: 0 },
+  })
+})
+
+async function start(doc: WorkflowDocument, input: JsonValue) {
+  store.create(
+    { id: 'wf', namespace: 'default', name: doc.name, version: 1, created_at: 0, updated_at: 0 },
+    doc,
+  )
+  const run = {
+    id: 'run',
+    workflow_id: 'wf',
+    version: 1,
+    namespace: 'default',
+    status: 'running' as const,
+    input,
+    error: null,
+    created_at: 0,
+    finished_at: null,
+  }
+  store.createRun(
+    run,
+    doc.steps.map((s) => s.id),
+  )
+  engine.begin({ ...run, seq: 1 })
+  await settle()
+}
+
+describe('a job end', () => {
+  it("reads the run's input once per step, not once per foreach element", async () => {
+    const list = Array.from({ length: 100 }, (_, n) => n)
+    await start(
+      {
+        name: 'fan',
+        steps: [
+          {
+            id: 'each',
+            run: { kind: 'code', runtime: 'js', code: 'INPUT.n + 1' },
+            foreach: '${input.list}',
+            input: { n: '${item}' },
+          },
+        ],
+      } as WorkflowDocument,
+      { list },
+    )
+    expect(jobs.size).toBe(100)
+    queries = []
+    for (const n of list) complete(`run.each.${n}.1`, n + 1)
+    const inputReads = queries.filter((q) => /SELECT \*[^;]*FROM workflow_runs/.test(q))
+    expect(store.run('run')?.status).toBe('completed')
+    expect(store.steps('run')[0]?.result).toEqual(list.map((n) => n + 1))
+    expect(inputReads.length).toBeLessThanOrEqual(1)
+  })
+})
