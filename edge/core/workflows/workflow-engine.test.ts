@@ -123,4 +123,25 @@ describe('a job end', () => {
     expect(store.steps('run')[0]?.result).toEqual(list.map((n) => n + 1))
     expect(inputReads.length).toBeLessThanOrEqual(1)
   })
+
+  it("costs a job that is not a unit's no read", async () => {
+    scheduler.submit([{ id: 'r1-4f1c2a', job_type: 'js', code: '1' } as NewJob])
+    complete('r1-4f1c2a', 1)
+    await settle()
+    expect(queries).toEqual([])
+  })
+
+  it('reads its unit once', async () => {
+    await start(
+      {
+        name: 'one',
+        steps: [{ id: 'only', run: { kind: 'code', runtime: 'js', code: 'INPUT.n + 1' } }],
+      } as WorkflowDocument,
+      { n: 1 },
+    )
+    queries = []
+    complete('run.only.0.1', 2)
+    expect(queries.filter((q) => /FROM workflow_units WHERE job_id/.test(q))).toHaveLength(1)
+    expect(store.run('run')?.status).toBe('completed')
+  })
 })

@@ -338,31 +338,36 @@ export class WorkflowEngine {
 
   /** A job the scheduler ended: the unit it belongs to, if any, takes its outcome. */
   private jobEnded(jobId: string): void {
+    // Every job's end comes here; only a unit's id has three dots, so other jobs cost no read.
+    if (jobId.split('.', 4).length < 4) return
     const unit = this.deps.store.unitOfJob(jobId)
     if (unit?.status !== 'running' || unit.job_id !== jobId) return
     const job = this.deps.jobs.get(jobId)
     if (!job) return
     const now = Date.now()
     if (job.status === 'completed')
-      this.unitDone(jobId, job.result ?? null, job.output, job.volunteer_id, now)
+      this.unitDone(jobId, job.result ?? null, job.output, job.volunteer_id, now, unit)
     else
       this.unitFailed(
         jobId,
         job.error ?? { code: job.status.toUpperCase(), message: `the job was ${job.status}` },
         job.status !== 'cancelled',
         now,
+        unit,
       )
   }
 
+  /** A unit's work succeeded (`read`: the unit, when the caller has just read it). */
   private unitDone(
     jobId: string,
     result: JsonValue,
     output: string | null,
     executor: string | null,
     now: number,
+    read?: UnitRecord,
   ) {
     const { store } = this.deps
-    const unit = store.unitOfJob(jobId)
+    const unit = read ?? store.unitOfJob(jobId)
     if (unit?.status !== 'running') return
     store.putUnit({
       ...unit,
@@ -389,9 +394,15 @@ export class WorkflowEngine {
   }
 
   /** A unit failed: tried again after its step's delay while retries are left, else its step fails. */
-  private unitFailed(jobId: string, error: StepError, retryable: boolean, now: number): void {
+  private unitFailed(
+    jobId: string,
+    error: StepError,
+    retryable: boolean,
+    now: number,
+    read?: UnitRecord,
+  ): void {
     const { store } = this.deps
-    const unit = store.unitOfJob(jobId)
+    const unit = read ?? store.unitOfJob(jobId)
     if (unit?.status !== 'running') return
     const run = store.runHead(unit.run_id)
     const plan = run && this.plans.of(run)
