@@ -76,6 +76,14 @@ export interface UnitRecord {
   finished_at: number | null
 }
 
+/** How many units of a step have one status, and the most attempts any of them made. */
+export interface UnitTally {
+  step_id: string
+  status: UnitStatus
+  units: number
+  attempts: number
+}
+
 type Raw<T, K extends keyof T> = Omit<T, K> & { [P in K]: string | null }
 
 const json = (text: string | null): JsonValue | undefined =>
@@ -294,6 +302,25 @@ export class WorkflowStore {
             stepId,
           )
     return rows.map(unitOf)
+  }
+
+  /**
+   * What a run's view needs of its units without reading every foreach element: each step's
+   * first unit (all a step that runs once has), and per step and status, how many and the most
+   * attempts.
+   */
+  unitSummary(runId: string): { first: UnitRecord[]; tallies: UnitTally[] } {
+    const first = this.sql
+      .all<RawUnit>(
+        'SELECT * FROM workflow_units WHERE run_id = ? AND element = 0 ORDER BY step_id',
+        runId,
+      )
+      .map(unitOf)
+    const tallies = this.sql.all<UnitTally>(
+      'SELECT step_id, status, COUNT(*) AS units, MAX(attempt) AS attempts FROM workflow_units WHERE run_id = ? GROUP BY step_id, status',
+      runId,
+    )
+    return { first, tallies }
   }
 
   unitOfJob(jobId: string): UnitRecord | undefined {

@@ -1,20 +1,22 @@
 /**
- * The engine against a real SQLite store and a scheduler stand-in whose jobs the test ends: what
- * a job end costs in reads must not grow with the run (its input, its fan-out).
+ * What the engine and a run's view read, against a real SQLite store and a scheduler stand-in
+ * whose jobs the test ends: a job end's reads must not grow with the run (its input, its fan-out).
  */
 import { beforeEach, describe, expect, it } from 'vitest'
 import type { JsonValue } from '../../../shared/protocol/json'
 import { openSqlite } from '../../node/sqlite'
 import type { JobRecord, NewJob } from '../jobs/job-record'
 import type { FinishedJob } from '../jobs/scheduler-types'
-import { migrate, type Sql } from '../store/sql'
+import { migrate, type Sql, type SqlValue } from '../store/sql'
 import { MIGRATIONS } from '../store/migrations'
 import { WorkflowEngine } from './workflow-engine'
 import type { WorkflowDocument } from './workflow-schemas'
+import { WorkflowService } from './workflow-service'
 import { WorkflowStore } from './workflow-store'
 
-/** Every query the store ran, in order. */
+/** Every query the store ran, in order, and how many rows they gave. */
 let queries: string[]
+let rows = 0
 let store: WorkflowStore
 let engine: WorkflowEngine
 const jobs = new Map<string, JobRecord>()
@@ -23,7 +25,12 @@ let listeners: ((job: FinishedJob) => void)[] = []
 /** Sql that writes down each query before running it. */
 function counted(sql: Sql): Sql {
   return {
-    all: (q, ...p) => (queries.push(q), sql.all(q, ...p)),
+    all: <T>(q: string, ...p: SqlValue[]) => {
+      queries.push(q)
+      const found = sql.all<T>(q, ...p)
+      rows += found.length
+      return found
+    },
     get: (q, ...p) => (queries.push(q), sql.get(q, ...p)),
     run: (q, ...p) => (queries.push(q), sql.run(q, ...p)),
     transaction: (fn) => sql.transaction(fn),
@@ -143,5 +150,40 @@ describe('a job end', () => {
     complete('run.only.0.1', 2)
     expect(queries.filter((q) => /FROM workflow_units WHERE job_id/.test(q))).toHaveLength(1)
     expect(store.run('run')?.status).toBe('completed')
+  })
+})
+
+describe("a run's view", () => {
+  it("counts a fan-out's elements without reading each one", async () => {
+    const list = Array.from({ length: 100 }, (_, n) => n)
+    await start(
+      {
+        name: 'fan',
+        steps: [
+          {
+            id: 'each',
+            run: { kind: 'code', runtime: 'js', code: 'INPUT.n + 1' },
+            foreach: '${input.list}',
+            input: { n: '${item}' },
+          },
+        ],
+      } as WorkflowDocument,
+      { list },
+    )
+    for (const n of list.slice(0, 40)) complete(`run.each.${n}.1`, n + 1)
+    const service = new WorkflowService({
+      store,
+      engine,
+      lookups: { hasFunction: () => false, hasService: () => false },
+      idPrefix: '',
+    })
+    rows = 0
+    const view = service.runView(store.run('run') as NonNullable<ReturnType<typeof store.run>>)
+    expect(view.steps[0]).toMatchObject({
+      attempts: 1,
+      batch_id: 'run.each',
+      elements: { total: 100, completed: 40, running: 60, waiting: 0, failed: 0 },
+    })
+    expect(rows).toBeLessThan(10)
   })
 })
