@@ -369,7 +369,7 @@ export class WorkflowEngine {
     const { store } = this.deps
     const unit = read ?? store.unitOfJob(jobId)
     if (unit?.status !== 'running') return
-    store.putUnit({
+    store.endUnit({
       ...unit,
       status: 'completed',
       result,

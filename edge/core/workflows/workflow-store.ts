@@ -352,6 +352,28 @@ export class WorkflowStore {
     )
   }
 
+  /**
+   * A unit's outcome, written over its row: cheaper than `putUnit`'s replace, which deletes and
+   * re-inserts the row and its job id's index entry (once per foreach element).
+   */
+  endUnit(unit: UnitRecord): void {
+    this.sql.run(
+      `UPDATE workflow_units SET status = ?, failures = ?, retry_at = ?, result = ?, output = ?, error = ?, executor = ?, finished_at = ?
+       WHERE run_id = ? AND step_id = ? AND element = ?`,
+      unit.status,
+      unit.failures,
+      unit.retry_at,
+      text(unit.result),
+      unit.output,
+      unit.error && JSON.stringify(unit.error),
+      unit.executor,
+      unit.finished_at,
+      unit.run_id,
+      unit.step_id,
+      unit.element,
+    )
+  }
+
   /** Units whose retry is due by `now`. */
   dueUnits(now: number): UnitRecord[] {
     return this.sql
