@@ -7,7 +7,7 @@ import http from 'node:http'
 import { request } from './job-load'
 
 /** The trivial step every chain link and fan-out element runs. */
-export const STEP_CODE = 'INPUT.n + 1'
+const STEP_CODE = 'INPUT.n + 1'
 
 type Json = Record<string, unknown>
 
