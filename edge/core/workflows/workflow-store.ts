@@ -204,10 +204,7 @@ export class WorkflowStore {
     })
   }
 
-  /**
-   * A run's state without its input, which a fan-out's list can make large: what each job end
-   * needs. Only columns stored before `input` are read, so its overflow pages are not.
-   */
+  /** A run without its input (a fan-out's list, say): its columns before `input` only. */
   runHead(id: string): RunHead | undefined {
     return this.sql.get<RunHead>(
       'SELECT id, workflow_id, version, namespace, status FROM workflow_runs WHERE id = ?',
@@ -304,11 +301,7 @@ export class WorkflowStore {
     return rows.map(unitOf)
   }
 
-  /**
-   * What a run's view needs of its units without reading every foreach element: each step's
-   * first unit (all a step that runs once has), and per step and status, how many and the most
-   * attempts.
-   */
+  /** For a run's view without reading every element: each step's first unit, and tallies. */
   unitSummary(runId: string): { first: UnitRecord[]; tallies: UnitTally[] } {
     const first = this.sql
       .all<RawUnit>(
@@ -352,17 +345,12 @@ export class WorkflowStore {
     )
   }
 
-  /**
-   * A unit's outcome, written over its row: cheaper than `putUnit`'s replace, which deletes and
-   * re-inserts the row and its job id's index entry (once per foreach element).
-   */
+  /** A unit's outcome in place: `putUnit`'s replace also rewrites its job id's index entry. */
   endUnit(unit: UnitRecord): void {
     this.sql.run(
-      `UPDATE workflow_units SET status = ?, failures = ?, retry_at = ?, result = ?, output = ?, error = ?, executor = ?, finished_at = ?
+      `UPDATE workflow_units SET status = ?, result = ?, output = ?, error = ?, executor = ?, finished_at = ?
        WHERE run_id = ? AND step_id = ? AND element = ?`,
       unit.status,
-      unit.failures,
-      unit.retry_at,
       text(unit.result),
       unit.output,
       unit.error && JSON.stringify(unit.error),
