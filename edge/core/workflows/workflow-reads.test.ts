@@ -62,6 +62,13 @@ function complete(id: string, result: JsonValue) {
   for (const listener of listeners) listener({ ...job, status: 'completed' })
 }
 
+/** Ends a job as failed by its guest, as the scheduler tells its listeners. */
+function fail(id: string) {
+  const job = jobs.get(id) as JobRecord
+  Object.assign(job, { status: 'failed', error: { code: 'RUNTIME_ERROR', message: 'boom' } })
+  for (const listener of listeners) listener({ ...job, status: 'failed' })
+}
+
 const settle = () => new Promise((r) => setImmediate(r))
 
 beforeEach(() => {
@@ -185,5 +192,39 @@ describe("a run's view", () => {
       elements: { total: 100, completed: 40, running: 60, waiting: 0, failed: 0 },
     })
     expect(rows).toBeLessThan(10)
+  })
+})
+
+describe('a failed job', () => {
+  const once = (retries?: object) =>
+    ({
+      name: 'one',
+      steps: [
+        {
+          id: 'only',
+          run: { kind: 'code', runtime: 'js', code: 'INPUT.n + 1' },
+          ...(retries && { retries }),
+        },
+      ],
+    }) as WorkflowDocument
+
+  it('is tried again as the next attempt while retries are left', async () => {
+    await start(once({ limit: 1, delay_seconds: 0 }), { n: 1 })
+    fail('run.only.0.1')
+    await settle()
+    expect(jobs.has('run.only.0.2')).toBe(true)
+    complete('run.only.0.2', 2)
+    expect(store.run('run')?.status).toBe('completed')
+    expect(store.units('run')[0]).toMatchObject({ attempt: 2, failures: 1, status: 'completed' })
+  })
+
+  it('fails its step and the run when none are', async () => {
+    await start(once(), { n: 1 })
+    fail('run.only.0.1')
+    expect(store.run('run')).toMatchObject({ status: 'failed' })
+    expect(store.steps('run')[0]).toMatchObject({
+      status: 'failed',
+      error: { code: 'RUNTIME_ERROR' },
+    })
   })
 })
