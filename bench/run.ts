@@ -13,10 +13,21 @@ import { functions } from './suites/functions'
 import { ipc } from './suites/ipc'
 import { runtimes } from './suites/runtimes'
 import { scale } from './suites/scale'
+import { workflows } from './suites/workflows'
 import type { Suite } from './suites/suite'
 import { workflowsEdge } from './suites/workflows-edge'
 
-const SUITES: Suite[] = [core, runtimes, functions, ipc, browser, edge, scale, workflowsEdge]
+const SUITES: Suite[] = [
+  core,
+  runtimes,
+  functions,
+  ipc,
+  browser,
+  edge,
+  scale,
+  workflows,
+  workflowsEdge,
+]
 const wanted = process.argv.slice(2)
 const chosen = wanted.length ? SUITES.filter((s) => wanted.includes(s.name)) : SUITES
 if (wanted.length && chosen.length !== wanted.length) {

@@ -16,6 +16,7 @@ import { DiskAssetSource } from '../../edge/node/disk-asset-source'
 import { DiskFileStore } from '../../edge/node/disk-file-store'
 import { DiskUploadSink } from '../../edge/node/disk-upload-sink'
 import { openSqlite, type SqliteDatabase } from '../../edge/node/sqlite'
+import type { Sql, SqlValue } from '../../edge/core/store/sql'
 import { api, type ApiClient, type Fetcher } from './api'
 import { adoptSocket, type FrameSocket } from './frame-socket'
 import { MemorySocket } from './memory-socket'
@@ -47,6 +48,8 @@ export interface TestAppOptions {
   files?: boolean
   /** Log lines at this level and above are kept in `logs()` (default: info, as `npm start`). */
   logLevel?: LogThreshold
+  /** Told of every query the core runs, with its parameters and how many rows it read. */
+  observeSql?: (query: string, params: readonly SqlValue[], rows: number) => void
 }
 
 /** Who a request or a socket comes from; the Node host reads it from the TCP socket. */
@@ -111,7 +114,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const dataDir = options.files === false ? undefined : tempDir('zv-app-')
   const lines: string[] = []
   const logger = jsonLogger((line) => lines.push(line), options.logLevel ?? 'info')
-  const orchestrator = new Orchestrator(sql, config, {
+  const orchestrator = new Orchestrator(observed(sql, options.observeSql), config, {
     sha256: (text) => createHash('sha256').update(text).digest('hex'),
     logger,
     ...(dataDir && (await diskStores(dataDir))),
@@ -221,4 +224,27 @@ export async function idleVolunteers(app: TestApp, count: number): Promise<void>
     10_000,
     `${count} idle volunteers`,
   )
+}
+
+/** The core's SQL, telling `observe` of each query (as it is, without one). */
+function observed(sql: Sql, observe: TestAppOptions['observeSql']): Sql {
+  if (!observe) return sql
+  return {
+    all: <T>(query: string, ...params: SqlValue[]) => {
+      const found = sql.all<T>(query, ...params)
+      observe(query, params, found.length)
+      return found
+    },
+    get: <T>(query: string, ...params: SqlValue[]) => {
+      const found = sql.get<T>(query, ...params)
+      observe(query, params, found === undefined ? 0 : 1)
+      return found
+    },
+    run: (query, ...params) => {
+      observe(query, params, 0)
+      return sql.run(query, ...params)
+    },
+    transaction: (fn) => sql.transaction(fn),
+    durable: (urgent) => sql.durable(urgent),
+  }
 }

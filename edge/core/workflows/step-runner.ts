@@ -14,6 +14,7 @@ import {
   fanOutList,
   functionRequest,
   serviceInputs,
+  retryDelay,
   serviceRun,
   stepJob,
   unitInput,
@@ -21,9 +22,18 @@ import {
   type ServiceStarter,
 } from './step-work'
 import { TemplateError, type Scope } from './templates'
+import { freshUnit, unitJobId } from './unit-ids'
+import { readScope } from './run-scope'
 import type { WorkflowMetrics } from './workflow-metrics'
 import { MAX_FANOUT, type Step } from './workflow-schemas'
-import type { RunRecord, StepError, StepRecord, UnitRecord, WorkflowStore } from './workflow-store'
+import type {
+  RunHead,
+  RunRecord,
+  StepError,
+  StepRecord,
+  UnitRecord,
+  WorkflowStore,
+} from './workflow-store'
 
 /** What steps need of the job scheduler. */
 interface StepJobs {
@@ -44,16 +54,12 @@ export interface StepRunnerDeps {
   metrics?: WorkflowMetrics | undefined
   logger?: Logger | undefined
   /** A step ended: the run may go on (or end). */
-  stepEnded(run: RunRecord, record: StepRecord, now: number): void
+  stepEnded(run: RunHead, record: StepRecord, now: number): void
   /** A unit's retry is due now (no delay). */
   retryDue(now: number): void
   /** Work went out after an await (see WorkflowEngineDeps.launched). */
   launched?: (() => void) | undefined
 }
-
-/** The deterministic id of a unit's attempt: the same step element never runs twice as one attempt. */
-export const unitJobId = (runId: string, stepId: string, element: number, attempt: number) =>
-  `${runId}.${stepId}.${element}.${attempt}`
 
 const live = (unit: UnitRecord) => unit.status === 'running' || unit.status === 'waiting'
 
@@ -65,10 +71,7 @@ export class StepRunner {
 
   constructor(private readonly deps: StepRunnerDeps) {}
 
-  /**
-   * Starts a step whose dependencies completed: it is running from now (so it starts once); its
-   * units are made once the results it refers to are read.
-   */
+  /** Starts a step: running from now (so it starts once), its units made once its inputs are read. */
   start(run: RunRecord, plan: RunPlan, record: StepRecord, now: number): void {
     const started: StepRecord = { ...record, status: 'running', started_at: now }
     this.deps.store.setStep(run.id, started)
@@ -82,7 +85,7 @@ export class StepRunner {
     const step = plan.steps.get(record.step_id) as Step
     let scope: Scope
     try {
-      scope = await this.scope(run)
+      scope = await readScope(this.deps.store, this.deps.results, run)
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err)
       return this.fail(run, record, { code: 'RESULT_UNREADABLE', message }, now)
@@ -114,10 +117,7 @@ export class StepRunner {
     await this.launch(run, plan, step, units, scope, elements)
   }
 
-  /**
-   * Starts attempt `unit.attempt` of a unit (a retry, or work lost in a restart): it is running
-   * from now, so the clock does not start it twice while the results it refers to are read.
-   */
+  /** Starts attempt `unit.attempt` of a unit (a retry, lost work): running from now, so once. */
   async again(run: RunRecord, stepId: string, unit: UnitRecord, now: number): Promise<void> {
     const plan = this.deps.plans.of(run)
     const step = plan?.steps.get(stepId)
@@ -132,7 +132,7 @@ export class StepRunner {
     this.deps.store.putUnit(next)
     let scope: Scope
     try {
-      scope = await this.scope(run)
+      scope = await readScope(this.deps.store, this.deps.results, run)
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err)
       return this.failed(next.job_id, { code: 'RESULT_UNREADABLE', message }, false, now)
@@ -235,18 +235,20 @@ export class StepRunner {
 
   /** A job the scheduler ended: the unit it belongs to, if any, takes its outcome. */
   jobEnded(jobId: string): void {
+    // Every job's end comes here; only a unit's id has three dots, so other jobs cost no read.
+    if (jobId.split('.', 4).length < 4) return
     const unit = this.deps.store.unitOfJob(jobId)
     if (unit?.status !== 'running' || unit.job_id !== jobId) return
     const job = this.deps.jobs.get(jobId)
     if (!job) return
     const now = Date.now()
     if (job.status === 'completed')
-      return this.done(jobId, job.result ?? null, job.output, job.volunteer_id, now)
+      return this.done(jobId, job.result ?? null, job.output, job.volunteer_id, now, unit)
     const error = job.error ?? {
       code: job.status.toUpperCase(),
       message: `the job was ${job.status}`,
     }
-    this.failed(jobId, error, job.status !== 'cancelled', now)
+    this.failed(jobId, error, job.status !== 'cancelled', now, unit)
   }
 
   private done(
@@ -255,11 +257,12 @@ export class StepRunner {
     output: string | null,
     executor: string | null,
     now: number,
+    read?: UnitRecord,
   ) {
     const { store } = this.deps
-    const unit = store.unitOfJob(jobId)
+    const unit = read ?? store.unitOfJob(jobId)
     if (unit?.status !== 'running') return
-    store.putUnit({
+    store.endUnit({
       ...unit,
       status: 'completed',
       result,
@@ -268,7 +271,8 @@ export class StepRunner {
       error: null,
       finished_at: now,
     })
-    const run = store.run(unit.run_id)
+    // Not the whole run: its input (a fan-out's list, say) would be read once per element.
+    const run = store.runHead(unit.run_id)
     const plan = run && this.deps.plans.of(run)
     if (!run || !plan || run.status !== 'running') return
     const key = `${run.id}\0${unit.step_id}`
@@ -283,27 +287,26 @@ export class StepRunner {
   }
 
   /** A unit failed: tried again after its step's delay while retries are left, else its step fails. */
-  private failed(jobId: string, error: StepError, retryable: boolean, now: number): void {
+  private failed(
+    jobId: string,
+    error: StepError,
+    retryable: boolean,
+    now: number,
+    read?: UnitRecord,
+  ): void {
     const { store } = this.deps
-    const unit = store.unitOfJob(jobId)
+    const unit = read ?? store.unitOfJob(jobId)
     if (unit?.status !== 'running') return
-    const run = store.run(unit.run_id)
+    const run = store.runHead(unit.run_id)
     const plan = run && this.deps.plans.of(run)
     if (!run || !plan) return
     const step = plan.steps.get(unit.step_id) as Step
     const failures = unit.failures + 1
-    const retries = step.retries
-    if (retryable && retries && failures <= retries.limit && run.status === 'running') {
-      const { backoff } = retries
-      const factor = backoff === 'exponential' ? 2 : typeof backoff === 'number' ? backoff : 1
-      const delay = (retries.delay_seconds ?? 0) * 1000 * factor ** (failures - 1)
+    const delay = retryable && run.status === 'running' ? retryDelay(step, failures) : undefined
+    if (delay !== undefined) {
       store.putUnit({ ...unit, status: 'waiting', failures, error, retry_at: now + delay })
-      this.deps.logger?.info('workflow step retried', {
-        run: run.id,
-        step: step.id,
-        element: unit.element,
-        error: error.code,
-      })
+      const fields = { run: run.id, step: step.id, element: unit.element, error: error.code }
+      this.deps.logger?.info('workflow step retried', fields)
       if (delay === 0) this.deps.retryDue(now)
       return
     }
@@ -313,7 +316,7 @@ export class StepRunner {
   }
 
   /** Fails a step: its other elements are no longer needed. */
-  private fail(run: RunRecord, record: StepRecord, error: StepError, now: number) {
+  private fail(run: RunHead, record: StepRecord, error: StepError, now: number) {
     this.stopUnits(run.id, now, record.step_id)
     const failed: StepRecord = { ...record, status: 'failed', error, finished_at: now }
     this.deps.store.setStep(run.id, failed)
@@ -331,7 +334,7 @@ export class StepRunner {
   }
 
   /** Completes a step with its units' results (in element order for a fan-out), stored if large. */
-  async complete(run: RunRecord, plan: RunPlan, record: StepRecord, now: number): Promise<void> {
+  async complete(run: RunHead, plan: RunPlan, record: StepRecord, now: number): Promise<void> {
     const key = `${run.id}\0${record.step_id}`
     if (this.completing.has(key)) return
     this.completing.add(key)
@@ -342,7 +345,7 @@ export class StepRunner {
     }
   }
 
-  private async completeOnce(run: RunRecord, plan: RunPlan, record: StepRecord, now: number) {
+  private async completeOnce(run: RunHead, plan: RunPlan, record: StepRecord, now: number) {
     const units = this.deps.store.units(run.id, record.step_id)
     const fanOut = plan.steps.get(record.step_id)?.foreach !== undefined
     const result = fanOut ? units.map((u) => u.result ?? null) : (units[0]?.result ?? null)
@@ -379,7 +382,7 @@ export class StepRunner {
     this.ended(run, completed, now)
   }
 
-  private ended(run: RunRecord, record: StepRecord, now: number): void {
+  private ended(run: RunHead, record: StepRecord, now: number): void {
     const seconds = record.started_at === null ? 0 : (now - record.started_at) / 1000
     this.deps.metrics?.stepEnded(record.status, seconds)
     this.deps.logger?.info(`workflow step ${record.status}`, {
@@ -388,40 +391,5 @@ export class StepRunner {
       seconds,
     })
     this.deps.stepEnded(run, record, now)
-  }
-
-  /** What references in this run resolve against: its input and its completed steps' results. */
-  private async scope(run: RunRecord): Promise<Scope> {
-    const done: Scope['steps'] = {}
-    for (const step of this.deps.store.steps(run.id)) {
-      if (step.status !== 'completed') continue
-      if (step.stored) {
-        const kept = (await this.deps.results.load(run.namespace, step.stored)) as {
-          result: JsonValue
-          output: JsonValue
-        }
-        done[step.step_id] = kept
-      } else done[step.step_id] = { result: step.result ?? null, output: step.output ?? null }
-    }
-    return { input: run.input, steps: done }
-  }
-}
-
-function freshUnit(runId: string, stepId: string, element: number): UnitRecord {
-  return {
-    run_id: runId,
-    step_id: stepId,
-    element,
-    attempt: 1,
-    failures: 0,
-    job_id: unitJobId(runId, stepId, element, 1),
-    status: 'running',
-    retry_at: null,
-    result: undefined,
-    output: null,
-    error: null,
-    executor: null,
-    started_at: null,
-    finished_at: null,
   }
 }

@@ -82,6 +82,15 @@ export function fanOutList(step: Step, scope: Scope, max: number): JsonValue[] |
   return list
 }
 
+/** How long a unit waits before its next attempt after `failures` failures; undefined: no more. */
+export function retryDelay(step: Step, failures: number): number | undefined {
+  const retries = step.retries
+  if (!retries || failures > retries.limit) return undefined
+  const { backoff } = retries
+  const factor = backoff === 'exponential' ? 2 : typeof backoff === 'number' ? backoff : 1
+  return (retries.delay_seconds ?? 0) * 1000 * factor ** (failures - 1)
+}
+
 /** A code or wasm step's job (without its code hash, which the caller computes once per step). */
 export function stepJob(
   step: Step,

@@ -14,7 +14,7 @@ import { RunPlans } from './run-plans'
 import { StepRunner } from './step-runner'
 import type { FunctionCaller, ServiceStarter } from './step-work'
 import type { WorkflowMetrics } from './workflow-metrics'
-import type { RunRecord, StepRecord, WorkflowStore } from './workflow-store'
+import type { RunHead, RunRecord, StepRecord, WorkflowStore } from './workflow-store'
 
 /** What the engine needs of the job scheduler. */
 interface WorkflowJobs {
@@ -142,7 +142,7 @@ export class WorkflowEngine {
   }
 
   /** A step ended: a failure that may not be passed over fails the run; anything else goes on. */
-  private stepEnded(run: RunRecord, record: StepRecord, now: number): void {
+  private stepEnded(run: RunHead, record: StepRecord, now: number): void {
     const plan = this.plans.of(run)
     if (record.status !== 'failed' || plan?.steps.get(record.step_id)?.on_failure === 'continue')
       return this.advance(run.id, now)

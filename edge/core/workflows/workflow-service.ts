@@ -134,7 +134,8 @@ export class WorkflowService {
 
   runView(run: RunRecord) {
     const { store, engine } = this.deps
-    return runView(run, engine.plans.of(run), store.steps(run.id), store.units(run.id))
+    const { first, tallies } = store.unitSummary(run.id)
+    return runView(run, engine.plans.of(run), store.steps(run.id), first, tallies)
   }
 
   runs(id: string, limit: number, offset: number) {

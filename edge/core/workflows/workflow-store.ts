@@ -4,9 +4,10 @@
  * current attempt's job, whose id is deterministic, so what a run did is always readable here.
  */
 import type { JsonValue } from '../../../shared/protocol/json'
-import type { Sql, SqlValue } from '../store/sql'
+import type { Sql } from '../store/sql'
 import type { StoredResult } from './large-results'
 import type { WorkflowDocument } from './workflow-schemas'
+import { endUnitRow, putUnitRow, unitOf, type RawUnit } from './unit-rows'
 
 /** Why a step or unit failed: a job's error, or the engine's own (TEMPLATE_ERROR, ...). */
 export interface StepError {
@@ -45,6 +46,9 @@ export interface RunRecord {
   finished_at: number | null
 }
 
+/** What deciding a unit's end needs of its run: which plan, and whether it is still going. */
+export type RunHead = Pick<RunRecord, 'id' | 'workflow_id' | 'version' | 'namespace' | 'status'>
+
 export interface StepRecord {
   step_id: string
   status: StepStatus
@@ -76,6 +80,14 @@ export interface UnitRecord {
   executor: string | null
   started_at: number | null
   finished_at: number | null
+}
+
+/** How many units of a step have one status, and the most attempts any of them made. */
+export interface UnitTally {
+  step_id: string
+  status: UnitStatus
+  units: number
+  attempts: number
 }
 
 type Raw<T, K extends keyof T> = Omit<T, K> & { [P in K]: string | null }
@@ -199,6 +211,14 @@ export class WorkflowStore {
     })
   }
 
+  /** A run without its input (a fan-out's list, say): its columns before `input` only. */
+  runHead(id: string): RunHead | undefined {
+    return this.sql.get<RunHead>(
+      'SELECT id, workflow_id, version, namespace, status FROM workflow_runs WHERE id = ?',
+      id,
+    )
+  }
+
   run(id: string): RunRecord | undefined {
     const row = this.sql.get<Raw<RunRecord, 'input'>>(
       'SELECT * FROM workflow_runs WHERE id = ?',
@@ -300,33 +320,33 @@ export class WorkflowStore {
     return rows.map(unitOf)
   }
 
+  /** For a run's view without reading every element: each step's first unit, and tallies. */
+  unitSummary(runId: string): { first: UnitRecord[]; tallies: UnitTally[] } {
+    const first = this.sql
+      .all<RawUnit>(
+        'SELECT * FROM workflow_units WHERE run_id = ? AND element = 0 ORDER BY step_id',
+        runId,
+      )
+      .map(unitOf)
+    const tallies = this.sql.all<UnitTally>(
+      'SELECT step_id, status, COUNT(*) AS units, MAX(attempt) AS attempts FROM workflow_units WHERE run_id = ? GROUP BY step_id, status',
+      runId,
+    )
+    return { first, tallies }
+  }
+
   unitOfJob(jobId: string): UnitRecord | undefined {
     const row = this.sql.get<RawUnit>('SELECT * FROM workflow_units WHERE job_id = ?', jobId)
     return row && unitOf(row)
   }
 
   putUnit(unit: UnitRecord): void {
-    const values: SqlValue[] = [
-      unit.run_id,
-      unit.step_id,
-      unit.element,
-      unit.attempt,
-      unit.failures,
-      unit.job_id,
-      unit.status,
-      unit.retry_at,
-      text(unit.result),
-      unit.output,
-      unit.error && JSON.stringify(unit.error),
-      unit.executor,
-      unit.started_at,
-      unit.finished_at,
-    ]
-    this.sql.run(
-      `INSERT OR REPLACE INTO workflow_units (run_id, step_id, element, attempt, failures, job_id, status, retry_at, result, output, error, executor, started_at, finished_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ...values,
-    )
+    putUnitRow(this.sql, unit)
+  }
+
+  /** A unit's outcome in place: `putUnit`'s replace also rewrites its job id's index entry. */
+  endUnit(unit: UnitRecord): void {
+    endUnitRow(this.sql, unit)
   }
 
   /** Units whose retry is due by `now`. */
@@ -346,15 +366,5 @@ export class WorkflowStore {
         "SELECT MIN(retry_at) AS at FROM workflow_units WHERE status = 'waiting'",
       )?.at ?? undefined
     )
-  }
-}
-
-type RawUnit = Raw<UnitRecord, 'result' | 'error'>
-
-function unitOf(row: RawUnit): UnitRecord {
-  return {
-    ...row,
-    result: json(row.result),
-    error: (json(row.error) as StepError | undefined) ?? null,
   }
 }

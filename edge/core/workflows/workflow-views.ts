@@ -1,9 +1,16 @@
 /** The JSON the API shows for workflows and their runs. */
 import type { JsonValue } from '../../../shared/protocol/json'
-import { unitJobId } from './step-runner'
+import { unitJobId } from './unit-ids'
 import type { RunPlan } from './run-plans'
 import type { WorkflowDocument } from './workflow-schemas'
-import type { RunRecord, StepError, StepRecord, UnitRecord, WorkflowRecord } from './workflow-store'
+import type {
+  RunRecord,
+  StepError,
+  StepRecord,
+  UnitRecord,
+  UnitTally,
+  WorkflowRecord,
+} from './workflow-store'
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString())
 const span = (from: number | null, to: number | null) =>
@@ -50,17 +57,23 @@ export interface StepView {
   error: StepError | null
 }
 
+/**
+ * A run as the API shows it, from its steps, each step's first unit, and per step the tallies of
+ * its units by status (a fan-out's elements are counted, not read).
+ */
 export function runView(
   run: RunRecord,
   plan: RunPlan | undefined,
   steps: StepRecord[],
-  units: UnitRecord[],
+  first: UnitRecord[],
+  tallies: UnitTally[],
 ) {
-  const byStep = new Map<string, UnitRecord[]>()
-  for (const unit of units) {
-    const list = byStep.get(unit.step_id) ?? []
-    list.push(unit)
-    byStep.set(unit.step_id, list)
+  const firstOf = new Map(first.map((u) => [u.step_id, u]))
+  const talliesOf = new Map<string, UnitTally[]>()
+  for (const tally of tallies) {
+    const list = talliesOf.get(tally.step_id) ?? []
+    list.push(tally)
+    talliesOf.set(tally.step_id, list)
   }
   const records = new Map(steps.map((s) => [s.step_id, s]))
   const order = plan?.doc.steps.map((s) => s.id) ?? steps.map((s) => s.step_id)
@@ -87,7 +100,8 @@ export function runView(
           record,
           step?.run.kind ?? 'code',
           step?.foreach !== undefined,
-          byStep.get(id) ?? [],
+          firstOf.get(id),
+          talliesOf.get(id) ?? [],
         ),
       ]
     }),
@@ -100,11 +114,12 @@ function stepView(
   record: StepRecord,
   kind: string,
   fanOut: boolean,
-  units: UnitRecord[],
+  single: UnitRecord | undefined,
+  tallies: UnitTally[],
 ): StepView {
-  const attempts = units.reduce((most, u) => Math.max(most, u.attempt), 0)
-  const count = (status: UnitRecord['status']) => units.filter((u) => u.status === status).length
-  const single = units[0]
+  const attempts = tallies.reduce((most, t) => Math.max(most, t.attempts), 0)
+  const count = (status: UnitTally['status']) =>
+    tallies.find((t) => t.status === status)?.units ?? 0
   return {
     id: record.step_id,
     status: record.status,
@@ -120,7 +135,7 @@ function stepView(
     ...(fanOut && {
       batch_id: `${runId}.${record.step_id}`,
       elements: {
-        total: record.elements ?? units.length,
+        total: record.elements ?? tallies.reduce((sum, t) => sum + t.units, 0),
         completed: count('completed'),
         running: count('running'),
         waiting: count('waiting'),
