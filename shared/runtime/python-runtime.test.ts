@@ -1,3 +1,4 @@
+import { once } from 'node:events'
 import { Worker } from 'node:worker_threads'
 import { loadPyodide } from 'pyodide'
 import { beforeAll, describe, expect, it } from 'vitest'
@@ -100,6 +101,8 @@ describe('PythonRuntime limits', () => {
       "const { workerData } = require('node:worker_threads'); setTimeout(() => Atomics.store(new Int32Array(workerData), 0, 2), 300)",
       { eval: true, workerData: flag.buffer },
     )
+    // Its timer runs on its own thread only once it is up; Python then holds this one.
+    await once(owner, 'online')
     const out = await py.run(request('python', BOUNDED_SPIN, null, { timeoutMs: 300 }), {
       deadline,
       isCancelled: () => flag[0] !== 0,

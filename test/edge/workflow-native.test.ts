@@ -80,7 +80,7 @@ it('runs a service step for a namespace of the home room, and hands its output o
   expect(job).toMatchObject({ status: 'completed', exit_code: 0 })
   const stdout = await fetch(`${edge.url}/api/jobs/${job.id}/outputs/stdout.txt`)
   expect(await stdout.text()).toBe('hello edge\n')
-})
+}, 90_000)
 
 it('refuses a service step for a namespace of another room when it is defined', async () => {
   const [away] = WORKFLOW_NAMESPACES
