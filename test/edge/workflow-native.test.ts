@@ -71,7 +71,7 @@ it('runs a service step for a namespace of the home room, and hands its output o
   const run = (
     await client.post(`/api/workflows/${created.body.id}/runs`, { input: { who: 'edge' } })
   ).body
-  const done = (await client.get(`/api/workflow-runs/${run.id}?wait=40`)).body
+  const done = (await client.get(`/api/workflow-runs/${run.id}?wait=80`)).body
   expect(done.status, JSON.stringify(done)).toBe('completed')
   const [greet, shout] = done.steps
   expect(greet).toMatchObject({ kind: 'service', status: 'completed' })
