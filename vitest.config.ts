@@ -19,6 +19,13 @@ const ALONE = [
   'playwright/memory-caps.test.ts',
 ]
 
+/**
+ * The Worker under real workerd: each file starts its own `wrangler dev` (a bundler, workerd and a
+ * proxy), heavy enough that two or three at once on two cores starve each other's rooms and their
+ * balancer of time. They run one at a time, beside the first group.
+ */
+const EDGE = ['test/edge/**/*.test.ts']
+
 /** Files at once in the first group: more than the 2 cores, since most of them mostly wait. */
 const WORKERS = 3
 
@@ -37,11 +44,21 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/**/*.test.ts', 'playwright/**/*.test.ts'],
-          exclude: ALONE,
+          exclude: [...ALONE, ...EDGE],
           // These files share no module state (each builds its own core or process), so a worker
           // keeps its imports (the whole core) from one file to the next.
           isolate: false,
           maxWorkers: WORKERS,
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'edge',
+          include: EDGE,
+          isolate: false,
+          maxWorkers: 1,
           sequence: { groupOrder: 0 },
         },
       },
