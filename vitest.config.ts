@@ -22,7 +22,8 @@ const ALONE = [
 /**
  * The Worker under real workerd: each file starts its own `wrangler dev` (a bundler, workerd and a
  * proxy), heavy enough that two or three at once on two cores starve each other's rooms and their
- * balancer of time. They run one at a time, beside the first group.
+ * balancer of time. They run one at a time after the first group, with the files that run alone
+ * (vitest runs a group's files in one pool, so projects in a group share its `maxWorkers`).
  */
 const EDGE = ['test/edge/**/*.test.ts']
 
@@ -59,7 +60,7 @@ export default defineConfig({
           include: EDGE,
           isolate: false,
           maxWorkers: 1,
-          sequence: { groupOrder: 0 },
+          sequence: { groupOrder: 1 },
         },
       },
       {
