@@ -237,8 +237,7 @@ export class Orchestrator {
 
   tick(now = Date.now()): void {
     this.scheduler.expire(now)
-    const retry = this.workflowEngine.wakeAt()
-    if (retry !== undefined && retry <= now) this.workflowEngine.tick(now)
+    this.workflowEngine.tick(now)
     if (this.uploads && now - this.lastUploadSweep >= UPLOAD_SWEEP_MS) {
       this.lastUploadSweep = now
       void this.uploads.sweep()

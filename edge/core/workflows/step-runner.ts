@@ -55,8 +55,8 @@ export interface StepRunnerDeps {
   logger?: Logger | undefined
   /** A step ended: the run may go on (or end). */
   stepEnded(run: RunHead, record: StepRecord, now: number): void
-  /** A unit's retry is due now (no delay). */
-  retryDue(now: number): void
+  /** A unit's next attempt is due at `at`. */
+  retryAt(at: number, now: number): void
   /** Work went out after an await (see WorkflowEngineDeps.launched). */
   launched?: (() => void) | undefined
 }
@@ -307,7 +307,7 @@ export class StepRunner {
       store.putUnit({ ...unit, status: 'waiting', failures, error, retry_at: now + delay })
       const fields = { run: run.id, step: step.id, element: unit.element, error: error.code }
       this.deps.logger?.info('workflow step retried', fields)
-      if (delay === 0) this.deps.retryDue(now)
+      this.deps.retryAt(now + delay, now)
       return
     }
     store.putUnit({ ...unit, status: 'failed', failures, error, finished_at: now })

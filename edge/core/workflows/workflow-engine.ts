@@ -51,6 +51,8 @@ export class WorkflowEngine {
   private readonly steps: StepRunner
   /** Runs being advanced now, and whether another pass was asked for meanwhile. */
   private readonly advancing = new Map<string, boolean>()
+  /** The earliest retry due (undefined: none); null when the store must be asked again. */
+  private nextRetry: number | undefined | null = null
 
   constructor(private readonly deps: WorkflowEngineDeps) {
     this.plans = new RunPlans(deps.store)
@@ -59,7 +61,10 @@ export class WorkflowEngine {
       plans: this.plans,
       results: new LargeResults(deps.storage, deps.sha256),
       stepEnded: (run, record, now) => this.stepEnded(run, record, now),
-      retryDue: (now) => this.tick(now),
+      retryAt: (at, now) => {
+        if (this.nextRetry !== null) this.nextRetry = Math.min(this.nextRetry ?? at, at)
+        if (at <= now) this.tick(now)
+      },
     })
     deps.jobs.onFinished((job) => this.steps.jobEnded(job.id))
   }
@@ -92,8 +97,10 @@ export class WorkflowEngine {
     }
   }
 
-  /** Units whose retry delay is over start their next attempt. */
+  /** Units whose retry delay is over start their next attempt (the clock calls this often). */
   tick(now = Date.now()): void {
+    if ((this.wakeAt() ?? Infinity) > now) return
+    this.nextRetry = null
     for (const unit of this.deps.store.dueUnits(now)) {
       const run = this.deps.store.run(unit.run_id)
       if (run?.status !== 'running') continue
@@ -101,9 +108,10 @@ export class WorkflowEngine {
     }
   }
 
-  /** When `tick` is next needed. */
+  /** When `tick` is next needed (read from the store once, then kept as retries are set). */
   wakeAt(): number | undefined {
-    return this.deps.store.nextRetry()
+    if (this.nextRetry === null) this.nextRetry = this.deps.store.nextRetry()
+    return this.nextRetry
   }
 
   /** Starts a stored run: its first steps go out now. */

@@ -9,7 +9,7 @@ import { checkWorkflow, type WorkflowLookups } from './workflow-check'
 import type { WorkflowEngine } from './workflow-engine'
 import type { WorkflowDocument } from './workflow-schemas'
 import type { RunRecord, WorkflowRecord, WorkflowStore } from './workflow-store'
-import { runView, workflowView } from './workflow-views'
+import { runSummary, runView, workflowView } from './workflow-views'
 
 export interface WorkflowServiceDeps {
   store: WorkflowStore
@@ -141,7 +141,7 @@ export class WorkflowService {
   runs(id: string, limit: number, offset: number) {
     this.get(id)
     const { items, total } = this.deps.store.runs(id, limit, offset)
-    return { runs: items.map((r) => summary(r)), total, limit, offset }
+    return { runs: items.map(runSummary), total, limit, offset }
   }
 
   cancel(runId: string, now = Date.now()) {
@@ -166,17 +166,5 @@ export class WorkflowService {
       )
     this.deps.engine.retry(runId, now)
     return this.runView(this.run(runId))
-  }
-}
-
-function summary(run: RunRecord) {
-  return {
-    id: run.id,
-    workflow_id: run.workflow_id,
-    workflow_version: run.version,
-    status: run.status,
-    error: run.error,
-    created_at: new Date(run.created_at).toISOString(),
-    finished_at: run.finished_at === null ? null : new Date(run.finished_at).toISOString(),
   }
 }

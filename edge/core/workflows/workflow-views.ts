@@ -158,3 +158,16 @@ function stepView(
     error: record.error ?? (fanOut ? null : (single?.error ?? null)),
   }
 }
+
+/** A run as its workflow's list of runs shows it. */
+export function runSummary(run: RunRecord) {
+  return {
+    id: run.id,
+    workflow_id: run.workflow_id,
+    workflow_version: run.version,
+    status: run.status,
+    error: run.error,
+    created_at: iso(run.created_at),
+    finished_at: iso(run.finished_at),
+  }
+}
