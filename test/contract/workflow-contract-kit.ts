@@ -1,6 +1,6 @@
 /** What the workflow contract's tests share: its namespaces and a few calls on the API. */
 import { expect } from 'vitest'
-import { api, fetcherOf, type Fetcher } from '../helpers/api'
+import { api, type Fetcher } from '../helpers/api'
 
 /**
  * Two namespaces whose workflows live apart: on the edge with four rooms they hash to rooms 1
@@ -15,7 +15,6 @@ export type WorkflowKit = ReturnType<typeof workflowKit>
 
 export function workflowKit(target: string | Fetcher) {
   const client = api(target)
-  const send = fetcherOf(target)
   const kit = {
     /** Defines a workflow (expecting 201) and returns its id. */
     async define(doc: object): Promise<string> {
@@ -41,14 +40,7 @@ export function workflowKit(target: string | Fetcher) {
     },
     step: (run: { steps: { id: string }[] }, id: string) =>
       run.steps.find((s) => s.id === id) as Record<string, any>,
-    async put(path: string, body: unknown) {
-      const res = await send(path, {
-        method: 'PUT',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      })
-      return { status: res.status, body: (await res.json()) as any }
-    },
+    put: (path: string, body: unknown) => client.put(path, body),
   }
   return kit
 }
