@@ -80,6 +80,11 @@ describe('a function call no volunteer can run, on the edge', () => {
       expect(res.ms).toBeLessThan(AT_ONCE_MS)
     }
     await started.workers.pop()?.kill()
+    // Its room sees it gone first: else the wait below may count it, not the one that can.
+    await eventually(
+      async () => ((await client.get('/stats')).body.volunteers?.connected ?? 1) === 0 || undefined,
+      60_000,
+    )
 
     // One volunteer that can: whichever room it is in, every room's call is answered by it.
     started.workers.push(startWorker(edge.wsUrl, 1))
