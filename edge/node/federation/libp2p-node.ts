@@ -1,0 +1,62 @@
+/**
+ * The js-libp2p node an orchestrator meshes with: TCP, noise, yamux, identify, ping and a private
+ * Kademlia DHT (server mode, every address kept so LAN and loopback meshes work), optionally a
+ * private network under a swarm key. The mesh's own protocols are added by its caller.
+ */
+import './promise-with-resolvers'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { bootstrap } from '@libp2p/bootstrap'
+import { identify } from '@libp2p/identify'
+import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
+import { ping } from '@libp2p/ping'
+import { preSharedKey } from '@libp2p/pnet'
+import { tcp } from '@libp2p/tcp'
+import { createLibp2p } from 'libp2p'
+import type { Libp2pGater, Libp2pPrivateKey } from './libp2p-types'
+
+/** The DHT's protocol: its own, so it never mixes with the public IPFS DHT. */
+const DHT_PROTOCOL = '/zerverless/kad/1.0.0'
+
+export interface Libp2pNodeOptions {
+  privateKey: Libp2pPrivateKey
+  host: string
+  port: number
+  bootstrap: string[]
+  swarmKey?: Uint8Array
+  gater: Libp2pGater
+}
+
+/** Starts a node listening on `host:port` (port 0: any free one). */
+export async function startLibp2pNode(options: Libp2pNodeOptions) {
+  const ip = options.host.includes(':') ? 'ip6' : 'ip4'
+  const node = await createLibp2p({
+    privateKey: options.privateKey,
+    addresses: { listen: [`/${ip}/${options.host}/tcp/${options.port}`] },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    connectionGater: options.gater,
+    ...(options.swarmKey && { connectionProtector: preSharedKey({ psk: options.swarmKey }) }),
+    peerDiscovery: options.bootstrap.length > 0 ? [bootstrap({ list: options.bootstrap })] : [],
+    services: {
+      identify: identify(),
+      // The connection monitor pings every connection; a peer must answer for it to stay.
+      ping: ping(),
+      dht: kadDHT({
+        protocol: DHT_PROTOCOL,
+        clientMode: false,
+        peerInfoMapper: passthroughMapper,
+        // A mesh of a few orchestrators: query with whatever is known, from the first peer on.
+        initialQuerySelfInterval: 1_000,
+      }),
+    },
+  })
+  // Server mode is otherwise chosen only for a public address; peers on a LAN or loopback must
+  // answer each other's queries for one to find another.
+  await node.services.dht.setMode('server')
+  return node
+}
+
+/** The node `startLibp2pNode` makes, with its services. */
+export type Libp2pNode = Awaited<ReturnType<typeof startLibp2pNode>>
