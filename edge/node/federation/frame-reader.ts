@@ -70,8 +70,12 @@ function chunkQueue(stream: Libp2pStream): { drain(): AsyncGenerator<StreamChunk
     ended = true
     notify()
   }
-  stream.addEventListener('remoteCloseWrite', end)
+  // 'end' comes once buffered data has been delivered; 'close' always comes, reset or not.
+  stream.addEventListener('end', end)
   stream.addEventListener('close', end)
+  // Both may have passed already: a peer can reset or finish a stream while libp2p is still
+  // handing it over (between negotiation and `dialProtocol` resolving, say).
+  if (stream.readableEnded || ['closed', 'aborted', 'reset'].includes(stream.status)) ended = true
   return {
     async *drain() {
       for (;;) {
