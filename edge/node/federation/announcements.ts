@@ -7,6 +7,7 @@
 import type { Logger } from '../../core/observability/logger'
 import { encodeFrame } from './frame-encoding'
 import { readFrames } from './frame-reader'
+import { handlerList } from './handler-list'
 import type { Libp2pNode } from './libp2p-node'
 
 const STATS_PROTOCOL = '/zerverless/stats/1.0.0'
@@ -22,7 +23,7 @@ export interface Announcements {
 
 /** Registers the protocol on `node` and returns both ends of it. */
 export async function announcements(node: Libp2pNode, logger?: Logger): Promise<Announcements> {
-  const handlers: Array<(peer: string, value: unknown) => void> = []
+  const handlers = handlerList<[string, unknown]>('announcement', logger)
   await node.handle(STATS_PROTOCOL, async (stream, connection) => {
     const peer = connection.remotePeer.toString()
     const timer = setTimeout(
@@ -34,7 +35,7 @@ export async function announcements(node: Libp2pNode, logger?: Logger): Promise<
     )
     try {
       for await (const value of frames) {
-        for (const handler of handlers) handler(peer, value)
+        handlers.call(peer, value)
         break
       }
     } finally {
@@ -75,8 +76,6 @@ export async function announcements(node: Libp2pNode, logger?: Logger): Promise<
           .finally(() => sending.delete(id))
       }
     },
-    onAnnouncement(handler) {
-      handlers.push(handler)
-    },
+    onAnnouncement: handlers.add,
   }
 }

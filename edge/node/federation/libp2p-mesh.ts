@@ -9,6 +9,8 @@ import type { Mesh, MeshStream } from '../../core/federation/mesh'
 import type { Logger } from '../../core/observability/logger'
 import { announcements } from './announcements'
 import { startDhtDiscovery } from './dht-discovery'
+import { handlerList } from './handler-list'
+import { keepMeshPeers } from './keep-mesh-peers'
 import { startLibp2pNode } from './libp2p-node'
 import { meshStream } from './mesh-stream'
 import { peerBans } from './peer-bans'
@@ -48,20 +50,21 @@ export async function createLibp2pMesh(options: Libp2pMeshOptions): Promise<Mesh
     gater: bans.gater,
   })
   const self = node.peerId.toString()
-  const directory = peerDirectory(node)
+  const directory = peerDirectory(node, logger)
   const stats = await announcements(node, logger)
   const discovery = startDhtDiscovery(node, bans.isBanned, logger)
 
-  const streamHandlers: Array<(stream: MeshStream) => void> = []
+  const streamHandlers = handlerList<[MeshStream]>('job stream', logger)
   await node.handle(
     JOB_PROTOCOL,
     (stream, connection) => {
       const wrapped = meshStream(stream, connection.remotePeer.toString(), maxFrameBytes, logger)
-      if (streamHandlers.length === 0) wrapped.abort('this orchestrator takes no work yet')
-      for (const handler of streamHandlers) handler(wrapped)
+      if (!streamHandlers.call(wrapped))
+        wrapped.abort('this orchestrator could not take the stream')
     },
     { maxInboundStreams: MAX_JOB_STREAMS, maxOutboundStreams: MAX_JOB_STREAMS },
   )
+  keepMeshPeers(node, JOB_PROTOCOL, logger)
 
   return {
     self,
@@ -72,7 +75,7 @@ export async function createLibp2pMesh(options: Libp2pMeshOptions): Promise<Mesh
       })
       return meshStream(stream, peer, maxFrameBytes, logger)
     },
-    onStream: (handler) => void streamHandlers.push(handler),
+    onStream: streamHandlers.add,
     announce: stats.announce,
     onAnnouncement: stats.onAnnouncement,
     onPeer: directory.onPeer,

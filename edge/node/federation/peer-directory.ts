@@ -4,6 +4,8 @@
  * connection's source port is no address anyone can dial back.
  */
 import type { MeshPeerEvent } from '../../core/federation/mesh'
+import type { Logger } from '../../core/observability/logger'
+import { handlerList } from './handler-list'
 import type { Libp2pNode } from './libp2p-node'
 import type { Libp2pPeerId } from './libp2p-types'
 
@@ -14,9 +16,9 @@ export interface PeerDirectory {
   onPeer(handler: (event: PeerStatusEvent) => void): void
 }
 
-export function peerDirectory(node: Libp2pNode): PeerDirectory {
+export function peerDirectory(node: Libp2pNode, logger?: Logger): PeerDirectory {
   const listenAddrs = new Map<string, string[]>()
-  const handlers: Array<(event: PeerStatusEvent) => void> = []
+  const handlers = handlerList<[PeerStatusEvent]>('peer event', logger)
   const withPeer = (addr: string, id: string) =>
     addr.endsWith(`/p2p/${id}`) ? addr : `${addr}/p2p/${id}`
 
@@ -26,9 +28,7 @@ export function peerDirectory(node: Libp2pNode): PeerDirectory {
     if (announced && announced.length > 0) return announced
     return node.getConnections(peer).map((c) => withPeer(c.remoteAddr.toString(), id))
   }
-  const emit = (event: PeerStatusEvent) => {
-    for (const handler of handlers) handler(event)
-  }
+  const emit = (event: PeerStatusEvent) => void handlers.call(event)
 
   node.addEventListener('peer:identify', ({ detail }) => {
     const id = detail.peerId.toString()
@@ -50,6 +50,6 @@ export function peerDirectory(node: Libp2pNode): PeerDirectory {
   return {
     connected: () =>
       node.getPeers().map((peer) => ({ peer: peer.toString(), addresses: addressesOf(peer) })),
-    onPeer: (handler) => void handlers.push(handler),
+    onPeer: handlers.add,
   }
 }
