@@ -202,6 +202,50 @@ describe('libp2p mesh', () => {
     expect(stream.send({ small: 1 })).toBe(false)
   })
 
+  it('gives up a stream whose peer stops reading instead of queueing without end', async () => {
+    const a = await startMesh()
+    const b = await startMesh()
+    const received = inbox(b)
+    await a.dial(b.addresses()[0]!)
+    const stream = await a.open(b.self)
+    const frame = { fill: 'x'.repeat(MAX_FRAME - 64) }
+    // B takes the stream and never reads it: once its window is spent, A's queue fills up.
+    let sent = 0
+    while (stream.send(frame) && sent < 10_000) {
+      sent++
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+    expect(sent).toBeLessThan(10_000)
+    expect(received).toHaveLength(1)
+
+    // Both nodes go on serving.
+    const next = await a.open(b.self)
+    expect(next.send({ still: 'here' })).toBe(true)
+    await eventually(() => received[1], 10_000, 'the next stream')
+    expect((await received[1]!.frames()[Symbol.asyncIterator]().next()).value).toEqual({
+      still: 'here',
+    })
+  })
+
+  it('survives a stream handler that throws, refusing only that stream', async () => {
+    const a = await startMesh()
+    const b = await startMesh()
+    const received: MeshStream[] = []
+    b.onStream((stream) => {
+      received.push(stream)
+      if (received.length === 1) throw new Error('a bug in the core')
+    })
+    await a.dial(b.addresses()[0]!)
+    const firstStream = await a.open(b.self)
+    const first = collect(firstStream)
+    await eventually(() => received[0], 10_000, 'the first stream')
+    await first.ended
+    const second = await a.open(b.self)
+    second.send({ n: 2 })
+    await eventually(() => received[1], 10_000, 'the second stream')
+    expect((await received[1]!.frames()[Symbol.asyncIterator]().next()).value).toEqual({ n: 2 })
+  })
+
   it('lets only nodes with the same swarm key connect', async () => {
     const key = generateSwarmKey()
     const guarded = await startMesh({ swarmKey: key })
