@@ -16,6 +16,7 @@ const MAX_ANNOUNCEMENT_BYTES = 64 * 1024
 /** How long a stream may take to deliver its one announcement either way. */
 const ANNOUNCEMENT_TIMEOUT_MS = 10_000
 
+/** Both ends of the stats protocol, as the `Mesh` exposes them. */
 export interface Announcements {
   announce(value: unknown): void
   onAnnouncement(handler: (peer: string, value: unknown) => void): void

@@ -1,8 +1,8 @@
 /**
  * Finding the rest of the mesh through the DHT. libp2p reports peers it learns of (bootstrap list,
- * DHT answers) but no longer dials them by itself, so this does; and while this node knows few
- * peers it asks the DHT for the peers closest to its own id every few seconds, which is how a node
- * that knows only B learns of C that also joined through B.
+ * DHT answers) but no longer dials them by itself, so this does. The DHT asks for the peers
+ * closest to its own id once at start, then every 5 minutes; while this node knows few peers it
+ * asks every few seconds, so a lost or late peer is found again in seconds, not minutes.
  */
 import type { Logger } from '../../core/observability/logger'
 import type { Libp2pNode } from './libp2p-node'
@@ -13,6 +13,7 @@ const FEW_PEERS = 8
 const LOOK_EVERY_MS = 3_000
 const QUERY_TIMEOUT_MS = 10_000
 
+/** Stops dialing and looking (the node's own DHT stops with the node). */
 export interface Discovery {
   stop(): void
 }

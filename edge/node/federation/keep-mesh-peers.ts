@@ -9,6 +9,7 @@ import type { Libp2pNode } from './libp2p-node'
 // libp2p's reconnect queue redials peers whose tags start with `keep-alive`.
 const KEEP_ALIVE_TAG = 'keep-alive-zerverless'
 
+/** Tags every peer `node` identifies as speaking `protocol`. */
 export function keepMeshPeers(node: Libp2pNode, protocol: string, logger?: Logger): void {
   node.addEventListener('peer:identify', ({ detail }) => {
     if (!detail.protocols.includes(protocol)) return

@@ -18,8 +18,11 @@ import { peerDirectory } from './peer-directory'
 import { loadOrCreatePeerKey } from './peer-key'
 
 export const JOB_PROTOCOL = '/zerverless/job/1.0.0'
-/** Job streams open at once on one connection, each way: one per forwarded job in flight. */
-const MAX_JOB_STREAMS = 1024
+/**
+ * Job streams open at once on one connection, each way: one per forwarded job in flight between
+ * two orchestrators, and each may hold up to a stream window of unread bytes.
+ */
+const MAX_JOB_STREAMS = 256
 
 export interface Libp2pMeshOptions {
   /** The data directory: the identity is kept at `{dataDir}/p2p/peer.key`. */

@@ -17,6 +17,7 @@ import type { Libp2pGater, Libp2pPrivateKey } from './libp2p-types'
 
 /** The DHT's protocol: its own, so it never mixes with the public IPFS DHT. */
 const DHT_PROTOCOL = '/zerverless/kad/1.0.0'
+const STREAM_WINDOW_BYTES = 1024 * 1024
 
 export interface Libp2pNodeOptions {
   privateKey: Libp2pPrivateKey
@@ -35,10 +36,14 @@ export async function startLibp2pNode(options: Libp2pNodeOptions) {
     addresses: { listen: [`/${ip}/${options.host}/tcp/${options.port}`] },
     transports: [tcp()],
     connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
+    // A stream's window is what a peer may have in flight to a reader that paused: capped well
+    // below yamux's 16 MiB so the job streams one peer can hold open stay a bounded cost.
+    streamMuxers: [yamux({ streamOptions: { maxStreamWindowSize: STREAM_WINDOW_BYTES } })],
     connectionGater: options.gater,
     ...(options.swarmKey && { connectionProtector: preSharedKey({ psk: options.swarmKey }) }),
-    peerDiscovery: options.bootstrap.length > 0 ? [bootstrap({ list: options.bootstrap })] : [],
+    // Bootstrap peers are dialed at once (the default waits a second after start for no gain here).
+    peerDiscovery:
+      options.bootstrap.length > 0 ? [bootstrap({ list: options.bootstrap, timeout: 0 })] : [],
     services: {
       identify: identify(),
       // The connection monitor pings every connection; a peer must answer for it to stay.
@@ -47,8 +52,9 @@ export async function startLibp2pNode(options: Libp2pNodeOptions) {
         protocol: DHT_PROTOCOL,
         clientMode: false,
         peerInfoMapper: passthroughMapper,
-        // A mesh of a few orchestrators: query with whatever is known, from the first peer on.
-        initialQuerySelfInterval: 1_000,
+        // The first self-query (which finds the peers our bootstrap peers know) 200 ms after start,
+        // not 1 s; it waits for a first peer anyway. Later ones are 5 min apart: see dht-discovery.
+        initialQuerySelfInterval: 200,
       }),
     },
   })

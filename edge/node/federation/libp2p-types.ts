@@ -4,6 +4,7 @@
  */
 import type { Libp2p, Libp2pOptions } from 'libp2p'
 
+/** A protocol stream (libp2p 3: an event target with `send`, not a duplex). */
 export type Libp2pStream = Awaited<ReturnType<Libp2p['dialProtocol']>>
 export type Libp2pPeerId = Libp2p['peerId']
 export type Libp2pPrivateKey = NonNullable<Libp2pOptions['privateKey']>

@@ -8,6 +8,7 @@ export interface PeerBans {
   isBanned(peer: string): boolean
 }
 
+/** An empty banned set. */
 export function peerBans(): PeerBans {
   const banned = new Set<string>()
   const deny = (peer: Libp2pPeerId) => banned.has(peer.toString())

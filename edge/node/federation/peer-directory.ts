@@ -11,11 +11,13 @@ import type { Libp2pPeerId } from './libp2p-types'
 
 type PeerStatusEvent = MeshPeerEvent & { status: 'connected' | 'disconnected' }
 
+/** What the mesh tells the core of its peers. */
 export interface PeerDirectory {
   connected(): MeshPeerEvent[]
   onPeer(handler: (event: PeerStatusEvent) => void): void
 }
 
+/** Starts following `node`'s connections. */
 export function peerDirectory(node: Libp2pNode, logger?: Logger): PeerDirectory {
   const listenAddrs = new Map<string, string[]>()
   const handlers = handlerList<[PeerStatusEvent]>('peer event', logger)
