@@ -10,7 +10,11 @@ import {
   JOB_PROTOCOL,
   type Libp2pMeshOptions,
 } from '../../edge/node/federation/libp2p-mesh'
-import { startLibp2pNode, type Libp2pNode } from '../../edge/node/federation/libp2p-node'
+import {
+  createLibp2pNode,
+  startLibp2pNode,
+  type Libp2pNode,
+} from '../../edge/node/federation/libp2p-node'
 import { peerBans } from '../../edge/node/federation/peer-bans'
 import { peerKeyPath } from '../../edge/node/federation/peer-key'
 import { generateSwarmKey } from '../../edge/node/federation/swarm-key'
@@ -42,7 +46,7 @@ async function startMesh(options: Partial<Libp2pMeshOptions> = {}): Promise<Mesh
 
 /** A bare libp2p node, for writing bytes no mesh would send. */
 async function startRawNode(swarmKey?: Uint8Array): Promise<Libp2pNode> {
-  const node = await startLibp2pNode({
+  const node = await createLibp2pNode({
     privateKey: await generateKeyPair('Ed25519'),
     host: '127.0.0.1',
     port: 0,
@@ -50,6 +54,7 @@ async function startRawNode(swarmKey?: Uint8Array): Promise<Libp2pNode> {
     swarmKey,
     gater: peerBans().gater,
   })
+  await startLibp2pNode(node)
   running.push(node)
   return node
 }
@@ -84,6 +89,12 @@ describe('libp2p mesh', () => {
     expect(statSync(peerKeyPath(dataDir)).mode & 0o777).toBe(0o600)
     const second = await startMesh({ dataDir })
     expect(second.self).toBe(id)
+  })
+
+  it('fails to start on a port already taken', async () => {
+    const first = await startMesh()
+    const port = Number(/\/tcp\/(\d+)\//.exec(first.addresses()[0]!)![1])
+    await expect(startMesh({ port })).rejects.toThrow()
   })
 
   it('finds a peer through the DHT that only the bootstrap peer knew', async () => {

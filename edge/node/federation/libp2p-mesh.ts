@@ -11,7 +11,7 @@ import { announcements } from './announcements'
 import { startDhtDiscovery } from './dht-discovery'
 import { handlerList } from './handler-list'
 import { keepMeshPeers } from './keep-mesh-peers'
-import { startLibp2pNode } from './libp2p-node'
+import { createLibp2pNode, startLibp2pNode } from './libp2p-node'
 import { meshStream } from './mesh-stream'
 import { peerBans } from './peer-bans'
 import { peerDirectory } from './peer-directory'
@@ -44,7 +44,7 @@ export interface Libp2pMeshOptions {
 export async function createLibp2pMesh(options: Libp2pMeshOptions): Promise<Mesh> {
   const { maxFrameBytes, logger } = options
   const bans = peerBans()
-  const node = await startLibp2pNode({
+  const node = await createLibp2pNode({
     privateKey: await loadOrCreatePeerKey(options.dataDir),
     host: options.host ?? '127.0.0.1',
     port: options.port,
@@ -68,6 +68,14 @@ export async function createLibp2pMesh(options: Libp2pMeshOptions): Promise<Mesh
     { maxInboundStreams: MAX_JOB_STREAMS, maxOutboundStreams: MAX_JOB_STREAMS },
   )
   keepMeshPeers(node, JOB_PROTOCOL, logger)
+  try {
+    await startLibp2pNode(node)
+  } catch (err) {
+    // A port in use, say: nothing of the half-started node may outlive the error.
+    discovery.stop()
+    await Promise.resolve(node.stop()).catch(() => undefined)
+    throw err
+  }
 
   return {
     self,

@@ -28,10 +28,15 @@ export interface Libp2pNodeOptions {
   gater: Libp2pGater
 }
 
-/** Starts a node listening on `host:port` (port 0: any free one). */
-export async function startLibp2pNode(options: Libp2pNodeOptions) {
+/**
+ * Makes a node that will listen on `host:port` (port 0: any free one) once started with
+ * `startLibp2pNode`; its caller registers its protocols in between, so the first peers it meets
+ * already learn them.
+ */
+export async function createLibp2pNode(options: Libp2pNodeOptions) {
   const ip = options.host.includes(':') ? 'ip6' : 'ip4'
-  const node = await createLibp2p({
+  return createLibp2p({
+    start: false,
     privateKey: options.privateKey,
     addresses: { listen: [`/${ip}/${options.host}/tcp/${options.port}`] },
     transports: [tcp()],
@@ -58,11 +63,15 @@ export async function startLibp2pNode(options: Libp2pNodeOptions) {
       }),
     },
   })
+}
+
+/** Starts a node made by `createLibp2pNode`. */
+export async function startLibp2pNode(node: Libp2pNode): Promise<void> {
+  await node.start()
   // Server mode is otherwise chosen only for a public address; peers on a LAN or loopback must
   // answer each other's queries for one to find another.
   await node.services.dht.setMode('server')
-  return node
 }
 
-/** The node `startLibp2pNode` makes, with its services. */
-export type Libp2pNode = Awaited<ReturnType<typeof startLibp2pNode>>
+/** The node `createLibp2pNode` makes, with its services. */
+export type Libp2pNode = Awaited<ReturnType<typeof createLibp2pNode>>
