@@ -149,6 +149,25 @@ describe('libp2p mesh', () => {
     await eventually(() => !stream.send({ late: true }), 10_000, 'send to report the closed stream')
   })
 
+  it('frees a stream once both sides close it, so leases can outnumber the open-stream cap', async () => {
+    const a = await startMesh()
+    const b = await startMesh()
+    // The pattern a lease follows: answer, then close once the other side has finished.
+    b.onStream(async (stream) => {
+      for await (const frame of stream.frames()) stream.send(frame)
+      stream.close()
+    })
+    await a.dial(b.addresses()[0]!)
+    for (let i = 0; i < 300; i++) {
+      const stream = await a.open(b.self)
+      const replies = stream.frames()[Symbol.asyncIterator]()
+      stream.send({ lease: i })
+      expect((await replies.next()).value).toEqual({ lease: i })
+      stream.close()
+      expect((await replies.next()).done).toBe(true)
+    }
+  })
+
   it('delivers an announcement to every connected peer', async () => {
     const hub = await startMesh()
     const others = [await startMesh(), await startMesh()]
