@@ -4,6 +4,7 @@
  * (calls first); native jobs fit only some runners; redundant jobs send copies to distinct sites.
  */
 import type { Runtime } from '../../../shared/protocol/job'
+import { isForwarded } from '../federation/forwarded-namespace'
 import type { WorkSpec } from '../placement/work'
 import type { Executor } from './executor-policy'
 
@@ -23,6 +24,8 @@ export interface PendingEntry extends WorkSpec {
   lane: Lane
   /** When it became pending here (ms), for the dispatch latency metric; unknown after a restart. */
   queuedAt?: number | undefined
+  /** Only sites here may take it: function calls, and work a peer forwarded here (one hop). */
+  home?: boolean
 }
 
 /** What a pending entry is made from: a stored job (or row), or a function call. */
@@ -49,5 +52,6 @@ export function pendingEntry(
     namespace: work.namespace,
     executor: work.executor,
     queuedAt,
+    ...((lane === 'call' || isForwarded(work.namespace)) && { home: true }),
   }
 }

@@ -35,4 +35,15 @@ describe('PendingIndex', () => {
     expect(index.oldestFor(caps, true)?.id).toBe('t')
     expect(index.oldestFor({ ...caps, namespaces: ['other'] }, true)).toBeUndefined()
   })
+
+  it('keeps work that must stay here (calls, work a peer forwarded) from peer orchestrators', () => {
+    const index = new PendingIndex()
+    index.add({ id: 'forwarded', seq: 1, runtime: 'js', namespace: 'p2p-x', home: true })
+    index.add({ id: 'ours', seq: 2, runtime: 'js', namespace: 'alice' })
+    const caps = { runtimes: ['js' as const], concurrency: 1 }
+    expect(index.oldestFor(caps, false)?.id).toBe('forwarded')
+    expect(index.oldestFor(caps, false, true)?.id).toBe('ours')
+    index.remove('ours')
+    expect(index.oldestFor(caps, false, true)).toBeUndefined()
+  })
 })

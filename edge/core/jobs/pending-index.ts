@@ -17,14 +17,19 @@ export interface IndexEntry {
   namespace: string
   /** `trusted`: only a trusted volunteer may take it (absent: any). */
   executor?: Executor
+  /** Only sites here may take it, never a peer orchestrator (function calls, forwarded work). */
+  home?: boolean
 }
 
 /** Whether a job of this entry waits for a trusted executor. */
 const trustedOnly = (entry: Pick<IndexEntry, 'executor'>): boolean => entry.executor === 'trusted'
 
-/** The heaps' key: a runtime, in the lane of jobs any volunteer may take or in the trusted one. */
-const laneKey = (runtime: Runtime, trusted: boolean): string =>
-  trusted ? `${runtime}\u0000trusted` : runtime
+/**
+ * The heaps' key: a runtime, in the lane of jobs any volunteer may take or in the trusted one, and
+ * apart from those only sites here may take (a peer orchestrator never looks there).
+ */
+const laneKey = (runtime: Runtime, trusted: boolean, home = false): string =>
+  `${runtime}${trusted ? '\u0000trusted' : ''}${home ? '\u0000home' : ''}`
 
 const bySeq = (a: IndexEntry, b: IndexEntry) => a.seq < b.seq
 
@@ -43,7 +48,7 @@ export class PendingIndex<E extends IndexEntry = IndexEntry> {
 
   add(entry: E): void {
     this.live.set(entry.id, entry)
-    const lane = laneKey(entry.runtime, trustedOnly(entry))
+    const lane = laneKey(entry.runtime, trustedOnly(entry), entry.home)
     heapFor(this.byRuntime, lane).push(entry)
     heapFor(this.byNamespace, nsKey(lane, entry.namespace)).push(entry)
   }
@@ -56,8 +61,8 @@ export class PendingIndex<E extends IndexEntry = IndexEntry> {
    * The oldest pending job of a runtime, in any namespace or in the given one; `trusted` looks in
    * the lane of jobs that require a trusted executor instead.
    */
-  peek(runtime: Runtime, namespace?: string, trusted = false): E | undefined {
-    const lane = laneKey(runtime, trusted)
+  peek(runtime: Runtime, namespace?: string, trusted = false, home = false): E | undefined {
+    const lane = laneKey(runtime, trusted, home)
     const heap =
       namespace === undefined
         ? this.byRuntime.get(lane)
@@ -71,17 +76,22 @@ export class PendingIndex<E extends IndexEntry = IndexEntry> {
     return undefined
   }
 
-  /** The oldest job a volunteer with these capabilities may take (trusted ones: both lanes). */
-  oldestFor(caps: Capabilities, trusted: boolean): E | undefined {
+  /**
+   * The oldest job a site with these capabilities may take (trusted ones: both lanes; a site here,
+   * not a peer orchestrator, also what must stay here).
+   */
+  oldestFor(caps: Capabilities, trusted: boolean, remote = false): E | undefined {
     let best: E | undefined
     const lanes = trusted ? [false, true] : [false]
+    const homes = remote ? [false] : [false, true]
     const namespaces = caps.namespaces?.length ? caps.namespaces : [undefined]
     for (const runtime of caps.runtimes)
       for (const ns of namespaces)
-        for (const lane of lanes) {
-          const entry = this.peek(runtime, ns, lane)
-          if (entry && (!best || entry.seq < best.seq)) best = entry
-        }
+        for (const lane of lanes)
+          for (const home of homes) {
+            const entry = this.peek(runtime, ns, lane, home)
+            if (entry && (!best || entry.seq < best.seq)) best = entry
+          }
     return best
   }
 }

@@ -25,6 +25,8 @@ export interface Site {
   readonly standing: string
   /** A trusted executor: it may take work that requires one. */
   readonly trusted: boolean
+  /** Another orchestrator: it never takes work that must stay here (see PendingEntry.home). */
+  readonly remote?: boolean
   /** What it runs (runtimes, namespace whitelist): the lanes the queue looks in for it. */
   readonly capabilities: Capabilities | undefined
   /** Attempts it can start now. */
@@ -44,8 +46,11 @@ export type LostCause =
   /** The work never reached the site. */
   | 'unreachable'
 
-/** What a site reports at the end of an attempt (its output already capped). */
-export type Report = ResultFrame | JobErrorFrame
+/**
+ * What a site reports at the end of an attempt (its output already capped); a peer orchestrator
+ * also says which of its volunteers ran it (`orch:{peer}/{volunteer}`, stored as the job's).
+ */
+export type Report = (ResultFrame | JobErrorFrame) & { executed_by?: string }
 
 /** What a placement tells the scheduler. */
 export interface PlacementEvents {
