@@ -36,6 +36,8 @@ import { WorkflowStore } from './workflows/workflow-store'
 import { WorkflowEngine } from './workflows/workflow-engine'
 import { WorkflowService } from './workflows/workflow-service'
 import { functionCaller, serviceStarter } from './workflows/step-hosts'
+import { Federation, type FederationSettings } from './federation/federation'
+import { FORWARDED_PREFIX, isForwarded } from './federation/forwarded-namespace'
 
 /** How often deadlines are checked; the worst extra delay past `timeout_seconds` + grace. */
 const TICK_MS = 100
@@ -67,6 +69,10 @@ export class Orchestrator {
   /** Workflows and their runs (the API's side), and the engine that runs them. */
   readonly workflows: WorkflowService
   readonly workflowEngine: WorkflowEngine
+  /** Peer orchestrators, when the host joins a mesh. */
+  readonly federation: Federation | undefined
+  /** The volunteers connected here, as the scheduler's first placement. */
+  private pool!: VolunteerPool
   private lastUploadSweep = 0
   readonly startedAt = Date.now()
   private timer: ReturnType<typeof setInterval> | undefined
@@ -101,10 +107,22 @@ export class Orchestrator {
       servicesElsewhere?: boolean
       /** Workflow work was handed over after an await, outside any request or frame (see the engine). */
       launched?: () => void
+      /** Join a mesh of orchestrators (the host attaches it: `federation.attach`). */
+      federation?: FederationSettings
     } = {},
   ) {
     this.sha256 = host.sha256 ?? sha256Hex
     migrate(sql, MIGRATIONS)
+    this.federation =
+      host.federation &&
+      new Federation(host.federation, {
+        jobs: () => this.scheduler,
+        pool: () => this.pool,
+        sessions: () => this.hub.connected,
+        answer: (scope, call) => answerHostCall(this.kv, scope, call),
+        sha256: this.sha256,
+        trustAll: !config.auth.enabled,
+      })
     this.metrics = new Metrics({
       jobs: () => this.scheduler.statusCounts(),
       volunteers: () => countVolunteers(this.hub),
@@ -130,10 +148,21 @@ export class Orchestrator {
         resumable: host.resumable ?? false,
         ...(host.summon && { summon: host.summon }),
       },
-      (events) => [new VolunteerPool(events)] as const,
+      // …and on peer orchestrators, when the host joins a mesh (see federation/).
+      (events) => {
+        const pool = new VolunteerPool(events)
+        this.pool = pool
+        return this.federation ? [pool, this.federation.placement(events)] : [pool]
+      },
     )
-    const [pool] = scheduler.placements
+    const pool = this.pool
     this.scheduler = scheduler
+    if (this.federation) {
+      const federation = this.federation
+      scheduler.onFinished((job) => federation.finished(job))
+      // Peers' jobs cut off by a restart have no lease left: their origins run them elsewhere.
+      for (const id of scheduler.unfinishedIn(FORWARDED_PREFIX)) scheduler.cancel(id)
+    }
     this.runners = new RunnerDirectory(() => this.hub.connected)
     this.outputs = host.outputFiles && new JobOutputs(sql, host.outputFiles, config.maxUploadBytes)
     this.services = new StandaloneServices({
@@ -164,7 +193,10 @@ export class Orchestrator {
     this.hub = new VolunteerHub(
       pool,
       config,
-      (scope, call) => answerHostCall(this.kv, scope, call),
+      (scope, call) =>
+        this.federation && isForwarded(scope.namespace)
+          ? this.federation.relay(scope, call)
+          : answerHostCall(this.kv, scope, call),
       this.runners,
       (token) => this.executors.identify(token),
     )
@@ -237,6 +269,7 @@ export class Orchestrator {
 
   tick(now = Date.now()): void {
     this.scheduler.expire(now)
+    this.federation?.tick(now)
     this.workflowEngine.tick(now)
     if (this.uploads && now - this.lastUploadSweep >= UPLOAD_SWEEP_MS) {
       this.lastUploadSweep = now

@@ -96,6 +96,8 @@ export interface JobView {
   quorum?: QuorumView
   /** Native jobs: the files the run produced, read at `url`. */
   outputs?: { name: string; size: number; sha256: string; url: string }[]
+  /** A job a peer orchestrator ran for us: which one, and which of its volunteers. */
+  executed_by?: { orchestrator: string; volunteer: string | null }
 }
 
 /** A redundant job's answers: `needed` identical ones complete it. */
@@ -141,5 +143,13 @@ export function toJobView(job: JobRecord, code?: string): JobView {
     executor: job.executor,
     untrusted_db: job.untrusted_db,
     ...(job.redundancy > 1 && { redundancy: job.redundancy }),
+    ...executedBy(job.volunteer_id),
   }
+}
+
+/** `orch:{peer}` or `orch:{peer}/{volunteer}`: the site a peer's volunteer ran the job on. */
+function executedBy(volunteerId: string | null): Pick<JobView, 'executed_by'> {
+  if (!volunteerId?.startsWith('orch:')) return {}
+  const [orchestrator = '', volunteer] = volunteerId.slice(5).split('/', 2)
+  return { executed_by: { orchestrator, volunteer: volunteer ?? null } }
 }

@@ -62,13 +62,13 @@ export class JobRuns {
   /** The site reported on its attempt; false when that attempt is no longer the job's. */
   reported(attempt: Attempt, report: Report, now: number): boolean {
     if (!this.settle(attempt)) return false
-    const { stderr, exit_code } = report
+    const { stderr, exit_code, executed_by } = report
     if (report.type === 'result') {
       const { result, output } = report
       this.deps.end(
         attempt.id,
         'running',
-        { status: 'completed', result, output, stderr, exit_code },
+        { status: 'completed', result, output, stderr, exit_code, executed_by },
         now,
       )
     } else if (report.retryable) {
@@ -79,7 +79,7 @@ export class JobRuns {
       this.deps.end(
         attempt.id,
         'running',
-        { status: 'failed', error, output, stderr, exit_code },
+        { status: 'failed', error, output, stderr, exit_code, executed_by },
         now,
       )
     }

@@ -213,6 +213,16 @@ export class Scheduler<P extends readonly Placement[] = readonly Placement[]> {
     return code
   }
 
+  /** Jobs not yet ended in namespaces that start with `prefix`. */
+  unfinishedIn(prefix: string): string[] {
+    return this.store.unfinishedIn(prefix)
+  }
+
+  /** Code kept here under this hash, if any (a peer's offer names code by hash). */
+  knownCode(hash: string): string | undefined {
+    return this.codeCache.get(hash) || this.store.code(hash)
+  }
+
   /** A redundant job's answers so far; undefined for redundancy 1. */
   quorumOf(job: JobRecord): QuorumView | undefined {
     if (laneOf(job) !== 'redundant') return undefined

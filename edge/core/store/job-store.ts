@@ -67,6 +67,8 @@ interface Streams {
   output?: string | null
   stderr?: string | null
   exit_code?: number | null
+  /** Who ran it when that is more than the site it started on (a peer's volunteer). */
+  executed_by?: string | undefined
 }
 
 export type Finish =
@@ -197,6 +199,17 @@ export class JobStore {
     )
   }
 
+  /** Jobs not yet ended in namespaces that start with `prefix` (`_` and `%` are taken literally). */
+  unfinishedIn(prefix: string): string[] {
+    const pattern = `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+    return this.sql
+      .all<{ id: string }>(
+        `SELECT id FROM jobs WHERE status IN ('pending', 'running') AND namespace LIKE ? ESCAPE '\\'`,
+        pattern,
+      )
+      .map((row) => row.id)
+  }
+
   code(hash: string): string | undefined {
     return this.sql.get<{ code: string }>('SELECT code FROM code_blobs WHERE hash = ?', hash)?.code
   }
@@ -252,7 +265,8 @@ export class JobStore {
     const result = end.status === 'completed' ? JSON.stringify(end.result) : null
     const error = end.status === 'completed' ? null : JSON.stringify(end.error)
     return this.sql.get<{ batch_id: string | null; job_type: Runtime; namespace: string }>(
-      `UPDATE jobs SET status = ?, result = ?, error = ?, output = ?, stderr = ?, exit_code = ?, completed_at = ?
+      `UPDATE jobs SET status = ?, result = ?, error = ?, output = ?, stderr = ?, exit_code = ?, completed_at = ?,
+         volunteer_id = COALESCE(?, volunteer_id)
        WHERE id = ? AND status IN ('pending', 'running') RETURNING batch_id, job_type, namespace`,
       end.status,
       result,
@@ -261,6 +275,7 @@ export class JobStore {
       end.stderr ?? null,
       end.exit_code ?? null,
       now,
+      end.executed_by ?? null,
       id,
     )
   }

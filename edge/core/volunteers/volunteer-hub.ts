@@ -70,7 +70,10 @@ export class VolunteerHub {
     private readonly pool: VolunteerPool,
     private readonly options: HubOptions,
     /** Answers guests' host calls within a job's scope (the key-value database). */
-    private readonly answer: (scope: JobScope, call: HostCall) => HostReply = () => ({
+    private readonly answer: (
+      scope: JobScope,
+      call: HostCall,
+    ) => HostReply | Promise<HostReply> = () => ({
       ok: false,
       error: 'not available',
     }),
@@ -311,7 +314,11 @@ export class VolunteerHub {
           scope === undefined
             ? { ok: false as const, error: `job ${frame.job_id} is not running here` }
             : this.answer(scope, frame.call)
-        session.send({ type: 'host_reply', request_id: frame.request_id, reply })
+        const send = (answer: HostReply) =>
+          session.send({ type: 'host_reply', request_id: frame.request_id, reply: answer })
+        // A forwarded job's calls are answered by its origin, over the mesh.
+        if (reply instanceof Promise) void reply.then(send)
+        else send(reply)
         return
       }
       case 'drain':

@@ -40,6 +40,7 @@ export interface SessionSnapshot {
 
 /** What a job's guest may reach from this volunteer: its namespace, and which of its keys. */
 export interface JobScope {
+  jobId: string
   namespace: string
   db: DbAccess
 }
@@ -144,7 +145,7 @@ export class VolunteerSession implements Site {
   scope(jobId: string, attempt: number): JobScope | undefined {
     const held = this.running.get(jobId)
     if (held?.attempt !== attempt) return undefined
-    return { namespace: held.namespace, db: this.trusted ? FULL_DB : held.untrustedDb }
+    return { jobId, namespace: held.namespace, db: this.trusted ? FULL_DB : held.untrustedDb }
   }
 
   /** Jobs it can take right now: its concurrency plus what it may queue; none while it is held. */

@@ -1,0 +1,211 @@
+/**
+ * One peer's job running here (we are the executor): the offer checked, its code and module
+ * fetched from the origin by hash and checked against it, the job run by our volunteers under a
+ * namespace of the origin's own, its guest's `db` calls sent back to the origin, signs of life
+ * every third of the lease, and its end reported. The origin going away cancels it here.
+ */
+import { cidOf } from '../../../shared/protocol/cid'
+import { OriginFrame, type Offer } from '../../../shared/protocol/federation'
+import type { HostCall, HostReply } from '../../../shared/protocol/host-call'
+import type { JobRecord, NewJob } from '../jobs/job-record'
+import type { MeshStream } from './mesh'
+
+/** What a running forwarded job needs from the orchestrator here. */
+export interface IncomingHost {
+  submit(job: NewJob): JobRecord
+  cancel(localId: string): void
+  get(localId: string): JobRecord | undefined
+  sha256(text: string): string | Promise<string>
+  putModule(cid: string, bytes: Uint8Array): void
+  hasModule(cid: string): boolean
+  /** Code this orchestrator already has, by hash (forwarded jobs often repeat it). */
+  knownCode(hash: string): string | undefined
+  /** The namespace this peer's work is recorded under here. */
+  namespace: string
+}
+
+/** How long a guest's `db` call waits for the origin's answer. */
+const HOST_CALL_TIMEOUT_MS = 30_000
+/** Failures that are ours (or our volunteers'), not the guest's: the origin may run it elsewhere. */
+const OURS = new Set(['MAX_RETRIES', 'WORKER_CRASHED', 'RUNTIME_UNAVAILABLE', 'CANCELLED'])
+
+export class IncomingLease {
+  /** The job's id here, once submitted. */
+  localId: string | undefined
+  private readonly frames: AsyncIterator<unknown>
+  private readonly calls = new Map<number, (reply: HostReply) => void>()
+  private nextCall = 0
+  private lastBeat = Date.now()
+  private over = false
+
+  constructor(
+    readonly offer: Offer,
+    private readonly stream: MeshStream,
+    private readonly host: IncomingHost,
+    frames: AsyncIterator<unknown>,
+  ) {
+    this.frames = frames
+  }
+
+  get peer(): string {
+    return this.stream.peer
+  }
+
+  /** Fetches what it lacks, submits the job, then follows the origin until the job ends. */
+  async run(): Promise<void> {
+    const { offer } = this
+    const code = await this.fetchCode()
+    if (code === undefined) return
+    if (offer.wasm_cid && !(await this.fetchModule(offer.wasm_cid))) return
+    const job = this.host.submit({
+      job_type: offer.job_type,
+      namespace: this.host.namespace,
+      code,
+      code_hash: offer.code_hash,
+      input_data: offer.input_data,
+      timeout_ms: offer.timeout_ms,
+      // One more try here if our volunteer vanishes; the origin's lease covers the rest.
+      max_retries: 1,
+      batch_id: null,
+      ...(offer.wasm_cid && {
+        wasm_cid: offer.wasm_cid,
+        args: offer.args ?? [],
+        env: offer.env ?? {},
+      }),
+      untrusted_db: offer.untrusted_db,
+    })
+    this.localId = job.id
+    this.send({ type: 'accepted' })
+    await this.follow()
+  }
+
+  /** A guest's `db` call, answered by the origin (which checks it against its own grant too). */
+  relay(call: HostCall): Promise<HostReply> {
+    if (this.over) return Promise.resolve({ ok: false, error: 'the origin is gone' })
+    const id = this.nextCall++
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.calls.delete(id)
+        resolve({ ok: false, error: 'the origin did not answer the db call in time' })
+      }, HOST_CALL_TIMEOUT_MS)
+      this.calls.set(id, (reply) => {
+        clearTimeout(timer)
+        resolve(reply)
+      })
+      if (!this.send({ type: 'host', request_id: id, call })) this.answerAll('the origin is gone')
+    })
+  }
+
+  /** A sign of life every third of the lease, naming the volunteer once one runs it. */
+  heartbeat(now: number): void {
+    if (now - this.lastBeat < this.offer.lease_ms / 3) return
+    this.lastBeat = now
+    const job = this.localId === undefined ? undefined : this.host.get(this.localId)
+    this.send({ type: 'heartbeat', ...(job?.volunteer_id && { volunteer: job.volunteer_id }) })
+  }
+
+  /** The job ended here: the origin hears how, and the lease is over. */
+  finished(): void {
+    const job = this.localId === undefined ? undefined : this.host.get(this.localId)
+    if (!job || this.over) return
+    this.over = true
+    const volunteer = job.volunteer_id ?? 'unknown'
+    const streams = {
+      ...(job.stderr !== null && { stderr: job.stderr }),
+      ...(job.exit_code !== null && { exit_code: job.exit_code }),
+    }
+    if (job.status === 'completed')
+      this.send({
+        type: 'result',
+        result: job.result ?? null,
+        output: job.output ?? '',
+        volunteer,
+        ...streams,
+      })
+    else if (job.error)
+      this.send({
+        type: 'error',
+        error: job.error,
+        output: job.output ?? undefined,
+        volunteer,
+        retryable: OURS.has(job.error.code),
+        ...streams,
+      })
+    this.stream.close()
+    this.answerAll('the job ended')
+  }
+
+  private async fetchCode(): Promise<string | undefined> {
+    const { offer } = this
+    const known = this.host.knownCode(offer.code_hash)
+    if (known !== undefined) return known
+    this.send({ type: 'need_code', hash: offer.code_hash })
+    const frame = await this.next()
+    if (frame?.type !== 'code' || frame.hash !== offer.code_hash) return this.refuse('no code came')
+    if ((await this.host.sha256(frame.code)) !== offer.code_hash)
+      return this.refuse('the code does not match its hash')
+    return frame.code
+  }
+
+  private async fetchModule(cid: string): Promise<boolean> {
+    if (this.host.hasModule(cid)) return true
+    this.send({ type: 'need_wasm', cid })
+    const frame = await this.next()
+    if (frame?.type !== 'wasm' || frame.cid !== cid) return !this.refuse('no module came')
+    const bytes = Uint8Array.from(atob(frame.data), (c) => c.charCodeAt(0))
+    if ((await cidOf(bytes)) !== cid) return !this.refuse('the module does not match its id')
+    this.host.putModule(cid, bytes)
+    return true
+  }
+
+  /** Follows the origin: db answers and cancels; its going away cancels the job here. */
+  private async follow(): Promise<void> {
+    for (let frame = await this.next(); frame; frame = await this.next()) {
+      if (frame.type === 'host_reply') {
+        this.calls.get(frame.request_id)?.(frame.reply)
+        this.calls.delete(frame.request_id)
+      } else if (frame.type === 'cancel') {
+        break
+      } else {
+        this.stream.abort(`a ${frame.type} frame during the run`)
+        break
+      }
+    }
+    // Our side too: a stream is freed once both sides closed it.
+    this.stream.close()
+    if (this.over) return
+    this.over = true
+    this.answerAll('the origin is gone')
+    if (this.localId !== undefined) this.host.cancel(this.localId)
+  }
+
+  /**
+   * The next frame from the origin, parsed; undefined at the end (the mesh ends a stream that
+   * died or carried a frame over the cap or not JSON) or on a malformed one.
+   */
+  private async next(): Promise<OriginFrame | undefined> {
+    const { value, done } = await this.frames.next()
+    if (done) return undefined
+    const parsed = OriginFrame.safeParse(value)
+    if (parsed.success) return parsed.data
+    this.stream.abort('a malformed frame')
+    return undefined
+  }
+
+  private send(frame: Record<string, unknown>): boolean {
+    const { job_id, attempt } = this.offer
+    return this.stream.send({ ...frame, job_id, attempt })
+  }
+
+  private refuse(message: string): undefined {
+    this.over = true
+    this.stream.send({ type: 'refused', job_id: this.offer.job_id, code: 'BAD_FRAME', message })
+    this.stream.close()
+    return undefined
+  }
+
+  private answerAll(error: string): void {
+    for (const resolve of this.calls.values()) resolve({ ok: false, error })
+    this.calls.clear()
+  }
+}

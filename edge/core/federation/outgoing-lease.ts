@@ -1,0 +1,192 @@
+/**
+ * One attempt of one of our jobs on a peer orchestrator, seen from here (the origin): the offer,
+ * the code when the peer asks for it by hash, its guest's `db` calls answered from our namespace,
+ * and its report. The peer must show signs of life within the lease; silence, a closed stream, a
+ * malformed frame or a frame about another job ends the lease, and the job runs elsewhere.
+ */
+import { PeerFrame, type Offer } from '../../../shared/protocol/federation'
+import type { JobErrorFrame, ResultFrame } from '../../../shared/protocol/frames'
+import type { HostCall, HostReply } from '../../../shared/protocol/host-call'
+import { describeIssues } from '../../../shared/protocol/schema-errors'
+import type { DbAccess } from '../kv/db-access'
+import type { Attempt, LostCause, Report } from '../placement/placement'
+import type { Task } from '../placement/work'
+import { capReport } from '../volunteers/report-caps'
+import type { MeshStream } from './mesh'
+import type { PeerSite } from './peer-site'
+
+/** What a lease needs from the orchestrator around it. */
+export interface LeaseHost {
+  open(peer: string): Promise<MeshStream>
+  /** A guest's `db` call, within the job's namespace and what it may reach there. */
+  answer(scope: { jobId: string; namespace: string; db: DbAccess }, call: HostCall): HostReply
+  /** What the guest's `db` calls may reach when this peer runs them. */
+  access(site: PeerSite, attempt: Attempt): DbAccess
+  sha256(text: string): string | Promise<string>
+  /** A wasm module's bytes by content id. */
+  module(cid: string): Promise<Uint8Array | undefined>
+  leaseMs: number
+  /** How long a peer that refused gets no more work. */
+  holdMs: number
+  /** How long a peer that broke the protocol, or went silent, gets no more work. */
+  dropHoldMs: number
+  /** The attempt started on the peer (it accepted it). */
+  started(lease: OutgoingLease): void
+  reported(lease: OutgoingLease, report: Report): void
+  lost(lease: OutgoingLease, cause: LostCause): void
+}
+
+export class OutgoingLease {
+  /** When the peer last showed a sign of life. */
+  lastHeard: number
+  private stream: MeshStream | undefined
+  private over = false
+
+  constructor(
+    readonly attempt: Attempt,
+    private readonly task: Task,
+    readonly site: PeerSite,
+    private readonly host: LeaseHost,
+    now: number,
+  ) {
+    this.lastHeard = now
+  }
+
+  get ended(): boolean {
+    return this.over
+  }
+
+  /** Offers the attempt once its start is durable, then follows the peer until it reports. */
+  async run(ready?: Promise<void>): Promise<void> {
+    let reached = false
+    try {
+      await ready
+      if (this.over) return
+      const stream = await this.host.open(this.site.peer)
+      if (this.over) return stream.abort('cancelled')
+      this.stream = stream
+      stream.send(await this.offer())
+      reached = true
+      this.lastHeard = Date.now()
+      for await (const raw of stream.frames()) {
+        this.lastHeard = Date.now()
+        const parsed = PeerFrame.safeParse(raw)
+        if (!parsed.success) return this.drop(`a malformed frame: ${describeIssues(parsed.error)}`)
+        await this.take(parsed.data)
+        if (this.over) return
+      }
+      // Our side too: a stream is freed once both sides closed it.
+      stream.close()
+      this.lose('disconnected')
+    } catch {
+      this.lose(reached ? 'disconnected' : 'unreachable')
+    }
+  }
+
+  /** The scheduler stopped it (cancelled, or its deadline passed): the peer is told. */
+  cancel(reason: 'cancelled' | 'timeout'): void {
+    if (this.over) return
+    this.over = true
+    this.stream?.send({ type: 'cancel', reason })
+    this.stream?.close()
+  }
+
+  /** Ends the lease when the peer was silent too long; true when it did. */
+  expire(now: number): boolean {
+    if (this.over || now - this.lastHeard <= this.host.leaseMs) return false
+    this.drop('no sign of life within its lease')
+    return true
+  }
+
+  private async offer(): Promise<Offer> {
+    const { attempt, task } = this
+    return {
+      type: 'offer',
+      job_id: attempt.id,
+      attempt: attempt.attempt,
+      job_type: task.job_type as Offer['job_type'],
+      namespace: task.namespace,
+      code_hash: await this.host.sha256(task.code),
+      input_data: task.input_data,
+      timeout_ms: task.timeout_ms,
+      ...(task.wasm_cid && { wasm_cid: task.wasm_cid, args: task.args, env: task.env }),
+      untrusted_db: attempt.untrustedDb,
+      lease_ms: this.host.leaseMs,
+    }
+  }
+
+  private async take(frame: PeerFrame): Promise<void> {
+    const { attempt, stream } = this
+    if (frame.type === 'refused') {
+      this.site.heldUntil = Date.now() + this.host.holdMs
+      return this.lose('unreachable')
+    }
+    if (frame.job_id !== attempt.id || frame.attempt !== attempt.attempt)
+      return this.drop(`a frame about job ${frame.job_id} attempt ${frame.attempt}`)
+    switch (frame.type) {
+      case 'accepted':
+        return this.host.started(this)
+      case 'heartbeat':
+        return
+      case 'progress':
+        attempt.progress = { fraction: frame.fraction, message: frame.message }
+        return
+      case 'need_code':
+        if (frame.hash !== (await this.host.sha256(this.task.code)))
+          return this.drop('it asked for code that is not its job')
+        stream?.send({ type: 'code', hash: frame.hash, code: this.task.code })
+        return
+      case 'need_wasm': {
+        const bytes = frame.cid === this.task.wasm_cid && (await this.host.module(frame.cid))
+        if (!bytes) return this.drop('it asked for a module that is not its job')
+        stream?.send({ type: 'wasm', cid: frame.cid, data: toBase64(bytes) })
+        return
+      }
+      case 'host': {
+        const scope = {
+          jobId: attempt.id,
+          namespace: attempt.namespace,
+          db: this.host.access(this.site, attempt),
+        }
+        const reply = this.host.answer(scope, frame.call)
+        stream?.send({ type: 'host_reply', request_id: frame.request_id, reply })
+        return
+      }
+      case 'result':
+      case 'error':
+        return this.report(frame)
+    }
+  }
+
+  private report(frame: Extract<PeerFrame, { type: 'result' | 'error' }>): void {
+    this.over = true
+    const { volunteer, ...rest } = frame
+    const sent: ResultFrame | JobErrorFrame =
+      rest.type === 'result'
+        ? rest
+        : { ...rest, retryable: rest.retryable, output: rest.output ?? '' }
+    const executedBy = `${this.site.id}/${volunteer ?? 'unknown'}`
+    this.host.reported(this, { ...capReport(sent), executed_by: executedBy })
+    this.stream?.close()
+  }
+
+  /** The peer broke the protocol or went silent: the stream is reset and the job runs elsewhere. */
+  private drop(why: string): void {
+    this.site.heldUntil = Date.now() + this.host.dropHoldMs
+    this.stream?.abort(why)
+    this.lose('disconnected')
+  }
+
+  private lose(cause: LostCause): void {
+    if (this.over) return
+    this.over = true
+    this.host.lost(this, cause)
+  }
+}
+
+function toBase64(bytes: Uint8Array): string {
+  let text = ''
+  for (let i = 0; i < bytes.length; i += 0x8000)
+    text += String.fromCharCode(...bytes.subarray(i, i + 0x8000))
+  return btoa(text)
+}

@@ -1,0 +1,79 @@
+/**
+ * Another orchestrator as one site of the peer placement: it takes what it announced it runs (and
+ * what this orchestrator lets go to peers), up to twice its slots in flight, so that its own queue
+ * stays fed while answers travel back.
+ */
+import type { Capabilities } from '../../../shared/protocol/capabilities'
+import type { Announcement } from '../../../shared/protocol/federation'
+import type { Runtime } from '../../../shared/protocol/job'
+import type { Site } from '../placement/placement'
+import type { WorkSpec } from '../placement/work'
+import { isForwarded } from './forwarded-namespace'
+
+/** Attempts on one peer at once: each is a stream, and a connection carries at most 256. */
+const MAX_IN_FLIGHT = 200
+
+/** How this orchestrator decides which runtimes go to peers at all (see PeerPlacement). */
+export type Forwardable = (runtime: Runtime) => boolean
+
+export class PeerSite implements Site {
+  readonly id: string
+  readonly key: string
+  /** `orch:` names the kind: its reputation is kept in SQL across restarts (see Reputation). */
+  readonly standing: string
+  /** Work that requires a trusted executor stays here: another orchestrator's volunteers are not ours to vouch for. */
+  readonly trusted = false
+  readonly remote = true
+  /** What it last said of itself; nothing is sent before the first. */
+  announcement: Announcement | undefined
+  /** Whether it takes our work, and we let ours go to it (both allow lists). */
+  accepts = false
+  /** Job ids of the attempts it runs for us now. */
+  readonly running = new Set<string>()
+  /** It refused or failed us lately: no work until then. */
+  heldUntil = 0
+
+  constructor(
+    readonly peer: string,
+    private readonly forwardable: Forwardable,
+    private readonly clock: () => number = Date.now,
+  ) {
+    this.id = `orch:${peer}`
+    this.key = this.id
+    this.standing = this.id
+  }
+
+  /** The runtimes it would take from us now; undefined until it announced any. */
+  get capabilities(): Capabilities | undefined {
+    const a = this.announcement
+    if (!a || !this.accepts || a.runtimes.length === 0) return undefined
+    const runtimes = a.runtimes.filter((r) => r !== 'native' && this.forwardable(r))
+    return { runtimes, concurrency: Math.max(1, a.slots) }
+  }
+
+  get room(): number {
+    const a = this.announcement
+    if (!a || !this.accepts || a.slots === 0 || this.heldUntil > this.clock()) return 0
+    return Math.max(0, Math.min(2 * a.slots, MAX_IN_FLIGHT) - this.running.size)
+  }
+
+  fits(work: WorkSpec): boolean {
+    if (work.native || work.executor === 'trusted' || isForwarded(work.namespace)) return false
+    return this.capabilities?.runtimes.includes(work.runtime) ?? false
+  }
+
+  has(id: string): boolean {
+    return this.running.has(id)
+  }
+
+  queueWait(): number {
+    return 0
+  }
+
+  /** How it ranks among peers for new work: more idle volunteers, then less load. */
+  get score(): number {
+    const a = this.announcement
+    if (!a) return -Infinity
+    return a.volunteers.idle - this.running.size / Math.max(1, a.slots) - a.load
+  }
+}
