@@ -40,6 +40,11 @@ const NODE_ENV: Readonly<Record<string, EnvVariable<HostConfigInput>>> = {
   ZERVERLESS_RUNNER_TOKEN: variable(secretText, 'orchestrator', 'runnerToken'),
   ZERVERLESS_VOLUNTEER_TOKEN: variable(secretText, 'orchestrator', 'volunteerToken'),
   ZERVERLESS_CORS_ORIGINS: variable(commaList, 'orchestrator', 'corsOrigins'),
+  // The seed's names for the mesh.
+  LIBP2P_PORT: variable(wholeNumber(0, 65535), 'p2p', 'port'),
+  BOOTSTRAP_PEERS: variable(commaList, 'p2p', 'bootstrap'),
+  ZERVERLESS_SWARM_KEY: variable(plainText, 'p2p', 'swarmKeyFile'),
+  ZERVERLESS_FEDERATION_ALLOW: variable(commaList, 'p2p', 'allow'),
 }
 
 /** A Worker's bindings (see edge/workers/env.ts). */

@@ -45,6 +45,22 @@ export const HostConfig = z.object({
   tokenSecret: z.string().optional(),
   /** Workers: how many job rooms the namespaces are spread over. */
   rooms: z.int().min(1).max(256).default(4),
+  /** Node: joining a mesh of orchestrators (see federation/); the Workers host stays out. */
+  p2p: z
+    .object({
+      /** The libp2p TCP port; with neither it nor `bootstrap` no P2P port is opened. */
+      port: z.int().min(0).max(65535).optional(),
+      host: z.string().default('127.0.0.1'),
+      /** Multiaddrs of peers to join through (`/ip4/…/tcp/…/p2p/…`). */
+      bootstrap: z.array(z.string()).default([]),
+      /** A libp2p private-network key file: nodes without it cannot connect. */
+      swarmKeyFile: z.string().optional(),
+      /** The only peer ids we send work to and take work from. */
+      allow: z.array(z.string()).optional(),
+      /** Jobs waiting here longer go to a peer that can run them. */
+      forwardAfterSeconds: z.number().positive().optional(),
+    })
+    .prefault({}),
   /** The orchestrator's own settings (config.ts). */
   orchestrator: Config.prefault({}),
 })

@@ -38,6 +38,12 @@ export interface ZerverlessFlags extends LimitFlags {
   heartbeatInterval?: number
   requestTimeout?: number
   logLevel?: (typeof LOG_THRESHOLDS)[number]
+  p2pPort?: number
+  p2pHost?: string
+  bootstrap?: string[]
+  swarmKey?: string
+  federationAllow?: string[]
+  forwardAfter?: number
 }
 
 /** `zerverless`'s command, ready to parse. */
@@ -143,6 +149,37 @@ export function zerverlessProgram(): Command {
         .choices(LOG_THRESHOLDS)
         .default(d.logLevel),
     )
+    .option(
+      '--p2p-port <n>',
+      'join a mesh of orchestrators: the libp2p TCP port (env LIBP2P_PORT; 0 picks one). Without it or --bootstrap no P2P port is opened',
+      optionParser(wholeNumber(0, 65535)),
+    )
+    .option(
+      '--p2p-host <address>',
+      'the address the P2P port listens on',
+      optionParser(plainText),
+      d.p2p.host,
+    )
+    .option(
+      '--bootstrap <multiaddrs>',
+      'peers to join the mesh through, comma-separated /ip4/…/tcp/…/p2p/… (env BOOTSTRAP_PEERS); other peers are found through the DHT',
+      optionParser(commaList),
+    )
+    .option(
+      '--swarm-key <file>',
+      'a libp2p private-network key: nodes without the same key cannot connect at all (env ZERVERLESS_SWARM_KEY; make one with `zerverless swarm-key`)',
+      optionParser(plainText),
+    )
+    .option(
+      '--federation-allow <peer-ids>',
+      'the only peers that may send work here and take ours, comma-separated (env ZERVERLESS_FEDERATION_ALLOW); without it or --swarm-key any node that reaches the P2P port may join',
+      optionParser(commaList),
+    )
+    .option(
+      '--forward-after <seconds>',
+      'offer jobs that waited here this long to peers that can run them (default: only jobs no volunteer here can run go to peers)',
+      optionParser(positiveSeconds),
+    )
     .addHelpText(
       'after',
       `
@@ -150,7 +187,9 @@ Examples:
   $ zerverless                                   orchestrator on 127.0.0.1:8000 with ${cores} internal workers
   $ zerverless --workers 0 --port 9000           orchestrator only, volunteers connect from elsewhere
   $ zerverless --worker ws://host:8000/ws/volunteer --workers 4
-                                                 donate 4 threads to another orchestrator`,
+                                                 donate 4 threads to another orchestrator
+  $ zerverless --p2p-port 4001 --bootstrap /ip4/10.0.0.5/tcp/4001/p2p/12D3KooW…
+                                                 join a mesh: jobs nobody here can run go to peers`,
     )
   return addLimitOptions(program)
 }

@@ -1,12 +1,13 @@
 /** `zerverless`: the orchestrator (default) or, with `--worker <url>`, a standalone worker. */
 import { mkdirSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { givenOptions } from '../../shared/agent/node/cli-options'
 import type { HostConfig } from '../core/host-config'
 import { setUpAuth } from './auth-setup'
 import { zerverlessProgram, type ZerverlessFlags } from './cli-program'
 import { zerverlessConfig } from './node-config'
-import { startServer } from './server'
+import { startServer, type P2pOptions } from './server'
 import { stdoutLogger } from './stdout-logger'
 import { runWorkerMode } from './worker-mode'
 
@@ -16,6 +17,32 @@ const made = zerverlessConfig(givenOptions<ZerverlessFlags>(program), process.en
 if (!made.ok) program.error(`error: ${made.error.message}`)
 else if (made.value.mode === 'worker') runWorkerMode(made.value.worker)
 else await runOrchestrator(made.value.host, made.value.workers)
+
+/** The embedded default stays closed: a P2P port opens only when asked for. */
+function joinsMesh(host: HostConfig): boolean {
+  return host.p2p.port !== undefined || host.p2p.bootstrap.length > 0
+}
+
+async function p2pOptions(p2p: HostConfig['p2p']): Promise<P2pOptions> {
+  return {
+    host: p2p.host,
+    port: p2p.port ?? 0,
+    bootstrap: p2p.bootstrap,
+    swarmKey: p2p.swarmKeyFile === undefined ? undefined : await readSwarmKey(p2p.swarmKeyFile),
+    allow: p2p.allow,
+    forwardAfterMs:
+      p2p.forwardAfterSeconds === undefined ? undefined : p2p.forwardAfterSeconds * 1000,
+  }
+}
+
+async function readSwarmKey(file: string): Promise<Uint8Array> {
+  try {
+    return await readFile(file)
+  } catch (err) {
+    console.error(`zerverless: cannot read the swarm key ${file}: ${(err as Error).message}`)
+    process.exit(1)
+  }
+}
 
 async function runOrchestrator(host: HostConfig, workers: number): Promise<void> {
   const dataDir = path.resolve(host.dataDir)
@@ -34,6 +61,7 @@ async function runOrchestrator(host: HostConfig, workers: number): Promise<void>
     logger: stdoutLogger(host.logLevel),
     requestTimeoutMs: Math.round(host.requestTimeoutSeconds * 1000),
     config: { ...host.orchestrator, auth: auth.settings },
+    ...(joinsMesh(host) && { p2p: await p2pOptions(host.p2p) }),
   }).catch((err: NodeJS.ErrnoException) => {
     const why =
       err.code === 'EADDRINUSE' ? `port ${host.port} is already in use (try --port)` : err.message
@@ -49,6 +77,11 @@ async function runOrchestrator(host: HostConfig, workers: number): Promise<void>
   console.log(
     `zerverless listening on ${server.url} (${workers} internal worker${workers === 1 ? '' : 's'}, data in ${dataDir})`,
   )
+  const federation = server.orchestrator.federation
+  if (federation?.self)
+    console.log(
+      `zerverless joined the mesh as ${federation.self} at ${federation.addresses().join(', ')}`,
+    )
   let stopping = false
   const shutdown = (signal: string) => {
     if (stopping) process.exit(1)

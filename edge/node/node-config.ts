@@ -53,6 +53,14 @@ function hostInput(flags: Partial<ZerverlessFlags>): HostConfigInput {
     requestTimeoutSeconds: flags.requestTimeout,
     logLevel: flags.logLevel,
     auth: flags.auth,
+    p2p: {
+      port: flags.p2pPort,
+      host: flags.p2pHost,
+      bootstrap: flags.bootstrap,
+      swarmKeyFile: flags.swarmKey,
+      allow: flags.federationAllow,
+      forwardAfterSeconds: flags.forwardAfter,
+    },
     orchestrator: {
       maxBodyBytes: flags.maxBodyBytes,
       maxUploadBytes: flags.maxUploadBytes,

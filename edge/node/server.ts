@@ -25,6 +25,7 @@ import { connectionGate } from './connection-gate'
 import { lingerOnClose } from './lingering-close'
 import type { Logger } from '../core/observability/logger'
 import { stdoutLogger } from './stdout-logger'
+import { createLibp2pMesh } from './federation/libp2p-mesh'
 
 export interface ServerOptions {
   host: string
@@ -44,6 +45,22 @@ export interface ServerOptions {
    * trickles bytes (slowloris) is answered 408 and cut off.
    */
   requestTimeoutMs?: number
+  /** Join a mesh of orchestrators over libp2p (see core/federation/); absent: no P2P port. */
+  p2p?: P2pOptions
+}
+
+export interface P2pOptions {
+  host: string
+  port: number
+  bootstrap: string[]
+  /** The contents of a libp2p private-network key file. */
+  swarmKey?: Uint8Array | undefined
+  allow?: string[] | undefined
+  forwardAfterMs?: number | undefined
+  /** How long a peer running our job may stay silent (default 15 s). */
+  leaseMs?: number
+  /** How often this orchestrator tells its peers how it is (default 2 s). */
+  announceEveryMs?: number
 }
 
 /** The schema's default (30 minutes), for callers that pass none (tests, benchmarks). */
@@ -80,7 +97,29 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     outputFiles,
     uploadSink,
     logger,
+    ...(options.p2p && {
+      federation: {
+        allow: options.p2p.allow,
+        forwardAfterMs: options.p2p.forwardAfterMs,
+        ...(options.p2p.leaseMs !== undefined && { leaseMs: options.p2p.leaseMs }),
+        ...(options.p2p.announceEveryMs !== undefined && {
+          announceEveryMs: options.p2p.announceEveryMs,
+        }),
+      },
+    }),
   })
+  const mesh =
+    options.p2p &&
+    (await createLibp2pMesh({
+      dataDir: options.dataDir,
+      host: options.p2p.host,
+      port: options.p2p.port,
+      bootstrap: options.p2p.bootstrap,
+      swarmKey: options.p2p.swarmKey,
+      maxFrameBytes: config.maxFrameBytes,
+      logger,
+    }))
+  if (mesh) orchestrator.federation?.attach(mesh)
   orchestrator.start()
 
   const volunteerSocket = upgradeWebSocket((c) => {
@@ -192,6 +231,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const close = () =>
     (closing ??= (async () => {
       await workers?.stop()
+      await mesh?.stop()
       orchestrator.stop()
       orchestrator.hub.closeAll('orchestrator shutting down')
       await closeSockets(wss)

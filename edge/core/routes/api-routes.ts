@@ -27,6 +27,8 @@ import { jobRoutes } from './job-routes'
 import { jobViewer } from './job-view'
 import { metricsRoutes } from './metrics-routes'
 import { peerRoutes } from './peer-routes'
+import { federationRoutes } from './federation-routes'
+import type { Federation } from '../federation/federation'
 import type { RouteTable } from './route-table'
 import { serviceRoutes } from './service-routes'
 import { socketRoutes } from './socket-routes'
@@ -55,6 +57,8 @@ export interface AppCore {
   /** What native jobs produced, when the host has somewhere to keep it. */
   readonly outputs: JobOutputs | undefined
   readonly workflows: WorkflowService
+  /** Peer orchestrators, when the host joined a mesh. */
+  readonly federation?: Federation | undefined
   readonly sha256: (text: string) => string | Promise<string>
   /** Resolves once what was written so far survives a crash. */
   durable(): Promise<void>
@@ -87,6 +91,10 @@ export function mountApi(app: Hono, core: AppCore | undefined, host: ApiHost): v
     uptimeSeconds: () => core.uptimeSeconds(),
     volunteers: () => countVolunteers(core.hub),
     jobs: () => core.scheduler.statusCounts(),
+    mesh: () =>
+      core.federation?.self
+        ? { peer_id: core.federation.self, p2p_addresses: core.federation.addresses() }
+        : undefined,
   }))
   mount(metricsRoutes, (core) => ({ metrics: core.metrics }))
   mount(tokenRoutes, (core) => ({
@@ -128,6 +136,7 @@ export function mountApi(app: Hono, core: AppCore | undefined, host: ApiHost): v
     durable: durable(core),
   }))
   mount(peerRoutes, (core) => ({ services: core.services, runners: core.runners }))
+  mount(federationRoutes, (core) => ({ federation: core.federation }))
   // Hosts without somewhere to keep outputs or files have no such routes.
   const outputs = core?.outputs
   if (!core || outputs)

@@ -14,6 +14,8 @@ export interface HealthRouteDeps {
   uptimeSeconds: () => number
   volunteers: () => VolunteerCounts
   jobs: () => Record<JobStatus, number>
+  /** This orchestrator in the mesh: its peer id and P2P addresses, when it joined one. */
+  mesh?: () => { peer_id: string; p2p_addresses: string[] } | undefined
 }
 
 export const healthRoutes = new RouteTable<HealthRouteDeps>()
@@ -26,6 +28,7 @@ export const healthRoutes = new RouteTable<HealthRouteDeps>()
       protocol_version: PROTOCOL_VERSION,
       uptime_seconds: deps.uptimeSeconds(),
       runtimes: deps.volunteers().runtimes,
+      ...deps.mesh?.(),
     }),
   )
   .get('/stats', { owner: everyRoom(combineStats) }, (c, deps) =>
