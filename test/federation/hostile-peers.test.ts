@@ -1,0 +1,170 @@
+/**
+ * Peers are strangers: a hostile one (M, a bare libp2p node this test drives frame by frame) gets
+ * clear refusals for garbage, results for jobs it was never offered, and jobs it may not send;
+ * when it takes our work and lies about it, the job runs elsewhere and its lie is never stored.
+ */
+import { createHash } from 'node:crypto'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Mesh, MeshStream } from '../../edge/core/federation/mesh'
+import { createLibp2pMesh } from '../../edge/node/federation/libp2p-mesh'
+import { eventually } from '../helpers/eventually'
+import { startMeshNode, type MeshNode } from '../helpers/mesh-cluster'
+import { removeDir, tempDir } from '../helpers/temp-dir'
+
+let a: MeshNode
+let c: MeshNode
+let m: Mesh
+let mDir: string
+
+beforeAll(async () => {
+  a = await startMeshNode('a', { volunteers: [{ runtimes: ['lua'] }] })
+  c = await startMeshNode('c', { bootstrap: [a.address], volunteers: [{ runtimes: ['python'] }] })
+  mDir = tempDir('zv-mesh-m-')
+  m = await createLibp2pMesh({
+    dataDir: mDir,
+    port: 0,
+    bootstrap: [a.address, c.address],
+    maxFrameBytes: 16 << 20,
+  })
+  await eventually(() => {
+    const peers = m.connected().map((p) => p.peer)
+    return peers.includes(a.peerId) && peers.includes(c.peerId)
+  }, 30_000)
+}, 60_000)
+
+afterAll(async () => {
+  await m?.stop()
+  await Promise.all([a, c].map((node) => node?.stop()))
+  if (mDir) removeDir(mDir)
+})
+
+/** Sends frames on a fresh job stream to `peer` and collects what comes back until it ends. */
+async function exchange(peer: string, frames: unknown[]): Promise<unknown[]> {
+  const stream = await m.open(peer)
+  for (const frame of frames) stream.send(frame)
+  const got: unknown[] = []
+  for await (const frame of stream.frames()) got.push(frame)
+  stream.close()
+  return got
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
+
+function offer(code: string, jobId = 'm-job-1') {
+  return {
+    type: 'offer',
+    job_id: jobId,
+    attempt: 1,
+    job_type: 'python',
+    namespace: 'mallory',
+    code_hash: sha256(code),
+    input_data: null,
+    timeout_ms: 30_000,
+    untrusted_db: { read: [], write: [] },
+    lease_ms: 10_000,
+  }
+}
+
+describe('frames a peer sends to our job protocol', () => {
+  it('refuses garbage, a frame of the wrong shape, and a result for a job never offered', async () => {
+    for (const first of [
+      'just a string',
+      { type: 'nonsense' },
+      { type: 'offer', job_id: 'x' },
+      {
+        type: 'result',
+        job_id: 'never-offered',
+        attempt: 1,
+        result: 1,
+        output: '',
+        volunteer: 'v',
+      },
+      { ...offer('1'), job_id: 'x'.repeat(500) },
+    ]) {
+      const got = await exchange(c.peerId, [first])
+      expect(got, JSON.stringify(first).slice(0, 80)).toEqual([
+        expect.objectContaining({ type: 'refused', code: 'BAD_FRAME' }),
+      ])
+    }
+  })
+
+  it('ends the stream of a frame over the size cap, and keeps serving', async () => {
+    const huge = { ...offer('1'), input_data: { blob: 'x'.repeat(17 << 20) } }
+    expect(await exchange(c.peerId, [huge])).toEqual([])
+    // C still takes a proper offer afterwards: M is an origin like any other (no allow list).
+    const code = '6 * 7'
+    const stream = await m.open(c.peerId)
+    stream.send(offer(code, 'm-job-2'))
+    const got = await answer(stream, code)
+    expect(got.at(-1)).toMatchObject({ type: 'result', job_id: 'm-job-2', result: 42 })
+  }, 60_000)
+})
+
+/** Plays the origin: hands over the code when asked, collects frames until the stream ends. */
+async function answer(stream: MeshStream, code: string): Promise<Record<string, unknown>[]> {
+  const got: Record<string, unknown>[] = []
+  for await (const raw of stream.frames()) {
+    const frame = raw as Record<string, unknown>
+    got.push(frame)
+    if (frame.type === 'need_code') stream.send({ type: 'code', hash: sha256(code), code })
+  }
+  return got
+}
+
+describe('a peer that takes our work and lies', () => {
+  it('is dropped at its first lie; the job runs elsewhere and its answer is never stored', async () => {
+    // M says it has a thousand idle Python volunteers: A's best peer by far.
+    const lies: string[] = []
+    m.onStream((stream) => {
+      void (async () => {
+        for await (const raw of stream.frames()) {
+          const frame = raw as { type: string; job_id: string; attempt: number }
+          if (frame.type !== 'offer') continue
+          lies.push(frame.job_id)
+          stream.send({ type: 'accepted', job_id: frame.job_id, attempt: frame.attempt })
+          stream.send({
+            type: 'result',
+            job_id: `${frame.job_id}-not-this-one`,
+            attempt: frame.attempt,
+            result: 'forged',
+            output: '',
+            volunteer: 'liar',
+          })
+        }
+      })()
+    })
+    const stats = {
+      type: 'stats',
+      volunteers: { connected: 1000, idle: 1000 },
+      pending_jobs: 0,
+      load: 0,
+      runtimes: ['python'],
+      slots: 1000,
+      native: [],
+    }
+    const announcing = setInterval(() => m.announce(stats), 200)
+    try {
+      await eventually(async () => {
+        const peers = (await a.client.get('/api/federation/peers')).body.peers
+        const liar = peers.find((p: { id: string }) => p.id === m.self)
+        const honest = peers.find((p: { id: string }) => p.id === c.peerId)
+        return liar?.takes_our_work && honest?.takes_our_work
+      }, 30_000)
+      const job = await a.client.post('/api/jobs', {
+        job_type: 'python',
+        namespace: 'alice',
+        code: '"honest"',
+      })
+      const done = await a.client.get(`/api/jobs/${job.body.id}?wait=60`)
+      expect(lies).toContain(job.body.id)
+      expect(done.body).toMatchObject({
+        status: 'completed',
+        result: 'honest',
+        attempts: 2,
+        executed_by: { orchestrator: c.peerId },
+      })
+    } finally {
+      clearInterval(announcing)
+    }
+  }, 90_000)
+})

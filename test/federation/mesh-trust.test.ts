@@ -1,0 +1,113 @@
+/**
+ * Who may join and who may trade work: an allow list names the peers that may send work here and
+ * take ours (everyone else gets a clear refusal), and a swarm key keeps nodes without it out of
+ * the mesh altogether.
+ */
+import { createHash } from 'node:crypto'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createLibp2pMesh } from '../../edge/node/federation/libp2p-mesh'
+import { generateSwarmKey } from '../../edge/node/federation/swarm-key'
+import { removeDir, tempDir } from '../helpers/temp-dir'
+import { eventually } from '../helpers/eventually'
+import { startMeshNode, type MeshNode } from '../helpers/mesh-cluster'
+
+const nodes: MeshNode[] = []
+const start = async (...args: Parameters<typeof startMeshNode>) => {
+  const node = await startMeshNode(...args)
+  nodes.push(node)
+  return node
+}
+
+afterAll(async () => {
+  await Promise.all(nodes.map((node) => node.stop()))
+})
+
+describe('an allow list', () => {
+  let a: MeshNode
+  let friend: MeshNode
+  let picky: MeshNode
+
+  beforeAll(async () => {
+    a = await start('a', { volunteers: [{ runtimes: ['lua'] }] })
+    friend = await start('friend', { bootstrap: [a.address] })
+    // Picky takes work only from (and gives work only to) `friend`; it runs Python.
+    picky = await start('picky', {
+      bootstrap: [a.address],
+      allow: [friend.peerId],
+      volunteers: [{ runtimes: ['python'] }],
+    })
+  }, 60_000)
+
+  it('keeps our work away from a peer that does not list us', async () => {
+    const seen = await eventually(async () => {
+      const peers = (await a.client.get('/api/federation/peers')).body.peers
+      const found = peers.find((p: { id: string }) => p.id === picky.peerId)
+      if (!found?.runtimes.length) return undefined
+      return found
+    }, 30_000)
+    expect(seen.takes_our_work).toBe(false)
+    const job = await a.client.post('/api/jobs', {
+      job_type: 'python',
+      namespace: 'alice',
+      code: '1',
+    })
+    const after = await a.client.get(`/api/jobs/${job.body.id}?wait=2`)
+    expect(after.body).toMatchObject({ status: 'pending', volunteer_id: null })
+    await a.client.delete(`/api/jobs/${job.body.id}`)
+  }, 60_000)
+
+  it('refuses an offer from a peer it does not list, and says why', async () => {
+    const dir = tempDir('zv-mesh-m-')
+    const stranger = await createLibp2pMesh({
+      dataDir: dir,
+      port: 0,
+      bootstrap: [picky.address],
+      maxFrameBytes: 1 << 20,
+    })
+    await eventually(() => stranger.connected().some((p) => p.peer === picky.peerId), 30_000)
+    const code = '1'
+    const stream = await stranger.open(picky.peerId)
+    stream.send({
+      type: 'offer',
+      job_id: 'not-welcome',
+      attempt: 1,
+      job_type: 'python',
+      namespace: 'alice',
+      code_hash: createHash('sha256').update(code).digest('hex'),
+      input_data: null,
+      timeout_ms: 10_000,
+      untrusted_db: { read: [], write: [] },
+      lease_ms: 10_000,
+    })
+    const got: unknown[] = []
+    for await (const frame of stream.frames()) got.push(frame)
+    await stranger.stop()
+    removeDir(dir)
+    expect(got).toEqual([
+      expect.objectContaining({ type: 'refused', code: 'NOT_ALLOWED', job_id: 'not-welcome' }),
+    ])
+  }, 30_000)
+})
+
+describe('a swarm key', () => {
+  it('lets in only nodes that hold it', async () => {
+    const key = generateSwarmKey()
+    const keeper = await start('keeper', { swarmKey: key })
+    const member = await start('member', { swarmKey: key, bootstrap: [keeper.address] })
+    const outsider = await start('outsider', { swarmKey: generateSwarmKey() })
+    const stranger = await start('stranger')
+    await eventually(async () => {
+      const peers = (await keeper.client.get('/api/federation/peers')).body.peers
+      return peers.some(
+        (p: { id: string; status: string }) => p.id === member.peerId && p.status === 'connected',
+      )
+    }, 30_000)
+    for (const node of [outsider, stranger]) {
+      const res = await node.client.post('/api/federation/peers', { address: keeper.address })
+      expect(res.status, node.name).toBe(502)
+      expect(res.body.code).toBe('PEER_UNREACHABLE')
+    }
+    const peers = (await keeper.client.get('/api/federation/peers')).body.peers
+    expect(peers.map((p: { id: string }) => p.id)).toEqual([member.peerId])
+  }, 90_000)
+})
