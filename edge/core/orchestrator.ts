@@ -113,6 +113,12 @@ export class Orchestrator {
   ) {
     this.sha256 = host.sha256 ?? sha256Hex
     migrate(sql, MIGRATIONS)
+    const serviceStore = new ServiceStore(sql)
+    const nativeJobs = new NativeServiceJobs(serviceStore, config.nodeId, (hash) =>
+      this.scheduler.codeOf(hash),
+    )
+    this.outputs = host.outputFiles && new JobOutputs(sql, host.outputFiles, config.maxUploadBytes)
+    const outputs = this.outputs
     this.federation =
       host.federation &&
       new Federation(host.federation, {
@@ -122,6 +128,14 @@ export class Orchestrator {
         answer: (scope, call) => answerHostCall(this.kv, scope, call),
         sha256: this.sha256,
         trustAll: !config.auth.enabled,
+        native: host.serviceFiles &&
+          outputs && {
+            services: serviceStore,
+            serviceFiles: host.serviceFiles,
+            outputs,
+            maxFileBytes: config.maxUploadBytes,
+            needs: (job) => nativeJobs.target(job),
+          },
       })
     this.metrics = new Metrics({
       jobs: () => this.scheduler.statusCounts(),
@@ -135,14 +149,13 @@ export class Orchestrator {
       ...(config.runnerToken !== undefined && { runnerToken: config.runnerToken }),
       ...(config.internalToken !== undefined && { internalToken: config.internalToken }),
     })
-    const serviceStore = new ServiceStore(sql)
     // Jobs run on the volunteers connected here (the first placement; see placement/placement.ts).
     const scheduler = new Scheduler(
       new JobStore(sql),
       {
         timeoutGraceMs: config.timeoutGraceMs,
         durable: (urgent) => sql.durable(urgent),
-        native: new NativeServiceJobs(serviceStore, config.nodeId),
+        native: nativeJobs,
         idPrefix: config.idPrefix,
         observer: this.metrics,
         resumable: host.resumable ?? false,
@@ -164,7 +177,6 @@ export class Orchestrator {
       for (const id of scheduler.unfinishedIn(FORWARDED_PREFIX)) scheduler.cancel(id)
     }
     this.runners = new RunnerDirectory(() => this.hub.connected)
-    this.outputs = host.outputFiles && new JobOutputs(sql, host.outputFiles, config.maxUploadBytes)
     this.services = new StandaloneServices({
       store: serviceStore,
       runners: this.runners,
@@ -173,6 +185,7 @@ export class Orchestrator {
       outputs: this.outputs,
       sha256: this.sha256,
       maxFileBytes: config.maxUploadBytes,
+      elsewhere: (work) => this.federation?.canTake(work) ?? false,
     })
     this.uploads =
       host.uploadSink &&

@@ -5,9 +5,11 @@
  */
 import { z } from 'zod'
 import { CID_PATTERN } from './cid'
+import { NativeRun } from './frames'
 import { HostCall, HostReply } from './host-call'
 import { JobError, Namespace, Runtime } from './job'
 import { JsonObject, JsonValue } from './json'
+import { Gpu, ServiceRequirements } from './system-capabilities'
 
 /** A libp2p peer id as text (base58btc or base32 CIDs): letters and digits. */
 export const PeerId = z.string().regex(/^[A-Za-z0-9]{32,64}$/, 'must be a libp2p peer id')
@@ -20,8 +22,9 @@ const NativeOffer = z.strictObject({
   platform: z.string().max(32),
   architecture: z.string().max(32),
   memory_mb: Count,
+  disk_mb: Count,
   cpu_cores: Count,
-  gpus: z.array(z.strictObject({ vendor: z.string().max(32), memory_mb: Count })).max(64),
+  gpus: z.array(z.strictObject({ vendor: Gpu.shape.vendor, memory_mb: Count })).max(64),
 })
 
 /** What an orchestrator tells its peers every few seconds. */
@@ -46,13 +49,39 @@ const Ref = {
   attempt: z.int().min(1),
 }
 
+/**
+ * An uploaded service's run, as a peer may run it: the run without its token (tokens never leave
+ * the origin) or anything that reaches outside its files (earlier jobs' outputs stay home too).
+ */
+export const ForwardedRun = z.strictObject({
+  run: NativeRun.omit({
+    job_token: true,
+    orchestrator: true,
+    input_refs: true,
+    stdin_ref: true,
+  }).extend({ source: z.literal('upload') }),
+  requirements: ServiceRequirements,
+})
+export type ForwardedRun = z.infer<typeof ForwardedRun>
+
+/** Bytes of a file on the wire: base64 of at most this many bytes a frame. */
+export const FILE_CHUNK_BYTES = 1 << 20
+
+/** One piece of a file: a service's file (origin → peer) or a run's output (peer → origin). */
+const FileChunk = {
+  /** The service file's path, or the output's name. */
+  path: z.string().min(1).max(1024),
+  data: z.string().max(Math.ceil(FILE_CHUNK_BYTES / 3) * 4),
+  last: z.boolean(),
+}
+
 // ── the origin → the peer that runs it ───────────────────────────────────────
 
 /** One attempt of a job offered to a peer: everything but the code, which goes by hash. */
 export const Offer = z.strictObject({
   type: z.literal('offer'),
   ...Ref,
-  job_type: Runtime.exclude(['native']),
+  job_type: Runtime,
   /** The origin's namespace, for the guest and the logs; the peer's record uses its own. */
   namespace: Namespace,
   code_hash: Hash,
@@ -71,6 +100,8 @@ export const Offer = z.strictObject({
   }),
   /** How long the origin waits between signs of life before it takes the job back. */
   lease_ms: z.int().min(1000).max(600_000),
+  /** Native jobs only. */
+  native: ForwardedRun.optional(),
 })
 export type Offer = z.infer<typeof Offer>
 
@@ -85,6 +116,7 @@ export const OriginFrame = z.discriminatedUnion('type', [
     reply: HostReply,
   }),
   z.strictObject({ type: z.literal('cancel'), reason: z.enum(['cancelled', 'timeout']) }),
+  z.strictObject({ type: z.literal('file'), ...FileChunk }),
 ])
 export type OriginFrame = z.infer<typeof OriginFrame>
 
@@ -115,6 +147,10 @@ export const PeerFrame = z.discriminatedUnion('type', [
   }),
   z.strictObject({ type: z.literal('need_code'), ...Ref, hash: Hash }),
   z.strictObject({ type: z.literal('need_wasm'), ...Ref, cid: z.string().regex(CID_PATTERN) }),
+  /** A native run's service file, by its path in the service. */
+  z.strictObject({ type: z.literal('need_file'), ...Ref, path: z.string().min(1).max(1024) }),
+  /** A native run's output, sent before its result. */
+  z.strictObject({ type: z.literal('output'), ...Ref, ...FileChunk }),
   /** A sign of life; `volunteer` once one of its volunteers runs it. */
   z.strictObject({
     type: z.literal('heartbeat'),

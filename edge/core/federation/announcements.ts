@@ -36,6 +36,7 @@ export function announce(
         platform: system.platform,
         architecture: system.architecture,
         memory_mb: system.available_memory_mb,
+        disk_mb: system.available_disk_mb,
         cpu_cores: system.cpu_cores,
         gpus: system.gpus.map((g) => ({ vendor: g.vendor, memory_mb: g.memory_mb })),
       })

@@ -12,6 +12,12 @@ import type { JobScope, VolunteerSession } from '../volunteers/volunteer-session
 import type { VolunteerPool } from '../volunteers/volunteer-pool'
 import { announce } from './announcements'
 import { ForwardedWork } from './forwarded-work'
+import { ForwardedServices } from './forwarded-service'
+import type { JobRecord } from '../jobs/job-record'
+import type { NativeNeeds, WorkSpec } from '../placement/work'
+import type { JobOutputs } from '../services/job-outputs'
+import type { ServiceStore } from '../services/service-store'
+import type { FileStore } from '../storage/file-store'
 import { isForwarded } from './forwarded-namespace'
 import type { Mesh } from './mesh'
 import { PeerDirectory } from './peer-directory'
@@ -42,6 +48,18 @@ export interface FederationDeps {
   sha256: (text: string) => string | Promise<string>
   /** Peers are trusted with a job's whole namespace (auth off, or named on the allow list). */
   trustAll: boolean
+  /** Native runs across the mesh, where the host keeps services' files and jobs' outputs. */
+  native?: NativeFiles | undefined
+}
+
+/** What native runs across the mesh read and write here. */
+export interface NativeFiles {
+  services: Pick<ServiceStore, 'get' | 'byName' | 'insert'>
+  serviceFiles: FileStore
+  outputs: JobOutputs
+  maxFileBytes: number
+  /** A native job's needs (its service's runner and requirements). */
+  needs(job: JobRecord): NativeNeeds | undefined
 }
 
 export class Federation {
@@ -74,8 +92,17 @@ export class Federation {
       putModule: (cid, bytes) => void jobs().putModule(cid, bytes),
       hasModule: (cid) => jobs().hasModule(cid),
       knownCode: (hash) => jobs().knownCode(hash),
+      services:
+        deps.native &&
+        new ForwardedServices({
+          store: deps.native.services,
+          files: deps.native.serviceFiles,
+          maxFileBytes: deps.native.maxFileBytes,
+          sha256: deps.sha256,
+        }),
+      outputs: deps.native?.outputs,
       mayGive: (peer) => this.allowed(peer),
-      runsHere: (runtime, namespace) => deps.pool().canRun({ runtime, namespace }),
+      runsHere: (work) => deps.pool().canRun(work),
       maxPerPeer: settings.maxPerPeer ?? 256,
       rate: settings.peerRate ?? { rate: 500, burst: 1000 },
     })
@@ -96,6 +123,19 @@ export class Federation {
       access: (site, attempt) => this.access(site, attempt.untrustedDb),
       sha256: deps.sha256,
       module: (cid) => Promise.resolve(deps.jobs().module(cid)),
+      requirements: (jobId) => {
+        const job = deps.jobs().get(jobId)
+        return job && deps.native?.needs(job)?.requirements
+      },
+      serviceFile: async (serviceId, path) => {
+        const service = deps.native?.services.get(serviceId)
+        return service && deps.native?.serviceFiles.read(service.name, path)
+      },
+      saveOutput: async (jobId, attempt, name, body) => {
+        if (!deps.native) throw new Error('this orchestrator keeps no outputs')
+        return deps.native.outputs.put(jobId, attempt, name, body)
+      },
+      fitsHere: (work) => deps.pool().canRun(work),
       leaseMs: this.leaseMs,
       runsHere: (runtime) => deps.pool().canRun({ runtime, namespace: '' }),
       oldestWaiting: (runtime) => {
@@ -165,6 +205,11 @@ export class Federation {
     await this.connectedMesh().ban(peer)
     this.directory.banned(peer, Date.now())
     this.placementMade?.left(peer)
+  }
+
+  /** Whether a peer could run this work (a native run no runner here fits). */
+  canTake(work: WorkSpec): boolean {
+    return this.placementMade?.canRun(work) ?? false
   }
 
   /** The peers this orchestrator knows, as the API shows them. */

@@ -5,7 +5,7 @@
  */
 import { OriginFrame, type Offer, REFUSAL_CODES } from '../../../shared/protocol/federation'
 import type { HostCall, HostReply } from '../../../shared/protocol/host-call'
-import type { Runtime } from '../../../shared/protocol/job'
+import type { WorkSpec } from '../placement/work'
 import { RateLimiter } from '../limits/rate-limiter'
 import { describeIssues } from '../../../shared/protocol/schema-errors'
 import { forwardedNamespace } from './forwarded-namespace'
@@ -16,8 +16,8 @@ import type { MeshStream } from './mesh'
 export interface ForwardedWorkHost extends Omit<IncomingHost, 'namespace'> {
   /** Whether we take work from this peer (the allow list). */
   mayGive(peer: string): boolean
-  /** Whether a volunteer here runs this runtime for a peer's namespace. */
-  runsHere(runtime: Runtime, namespace: string): boolean
+  /** Whether a volunteer (or runner) here could run this work of a peer's. */
+  runsHere(work: WorkSpec): boolean
   /** Forwarded jobs one peer may have here at once. */
   maxPerPeer: number
   /** Offers a second from one peer, and the burst. */
@@ -106,8 +106,13 @@ export class ForwardedWork {
     if (!this.host.mayGive(peer)) return ['NOT_ALLOWED', 'this orchestrator takes no work from you']
     if (this.byOrigin.has(`${peer}/${offer.job_id}`))
       return ['DUPLICATE', `job ${offer.job_id} already runs here`]
-    if (!this.host.runsHere(offer.job_type, forwardedNamespace(peer)))
-      return ['NO_WORKER', `no volunteer here runs ${offer.job_type}`]
+    const work: WorkSpec = {
+      runtime: offer.job_type,
+      namespace: forwardedNamespace(peer),
+      ...(offer.native && { native: { peerId: null, requirements: offer.native.requirements } }),
+    }
+    if (!this.host.runsHere(work))
+      return ['NO_WORKER', `no volunteer or runner here can run this ${offer.job_type} job`]
     if ((this.perPeer.get(peer) ?? 0) >= this.host.maxPerPeer)
       return ['TOO_MANY', `you have ${this.host.maxPerPeer} jobs running here already`]
     const verdict = this.rate.take(peer)

@@ -8,6 +8,9 @@ import { cidOf } from '../../../shared/protocol/cid'
 import { OriginFrame, type Offer } from '../../../shared/protocol/federation'
 import type { HostCall, HostReply } from '../../../shared/protocol/host-call'
 import type { JobRecord, NewJob } from '../jobs/job-record'
+import type { WriteResult } from '../storage/file-store'
+import { IncomingFile, sendFile } from './file-chunks'
+import type { ForwardedServices } from './forwarded-service'
 import type { MeshStream } from './mesh'
 
 /** What a running forwarded job needs from the orchestrator here. */
@@ -22,6 +25,14 @@ export interface IncomingHost {
   knownCode(hash: string): string | undefined
   /** The namespace this peer's work is recorded under here. */
   namespace: string
+  /** Native runs: the local services they run as, and what they produced. */
+  services: ForwardedServices | undefined
+  outputs:
+    | {
+        list(jobId: string): { name: string }[]
+        read(jobId: string, name: string): Promise<ReadableStream<Uint8Array> | undefined>
+      }
+    | undefined
 }
 
 /** How long a guest's `db` call waits for the origin's answer. */
@@ -53,11 +64,20 @@ export class IncomingLease {
 
   /** Fetches what it lacks, submits the job, then follows the origin until the job ends. */
   async run(): Promise<void> {
+    const job = this.offer.native ? await this.nativeJob() : await this.sandboxJob()
+    if (!job) return
+    this.localId = this.host.submit(job).id
+    this.send({ type: 'accepted' })
+    await this.follow()
+  }
+
+  private async sandboxJob(): Promise<NewJob | undefined> {
     const { offer } = this
+    if (offer.job_type === 'native') return this.refuse('a native offer carries its run')
     const code = await this.fetchCode()
-    if (code === undefined) return
-    if (offer.wasm_cid && !(await this.fetchModule(offer.wasm_cid))) return
-    const job = this.host.submit({
+    if (code === undefined) return undefined
+    if (offer.wasm_cid && !(await this.fetchModule(offer.wasm_cid))) return undefined
+    return {
       job_type: offer.job_type,
       namespace: this.host.namespace,
       code,
@@ -73,10 +93,63 @@ export class IncomingLease {
         env: offer.env ?? {},
       }),
       untrusted_db: offer.untrusted_db,
+    }
+  }
+
+  /** A native run: its service made here (files fetched), its inputs as a run's code blob. */
+  private async nativeJob(): Promise<NewJob | undefined> {
+    const { offer, host } = this
+    const forwarded = offer.native
+    if (!forwarded || offer.job_type !== 'native' || !host.services)
+      return this.refuse('this orchestrator runs no native jobs for peers')
+    const service = await host.services.serviceFor(
+      host.namespace,
+      forwarded,
+      Math.ceil(offer.timeout_ms / 1000),
+      (path, store) => this.fetchFile(path, store),
+    )
+    if (typeof service === 'string') return this.refuse(service)
+    const { run, requirements } = forwarded
+    const code = JSON.stringify({
+      ...(run.stdin !== undefined && { stdin: run.stdin }),
+      input_files: run.input_files,
     })
-    this.localId = job.id
-    this.send({ type: 'accepted' })
-    await this.follow()
+    return {
+      job_type: 'native',
+      namespace: host.namespace,
+      code,
+      code_hash: await host.sha256(code),
+      input_data: {
+        service_id: service.id,
+        service_name: service.name,
+        arguments: run.arguments,
+        requirements,
+        ...(run.workflow_run !== undefined && { workflow_run: run.workflow_run }),
+      },
+      timeout_ms: offer.timeout_ms,
+      max_retries: 1,
+      batch_id: null,
+    }
+  }
+
+  /** One of a native run's service files, from the origin into `store`. */
+  private async fetchFile(
+    path: string,
+    store: (body: ReadableStream<Uint8Array>) => Promise<WriteResult>,
+  ): Promise<WriteResult | undefined> {
+    if (!this.send({ type: 'need_file', path })) return undefined
+    const file = new IncomingFile(store)
+    for (let frame = await this.next(); frame; frame = await this.next()) {
+      if (frame.type !== 'file' || frame.path !== path) break
+      try {
+        const written = await file.add(frame.data, frame.last)
+        if (frame.last) return written
+      } catch {
+        break
+      }
+    }
+    file.abort('the file did not come whole')
+    return undefined
   }
 
   /** A guest's `db` call, answered by the origin (which checks it against its own grant too). */
@@ -104,11 +177,17 @@ export class IncomingLease {
     this.send({ type: 'heartbeat', ...(job?.volunteer_id && { volunteer: job.volunteer_id }) })
   }
 
-  /** The job ended here: the origin hears how, and the lease is over. */
+  /** The job ended here: the origin hears how (a native run's outputs first), and the lease is over. */
   finished(): void {
     const job = this.localId === undefined ? undefined : this.host.get(this.localId)
     if (!job || this.over) return
     this.over = true
+    void this.report(job)
+  }
+
+  private async report(job: JobRecord): Promise<void> {
+    if (job.job_type === 'native' && job.status === 'completed' && !(await this.sendOutputs(job)))
+      return
     const volunteer = job.volunteer_id ?? 'unknown'
     const streams = {
       ...(job.stderr !== null && { stderr: job.stderr }),
@@ -133,6 +212,19 @@ export class IncomingLease {
       })
     this.stream.close()
     this.answerAll('the job ended')
+  }
+
+  /** A native run's outputs, each streamed to the origin; false when the stream closed. */
+  private async sendOutputs(job: JobRecord): Promise<boolean> {
+    const outputs = this.host.outputs
+    if (!outputs) return true
+    const { job_id, attempt } = this.offer
+    for (const { name } of outputs.list(job.id)) {
+      const body = await outputs.read(job.id, name)
+      if (body && !(await sendFile(this.stream, 'output', name, body, { job_id, attempt })))
+        return false
+    }
+    return true
   }
 
   private async fetchCode(): Promise<string | undefined> {

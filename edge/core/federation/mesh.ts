@@ -11,6 +11,11 @@ export interface MeshStream {
   /** Sends one frame; false when the stream is closed (the frame is dropped). */
   send(frame: unknown): boolean
   /**
+   * Resolves once little enough is queued to send more (true), or the stream closed (false): a
+   * sender of many frames (a file's chunks) waits on it between frames, since `send` cannot.
+   */
+  drained(): Promise<boolean>
+  /**
    * Frames as they arrive, each a JSON value (unparsed: the caller's schema decides). Bytes that
    * are not JSON, or a frame over the mesh's size cap, end the stream with an error instead.
    */

@@ -4,7 +4,7 @@
  * and its report. The peer must show signs of life within the lease; silence, a closed stream, a
  * malformed frame or a frame about another job ends the lease, and the job runs elsewhere.
  */
-import { PeerFrame, type Offer } from '../../../shared/protocol/federation'
+import { PeerFrame, type ForwardedRun, type Offer } from '../../../shared/protocol/federation'
 import type { JobErrorFrame, ResultFrame } from '../../../shared/protocol/frames'
 import type { HostCall, HostReply } from '../../../shared/protocol/host-call'
 import { describeIssues } from '../../../shared/protocol/schema-errors'
@@ -14,6 +14,8 @@ import type { Task } from '../placement/work'
 import { capReport } from '../volunteers/report-caps'
 import type { MeshStream } from './mesh'
 import type { PeerSite } from './peer-site'
+import { IncomingFile, sendFile, toBase64 } from './file-chunks'
+import type { ServiceRequirements } from '../../../shared/protocol/system-capabilities'
 
 /** What a lease needs from the orchestrator around it. */
 export interface LeaseHost {
@@ -25,6 +27,17 @@ export interface LeaseHost {
   sha256(text: string): string | Promise<string>
   /** A wasm module's bytes by content id. */
   module(cid: string): Promise<Uint8Array | undefined>
+  /** A native job's requirements of the machine that runs it. */
+  requirements(jobId: string): ServiceRequirements | undefined
+  /** An uploaded service's file. */
+  serviceFile(serviceId: number, path: string): Promise<ReadableStream<Uint8Array> | undefined>
+  /** Keeps an output of a native job's attempt (as a runner's upload would). */
+  saveOutput(
+    jobId: string,
+    attempt: number,
+    name: string,
+    body: ReadableStream<Uint8Array>,
+  ): Promise<unknown>
   leaseMs: number
   /** How long a peer that refused gets no more work. */
   holdMs: number
@@ -36,11 +49,16 @@ export interface LeaseHost {
   lost(lease: OutgoingLease, cause: LostCause): void
 }
 
+/** Outputs one native run may send back (a runner's are stdout, stderr, logs and its mounts). */
+const MAX_OUTPUTS = 1024
+
 export class OutgoingLease {
   /** When the peer last showed a sign of life. */
   lastHeard: number
   private stream: MeshStream | undefined
   private over = false
+  /** A native run's outputs as they arrive, by name. */
+  private readonly outputs = new Map<string, IncomingFile<unknown>>()
 
   constructor(
     readonly attempt: Attempt,
@@ -112,6 +130,24 @@ export class OutgoingLease {
       ...(task.wasm_cid && { wasm_cid: task.wasm_cid, args: task.args, env: task.env }),
       untrusted_db: attempt.untrustedDb,
       lease_ms: this.host.leaseMs,
+      ...(task.native && { native: this.forwardedRun() }),
+    }
+  }
+
+  /** The run as the peer gets it: no token, nothing outside the service's own files. */
+  private forwardedRun(): ForwardedRun {
+    const {
+      job_token: _token,
+      orchestrator: _us,
+      input_refs,
+      stdin_ref,
+      ...run
+    } = this.task.native!
+    if (run.source !== 'upload' || input_refs || stdin_ref)
+      throw new Error('only uploaded services with inline inputs run on peers')
+    return {
+      run: { ...run, source: 'upload' },
+      requirements: this.host.requirements(this.attempt.id) ?? {},
     }
   }
 
@@ -142,6 +178,17 @@ export class OutgoingLease {
         stream?.send({ type: 'wasm', cid: frame.cid, data: toBase64(bytes) })
         return
       }
+      case 'need_file': {
+        const run = this.task.native
+        if (!run?.files?.some((f) => f.path === frame.path))
+          return this.drop('it asked for a file that is not its run’s')
+        const body = await this.host.serviceFile(run.service_id, frame.path)
+        if (!body) return this.drop(`the service’s file ${frame.path} is gone`)
+        if (stream) await sendFile(stream, 'file', frame.path, body)
+        return
+      }
+      case 'output':
+        return this.output(frame)
       case 'host': {
         const scope = {
           jobId: attempt.id,
@@ -155,6 +202,24 @@ export class OutgoingLease {
       case 'result':
       case 'error':
         return this.report(frame)
+    }
+  }
+
+  /** A chunk of one of a native run's outputs: stored as it comes, under the job's attempt. */
+  private async output(frame: Extract<PeerFrame, { type: 'output' }>): Promise<void> {
+    if (!this.task.native) return this.drop('it sent an output for a job that has none')
+    let file = this.outputs.get(frame.path)
+    if (!file) {
+      if (this.outputs.size >= MAX_OUTPUTS) return this.drop(`over ${MAX_OUTPUTS} outputs`)
+      const { id, attempt } = this.attempt
+      file = new IncomingFile((body) => this.host.saveOutput(id, attempt, frame.path, body))
+      this.outputs.set(frame.path, file)
+    }
+    try {
+      await file.add(frame.data, frame.last)
+    } catch (err) {
+      file.abort('refused')
+      this.drop(`its output ${frame.path} was refused: ${(err as Error).message}`)
     }
   }
 
@@ -172,6 +237,7 @@ export class OutgoingLease {
 
   /** The peer broke the protocol or went silent: the stream is reset and the job runs elsewhere. */
   private drop(why: string): void {
+    for (const file of this.outputs.values()) file.abort(why)
     this.site.heldUntil = Date.now() + this.host.dropHoldMs
     this.stream?.abort(why)
     this.lose('disconnected')
@@ -182,11 +248,4 @@ export class OutgoingLease {
     this.over = true
     this.host.lost(this, cause)
   }
-}
-
-function toBase64(bytes: Uint8Array): string {
-  let text = ''
-  for (let i = 0; i < bytes.length; i += 0x8000)
-    text += String.fromCharCode(...bytes.subarray(i, i + 0x8000))
-  return btoa(text)
 }

@@ -26,6 +26,8 @@ export interface PeerPlacementHost extends Omit<
 > {
   /** Whether a volunteer here runs this runtime (then work waits here first). */
   runsHere(runtime: Runtime): boolean
+  /** Whether a site here could run this very work. */
+  fitsHere(work: WorkSpec): boolean
   /** When the oldest job of this runtime that may leave began to wait, if one waits. */
   oldestWaiting(runtime: Runtime): number | undefined
   /** Work waiting here longer than this goes to a peer that can take it; undefined: never. */
@@ -67,7 +69,10 @@ export class PeerPlacement implements Placement {
   announced(peer: string, announcement: Announcement): void {
     let site = this.sites.get(peer)
     if (!site) {
-      site = new PeerSite(peer, (runtime) => this.forwardable(runtime))
+      site = new PeerSite(peer, {
+        forwardable: (runtime) => this.forwardable(runtime),
+        fitsHere: (work) => this.host.fitsHere(work),
+      })
       this.sites.set(peer, site)
     }
     site.announcement = announcement
@@ -91,8 +96,13 @@ export class PeerPlacement implements Placement {
     return this.sites.values()
   }
 
-  /** Asked only of function calls (see InvocationTable), which always stay here. */
-  canRun(): boolean {
+  /**
+   * Asked of function calls (see InvocationTable), which always stay here, and of native runs
+   * before they are queued: a peer's runner may fit where none here does.
+   */
+  canRun(work: WorkSpec): boolean {
+    if (!work.native) return false
+    for (const site of this.sites.values()) if (site.fits(work)) return true
     return false
   }
 

@@ -5,6 +5,7 @@
  */
 import type { Capabilities } from '../../../shared/protocol/capabilities'
 import type { Announcement } from '../../../shared/protocol/federation'
+import { canExecute, type SystemCapabilities } from '../../../shared/protocol/system-capabilities'
 import type { Runtime } from '../../../shared/protocol/job'
 import type { Site } from '../placement/placement'
 import type { WorkSpec } from '../placement/work'
@@ -13,8 +14,13 @@ import { isForwarded } from './forwarded-namespace'
 /** Attempts on one peer at once: each is a stream, and a connection carries at most 256. */
 const MAX_IN_FLIGHT = 200
 
-/** How this orchestrator decides which runtimes go to peers at all (see PeerPlacement). */
-export type Forwardable = (runtime: Runtime) => boolean
+/** How this orchestrator decides what may go to peers at all (see PeerPlacement). */
+export interface ForwardRules {
+  /** Whether sandboxed work of this runtime may go now. */
+  forwardable(runtime: Runtime): boolean
+  /** Whether a site here could run this work (a native run that fits a runner here stays). */
+  fitsHere(work: WorkSpec): boolean
+}
 
 export class PeerSite implements Site {
   readonly id: string
@@ -35,7 +41,7 @@ export class PeerSite implements Site {
 
   constructor(
     readonly peer: string,
-    private readonly forwardable: Forwardable,
+    private readonly rules: ForwardRules,
     private readonly clock: () => number = Date.now,
   ) {
     this.id = `orch:${peer}`
@@ -46,20 +52,32 @@ export class PeerSite implements Site {
   /** The runtimes it would take from us now; undefined until it announced any. */
   get capabilities(): Capabilities | undefined {
     const a = this.announcement
-    if (!a || !this.accepts || a.runtimes.length === 0) return undefined
-    const runtimes = a.runtimes.filter((r) => r !== 'native' && this.forwardable(r))
+    if (!a || !this.accepts || (a.runtimes.length === 0 && a.native.length === 0)) return undefined
+    const runtimes = a.runtimes.filter((r) => r !== 'native' && this.rules.forwardable(r))
+    if (a.native.length > 0) runtimes.push('native')
     return { runtimes, concurrency: Math.max(1, a.slots) }
   }
 
   get room(): number {
     const a = this.announcement
-    if (!a || !this.accepts || a.slots === 0 || this.heldUntil > this.clock()) return 0
-    return Math.max(0, Math.min(2 * a.slots, MAX_IN_FLIGHT) - this.running.size)
+    if (!a || !this.accepts || this.heldUntil > this.clock()) return 0
+    const slots = a.slots + a.native.length
+    return Math.max(0, Math.min(2 * slots, MAX_IN_FLIGHT) - this.running.size)
   }
 
   fits(work: WorkSpec): boolean {
-    if (work.native || work.executor === 'trusted' || isForwarded(work.namespace)) return false
+    if (work.executor === 'trusted' || isForwarded(work.namespace)) return false
+    if (work.native) return this.fitsNative(work)
     return this.capabilities?.runtimes.includes(work.runtime) ?? false
+  }
+
+  /** An uploaded service's run that no runner here fits, and one of its runners does. */
+  private fitsNative(work: WorkSpec): boolean {
+    const needs = work.native
+    if (!needs?.portable || needs.peerId !== null || !this.accepts) return false
+    const machines = this.announcement?.native ?? []
+    if (!machines.some((m) => canExecute(systemOf(m), needs.requirements).ok)) return false
+    return !this.rules.fitsHere(work)
   }
 
   has(id: string): boolean {
@@ -75,5 +93,25 @@ export class PeerSite implements Site {
     const a = this.announcement
     if (!a) return -Infinity
     return a.volunteers.idle - this.running.size / Math.max(1, a.slots) - a.load
+  }
+}
+
+/** A peer's runner as announced, as much of a machine as `canExecute` reads. */
+function systemOf(machine: Announcement['native'][number]): SystemCapabilities {
+  const cores = Math.max(1, machine.cpu_cores)
+  return {
+    platform: machine.platform,
+    architecture: machine.architecture,
+    kernel_version: '',
+    cpu_model: '',
+    cpu_cores: cores,
+    cpu_threads: cores,
+    total_memory_mb: machine.memory_mb,
+    available_memory_mb: machine.memory_mb,
+    total_disk_mb: machine.disk_mb,
+    available_disk_mb: machine.disk_mb,
+    gpus: machine.gpus.map((gpu, index) => ({ index, name: '', ...gpu })),
+    has_docker: false,
+    has_python: false,
   }
 }

@@ -12,6 +12,8 @@ export interface NativeNeeds {
   /** The runner that must run it, or null for any that fits (uploaded services). */
   peerId: string | null
   requirements: ServiceRequirements
+  /** An uploaded service's run with only inline inputs: a peer orchestrator may run it. */
+  portable?: boolean
 }
 
 /** What decides where work may run: its runtime, namespace, who may run it, native needs. */

@@ -40,17 +40,25 @@ export class NativeServiceJobs implements NativeJobs {
     private readonly store: ServiceStore,
     /** Who runners are working for (the orchestrator's node id). */
     private readonly nodeId: string,
+    /** A job's code blob (a run's private inputs) by its hash. */
+    private readonly codeOf: (hash: string) => string,
   ) {}
 
   target(job: JobRecord): NativeNeeds | undefined {
     const service = this.serviceOf(job)
     const input = job.input_data as RunData | null
-    return (
-      service && {
-        peerId: service.peer_id,
-        requirements: input?.requirements ?? service.capabilities,
-      }
-    )
+    if (!service) return undefined
+    return {
+      peerId: service.peer_id,
+      requirements: input?.requirements ?? service.capabilities,
+      portable: service.source === 'upload' && this.inline(job),
+    }
+  }
+
+  /** Whether a run's inputs are all in the run (none is an earlier job's output). */
+  private inline(job: JobRecord): boolean {
+    const inputs = JSON.parse(this.codeOf(job.code_hash) || '{}') as RunInputs
+    return !inputs.input_refs?.length && !inputs.stdin_ref
   }
 
   run(job: JobRecord, token: string, code: string): NativeRun | { error: string } {

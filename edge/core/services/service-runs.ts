@@ -16,6 +16,7 @@ import type { RunnerDirectory } from './runner-directory'
 import type { ServiceRecord } from './service-record'
 import type { RunBody } from './service-schemas'
 import { stricterRequirements } from './stricter-requirements'
+import type { WorkSpec } from '../placement/work'
 
 /** What runs need of the job engine. */
 export interface ServiceJobs {
@@ -36,6 +37,8 @@ export interface ServiceRunsDeps {
   sha256: (text: string) => string | Promise<string>
   /** A service by id, or a 404. */
   get(id: number): ServiceRecord
+  /** Whether a peer orchestrator could run this work (a run no runner here fits). */
+  elsewhere?: ((work: WorkSpec) => boolean) | undefined
 }
 
 /** How the workflow engine runs a service besides what the public body says. */
@@ -61,11 +64,13 @@ export class ServiceRuns {
     const requirements = body.requirements
       ? stricterRequirements(service.capabilities, body.requirements)
       : undefined
-    this.checkSomeRunnerFits(service, requirements ?? service.capabilities)
-    const inputs = runInputs(service, body, {
-      job: (id) => this.deps.jobs.get(id),
-      outputs: this.deps.outputs,
+    const resolve = () =>
+      runInputs(service, body, { job: (id) => this.deps.jobs.get(id), outputs: this.deps.outputs })
+    this.checkSomeRunnerFits(service, requirements ?? service.capabilities, () => {
+      const inputs = resolve()
+      return service.source === 'upload' && !inputs.input_refs?.length && !inputs.stdin_ref
     })
+    const inputs = resolve()
     const code = JSON.stringify(inputs)
     const [job] = this.deps.jobs.submit([
       {
@@ -145,14 +150,34 @@ export class ServiceRuns {
     )
   }
 
-  private checkSomeRunnerFits(service: ServiceRecord, requirements: ServiceRequirements): void {
+  /**
+   * Fails, naming why, when no runner here fits the run and no peer orchestrator offers one that
+   * does (only an uploaded service's run with inline inputs may go to a peer: `portable`).
+   */
+  private checkSomeRunnerFits(
+    service: ServiceRecord,
+    requirements: ServiceRequirements,
+    portable: () => boolean,
+  ): void {
+    const refusal = this.refusal(service, requirements)
+    if (!refusal) return
+    const native = { peerId: service.peer_id, requirements, portable: portable() }
+    if (this.deps.elsewhere?.({ runtime: 'native', namespace: service.namespace, native })) return
+    throw refusal
+  }
+
+  /** Why no runner here can take a run of `service`, or undefined when one can. */
+  private refusal(
+    service: ServiceRecord,
+    requirements: ServiceRequirements,
+  ): HttpError | undefined {
     const work = {
       namespace: service.namespace,
       native: { peerId: service.peer_id, requirements },
     }
     const runners = this.deps.runners.runners().filter((r) => r.state === 'active')
     if (service.peer_id && !runners.some((r) => r.peer?.id === service.peer_id))
-      throw new HttpError(
+      return new HttpError(
         503,
         'RUNNER_OFFLINE',
         `the runner that holds this service's executable (peer ${service.peer_id}) is not connected`,
@@ -162,20 +187,25 @@ export class ServiceRuns {
       ? runners.filter((r) => r.peer?.id === service.peer_id)
       : runners
     if (candidates.length === 0)
-      throw new HttpError(
+      return new HttpError(
         503,
         'NO_RUNNERS',
         'no runner is connected; start one with `npx zerverless-runner --orchestrator <url>`',
         { headers: { 'retry-after': '5' } },
       )
     const reasons = candidates.map((r) => ({ peer: r.peer?.id, why: unfit(work, r) }))
-    if (reasons.some((r) => r.why === undefined)) return
+    if (reasons.some((r) => r.why === undefined)) return undefined
     const message =
       reasons.length === 1
         ? (reasons[0]?.why ?? '')
         : reasons.map((r) => `${r.peer}: ${r.why}`).join('; ')
-    throw new HttpError(409, 'NO_COMPATIBLE_RUNNER', `no connected runner can run it: ${message}`, {
-      reasons: reasons.map((r) => ({ peer_id: r.peer, reason: r.why })),
-    })
+    return new HttpError(
+      409,
+      'NO_COMPATIBLE_RUNNER',
+      `no connected runner can run it: ${message}`,
+      {
+        reasons: reasons.map((r) => ({ peer_id: r.peer, reason: r.why })),
+      },
+    )
   }
 }

@@ -18,6 +18,7 @@ import { RunBody, type FromGitBody, type FromLocalBody } from './service-schemas
 import type { ServiceStore } from './service-store'
 import { ServiceUploads } from './service-uploads'
 import type { UploadGroupDone, UploadSink } from './upload-sessions'
+import type { WorkSpec } from '../placement/work'
 
 /** Checking a local executable is quick; cloning and building may take a while. */
 const LOCAL_REGISTER_MS = 30_000
@@ -34,6 +35,8 @@ export interface StandaloneServicesDeps {
   outputs: OutputSource['outputs']
   sha256: (text: string) => string | Promise<string>
   maxFileBytes: number
+  /** Whether a peer orchestrator could run this work (a run no runner here fits). */
+  elsewhere?: ((work: WorkSpec) => boolean) | undefined
 }
 
 export class StandaloneServices {

@@ -14,6 +14,11 @@ function maxQueuedBytes(maxFrameBytes: number): number {
   return Math.max(4 * maxFrameBytes, 4 * 1024 * 1024)
 }
 
+/** Queued bytes under which a waiting sender goes on (`drained`). */
+const DRAINED_BYTES = 1024 * 1024
+/** How often `drained` looks again while the transport takes what was queued. */
+const DRAIN_POLL_MS = 5
+
 /** Wraps `stream`, opened with or by `peer`, whose frames are capped at `maxFrameBytes`. */
 export function meshStream(
   stream: Libp2pStream,
@@ -49,6 +54,13 @@ export function meshStream(
       } catch {
         return false
       }
+    },
+    async drained() {
+      while (stream.writeStatus === 'writable' && stream.writeBufferLength > DRAINED_BYTES) {
+        if (stream.writableNeedsDrain) await stream.onDrain().catch(() => undefined)
+        else await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS))
+      }
+      return stream.writeStatus === 'writable'
     },
     frames: () => frames,
     close() {
