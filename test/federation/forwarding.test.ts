@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { eventually } from '../helpers/eventually'
 import { startMeshNode, type MeshNode } from '../helpers/mesh-cluster'
+import { wasmFixture } from '../helpers/wasm-fixtures'
 
 let a: MeshNode
 let b: MeshNode
@@ -16,7 +17,7 @@ beforeAll(async () => {
   a = await startMeshNode('a', { bootstrap: [b.address], volunteers: [{ runtimes: ['lua'] }] })
   c = await startMeshNode('c', {
     bootstrap: [b.address],
-    volunteers: [{ runtimes: ['python', 'js'], concurrency: 2 }],
+    volunteers: [{ runtimes: ['python', 'js', 'wasm'], concurrency: 2 }],
   })
 }, 60_000)
 
@@ -61,6 +62,31 @@ describe('a job nobody here can run', () => {
     // The data stayed at the origin: C keeps none of alice's keys.
     expect((await c.client.get('/api/db/alice/answer')).status).toBe(404)
   }, 90_000)
+
+  it('takes its WebAssembly module along, by content id, checked at the peer', async () => {
+    await knows(a, c)
+    const upload = await fetch(`${a.server.url}/api/wasm`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/wasm' },
+      body: (await wasmFixture('args')) as Uint8Array<ArrayBuffer>,
+    })
+    const { cid } = (await upload.json()) as { cid: string }
+    const job = await a.client.post('/api/jobs', {
+      job_type: 'wasm',
+      namespace: 'alice',
+      wasm_cid: cid,
+      args: ['-v'],
+      env: { LEVEL: '3' },
+    })
+    const done = await a.client.get(`/api/jobs/${job.body.id}?wait=60`)
+    expect(done.body).toMatchObject({
+      status: 'completed',
+      output: 'job.wasm\0-v\0LEVEL=3\0',
+      executed_by: { orchestrator: c.peerId },
+    })
+    // C keeps the module under the same id it was asked for.
+    expect((await fetch(`${c.server.url}/api/wasm/${cid}`)).status).toBe(200)
+  }, 60_000)
 
   it('stays here when it must run on a trusted executor, and runs here when a volunteer can', async () => {
     await knows(a, c)

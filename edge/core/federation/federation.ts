@@ -53,7 +53,7 @@ export interface FederationDeps {
 }
 
 /** What native runs across the mesh read and write here. */
-export interface NativeFiles {
+interface NativeFiles {
   services: Pick<ServiceStore, 'get' | 'byName' | 'insert'>
   serviceFiles: FileStore
   outputs: JobOutputs

@@ -71,6 +71,10 @@ export class ForwardedWork {
     this.perPeer.set(stream.peer, (this.perPeer.get(stream.peer) ?? 0) + 1)
     try {
       await lease.run()
+    } catch (err) {
+      // Whatever the peer sent that broke the lease (a module that is not base64, a store
+      // that failed), the stream ends and nothing else does.
+      stream.abort(`the job could not be taken: ${(err as Error).message}`)
     } finally {
       // run() returns once the job ended or the origin left; the record stays, the lease goes.
       this.byOrigin.delete(key)

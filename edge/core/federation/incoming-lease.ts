@@ -9,7 +9,7 @@ import { OriginFrame, type Offer } from '../../../shared/protocol/federation'
 import type { HostCall, HostReply } from '../../../shared/protocol/host-call'
 import type { JobRecord, NewJob } from '../jobs/job-record'
 import type { WriteResult } from '../storage/file-store'
-import { IncomingFile, sendFile } from './file-chunks'
+import { fromBase64, IncomingFile, sendFile } from './file-chunks'
 import type { ForwardedServices } from './forwarded-service'
 import type { MeshStream } from './mesh'
 
@@ -244,7 +244,7 @@ export class IncomingLease {
     this.send({ type: 'need_wasm', cid })
     const frame = await this.next()
     if (frame?.type !== 'wasm' || frame.cid !== cid) return !this.refuse('no module came')
-    const bytes = Uint8Array.from(atob(frame.data), (c) => c.charCodeAt(0))
+    const bytes = fromBase64(frame.data)
     if ((await cidOf(bytes)) !== cid) return !this.refuse('the module does not match its id')
     this.host.putModule(cid, bytes)
     return true
