@@ -44,6 +44,7 @@ export interface ZerverlessFlags extends LimitFlags {
   swarmKey?: string
   federationAllow?: string[]
   forwardAfter?: number
+  newSwarmKey?: string
 }
 
 /** `zerverless`'s command, ready to parse. */
@@ -167,7 +168,12 @@ export function zerverlessProgram(): Command {
     )
     .option(
       '--swarm-key <file>',
-      'a libp2p private-network key: nodes without the same key cannot connect at all (env ZERVERLESS_SWARM_KEY; make one with `zerverless swarm-key`)',
+      'a libp2p private-network key: nodes without the same key cannot connect at all (env ZERVERLESS_SWARM_KEY; make one with --new-swarm-key)',
+      optionParser(plainText),
+    )
+    .option(
+      '--new-swarm-key <file>',
+      'write a new swarm key to <file> (mode 0600; an existing file is kept) and exit: copy it to every node of one private mesh',
       optionParser(plainText),
     )
     .option(

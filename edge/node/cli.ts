@@ -1,6 +1,6 @@
 /** `zerverless`: the orchestrator (default) or, with `--worker <url>`, a standalone worker. */
 import { mkdirSync } from 'node:fs'
-import { readFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { givenOptions } from '../../shared/agent/node/cli-options'
 import type { HostConfig } from '../core/host-config'
@@ -10,13 +10,27 @@ import { zerverlessConfig } from './node-config'
 import { startServer, type P2pOptions } from './server'
 import { stdoutLogger } from './stdout-logger'
 import { runWorkerMode } from './worker-mode'
+import { generateSwarmKey } from './federation/swarm-key'
 
 const program = zerverlessProgram()
 program.parse()
+const keyFile = program.opts<ZerverlessFlags>().newSwarmKey
+if (keyFile !== undefined) await writeNewSwarmKey(keyFile)
 const made = zerverlessConfig(givenOptions<ZerverlessFlags>(program), process.env)
 if (!made.ok) program.error(`error: ${made.error.message}`)
 else if (made.value.mode === 'worker') runWorkerMode(made.value.worker)
 else await runOrchestrator(made.value.host, made.value.workers)
+
+async function writeNewSwarmKey(file: string): Promise<never> {
+  try {
+    await writeFile(file, generateSwarmKey(), { mode: 0o600, flag: 'wx' })
+  } catch (err) {
+    console.error(`zerverless: cannot write a swarm key to ${file}: ${(err as Error).message}`)
+    process.exit(1)
+  }
+  console.log(`a new swarm key is in ${file}: start every node of the mesh with --swarm-key ${file}`)
+  process.exit(0)
+}
 
 /** The embedded default stays closed: a P2P port opens only when asked for. */
 function joinsMesh(host: HostConfig): boolean {
