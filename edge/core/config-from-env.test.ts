@@ -35,6 +35,27 @@ describe('configFromEnv on Node', () => {
     })
   })
 
+  it("reads the seed's mesh variables, and opens no P2P port without them", () => {
+    const host = hostFrom(
+      {
+        LIBP2P_PORT: '4001',
+        BOOTSTRAP_PEERS:
+          '/ip4/10.0.0.5/tcp/4001/p2p/12D3KooWA,/ip4/10.0.0.6/tcp/4001/p2p/12D3KooWB',
+        ZERVERLESS_FEDERATION_ALLOW: '12D3KooWA',
+        ZERVERLESS_SWARM_KEY: '/etc/zv/swarm.key',
+      },
+      'node',
+    )
+    expect(host.p2p).toEqual({
+      port: 4001,
+      host: '127.0.0.1',
+      bootstrap: ['/ip4/10.0.0.5/tcp/4001/p2p/12D3KooWA', '/ip4/10.0.0.6/tcp/4001/p2p/12D3KooWB'],
+      allow: ['12D3KooWA'],
+      swarmKeyFile: '/etc/zv/swarm.key',
+    })
+    expect(hostFrom({}, 'node').p2p).toEqual({ host: '127.0.0.1', bootstrap: [] })
+  })
+
   it("ignores the Workers' names, so a stray AUTH=off opens nothing", () => {
     const host = hostFrom({ AUTH: 'off', ROOMS: '8', RUNNER_TOKEN: 'x' }, 'node')
     expect(host.auth).toBeUndefined()

@@ -7,7 +7,9 @@ import { createHash } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createLibp2pMesh } from '../../edge/node/federation/libp2p-mesh'
 import { generateSwarmKey } from '../../edge/node/federation/swarm-key'
+import { api } from '../helpers/api'
 import { removeDir, tempDir } from '../helpers/temp-dir'
+import { startZerverless } from '../helpers/zerverless-process'
 import { eventually } from '../helpers/eventually'
 import { startMeshNode, type MeshNode } from '../helpers/mesh-cluster'
 
@@ -87,6 +89,23 @@ describe('an allow list', () => {
       expect.objectContaining({ type: 'refused', code: 'NOT_ALLOWED', job_id: 'not-welcome' }),
     ])
   }, 30_000)
+})
+
+describe('the embedded default', () => {
+  it('opens no P2P port without --p2p-port or --bootstrap', async () => {
+    const plain = await startZerverless(['--workers', '0'])
+    try {
+      const client = api(plain.url)
+      expect((await client.get('/info')).body.peer_id).toBeUndefined()
+      const peers = await client.get('/api/federation/peers')
+      expect(peers.status).toBe(404)
+      expect(peers.body.code).toBe('FEDERATION_OFF')
+      expect(plain.output()).not.toContain('joined the mesh')
+    } finally {
+      await plain.stop()
+      removeDir(plain.dataDir)
+    }
+  })
 })
 
 describe('a swarm key', () => {
