@@ -38,7 +38,12 @@ describe('a peer that dies mid-job', () => {
       job_type: 'js',
       namespace: 'alice',
       // It tells the origin it started, then waits for the origin's go: it is mid-job when C dies.
-      code: 'db.set("started", true); while (!db.get("go")) {} db.set("runs", (db.get("runs") ?? 0) + 1); "finished"',
+      code: [
+        'db.set("started", true)',
+        'while (!db.get("go")) { const t = Date.now(); while (Date.now() - t < 20) {} }',
+        'db.set("runs", (db.get("runs") ?? 0) + 1)',
+        '"finished"',
+      ].join('\n'),
       max_retries: 3,
     })
     expect(job.status).toBe(201)
