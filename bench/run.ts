@@ -9,6 +9,7 @@ import path from 'node:path'
 import { browser } from './suites/browser'
 import { core } from './suites/core'
 import { edge } from './suites/edge'
+import { federation } from './suites/federation'
 import { functions } from './suites/functions'
 import { ipc } from './suites/ipc'
 import { runtimes } from './suites/runtimes'
@@ -27,6 +28,7 @@ const SUITES: Suite[] = [
   scale,
   workflows,
   workflowsEdge,
+  federation,
 ]
 const wanted = process.argv.slice(2)
 const chosen = wanted.length ? SUITES.filter((s) => wanted.includes(s.name)) : SUITES
