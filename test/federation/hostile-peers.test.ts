@@ -98,16 +98,41 @@ describe('frames a peer sends to our job protocol', () => {
     const got = await answer(stream, code)
     expect(got.at(-1)).toMatchObject({ type: 'result', job_id: 'm-job-2', result: 42 })
   }, 60_000)
+
+  it('takes the next offer on the same stream once a job ended', async () => {
+    const stream = await m.open(c.peerId)
+    const frames = stream.frames()[Symbol.asyncIterator]()
+    for (const [jobId, code, result] of [
+      ['m-job-3', '2 * 3', 6],
+      ['m-job-4', '3 * 3', 9],
+    ] as const) {
+      stream.send(offer(code, jobId))
+      let frame: Record<string, unknown> = {}
+      while (frame.type !== 'result') {
+        frame = (await frames.next()).value as Record<string, unknown>
+        if (frame.type === 'need_code') stream.send({ type: 'code', hash: sha256(code), code })
+        expect(frame.type).not.toBe('refused')
+      }
+      expect(frame).toMatchObject({ job_id: jobId, result })
+    }
+    stream.close()
+    expect((await frames.next()).done).toBe(true)
+  }, 60_000)
 })
 
-/** Plays the origin: hands over the code when asked, collects frames until the stream ends. */
+/**
+ * Plays the origin: hands over the code when asked, collects frames until the job's end (the peer
+ * keeps the stream open for a next offer, so the origin closes it).
+ */
 async function answer(stream: MeshStream, code: string): Promise<Record<string, unknown>[]> {
   const got: Record<string, unknown>[] = []
   for await (const raw of stream.frames()) {
     const frame = raw as Record<string, unknown>
     got.push(frame)
     if (frame.type === 'need_code') stream.send({ type: 'code', hash: sha256(code), code })
+    if (frame.type === 'result' || frame.type === 'error') break
   }
+  stream.close()
   return got
 }
 

@@ -24,6 +24,7 @@ import { PeerDirectory } from './peer-directory'
 import { PeerPlacement } from './peer-placement'
 import type { PeerSite } from './peer-site'
 import { peerView } from './peer-view'
+import { StreamPool } from './stream-pool'
 
 export interface FederationSettings {
   /** Work waiting here longer than this goes to a peer that can run it; absent: only work nobody here can run. */
@@ -67,6 +68,7 @@ export class Federation {
   readonly work: ForwardedWork
   private placementMade: PeerPlacement | undefined
   private mesh: Mesh | undefined
+  private readonly streams = new StreamPool((peer) => this.connectedMesh().open(peer))
   private nextAnnounce = 0
   private readonly allow: ReadonlySet<string> | undefined
   private readonly leaseMs: number
@@ -118,7 +120,8 @@ export class Federation {
     const { deps } = this
     this.placementMade ??= new PeerPlacement(events, {
       self: () => this.mesh?.self ?? '',
-      open: (peer) => this.connectedMesh().open(peer),
+      open: (peer, offer) => this.streams.send(peer, offer),
+      release: (stream) => this.streams.release(stream),
       answer: deps.answer,
       access: (site, attempt) => this.access(site, attempt.untrustedDb),
       sha256: deps.sha256,
@@ -158,6 +161,7 @@ export class Federation {
         this.nextAnnounce = 0
       } else {
         this.directory.disconnected(peer, now)
+        this.streams.forget(peer)
         this.placementMade?.left(peer)
       }
     })
@@ -204,6 +208,7 @@ export class Federation {
   async ban(peer: string): Promise<void> {
     await this.connectedMesh().ban(peer)
     this.directory.banned(peer, Date.now())
+    this.streams.forget(peer)
     this.placementMade?.left(peer)
   }
 

@@ -9,7 +9,7 @@ import type { WorkSpec } from '../placement/work'
 import { RateLimiter } from '../limits/rate-limiter'
 import { describeIssues } from '../../../shared/protocol/schema-errors'
 import { forwardedNamespace } from './forwarded-namespace'
-import { IncomingLease, type IncomingHost } from './incoming-lease'
+import { IncomingLease, type IncomingHost, type NextRead } from './incoming-lease'
 import type { MeshStream } from './mesh'
 
 /** What taking peers' work needs from the orchestrator here. */
@@ -41,12 +41,21 @@ export class ForwardedWork {
     return this.perPeer.get(peer) ?? 0
   }
 
-  /** A peer opened a stream: its offer is checked, then run or refused. */
+  /** A peer opened a stream: each offer on it is checked, then run or refused. */
   async accept(stream: MeshStream): Promise<void> {
     const frames = stream.frames()[Symbol.asyncIterator]()
-    const first = await frames.next()
+    for (let next: NextRead | undefined = { read: frames.next() }; next;)
+      next = await this.take(stream, frames, await next.read)
+  }
+
+  /** One offer on `stream`; resolves with the read of the stream's next offer, if it may carry one. */
+  private async take(
+    stream: MeshStream,
+    frames: AsyncIterator<unknown>,
+    first: IteratorResult<unknown>,
+  ): Promise<NextRead | undefined> {
     // The stream ended before its offer (closed, reset, a frame over the cap or not JSON).
-    if (first.done) return stream.close()
+    if (first.done) return void stream.close()
     const parsed = OriginFrame.safeParse(first.value)
     if (!parsed.success) return refuse(stream, 'BAD_FRAME', describeIssues(parsed.error))
     if (parsed.data.type !== 'offer')
@@ -70,11 +79,12 @@ export class ForwardedWork {
     this.byOrigin.set(key, lease)
     this.perPeer.set(stream.peer, (this.perPeer.get(stream.peer) ?? 0) + 1)
     try {
-      await lease.run()
+      return await lease.run()
     } catch (err) {
       // Whatever the peer sent that broke the lease (a module that is not base64, a store
       // that failed), the stream ends and nothing else does.
       stream.abort(`the job could not be taken: ${(err as Error).message}`)
+      return undefined
     } finally {
       // run() returns once the job ended or the origin left; the record stays, the lease goes.
       this.byOrigin.delete(key)
@@ -126,7 +136,8 @@ export class ForwardedWork {
   }
 }
 
-function refuse(stream: MeshStream, code: RefusalCode, message: string, jobId?: string): void {
+function refuse(stream: MeshStream, code: RefusalCode, message: string, jobId?: string): undefined {
   stream.send({ type: 'refused', ...(jobId !== undefined && { job_id: jobId }), code, message })
   stream.close()
+  return undefined
 }

@@ -2,7 +2,8 @@
  * One peer's job running here (we are the executor): the offer checked, its code and module
  * fetched from the origin by hash and checked against it, the job run by our volunteers under a
  * namespace of the origin's own, its guest's `db` calls sent back to the origin, signs of life
- * every third of the lease, and its end reported. The origin going away cancels it here.
+ * every third of the lease, and its end reported. The origin going away cancels it here; once it
+ * ended, the origin may send the next offer on the same stream (see StreamPool).
  */
 import { cidOf } from '../../../shared/protocol/cid'
 import { OriginFrame, type Offer } from '../../../shared/protocol/federation'
@@ -35,6 +36,11 @@ export interface IncomingHost {
     | undefined
 }
 
+/** A read of a stream's next frame, boxed so that an async function hands it on unsettled. */
+export interface NextRead {
+  read: Promise<IteratorResult<unknown>>
+}
+
 /** How long a guest's `db` call waits for the origin's answer. */
 const HOST_CALL_TIMEOUT_MS = 30_000
 /** Failures that are ours (or our volunteers'), not the guest's: the origin may run it elsewhere. */
@@ -48,6 +54,8 @@ export class IncomingLease {
   private nextCall = 0
   private lastBeat = Date.now()
   private over = false
+  private endFollow: () => void = () => undefined
+  private readonly followEnds = new Promise<void>((resolve) => (this.endFollow = resolve))
 
   constructor(
     readonly offer: Offer,
@@ -62,13 +70,16 @@ export class IncomingLease {
     return this.stream.peer
   }
 
-  /** Fetches what it lacks, submits the job, then follows the origin until the job ends. */
-  async run(): Promise<void> {
+  /**
+   * Fetches what it lacks, submits the job, then follows the origin until the job ends. Resolves
+   * with the read of the stream's next frame when the stream may carry another offer.
+   */
+  async run(): Promise<NextRead | undefined> {
     const job = this.offer.native ? await this.nativeJob() : await this.sandboxJob()
-    if (!job) return
+    if (!job) return undefined
     this.localId = this.host.submit(job).id
     this.send({ type: 'accepted' })
-    await this.follow()
+    return this.follow()
   }
 
   private async sandboxJob(): Promise<NewJob | undefined> {
@@ -171,7 +182,7 @@ export class IncomingLease {
 
   /** A sign of life every third of the lease, naming the volunteer once one runs it. */
   heartbeat(now: number): void {
-    if (now - this.lastBeat < this.offer.lease_ms / 3) return
+    if (this.over || now - this.lastBeat < this.offer.lease_ms / 3) return
     this.lastBeat = now
     const job = this.localId === undefined ? undefined : this.host.get(this.localId)
     this.send({ type: 'heartbeat', ...(job?.volunteer_id && { volunteer: job.volunteer_id }) })
@@ -210,8 +221,9 @@ export class IncomingLease {
         retryable: OURS.has(job.error.code),
         ...streams,
       })
-    this.stream.close()
+    // The stream stays: the origin closes it or sends the next offer on it.
     this.answerAll('the job ended')
+    this.endFollow()
   }
 
   /** A native run's outputs, each streamed to the origin; false when the stream closed. */
@@ -250,9 +262,17 @@ export class IncomingLease {
     return true
   }
 
-  /** Follows the origin: db answers and cancels; its going away cancels the job here. */
-  private async follow(): Promise<void> {
-    for (let frame = await this.next(); frame; frame = await this.next()) {
+  /**
+   * Follows the origin: db answers and cancels; its going away cancels the job here. Once the job
+   * ended (its report sent), the read in progress is handed back for the stream's next lease.
+   */
+  private async follow(): Promise<NextRead | undefined> {
+    for (;;) {
+      const read = this.frames.next()
+      const ended = await Promise.race([read.then(() => false), this.followEnds.then(() => true)])
+      if (ended) return { read }
+      const frame = this.parse(await read)
+      if (!frame) break
       if (frame.type === 'host_reply') {
         this.calls.get(frame.request_id)?.(frame.reply)
         this.calls.delete(frame.request_id)
@@ -265,10 +285,11 @@ export class IncomingLease {
     }
     // Our side too: a stream is freed once both sides closed it.
     this.stream.close()
-    if (this.over) return
+    if (this.over) return undefined
     this.over = true
     this.answerAll('the origin is gone')
     if (this.localId !== undefined) this.host.cancel(this.localId)
+    return undefined
   }
 
   /**
@@ -276,7 +297,10 @@ export class IncomingLease {
    * died or carried a frame over the cap or not JSON) or on a malformed one.
    */
   private async next(): Promise<OriginFrame | undefined> {
-    const { value, done } = await this.frames.next()
+    return this.parse(await this.frames.next())
+  }
+
+  private parse({ value, done }: IteratorResult<unknown>): OriginFrame | undefined {
     if (done) return undefined
     const parsed = OriginFrame.safeParse(value)
     if (parsed.success) return parsed.data

@@ -19,7 +19,10 @@ import type { ServiceRequirements } from '../../../shared/protocol/system-capabi
 
 /** What a lease needs from the orchestrator around it. */
 export interface LeaseHost {
-  open(peer: string): Promise<MeshStream>
+  /** A job stream to `peer` (a new one, or one a lease before left) with `offer` sent on it. */
+  open(peer: string, offer: Offer): Promise<MeshStream>
+  /** The lease ended cleanly: its stream may carry the next one. */
+  release(stream: MeshStream): void
   /** A guest's `db` call, within the job's namespace and what it may reach there. */
   answer(scope: { jobId: string; namespace: string; db: DbAccess }, call: HostCall): HostReply
   /** What the guest's `db` calls may reach when this peer runs them. */
@@ -80,13 +83,15 @@ export class OutgoingLease {
     try {
       await ready
       if (this.over) return
-      const stream = await this.host.open(this.site.peer)
+      const stream = await this.host.open(this.site.peer, await this.offer())
       if (this.over) return stream.abort('cancelled')
       this.stream = stream
-      stream.send(await this.offer())
       reached = true
       this.lastHeard = Date.now()
-      for await (const raw of stream.frames()) {
+      // Read by hand: leaving a for-await would end the frames for the stream's next lease.
+      const frames = stream.frames()[Symbol.asyncIterator]()
+      for (let next = await frames.next(); !next.done; next = await frames.next()) {
+        const raw = next.value
         this.lastHeard = Date.now()
         const parsed = PeerFrame.safeParse(raw)
         if (!parsed.success) return this.drop(`a malformed frame: ${describeIssues(parsed.error)}`)
@@ -232,7 +237,7 @@ export class OutgoingLease {
         : { ...rest, retryable: rest.retryable, output: rest.output ?? '' }
     const executedBy = `${this.site.id}/${volunteer ?? 'unknown'}`
     this.host.reported(this, { ...capReport(sent), executed_by: executedBy })
-    this.stream?.close()
+    if (this.stream) this.host.release(this.stream)
   }
 
   /** The peer broke the protocol or went silent: the stream is reset and the job runs elsewhere. */
