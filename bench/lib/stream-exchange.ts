@@ -1,5 +1,5 @@
 /**
- * What the mesh alone costs a forwarded job: an offer one way, `accepted` and `result` back, between
+ * What the mesh alone costs a forwarded job: an offer one way, its `result` back, between
  * two bare libp2p meshes, either on a new `/zerverless/job/1.0.0` stream per exchange (as leases
  * do) or on a few streams kept open, so a figure says how much of a job's cost is opening streams.
  */
@@ -42,7 +42,6 @@ export async function measureExchanges(count: number, inFlight: number, rounds: 
       for await (const frame of stream.frames()) {
         const { type, job_id } = frame as { type: string; job_id: string }
         if (type === 'bye') break
-        stream.send({ type: 'accepted', job_id, attempt: 1 })
         stream.send({ type: 'result', job_id, attempt: 1, result: 2, output: '', volunteer: 'v' })
         if (type === 'offer') break
       }
@@ -53,7 +52,7 @@ export async function measureExchanges(count: number, inFlight: number, rounds: 
     const stream = await origin.open(peer.self)
     stream.send(OFFER)
     let frames = 0
-    for await (const _ of stream.frames()) if (++frames === 2) break
+    for await (const _ of stream.frames()) if (++frames === 1) break
     stream.close()
   }
   const sides = {
@@ -71,7 +70,6 @@ export async function measureExchanges(count: number, inFlight: number, rounds: 
         const frames = stream.frames()[Symbol.asyncIterator]()
         while (left-- > 0) {
           stream.send({ ...OFFER, type: 'next' })
-          await frames.next()
           await frames.next()
         }
         stream.send({ type: 'bye' })

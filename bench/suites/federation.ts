@@ -201,7 +201,7 @@ export const federation: Suite = {
       `| CPU µs per batch job, this process: main thread / others | ${f.cpuPerBatchJob.mainUs} / ${f.cpuPerBatchJob.othersUs} | ${l.cpuPerBatchJob.mainUs} / ${l.cpuPerBatchJob.othersUs} | |`,
       `| first forwarded job (new stream, offer, code fetched by hash; C's threads warm) | ${c.firstForwardedMs} ms | | |`,
       '',
-      `The mesh alone (two bare libp2p nodes in this process; an offer, then \`accepted\` and \`result\` back; ${r.streams.count} exchanges, ${r.streams.inFlight} at once; medians of 3 rounds):`,
+      `The mesh alone (two bare libp2p nodes in this process; an offer, then its \`result\` back; ${r.streams.count} exchanges, ${r.streams.inFlight} at once; medians of 3 rounds):`,
       '',
       '| exchange | per second | CPU µs each (both nodes) |',
       '|---|---|---|',

@@ -138,6 +138,7 @@ const Streams = {
 }
 
 export const PeerFrame = z.discriminatedUnion('type', [
+  /** A sign of life an executor may send once it took the offer (ours sends none: see IncomingLease). */
   z.strictObject({ type: z.literal('accepted'), ...Ref }),
   z.strictObject({
     type: z.literal('refused'),

@@ -88,6 +88,9 @@ export class OutgoingLease {
       this.stream = stream
       reached = true
       this.lastHeard = Date.now()
+      // The offer is out: the attempt has started as far as the scheduler can tell (a peer that
+      // cannot take it says so at once; one that goes silent loses the lease).
+      this.host.started(this)
       // Read by hand: leaving a for-await would end the frames for the stream's next lease.
       const frames = stream.frames()[Symbol.asyncIterator]()
       for (let next = await frames.next(); !next.done; next = await frames.next()) {
@@ -166,7 +169,6 @@ export class OutgoingLease {
       return this.drop(`a frame about job ${frame.job_id} attempt ${frame.attempt}`)
     switch (frame.type) {
       case 'accepted':
-        return this.host.started(this)
       case 'heartbeat':
         return
       case 'progress':
