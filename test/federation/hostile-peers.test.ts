@@ -17,7 +17,8 @@ let m: Mesh
 let mDir: string
 
 beforeAll(async () => {
-  a = await startMeshNode('a', { volunteers: [{ runtimes: ['lua'] }] })
+  // A short lease, so that a silent peer is found out within the test.
+  a = await startMeshNode('a', { volunteers: [{ runtimes: ['lua'] }], leaseMs: 2_000 })
   c = await startMeshNode('c', { bootstrap: [a.address], volunteers: [{ runtimes: ['python'] }] })
   mDir = tempDir('zv-mesh-m-')
   m = await createLibp2pMesh({
@@ -136,60 +137,109 @@ async function answer(stream: MeshStream, code: string): Promise<Record<string, 
   return got
 }
 
-describe('a peer that takes our work and lies', () => {
+/** The job frames a fake executor gets; it answers each offer with `onOffer`. */
+type OnOffer = (stream: MeshStream, offer: { job_id: string; attempt: number }) => void
+
+/**
+ * Another bare node that says it has a thousand idle Python volunteers (A's best peer by far) and
+ * treats each offer with `onOffer`; resolves once A would send it work.
+ */
+async function fakeExecutor(
+  onOffer: OnOffer,
+): Promise<{ mesh: Mesh; offers: string[]; stop(): Promise<void> }> {
+  const dir = tempDir('zv-mesh-fake-')
+  const mesh = await createLibp2pMesh({
+    dataDir: dir,
+    port: 0,
+    bootstrap: [a.address],
+    maxFrameBytes: 1 << 20,
+  })
+  const offers: string[] = []
+  mesh.onStream((stream) => {
+    void (async () => {
+      for await (const raw of stream.frames()) {
+        const frame = raw as { type: string; job_id: string; attempt: number }
+        if (frame.type !== 'offer') continue
+        offers.push(frame.job_id)
+        onOffer(stream, frame)
+      }
+    })()
+  })
+  const stats = {
+    type: 'stats',
+    volunteers: { connected: 1000, idle: 1000 },
+    pending_jobs: 0,
+    load: 0,
+    runtimes: ['python'],
+    slots: 1000,
+    native: [],
+  }
+  const announcing = setInterval(() => mesh.announce(stats), 200)
+  await eventually(async () => {
+    const peers = (await a.client.get('/api/federation/peers')).body.peers
+    const fake = peers.find((p: { id: string }) => p.id === mesh.self)
+    const honest = peers.find((p: { id: string }) => p.id === c.peerId)
+    return fake?.takes_our_work && honest?.takes_our_work
+  }, 30_000)
+  return {
+    mesh,
+    offers,
+    stop: async () => {
+      clearInterval(announcing)
+      await mesh.stop()
+      removeDir(dir)
+    },
+  }
+}
+
+/** Submits a Python job to A and waits for its end. */
+async function runAtA(code: string) {
+  const job = await a.client.post('/api/jobs', { job_type: 'python', namespace: 'alice', code })
+  return {
+    id: job.body.id as string,
+    done: (await a.client.get(`/api/jobs/${job.body.id}?wait=60`)).body,
+  }
+}
+
+describe('a peer that takes our work and then fails us', () => {
   it('is dropped at its first lie; the job runs elsewhere and its answer is never stored', async () => {
-    // M says it has a thousand idle Python volunteers: A's best peer by far.
-    const lies: string[] = []
-    m.onStream((stream) => {
-      void (async () => {
-        for await (const raw of stream.frames()) {
-          const frame = raw as { type: string; job_id: string; attempt: number }
-          if (frame.type !== 'offer') continue
-          lies.push(frame.job_id)
-          stream.send({ type: 'accepted', job_id: frame.job_id, attempt: frame.attempt })
-          stream.send({
-            type: 'result',
-            job_id: `${frame.job_id}-not-this-one`,
-            attempt: frame.attempt,
-            result: 'forged',
-            output: '',
-            volunteer: 'liar',
-          })
-        }
-      })()
-    })
-    const stats = {
-      type: 'stats',
-      volunteers: { connected: 1000, idle: 1000 },
-      pending_jobs: 0,
-      load: 0,
-      runtimes: ['python'],
-      slots: 1000,
-      native: [],
-    }
-    const announcing = setInterval(() => m.announce(stats), 200)
+    const liar = await fakeExecutor((stream, offer) =>
+      stream.send({
+        type: 'result',
+        job_id: `${offer.job_id}-not-this-one`,
+        attempt: offer.attempt,
+        result: 'forged',
+        output: '',
+        volunteer: 'liar',
+      }),
+    )
     try {
-      await eventually(async () => {
-        const peers = (await a.client.get('/api/federation/peers')).body.peers
-        const liar = peers.find((p: { id: string }) => p.id === m.self)
-        const honest = peers.find((p: { id: string }) => p.id === c.peerId)
-        return liar?.takes_our_work && honest?.takes_our_work
-      }, 30_000)
-      const job = await a.client.post('/api/jobs', {
-        job_type: 'python',
-        namespace: 'alice',
-        code: '"honest"',
-      })
-      const done = await a.client.get(`/api/jobs/${job.body.id}?wait=60`)
-      expect(lies).toContain(job.body.id)
-      expect(done.body).toMatchObject({
+      const { id, done } = await runAtA('"honest"')
+      expect(liar.offers).toContain(id)
+      expect(done).toMatchObject({
         status: 'completed',
         result: 'honest',
         attempts: 2,
         executed_by: { orchestrator: c.peerId },
       })
     } finally {
-      clearInterval(announcing)
+      await liar.stop()
+    }
+  }, 90_000)
+
+  it('loses the lease when it goes silent; the job runs elsewhere', async () => {
+    const silent = await fakeExecutor(() => undefined)
+    try {
+      const { id, done } = await runAtA('"not silent"')
+      expect(silent.offers).toContain(id)
+      expect(done).toMatchObject({
+        status: 'completed',
+        result: 'not silent',
+        attempts: 2,
+        executed_by: { orchestrator: c.peerId },
+      })
+    } finally {
+      await silent.stop()
     }
   }, 90_000)
 })

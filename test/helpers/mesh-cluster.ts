@@ -45,7 +45,8 @@ export async function startMeshNode(
       host: '127.0.0.1',
       port: 0,
       bootstrap: [],
-      leaseMs: 3_000,
+      // Long enough that a loaded CI machine never lets one lapse by accident.
+      leaseMs: 10_000,
       announceEveryMs: 300,
       ...p2p,
     },
