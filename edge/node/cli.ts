@@ -28,7 +28,9 @@ async function writeNewSwarmKey(file: string): Promise<never> {
     console.error(`zerverless: cannot write a swarm key to ${file}: ${(err as Error).message}`)
     process.exit(1)
   }
-  console.log(`a new swarm key is in ${file}: start every node of the mesh with --swarm-key ${file}`)
+  console.log(
+    `a new swarm key is in ${file}: start every node of the mesh with --swarm-key ${file}`,
+  )
   process.exit(0)
 }
 
