@@ -10,6 +10,7 @@ import { runBatch } from '../lib/job-load'
 import { measureJoin, PRODUCTION, type JoinTimes } from '../lib/mesh-discovery'
 import { runSequential } from '../lib/sequential-jobs'
 import { measureExchanges } from '../lib/stream-exchange'
+import { processForwarding, type ProcessForwarding } from '../lib/process-forwarding'
 import { percentile, round } from '../lib/stats'
 import { countThreadCpu } from '../lib/thread-cpu'
 import type { Suite } from './suite'
@@ -166,6 +167,11 @@ export const federation: Suite = {
   name: 'federation',
   async run(log) {
     const comparison = await compare(log)
+    const processes = await processForwarding(
+      log,
+      Number(process.env.BENCH_ROUNDS ?? 4),
+      Number(process.env.BENCH_PROCESS_BATCH ?? 1000),
+    )
     log('the mesh alone: a new stream per exchange against streams kept open')
     const streams = await measureExchanges(Number(process.env.BENCH_EXCHANGES ?? 2000), 4, 3)
     const runs: JoinTimes[] = []
@@ -179,6 +185,7 @@ export const federation: Suite = {
     return {
       machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
       comparison,
+      processes,
       streams,
       join: { runs, median: join },
     }
@@ -186,6 +193,7 @@ export const federation: Suite = {
   table(result) {
     const r = result as {
       comparison: Awaited<ReturnType<typeof compare>>
+      processes: ProcessForwarding
       streams: Awaited<ReturnType<typeof measureExchanges>>
       join: { runs: JoinTimes[]; median: JoinTimes }
     }
@@ -200,6 +208,12 @@ export const federation: Suite = {
       `| CPU µs per sequential job, this process: main thread / others | ${f.cpuPerSequentialJob.mainUs} / ${f.cpuPerSequentialJob.othersUs} | ${l.cpuPerSequentialJob.mainUs} / ${l.cpuPerSequentialJob.othersUs} | |`,
       `| CPU µs per batch job, this process: main thread / others | ${f.cpuPerBatchJob.mainUs} / ${f.cpuPerBatchJob.othersUs} | ${l.cpuPerBatchJob.mainUs} / ${l.cpuPerBatchJob.othersUs} | |`,
       `| first forwarded job (new stream, offer, code fetched by hash; C's threads warm) | ${c.firstForwardedMs} ms | | |`,
+      '',
+      `In one process, A's and C's work share one main thread, so a forwarded job costs it both orchestrators' work (about 0.5× is this setup's ceiling). As two processes (A with no volunteers, C with two internal workers; ${r.processes.rounds} alternating rounds of ${r.processes.batchSize} jobs a side):`,
+      '',
+      '| measure | forwarded A → C | local (on C) | forwarded vs local (goal) |',
+      '|---|---|---|---|',
+      `| jobs/s, two processes | ${r.processes.forwarded} | ${r.processes.local} | ${r.processes.ratio}× (≥ 0.5×); rounds ${r.processes.roundRatios.join(', ')} |`,
       '',
       `The mesh alone (two bare libp2p nodes in this process; an offer, then its \`result\` back; ${r.streams.count} exchanges, ${r.streams.inFlight} at once; medians of 3 rounds):`,
       '',

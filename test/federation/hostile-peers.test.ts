@@ -193,8 +193,13 @@ async function fakeExecutor(
 }
 
 /** Submits a Python job to A and waits for its end. */
-async function runAtA(code: string) {
-  const job = await a.client.post('/api/jobs', { job_type: 'python', namespace: 'alice', code })
+async function runAtA(code: string, extra: Record<string, unknown> = {}) {
+  const job = await a.client.post('/api/jobs', {
+    job_type: 'python',
+    namespace: 'alice',
+    code,
+    ...extra,
+  })
   return {
     id: job.body.id as string,
     done: (await a.client.get(`/api/jobs/${job.body.id}?wait=60`)).body,
@@ -224,6 +229,24 @@ describe('a peer that takes our work and then fails us', () => {
       })
     } finally {
       await liar.stop()
+    }
+  }, 90_000)
+
+  it('refuses it outright: the job goes elsewhere without spending a retry', async () => {
+    const busy = await fakeExecutor((stream, offer) =>
+      stream.send({ type: 'refused', job_id: offer.job_id, code: 'TOO_MANY', message: 'busy' }),
+    )
+    try {
+      const { id, done } = await runAtA('"elsewhere"', { max_retries: 0 })
+      expect(busy.offers).toContain(id)
+      expect(done).toMatchObject({
+        status: 'completed',
+        result: 'elsewhere',
+        attempts: 1,
+        executed_by: { orchestrator: c.peerId },
+      })
+    } finally {
+      await busy.stop()
     }
   }, 90_000)
 

@@ -106,7 +106,7 @@ export class Federation {
       mayGive: (peer) => this.allowed(peer),
       runsHere: (work) => deps.pool().canRun(work),
       maxPerPeer: settings.maxPerPeer ?? 256,
-      rate: settings.peerRate ?? { rate: 500, burst: 1000 },
+      rate: settings.peerRate ?? { rate: 5_000, burst: 10_000 },
     })
   }
 

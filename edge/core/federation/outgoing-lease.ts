@@ -4,7 +4,12 @@
  * and its report. The peer must show signs of life within the lease; silence, a closed stream, a
  * malformed frame or a frame about another job ends the lease, and the job runs elsewhere.
  */
-import { PeerFrame, type ForwardedRun, type Offer } from '../../../shared/protocol/federation'
+import {
+  PeerFrame,
+  type ForwardedRun,
+  type Offer,
+  type REFUSAL_CODES,
+} from '../../../shared/protocol/federation'
 import type { JobErrorFrame, ResultFrame } from '../../../shared/protocol/frames'
 import type { HostCall, HostReply } from '../../../shared/protocol/host-call'
 import { describeIssues } from '../../../shared/protocol/schema-errors'
@@ -50,6 +55,15 @@ export interface LeaseHost {
   started(lease: OutgoingLease): void
   reported(lease: OutgoingLease, report: Report): void
   lost(lease: OutgoingLease, cause: LostCause): void
+}
+
+/**
+ * How long a peer that refused gets no work: a moment when it was only busy (over its rate or its
+ * jobs at once), `holdMs` for anything else, and long when it does not take our work at all.
+ */
+function holdAfter(code: (typeof REFUSAL_CODES)[number], holdMs: number): number {
+  if (code === 'RATE_LIMITED' || code === 'TOO_MANY') return 1_000
+  return code === 'NOT_ALLOWED' ? 12 * holdMs : holdMs
 }
 
 /** Outputs one native run may send back (a runner's are stdout, stderr, logs and its mounts). */
@@ -162,8 +176,8 @@ export class OutgoingLease {
   private async take(frame: PeerFrame): Promise<void> {
     const { attempt, stream } = this
     if (frame.type === 'refused') {
-      this.site.heldUntil = Date.now() + this.host.holdMs
-      return this.lose('unreachable')
+      this.site.heldUntil = Date.now() + holdAfter(frame.code, this.host.holdMs)
+      return this.lose('refused')
     }
     if (frame.job_id !== attempt.id || frame.attempt !== attempt.attempt)
       return this.drop(`a frame about job ${frame.job_id} attempt ${frame.attempt}`)

@@ -86,10 +86,14 @@ export class JobRuns {
     return true
   }
 
-  /** Its site went away (or never got it): the job goes back in the queue. */
-  lost(attempt: Attempt, now: number): void {
-    if (this.settle(attempt))
-      this.retryOrFail(attempt.id, () => 'the volunteer running it disconnected', now)
+  /**
+   * Its site went away (or never got it): the job goes back in the queue. A site that refused it
+   * outright (`refused`) never ran it, so that start is not counted against its retries.
+   */
+  lost(attempt: Attempt, now: number, refused = false): void {
+    if (!this.settle(attempt)) return
+    if (refused && this.deps.store.uncount(attempt.id)) return this.requeue(attempt.id, now)
+    this.retryOrFail(attempt.id, () => 'the volunteer running it disconnected', now)
   }
 
   /**
@@ -143,8 +147,7 @@ export class JobRuns {
   }
 
   private retryOrFail(id: string, why: (job: JobRecord) => string, now: number): void {
-    const { store, counts } = this.deps
-    const job = store.get(id)
+    const job = this.deps.store.get(id)
     if (!job || job.status !== 'running') return
     if (job.attempts > job.max_retries) {
       const error: JobError = {
@@ -154,8 +157,12 @@ export class JobRuns {
       this.deps.end(id, 'running', { status: 'failed', error }, now)
       return
     }
-    if (!store.requeue(id)) return
-    counts.moved('running', 'pending', job.namespace)
+    this.requeue(id, now, job)
+  }
+
+  private requeue(id: string, now: number, job = this.deps.store.get(id)): void {
+    if (!job || !this.deps.store.requeue(id)) return
+    this.deps.counts.moved('running', 'pending', job.namespace)
     this.deps.requeued(pendingEntry(job, now), now)
   }
 

@@ -77,7 +77,7 @@ export class Scheduler<P extends readonly Placement[] = readonly Placement[]> {
       if (attempt.done) return
       if (attempt.kind === 'call') this.invocations.lost(attempt, cause)
       else if (attempt.kind === 'copy') this.redundant.lost(attempt, now)
-      else this.jobs.lost(attempt, now)
+      else this.jobs.lost(attempt, now, cause === 'refused')
     },
     left: (site) => this.reputation.forget(site),
   }

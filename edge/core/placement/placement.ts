@@ -45,6 +45,8 @@ export type LostCause =
   | 'disconnected'
   /** The work never reached the site. */
   | 'unreachable'
+  /** The site said at once it would not take it (a peer orchestrator's refusal): not an attempt. */
+  | 'refused'
 
 /**
  * What a site reports at the end of an attempt (its output already capped); a peer orchestrator

@@ -297,6 +297,16 @@ export class JobStore {
   }
 
   /** running → pending, for another volunteer to pick up. */
+  /** Takes back the count of a start that never ran (a site refused it at once). */
+  uncount(id: string): boolean {
+    return (
+      this.sql.run(
+        `UPDATE jobs SET attempts = attempts - 1 WHERE id = ? AND status = 'running' AND attempts > 0`,
+        id,
+      ) > 0
+    )
+  }
+
   requeue(id: string): boolean {
     return (
       this.sql.run(
