@@ -118,7 +118,7 @@ export class PeerPlacement implements Placement {
   run(attempt: Attempt, task: Task, ready?: Promise<void>): void {
     const site = attempt.site as PeerSite
     const lease = new OutgoingLease(attempt, task, site, this.leaseHost, Date.now())
-    site.running.add(attempt.id)
+    site.running.set(attempt.id, task.timeout_ms)
     this.leases.set(attempt.id, lease)
     void lease.run(ready)
   }
