@@ -108,6 +108,56 @@ describe('the embedded default', () => {
   })
 })
 
+describe('the peers API with auth on', () => {
+  it('is the admin’s alone', async () => {
+    const admin = 'zv-mesh-admin-token-0123456789abcdef'
+    const guarded = await startZerverless(
+      ['--auth', 'on', '--workers', '0', '--p2p-port', '0'],
+      undefined,
+      { ZERVERLESS_ADMIN_TOKEN: admin },
+    )
+    try {
+      const as =
+        (token?: string) =>
+        (path: string, init: RequestInit = {}) =>
+          fetch(guarded.url + path, {
+            ...init,
+            headers: {
+              ...(token && { authorization: `Bearer ${token}` }),
+              'content-type': 'application/json',
+            },
+          })
+      const issued = await api(as(admin)).post('/api/tokens', {
+        name: 'alice',
+        namespaces: ['alice'],
+        rights: ['jobs'],
+      })
+      expect(issued.status).toBe(201)
+      const anonymous = api(as())
+      const alice = api(as(issued.body.token))
+      expect((await anonymous.get('/api/federation/peers')).status).toBe(401)
+      expect((await alice.get('/api/federation/peers')).status).toBe(403)
+      expect(
+        (
+          await alice.post('/api/federation/peers', {
+            address: '/ip4/127.0.0.1/tcp/1/p2p/12D3KooWA',
+          })
+        ).status,
+      ).toBe(403)
+      expect(
+        (await alice.delete('/api/federation/peers/12D3KooWAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'))
+          .status,
+      ).toBe(403)
+      const listed = await api(as(admin)).get('/api/federation/peers')
+      expect(listed.status).toBe(200)
+      expect(listed.body).toMatchObject({ peers: [], total: 0 })
+    } finally {
+      await guarded.stop()
+      removeDir(guarded.dataDir)
+    }
+  }, 30_000)
+})
+
 describe('a swarm key', () => {
   it('lets in only nodes that hold it', async () => {
     const key = generateSwarmKey()
