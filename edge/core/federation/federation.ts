@@ -167,7 +167,8 @@ export class Federation {
     })
     mesh.onAnnouncement((peer, raw) => {
       const parsed = Announcement.safeParse(raw)
-      if (!parsed.success) return
+      // One still in flight when its peer left must not bring the peer back as a site.
+      if (!parsed.success || this.directory.get(peer)?.status !== 'connected') return
       this.directory.announced(peer, parsed.data, Date.now())
       this.placementMade?.announced(peer, parsed.data)
     })

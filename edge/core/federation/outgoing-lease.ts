@@ -119,7 +119,11 @@ export class OutgoingLease {
       stream.close()
       this.lose('disconnected')
     } catch {
-      this.lose(reached ? 'disconnected' : 'unreachable')
+      if (reached) return this.lose('disconnected')
+      // It could not be reached at all (gone, its address stale): held like a refusal, and the
+      // job goes elsewhere without spending a retry, since no peer ever had it.
+      this.site.heldUntil = Date.now() + this.host.holdMs
+      this.lose('refused')
     }
   }
 
