@@ -124,7 +124,7 @@ export class Orchestrator {
       new Federation(host.federation, {
         jobs: () => this.scheduler,
         pool: () => this.pool,
-        sessions: () => this.hub.connected,
+        hub: () => this.hub,
         answer: (scope, call) => answerHostCall(this.kv, scope, call),
         sha256: this.sha256,
         trustAll: !config.auth.enabled,

@@ -1,31 +1,25 @@
 /**
- * What this orchestrator tells its peers of itself: its volunteers, queue, load, the runtimes it
- * would run for them (only volunteers that take any namespace count: a peer's work is recorded
- * under a namespace of its own), and its runners' machines.
+ * What this orchestrator tells its peers of itself: its volunteers, queue and load (as `/stats`
+ * counts them), the runtimes it would run for them (only volunteers that take any namespace count:
+ * a peer's work is recorded under a namespace of its own), and its runners' machines.
  */
 import type { Announcement } from '../../../shared/protocol/federation'
 import type { Runtime } from '../../../shared/protocol/job'
-import type { VolunteerSession } from '../volunteers/volunteer-session'
+import { countVolunteers } from '../observability/volunteer-stats'
+import type { VolunteerHub } from '../volunteers/volunteer-hub'
 
 export function announce(
-  sessions: Iterable<VolunteerSession>,
+  hub: Pick<VolunteerHub, 'connected' | 'size'>,
   pendingJobs: number,
   allow: readonly string[] | undefined,
 ): Announcement {
-  let connected = 0
-  let idle = 0
-  let slots = 0
-  let busy = 0
+  const counts = countVolunteers(hub)
   let forwardSlots = 0
   const runtimes = new Set<Runtime>()
   const native: Announcement['native'] = []
-  for (const session of sessions) {
-    connected++
+  for (const session of hub.connected) {
     const caps = session.capabilities
     if (session.state !== 'active' || !caps) continue
-    if (session.running.size === 0) idle++
-    slots += caps.concurrency
-    busy += Math.min(caps.concurrency, session.running.size)
     if (!caps.namespaces?.length) {
       forwardSlots += caps.concurrency
       for (const runtime of caps.runtimes) if (runtime !== 'native') runtimes.add(runtime)
@@ -41,11 +35,12 @@ export function announce(
         gpus: system.gpus.map((g) => ({ vendor: g.vendor, memory_mb: g.memory_mb })),
       })
   }
+  const { total, busy } = counts.slots
   return {
     type: 'stats',
-    volunteers: { connected, idle },
+    volunteers: { connected: counts.connected, idle: counts.idle },
     pending_jobs: Math.min(pendingJobs, 1_000_000),
-    load: slots === 0 ? 1 : busy / slots,
+    load: total === 0 ? 1 : Math.min(1, busy / total),
     runtimes: [...runtimes],
     slots: forwardSlots,
     native,

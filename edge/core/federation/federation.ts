@@ -8,7 +8,8 @@ import type { HostCall, HostReply } from '../../../shared/protocol/host-call'
 import type { Scheduler } from '../jobs/scheduler'
 import { dbRefusal, FULL_DB, type DbAccess } from '../kv/db-access'
 import type { PlacementEvents } from '../placement/placement'
-import type { JobScope, VolunteerSession } from '../volunteers/volunteer-session'
+import type { VolunteerHub } from '../volunteers/volunteer-hub'
+import type { JobScope } from '../volunteers/volunteer-session'
 import type { VolunteerPool } from '../volunteers/volunteer-pool'
 import { announce } from './announcements'
 import { ForwardedWork } from './forwarded-work'
@@ -44,7 +45,7 @@ export interface FederationDeps {
   /** The scheduler, once made (the peer placement is made while it is: see `placement`). */
   jobs: () => Scheduler
   pool: () => VolunteerPool
-  sessions: () => Iterable<VolunteerSession>
+  hub: () => Pick<VolunteerHub, 'connected' | 'size'>
   answer: (scope: JobScope, call: HostCall) => HostReply
   sha256: (text: string) => string | Promise<string>
   /** Peers are trusted with a job's whole namespace (auth off, or named on the allow list). */
@@ -191,8 +192,8 @@ export class Federation {
     this.work.heartbeat(now)
     if (now < this.nextAnnounce) return
     this.nextAnnounce = now + this.announceEveryMs
-    const { jobs, sessions } = this.deps
-    this.mesh.announce(announce(sessions(), jobs().statusCounts().pending, this.settings.allow))
+    const { jobs, hub } = this.deps
+    this.mesh.announce(announce(hub(), jobs().statusCounts().pending, this.settings.allow))
   }
 
   /** A guest's `db` call in a job a peer forwarded here: checked here, answered by the origin. */

@@ -4,6 +4,7 @@
  * stream's `drained`, and received straight into a store as a stream, never whole in memory.
  */
 import { FILE_CHUNK_BYTES } from '../../../shared/protocol/federation'
+import { decodeBase64Strict } from '../../../shared/protocol/upload-protocol'
 import type { MeshStream } from './mesh'
 
 /** Sends `body` as `type` frames naming `path`; false when the stream closed on the way. */
@@ -67,9 +68,11 @@ export function toBase64(bytes: Uint8Array): string {
   return btoa(text)
 }
 
-/** Throws on text that is not base64. */
+/** Throws on text that is not (strict) base64. */
 export function fromBase64(text: string): Uint8Array {
-  return Uint8Array.from(atob(text), (c) => c.charCodeAt(0))
+  const bytes = decodeBase64Strict(text)
+  if (!bytes) throw new Error('a chunk is not base64')
+  return bytes
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {

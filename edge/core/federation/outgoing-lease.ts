@@ -74,6 +74,8 @@ export class OutgoingLease {
   lastHeard: number
   private stream: MeshStream | undefined
   private over = false
+  /** The hash its offer named the code by (the only code the peer may ask for). */
+  private codeHash: string | undefined
   /** A native run's outputs as they arrive, by name. */
   private readonly outputs = new Map<string, IncomingFile<unknown>>()
 
@@ -150,7 +152,7 @@ export class OutgoingLease {
       attempt: attempt.attempt,
       job_type: task.job_type as Offer['job_type'],
       namespace: task.namespace,
-      code_hash: await this.host.sha256(task.code),
+      code_hash: (this.codeHash = await this.host.sha256(task.code)),
       input_data: task.input_data,
       timeout_ms: task.timeout_ms,
       ...(task.wasm_cid && { wasm_cid: task.wasm_cid, args: task.args, env: task.env }),
@@ -193,8 +195,7 @@ export class OutgoingLease {
         attempt.progress = { fraction: frame.fraction, message: frame.message }
         return
       case 'need_code':
-        if (frame.hash !== (await this.host.sha256(this.task.code)))
-          return this.drop('it asked for code that is not its job')
+        if (frame.hash !== this.codeHash) return this.drop('it asked for code that is not its job')
         stream?.send({ type: 'code', hash: frame.hash, code: this.task.code })
         return
       case 'need_wasm': {
