@@ -6,27 +6,20 @@
 import { createHash } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Mesh, MeshStream } from '../../edge/core/federation/mesh'
-import { createLibp2pMesh } from '../../edge/node/federation/libp2p-mesh'
 import { eventually } from '../helpers/eventually'
-import { startMeshNode, type MeshNode } from '../helpers/mesh-cluster'
-import { removeDir, tempDir } from '../helpers/temp-dir'
+import { offerFrame, startBareMesh, startMeshNode, type MeshNode } from '../helpers/mesh-cluster'
 
 let a: MeshNode
 let c: MeshNode
 let m: Mesh
-let mDir: string
+let stopM: () => Promise<void>
 
 beforeAll(async () => {
   // A short lease, so that a silent peer is found out within the test.
   a = await startMeshNode('a', { volunteers: [{ runtimes: ['lua'] }], leaseMs: 2_000 })
   c = await startMeshNode('c', { bootstrap: [a.address], volunteers: [{ runtimes: ['python'] }] })
-  mDir = tempDir('zv-mesh-m-')
-  m = await createLibp2pMesh({
-    dataDir: mDir,
-    port: 0,
-    bootstrap: [a.address, c.address],
-    maxFrameBytes: 16 << 20,
-  })
+  // M may send more than C takes (the frame over C's cap must reach C to be refused there).
+  ;({ mesh: m, stop: stopM } = await startBareMesh([a.address, c.address], 64 << 20))
   await eventually(() => {
     const peers = m.connected().map((p) => p.peer)
     return peers.includes(a.peerId) && peers.includes(c.peerId)
@@ -34,9 +27,8 @@ beforeAll(async () => {
 }, 60_000)
 
 afterAll(async () => {
-  await m?.stop()
+  await stopM?.()
   await Promise.all([a, c].map((node) => node?.stop()))
-  if (mDir) removeDir(mDir)
 })
 
 /** Sends frames on a fresh job stream to `peer` and collects what comes back until it ends. */
@@ -50,21 +42,7 @@ async function exchange(peer: string, frames: unknown[]): Promise<unknown[]> {
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
-
-function offer(code: string, jobId = 'm-job-1') {
-  return {
-    type: 'offer',
-    job_id: jobId,
-    attempt: 1,
-    job_type: 'python',
-    namespace: 'mallory',
-    code_hash: sha256(code),
-    input_data: null,
-    timeout_ms: 30_000,
-    untrusted_db: { read: [], write: [] },
-    lease_ms: 10_000,
-  }
-}
+const offer = (code: string, jobId = 'm-job-1') => offerFrame(code, jobId)
 
 describe('frames a peer sends to our job protocol', () => {
   it('refuses garbage, a frame of the wrong shape, and a result for a job never offered', async () => {
@@ -147,13 +125,7 @@ type OnOffer = (stream: MeshStream, offer: { job_id: string; attempt: number }) 
 async function fakeExecutor(
   onOffer: OnOffer,
 ): Promise<{ mesh: Mesh; offers: string[]; stop(): Promise<void> }> {
-  const dir = tempDir('zv-mesh-fake-')
-  const mesh = await createLibp2pMesh({
-    dataDir: dir,
-    port: 0,
-    bootstrap: [a.address],
-    maxFrameBytes: 1 << 20,
-  })
+  const { mesh, stop } = await startBareMesh([a.address])
   const offers: string[] = []
   mesh.onStream((stream) => {
     void (async () => {
@@ -186,8 +158,7 @@ async function fakeExecutor(
     offers,
     stop: async () => {
       clearInterval(announcing)
-      await mesh.stop()
-      removeDir(dir)
+      await stop()
     },
   }
 }
@@ -206,9 +177,34 @@ async function runAtA(code: string, extra: Record<string, unknown> = {}) {
   }
 }
 
+/**
+ * A fake executor that treats each offer with `onOffer` gets A's job first (it looks best by far);
+ * the job must then complete on C with `attempts`, the fake's answer never stored.
+ */
+async function completesElsewhere(
+  onOffer: OnOffer,
+  result: string,
+  attempts: number,
+  extra: Record<string, unknown> = {},
+) {
+  const fake = await fakeExecutor(onOffer)
+  try {
+    const { id, done } = await runAtA(JSON.stringify(result), extra)
+    expect(fake.offers).toContain(id)
+    expect(done).toMatchObject({
+      status: 'completed',
+      result,
+      attempts,
+      executed_by: { orchestrator: c.peerId },
+    })
+  } finally {
+    await fake.stop()
+  }
+}
+
 describe('a peer that takes our work and then fails us', () => {
   it('is dropped at its first lie; the job runs elsewhere and its answer is never stored', async () => {
-    const liar = await fakeExecutor((stream, offer) =>
+    const lie: OnOffer = (stream, offer) =>
       stream.send({
         type: 'result',
         job_id: `${offer.job_id}-not-this-one`,
@@ -216,53 +212,17 @@ describe('a peer that takes our work and then fails us', () => {
         result: 'forged',
         output: '',
         volunteer: 'liar',
-      }),
-    )
-    try {
-      const { id, done } = await runAtA('"honest"')
-      expect(liar.offers).toContain(id)
-      expect(done).toMatchObject({
-        status: 'completed',
-        result: 'honest',
-        attempts: 2,
-        executed_by: { orchestrator: c.peerId },
       })
-    } finally {
-      await liar.stop()
-    }
+    await completesElsewhere(lie, 'honest', 2)
   }, 90_000)
 
   it('refuses it outright: the job goes elsewhere without spending a retry', async () => {
-    const busy = await fakeExecutor((stream, offer) =>
-      stream.send({ type: 'refused', job_id: offer.job_id, code: 'TOO_MANY', message: 'busy' }),
-    )
-    try {
-      const { id, done } = await runAtA('"elsewhere"', { max_retries: 0 })
-      expect(busy.offers).toContain(id)
-      expect(done).toMatchObject({
-        status: 'completed',
-        result: 'elsewhere',
-        attempts: 1,
-        executed_by: { orchestrator: c.peerId },
-      })
-    } finally {
-      await busy.stop()
-    }
+    const refuse: OnOffer = (stream, offer) =>
+      stream.send({ type: 'refused', job_id: offer.job_id, code: 'TOO_MANY', message: 'busy' })
+    await completesElsewhere(refuse, 'elsewhere', 1, { max_retries: 0 })
   }, 90_000)
 
   it('loses the lease when it goes silent; the job runs elsewhere', async () => {
-    const silent = await fakeExecutor(() => undefined)
-    try {
-      const { id, done } = await runAtA('"not silent"')
-      expect(silent.offers).toContain(id)
-      expect(done).toMatchObject({
-        status: 'completed',
-        result: 'not silent',
-        attempts: 2,
-        executed_by: { orchestrator: c.peerId },
-      })
-    } finally {
-      await silent.stop()
-    }
+    await completesElsewhere(() => undefined, 'not silent', 2)
   }, 90_000)
 })

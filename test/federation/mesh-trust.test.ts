@@ -3,15 +3,13 @@
  * take ours (everyone else gets a clear refusal), and a swarm key keeps nodes without it out of
  * the mesh altogether.
  */
-import { createHash } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createLibp2pMesh } from '../../edge/node/federation/libp2p-mesh'
 import { generateSwarmKey } from '../../edge/node/federation/swarm-key'
 import { api } from '../helpers/api'
-import { removeDir, tempDir } from '../helpers/temp-dir'
+import { removeDir } from '../helpers/temp-dir'
 import { startZerverless } from '../helpers/zerverless-process'
 import { eventually } from '../helpers/eventually'
-import { startMeshNode, type MeshNode } from '../helpers/mesh-cluster'
+import { offerFrame, startBareMesh, startMeshNode, type MeshNode } from '../helpers/mesh-cluster'
 
 const nodes: MeshNode[] = []
 const start = async (...args: Parameters<typeof startMeshNode>) => {
@@ -59,32 +57,13 @@ describe('an allow list', () => {
   }, 60_000)
 
   it('refuses an offer from a peer it does not list, and says why', async () => {
-    const dir = tempDir('zv-mesh-m-')
-    const stranger = await createLibp2pMesh({
-      dataDir: dir,
-      port: 0,
-      bootstrap: [picky.address],
-      maxFrameBytes: 1 << 20,
-    })
+    const { mesh: stranger, stop } = await startBareMesh([picky.address])
     await eventually(() => stranger.connected().some((p) => p.peer === picky.peerId), 30_000)
-    const code = '1'
     const stream = await stranger.open(picky.peerId)
-    stream.send({
-      type: 'offer',
-      job_id: 'not-welcome',
-      attempt: 1,
-      job_type: 'python',
-      namespace: 'alice',
-      code_hash: createHash('sha256').update(code).digest('hex'),
-      input_data: null,
-      timeout_ms: 10_000,
-      untrusted_db: { read: [], write: [] },
-      lease_ms: 10_000,
-    })
+    stream.send(offerFrame('1', 'not-welcome'))
     const got: unknown[] = []
     for await (const frame of stream.frames()) got.push(frame)
-    await stranger.stop()
-    removeDir(dir)
+    await stop()
     expect(got).toEqual([
       expect.objectContaining({ type: 'refused', code: 'NOT_ALLOWED', job_id: 'not-welcome' }),
     ])

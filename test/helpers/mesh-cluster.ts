@@ -3,7 +3,10 @@
  * 127.0.0.1) with a real libp2p node, and in-process volunteers that offer only the runtimes a
  * test gives them, so a test decides who can run what.
  */
+import { createHash } from 'node:crypto'
+import type { Mesh } from '../../edge/core/federation/mesh'
 import { jsonLogger } from '../../edge/core/observability/logger'
+import { createLibp2pMesh } from '../../edge/node/federation/libp2p-mesh'
 import { startServer, type P2pOptions, type RunningServer } from '../../edge/node/server'
 import { api, fetcherOf, type ApiClient } from './api'
 import { removeDir, tempDir } from './temp-dir'
@@ -82,5 +85,37 @@ export async function startMeshNode(
       await server.close()
       if (!options.dataDir) removeDir(dataDir)
     },
+  }
+}
+
+/** A bare libp2p node of the mesh, no orchestrator behind it: a test plays a peer frame by frame. */
+export async function startBareMesh(
+  bootstrap: string[],
+  maxFrameBytes = 1 << 20,
+): Promise<{ mesh: Mesh; stop(): Promise<void> }> {
+  const dir = tempDir('zv-mesh-bare-')
+  const mesh = await createLibp2pMesh({ dataDir: dir, port: 0, bootstrap, maxFrameBytes })
+  return {
+    mesh,
+    stop: async () => {
+      await mesh.stop()
+      removeDir(dir)
+    },
+  }
+}
+
+/** An offer of one attempt of a Python job, as an origin sends it on `/zerverless/job/1.0.0`. */
+export function offerFrame(code: string, jobId: string) {
+  return {
+    type: 'offer',
+    job_id: jobId,
+    attempt: 1,
+    job_type: 'python',
+    namespace: 'mallory',
+    code_hash: createHash('sha256').update(code).digest('hex'),
+    input_data: null,
+    timeout_ms: 30_000,
+    untrusted_db: { read: [], write: [] },
+    lease_ms: 10_000,
   }
 }
