@@ -1,3 +1,4 @@
+import { once } from 'node:events'
 import { Worker } from 'node:worker_threads'
 import { loadPyodide } from 'pyodide'
 import { beforeAll, describe, expect, it } from 'vitest'
@@ -186,6 +187,8 @@ def handle(req):
       "const { workerData } = require('node:worker_threads'); setTimeout(() => Atomics.store(new Int32Array(workerData), 0, 2), 300)",
       { eval: true, workerData: flag.buffer },
     )
+    // The thread must be up before Python holds this one: starting it needs this thread's turn.
+    await once(owner, 'online')
     const out = await py.run(
       request(
         'python',
