@@ -1,0 +1,80 @@
+/**
+ * What a cron trigger is (`PUT /api/cron/{namespace}/{name}`, and `spec.crons` in a GitOps
+ * manifest): a schedule croner understands (five fields, or six with seconds), a time zone, what
+ * to do with ticks missed while the orchestrator was down, and one target: a function call, a job,
+ * or a workflow run. Bad expressions and zones are refused with croner's reason.
+ */
+import { Cron } from 'croner'
+import { z } from 'zod'
+import type { OrchestratorConfig } from '../config'
+import { jobSubmission } from '../routes/job-schemas'
+
+/** A trigger's name: a path segment, and part of its runs' ids (`cron:{name}:{tick}`). */
+export const CronName = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'must be 1 to 64 letters, digits, _ and -' })
+
+/** Why `timezone` is not a zone this runtime knows, or undefined. */
+export function timezoneProblem(timezone: string): string | undefined {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: timezone })
+    return undefined
+  } catch {
+    return `is not a known time zone: '${timezone}' (an IANA name such as "UTC" or "Europe/Paris")`
+  }
+}
+
+/** Why croner refuses `schedule` in `timezone`, or undefined when it takes it. */
+export function scheduleProblem(schedule: string, timezone: string): string | undefined {
+  try {
+    new Cron(schedule, { paused: true, timezone }).stop()
+    return undefined
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err)
+  }
+}
+
+const FunctionTarget = z.strictObject({
+  function: z
+    .string({ error: 'must be a function path such as "/alice/report"' })
+    .regex(/^\/[^/]+(\/.*)?$/, { error: 'must be a function path such as "/alice/report"' })
+    .max(1024),
+  method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).optional(),
+  query: z.record(z.string(), z.string()).optional(),
+  headers: z.record(z.string(), z.string()).optional(),
+  /** A string is sent as it is; any other JSON value as JSON. */
+  body: z.json().optional(),
+})
+
+const WorkflowTarget = z.strictObject({
+  workflow: z.string().min(1).max(128),
+  input: z.json().optional(),
+})
+
+/** The body of `PUT /api/cron/{namespace}/{name}`. */
+export function cronBody(config: OrchestratorConfig) {
+  const JobTarget = z.strictObject({ job: jobSubmission(config) })
+  return z
+    .strictObject({
+      schedule: z
+        .string({ error: 'must be a cron expression such as "*/5 * * * *"' })
+        .min(1)
+        .max(256),
+      timezone: z.string().min(1).max(64).default('UTC'),
+      /** Ticks missed while the orchestrator was down: run once at start, or skip them. */
+      missed: z.enum(['once', 'skip'], { error: 'must be "once" or "skip"' }).default('once'),
+      target: z.union([FunctionTarget, JobTarget, WorkflowTarget], {
+        error:
+          'must be {"function": "/user/path", ...}, {"job": {...}} or {"workflow": "id", "input": ...}',
+      }),
+    })
+    .superRefine((body, ctx) => {
+      const zone = timezoneProblem(body.timezone)
+      if (zone) return ctx.addIssue({ code: 'custom', path: ['timezone'], message: zone })
+      const problem = scheduleProblem(body.schedule, body.timezone)
+      if (problem) ctx.addIssue({ code: 'custom', path: ['schedule'], message: problem })
+    })
+}
+
+export type CronBody = z.infer<ReturnType<typeof cronBody>>
+export type CronTarget = CronBody['target']
