@@ -41,6 +41,12 @@ export const HostConfig = z.object({
   auth: z.enum(['on', 'off']).optional(),
   /** The admin's token; Node makes and keeps one in the data directory when none is given. */
   adminToken: z.string().optional(),
+  /**
+   * Encrypts secrets and repository credentials at rest (64 hex digits or base64 of 32 bytes).
+   * Node generates one into `{data-dir}/secrets.key` (0600) when none is given; Workers take it
+   * from the `SECRETS_KEY` secret.
+   */
+  secretsKey: z.string().optional(),
   /** Workers: signs API tokens; the admin token signs them when absent. */
   tokenSecret: z.string().optional(),
   /** Workers: how many job rooms the namespaces are spread over. */

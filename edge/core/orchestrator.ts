@@ -38,6 +38,7 @@ import { WorkflowService } from './workflows/workflow-service'
 import { functionCaller, serviceStarter } from './workflows/step-hosts'
 import { Federation, type FederationSettings } from './federation/federation'
 import { FORWARDED_PREFIX, isForwarded } from './federation/forwarded-namespace'
+import type { SecretBox } from './secrets/secret-box'
 
 /** How often deadlines are checked; the worst extra delay past `timeout_seconds` + grace. */
 const TICK_MS = 100
@@ -109,6 +110,8 @@ export class Orchestrator {
       launched?: () => void
       /** Join a mesh of orchestrators (the host attaches it: `federation.attach`). */
       federation?: FederationSettings
+      /** Seals secrets and repository credentials at rest; without it neither can be kept. */
+      secretBox?: SecretBox
     } = {},
   ) {
     this.sha256 = host.sha256 ?? sha256Hex

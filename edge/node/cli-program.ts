@@ -45,6 +45,7 @@ export interface ZerverlessFlags extends LimitFlags {
   federationAllow?: string[]
   forwardAfter?: number
   newSwarmKey?: string
+  secretsKey?: string
 }
 
 /** `zerverless`'s command, ready to parse. */
@@ -149,6 +150,11 @@ export function zerverlessProgram(): Command {
       )
         .choices(LOG_THRESHOLDS)
         .default(d.logLevel),
+    )
+    .option(
+      '--secrets-key <key>',
+      'encrypts secrets and repository credentials at rest: 64 hex digits or base64 of 32 bytes (env ZERVERLESS_SECRETS_KEY; default: one generated into <data-dir>/secrets.key, mode 0600)',
+      token,
     )
     .option(
       '--p2p-port <n>',

@@ -77,6 +77,7 @@ async function runOrchestrator(host: HostConfig, workers: number): Promise<void>
     logger: stdoutLogger(host.logLevel),
     requestTimeoutMs: Math.round(host.requestTimeoutSeconds * 1000),
     config: { ...host.orchestrator, auth: auth.settings },
+    ...(host.secretsKey !== undefined && { secretsKey: host.secretsKey }),
     ...(joinsMesh(host) && { p2p: await p2pOptions(host.p2p) }),
   }).catch((err: NodeJS.ErrnoException) => {
     const why =

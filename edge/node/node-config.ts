@@ -53,6 +53,7 @@ function hostInput(flags: Partial<ZerverlessFlags>): HostConfigInput {
     requestTimeoutSeconds: flags.requestTimeout,
     logLevel: flags.logLevel,
     auth: flags.auth,
+    secretsKey: flags.secretsKey,
     p2p: {
       port: flags.p2pPort,
       host: flags.p2pHost,

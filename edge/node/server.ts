@@ -26,6 +26,7 @@ import { lingerOnClose } from './lingering-close'
 import type { Logger } from '../core/observability/logger'
 import { stdoutLogger } from './stdout-logger'
 import { createLibp2pMesh } from './federation/libp2p-mesh'
+import { loadSecretBox } from './secrets-key'
 
 export interface ServerOptions {
   host: string
@@ -47,6 +48,8 @@ export interface ServerOptions {
   requestTimeoutMs?: number
   /** Join a mesh of orchestrators over libp2p (see core/federation/); absent: no P2P port. */
   p2p?: P2pOptions
+  /** Seals secrets at rest (default: the key in `{dataDir}/secrets.key`, made on first start). */
+  secretsKey?: string
 }
 
 export interface P2pOptions {
@@ -76,6 +79,7 @@ export interface RunningServer {
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   mkdirSync(options.dataDir, { recursive: true })
+  const secretBox = await loadSecretBox(options.dataDir, options.secretsKey)
   const db = openSqlite(path.join(options.dataDir, 'zerverless.db'))
   // The internal workers' credential: made here, handed to their thread, never written anywhere.
   const config = defaultConfig({
@@ -91,6 +95,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // One logger for requests and for workflow runs' and steps' lines.
   const logger = options.logger ?? stdoutLogger('info')
   const orchestrator = new Orchestrator(db, config, {
+    secretBox,
     sha256: (text) => createHash('sha256').update(text).digest('hex'),
     files,
     serviceFiles,
