@@ -1,0 +1,92 @@
+/**
+ * Applies a checked desired state: functions deployed as new versions (so their version list and
+ * rollback keep working), static files copied into the namespace's storage, workflows created or
+ * given a new version, crons put; with prune, what the manifest dropped is removed.
+ */
+import type { Resource } from './application-store'
+import type { DesiredState } from './desired-state'
+import type { GitopsDeps } from './gitops-deps'
+import { liveWorkflow, type Change } from './sync-changes'
+import type { RepoSnapshot } from './repo-reader'
+import { MAX_STATIC_FILE_BYTES } from './desired-state'
+
+const key = (r: { kind: string; name: string }) => `${r.kind}\u0000${r.name}`
+
+/** Applies `changes` and returns what the application now owns (kept orphans included). */
+export async function applyChanges(
+  deps: GitopsDeps,
+  desired: DesiredState,
+  changes: readonly Change[],
+  snapshot: RepoSnapshot,
+  recorded: readonly Resource[],
+): Promise<Resource[]> {
+  const ns = desired.namespace
+  const todo = new Map(changes.map((c) => [key(c), c]))
+  const owned = new Map(recorded.map((r) => [key(r), r]))
+  const now: Resource[] = []
+
+  for (const fn of desired.functions) {
+    if (todo.has(key({ kind: 'function', name: fn.path })))
+      // MERGE: pass `secrets: fn.secrets` once function deploys take declared secrets.
+      await deps.functions.deploy(ns, fn.path, fn.request)
+    now.push({ kind: 'function', name: fn.path, fingerprint: fn.code_hash })
+  }
+  for (const file of desired.files) {
+    if (todo.has(key({ kind: 'static', name: file.path }))) {
+      const bytes = await snapshot.read(file.source, MAX_STATIC_FILE_BYTES)
+      if (!bytes) throw new Error(`${file.source} disappeared from the commit while syncing`)
+      await deps.storage?.put(ns, file.path, new Blob([bytes]).stream(), bytes.byteLength)
+    }
+    now.push({ kind: 'static', name: file.path, fingerprint: file.sha256 })
+  }
+  for (const wf of desired.workflows) {
+    const mine = owned.get(key({ kind: 'workflow', name: wf.name }))
+    let id = mine?.id !== undefined && liveWorkflow(deps, mine.id) ? mine.id : undefined
+    if (todo.has(key({ kind: 'workflow', name: wf.name }))) {
+      // One of the same name made by hand is adopted rather than doubled.
+      id ??= deps.workflows.list(ns, 1000, 0).workflows.find((w) => w.name === wf.name)?.id
+      id = id
+        ? deps.workflows.update(id, { ...wf.doc, namespace: ns }).id
+        : deps.workflows.create(ns, wf.doc).id
+    }
+    const version = id === undefined ? undefined : liveWorkflow(deps, id)?.version
+    now.push({
+      kind: 'workflow',
+      name: wf.name,
+      fingerprint: wf.fingerprint,
+      ...(id !== undefined && { id }),
+      ...(version !== undefined && { version }),
+    })
+  }
+  for (const cron of desired.crons) {
+    if (todo.has(key({ kind: 'cron', name: cron.name }))) deps.crons?.put(ns, cron.name, cron.body)
+    now.push({ kind: 'cron', name: cron.name, fingerprint: cron.fingerprint })
+  }
+
+  for (const change of changes) {
+    const r = owned.get(key(change))
+    if (!r) continue
+    if (change.action === 'orphaned') now.push(r)
+    if (change.action !== 'delete') continue
+    await remove(deps, ns, r)
+  }
+  return now
+}
+
+/** Removes one resource the application deployed; one already gone is not an error. */
+export async function remove(deps: GitopsDeps, ns: string, r: Resource): Promise<void> {
+  switch (r.kind) {
+    case 'function':
+      if (deps.functions.store.get(ns, r.name)) deps.functions.remove(ns, r.name)
+      return
+    case 'static':
+      await deps.storage?.remove(ns, r.name)
+      return
+    case 'workflow':
+      if (r.id !== undefined && liveWorkflow(deps, r.id)) deps.workflows.remove(r.id)
+      return
+    case 'cron':
+      deps.crons?.remove(ns, r.name)
+      return
+  }
+}
