@@ -14,6 +14,8 @@ export interface Resource {
   /** The function's path, the file's path, the workflow's or the cron's name. */
   name: string
   fingerprint: string
+  /** Where it is (the manifest may move the application to another namespace). */
+  namespace: string
   /** A workflow's id, and the version the sync left it at (another version is drift). */
   id?: string
   version?: number

@@ -134,7 +134,7 @@ export class GitopsService {
       const removed: string[] = []
       if (prune)
         for (const r of app.resources) {
-          await remove(this.#deps, app.target, r)
+          await remove(this.#deps, r)
           removed.push(`${r.kind}:${r.name}`)
         }
       this.#deps.store.remove(namespace, name)

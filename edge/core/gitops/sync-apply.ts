@@ -11,6 +11,7 @@ import type { RepoSnapshot } from './repo-reader'
 import { MAX_STATIC_FILE_BYTES } from './desired-state'
 
 const key = (r: { kind: string; name: string }) => `${r.kind}\u0000${r.name}`
+const ownedKey = (r: Resource) => `${r.namespace}\u0000${r.kind}\u0000${r.name}`
 
 /** Applies `changes` and returns what the application now owns (kept orphans included). */
 export async function applyChanges(
@@ -22,14 +23,15 @@ export async function applyChanges(
 ): Promise<Resource[]> {
   const ns = desired.namespace
   const todo = new Map(changes.map((c) => [key(c), c]))
-  const owned = new Map(recorded.map((r) => [key(r), r]))
+  const owned = new Map(recorded.map((r) => [ownedKey(r), r]))
+  const mine = (kind: string, name: string) => owned.get(`${ns}\u0000${kind}\u0000${name}`)
   const now: Resource[] = []
 
   for (const fn of desired.functions) {
     if (todo.has(key({ kind: 'function', name: fn.path })))
       // MERGE: pass `secrets: fn.secrets` once function deploys take declared secrets.
       await deps.functions.deploy(ns, fn.path, fn.request)
-    now.push({ kind: 'function', name: fn.path, fingerprint: fn.code_hash })
+    now.push({ kind: 'function', name: fn.path, fingerprint: fn.code_hash, namespace: ns })
   }
   for (const file of desired.files) {
     if (todo.has(key({ kind: 'static', name: file.path }))) {
@@ -37,11 +39,11 @@ export async function applyChanges(
       if (!bytes) throw new Error(`${file.source} disappeared from the commit while syncing`)
       await deps.storage?.put(ns, file.path, new Blob([bytes]).stream(), bytes.byteLength)
     }
-    now.push({ kind: 'static', name: file.path, fingerprint: file.sha256 })
+    now.push({ kind: 'static', name: file.path, fingerprint: file.sha256, namespace: ns })
   }
   for (const wf of desired.workflows) {
-    const mine = owned.get(key({ kind: 'workflow', name: wf.name }))
-    let id = mine?.id !== undefined && liveWorkflow(deps, mine.id) ? mine.id : undefined
+    const before = mine('workflow', wf.name)
+    let id = before?.id !== undefined && liveWorkflow(deps, before.id) ? before.id : undefined
     if (todo.has(key({ kind: 'workflow', name: wf.name }))) {
       // One of the same name made by hand is adopted rather than doubled.
       id ??= deps.workflows.list(ns, 1000, 0).workflows.find((w) => w.name === wf.name)?.id
@@ -54,27 +56,30 @@ export async function applyChanges(
       kind: 'workflow',
       name: wf.name,
       fingerprint: wf.fingerprint,
+      namespace: ns,
       ...(id !== undefined && { id }),
       ...(version !== undefined && { version }),
     })
   }
   for (const cron of desired.crons) {
     if (todo.has(key({ kind: 'cron', name: cron.name }))) deps.crons?.put(ns, cron.name, cron.body)
-    now.push({ kind: 'cron', name: cron.name, fingerprint: cron.fingerprint })
+    now.push({ kind: 'cron', name: cron.name, fingerprint: cron.fingerprint, namespace: ns })
   }
 
   for (const change of changes) {
-    const r = owned.get(key(change))
+    if (change.action !== 'delete' && change.action !== 'orphaned') continue
+    const r = owned.get(`${change.namespace}\u0000${change.kind}\u0000${change.name}`)
     if (!r) continue
     if (change.action === 'orphaned') now.push(r)
     if (change.action !== 'delete') continue
-    await remove(deps, ns, r)
+    await remove(deps, r)
   }
   return now
 }
 
 /** Removes one resource the application deployed; one already gone is not an error. */
-export async function remove(deps: GitopsDeps, ns: string, r: Resource): Promise<void> {
+export async function remove(deps: GitopsDeps, r: Resource): Promise<void> {
+  const ns = r.namespace
   switch (r.kind) {
     case 'function':
       if (deps.functions.store.get(ns, r.name)) deps.functions.remove(ns, r.name)

@@ -14,9 +14,10 @@ export interface Change {
   kind: ResourceKind
   name: string
   action: Action
+  namespace: string
 }
 
-const key = (kind: ResourceKind, name: string) => `${kind}\u0000${name}`
+const key = (ns: string, kind: ResourceKind, name: string) => `${ns}\u0000${kind}\u0000${name}`
 
 /** The changes from what is deployed to `desired`; unchanged resources are not listed. */
 export function changesFor(
@@ -26,12 +27,12 @@ export function changesFor(
   prune: boolean,
 ): Change[] {
   const ns = desired.namespace
-  const mine = new Map(recorded.map((r) => [key(r.kind, r.name), r]))
+  const mine = new Map(recorded.map((r) => [key(r.namespace, r.kind, r.name), r]))
   const changes: Change[] = []
   const wanted = new Set<string>()
   const change = (kind: ResourceKind, name: string, action: 'create' | 'update' | undefined) => {
-    wanted.add(key(kind, name))
-    if (action) changes.push({ kind, name, action })
+    wanted.add(key(ns, kind, name))
+    if (action) changes.push({ kind, name, action, namespace: ns })
   }
 
   for (const fn of desired.functions) {
@@ -52,13 +53,13 @@ export function changesFor(
     change('static', file.path, !live ? 'create' : live.etag === file.sha256 ? undefined : 'update')
   }
   for (const wf of desired.workflows) {
-    const r = mine.get(key('workflow', wf.name))
+    const r = mine.get(key(ns, 'workflow', wf.name))
     const live = r?.id === undefined ? undefined : liveWorkflow(deps, r.id)
     const same = live && live.version === r?.version && r.fingerprint === wf.fingerprint
     change('workflow', wf.name, !live ? 'create' : same ? undefined : 'update')
   }
   for (const cron of desired.crons) {
-    const r = mine.get(key('cron', cron.name))
+    const r = mine.get(key(ns, 'cron', cron.name))
     change(
       'cron',
       cron.name,
@@ -66,8 +67,13 @@ export function changesFor(
     )
   }
   for (const r of recorded)
-    if (!wanted.has(key(r.kind, r.name)))
-      changes.push({ kind: r.kind, name: r.name, action: prune ? 'delete' : 'orphaned' })
+    if (!wanted.has(key(r.namespace, r.kind, r.name)))
+      changes.push({
+        kind: r.kind,
+        name: r.name,
+        action: prune ? 'delete' : 'orphaned',
+        namespace: r.namespace,
+      })
   return changes
 }
 
