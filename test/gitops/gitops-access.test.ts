@@ -144,5 +144,15 @@ describe('GitOps rights', () => {
     ])
     expect((await admin.get('/api/deploy/bob/moved')).status).toBe(200)
     expect((await admin.get('/api/deploy/alice/moved')).status).toBe(200)
+
+    // Registering it again does not inherit the admin's acceptance of bob.
+    const again = await alice.post('/api/gitops/applications', {
+      name: 'moving',
+      namespace: 'alice',
+      source: { repoURL: repo.url },
+    })
+    expect(again.status).toBe(403)
+    const kept = await admin.get('/api/gitops/applications/moving?namespace=alice')
+    expect(kept.body).toMatchObject({ deploysTo: 'bob', webhook: true })
   })
 })

@@ -197,6 +197,21 @@ describe('a GitOps sync', () => {
     expect(bad.body).toMatchObject({ code: 'INVALID_REQUEST' })
   })
 
+  it('runs one sync of an application at a time: concurrent requests make one new version', async () => {
+    const repo = siteRepo('theta')
+    await register('theta', repo.url)
+    const second = repo.push('main', {
+      'zerverless.yaml': manifest('site', FUNCTIONS('theta', 'hello v2'), { workflow: true }),
+    })
+    const syncs = await Promise.all(
+      [1, 2, 3].map(() => client.post('/api/gitops/applications/site/sync?namespace=theta')),
+    )
+    for (const res of syncs) expect(res.body).toMatchObject({ phase: 'Synced', commit: second })
+    // The first deployed v2; the ones that waited for it found nothing left to change.
+    expect(syncs.map((res) => res.body.sync.changes.length).sort()).toEqual([0, 0, 1])
+    expect((await client.get('/api/deploy/theta/hello')).body.versions).toHaveLength(2)
+  })
+
   it('removes a function the manifest dropped only with prune', async () => {
     const repo = siteRepo('delta')
     await register('delta', repo.url)

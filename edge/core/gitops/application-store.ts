@@ -29,7 +29,7 @@ export interface SyncError {
   line?: number
 }
 
-export interface SyncPolicy {
+interface SyncPolicy {
   intervalSeconds: number
   prune: boolean
   selfHeal: boolean

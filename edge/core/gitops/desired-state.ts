@@ -16,29 +16,29 @@ import { MANIFEST_FILE, manifestSchema, type Manifest } from './manifest'
 import type { RepoSnapshot } from './repo-reader'
 
 /** Static files a manifest may ship, each and in all (they are read twice: to compare, to copy). */
-export const MAX_STATIC_FILES = 1000
+const MAX_STATIC_FILES = 1000
 export const MAX_STATIC_FILE_BYTES = 25 * 1024 * 1024
 
-export interface DesiredFunction {
+interface DesiredFunction {
   path: string
   request: DeployRequest
   code_hash: string
   /** Declared secrets (see the MERGE note in sync-apply.ts). */
   secrets: string[]
 }
-export interface DesiredFile {
+interface DesiredFile {
   path: string
   /** Where it is in the repository. */
   source: string
   size: number
   sha256: string
 }
-export interface DesiredWorkflow {
+interface DesiredWorkflow {
   name: string
   doc: WorkflowDocument
   fingerprint: string
 }
-export interface DesiredCron {
+interface DesiredCron {
   name: string
   body: CronBody
   fingerprint: string

@@ -13,13 +13,13 @@ import type { ApplicationStore } from './application-store'
 import type { RepoReader } from './repo-reader'
 
 /** Cron triggers, as a manifest's `spec.crons` puts and prunes them. */
-export interface CronPort {
+interface CronPort {
   put(namespace: string, name: string, body: CronBody): { created: boolean }
   remove(namespace: string, name: string): boolean
 }
 
 /** Which secrets a namespace holds (names only: a sync never sees a value). */
-export interface SecretsPort {
+interface SecretsPort {
   names(namespace: string): string[]
 }
 

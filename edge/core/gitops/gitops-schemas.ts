@@ -3,7 +3,7 @@ import { z } from 'zod'
 import { Namespace } from '../../../shared/protocol/job'
 
 /** An application's name: unique within its namespace, a path segment. */
-export const AppName = z
+const AppName = z
   .string({ error: 'must be 1 to 64 letters, digits, _ and -' })
   .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, {
     error: 'must be 1 to 64 letters, digits, _ and -, starting with a letter or digit',

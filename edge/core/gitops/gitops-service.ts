@@ -81,7 +81,8 @@ export class GitopsService {
             ? await secretBox.seal(body.webhookSecret, webhookContext(namespace, name))
             : null,
         allowLocal: caller.local,
-        target: before?.target ?? namespace,
+        // The manifest's namespace is accepted anew, by this caller's rights.
+        target: namespace,
         revision: null,
         commit: before?.commit ?? null,
         phase: 'OutOfSync',

@@ -7,7 +7,7 @@ import type { z } from 'zod'
 import { describeIssues } from '../../../shared/protocol/schema-errors'
 
 /** Where a document is wrong, and why. */
-export interface DocumentProblem {
+interface DocumentProblem {
   file: string
   /** Dotted path of the field (`spec.functions.1.runtime`); empty for the document itself. */
   field: string

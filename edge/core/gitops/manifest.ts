@@ -9,12 +9,12 @@ import type { OrchestratorConfig } from '../config'
 import { cronBody, CronName, scheduleProblem, timezoneProblem } from '../cron/cron-schemas'
 import { ExecutorField, UntrustedDbField } from '../jobs/executor-policy'
 
-export const API_VERSION = 'zerverless.io/v1'
+const API_VERSION = 'zerverless.io/v1'
 export const MANIFEST_FILE = 'zerverless.yaml'
 /** How many of each a manifest may hold: a sync reads and compares every one. */
-export const MAX_FUNCTIONS = 200
-export const MAX_WORKFLOWS = 100
-export const MAX_CRONS = 200
+const MAX_FUNCTIONS = 200
+const MAX_WORKFLOWS = 100
+const MAX_CRONS = 200
 
 /** A path inside the repository: relative, no `..`, no backslashes (checked again when read). */
 const RepoPath = z
@@ -26,7 +26,7 @@ const RepoPath = z
   })
 
 /** A secret's name, as the secrets API takes it (and a guest reads it as SECRETS.NAME). */
-export const SecretName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, {
+const SecretName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, {
   error: 'must be 1 to 64 letters, digits and _, not starting with a digit',
 })
 
@@ -107,7 +107,6 @@ export function manifestSchema(config: OrchestratorConfig) {
 }
 
 export type Manifest = z.output<ReturnType<typeof manifestSchema>>
-export type ManifestFunction = NonNullable<Manifest['spec']['functions']>[number]
 
 /** The JSON Schema of the manifest (what editors validate `zerverless.yaml` with). */
 export function manifestJsonSchema(config: OrchestratorConfig): Record<string, unknown> {

@@ -8,7 +8,7 @@ import type { DesiredState } from './desired-state'
 import type { GitopsDeps } from './gitops-deps'
 
 /** `orphaned`: no longer in the manifest, and kept because the application does not prune. */
-export type Action = 'create' | 'update' | 'delete' | 'orphaned'
+type Action = 'create' | 'update' | 'delete' | 'orphaned'
 
 export interface Change {
   kind: ResourceKind

@@ -34,7 +34,7 @@ export interface SyncOutcome {
 }
 
 /** Opens the application's repository credentials (kept sealed; see secrets/secret-box.ts). */
-export async function openAuth(deps: GitopsDeps, app: Application): Promise<RepoAuth | undefined> {
+async function openAuth(deps: GitopsDeps, app: Application): Promise<RepoAuth | undefined> {
   if (!app.sealedAuth) return undefined
   const text = await deps.secretBox?.open(app.sealedAuth, authContext(app.namespace, app.name))
   if (text === undefined)

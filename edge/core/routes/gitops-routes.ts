@@ -11,7 +11,7 @@ import type { GitopsService } from '../gitops/gitops-service'
 import { AppQuery, DeleteQuery, ListQuery, Registration, SyncQuery } from '../gitops/gitops-schemas'
 import { manifestJsonSchema } from '../gitops/manifest'
 import { HttpError } from '../http-error'
-import { ANYWHERE, HOME } from '../rooms/owner'
+import { HOME } from '../rooms/owner'
 import { parseBody, parseQuery, readBytes } from './request-body'
 import { RouteTable } from './route-table'
 
@@ -31,7 +31,7 @@ async function deployRights(c: Context) {
 const schemas = new WeakMap<OrchestratorConfig, Record<string, unknown>>()
 
 export const gitopsRoutes = new RouteTable<GitopsRouteDeps>()
-  .get('/api/gitops/schema', { owner: ANYWHERE }, (c, { config }) => {
+  .get('/api/gitops/schema', home, (c, { config }) => {
     let schema = schemas.get(config)
     if (!schema) schemas.set(config, (schema = manifestJsonSchema(config)))
     return c.json(schema)
