@@ -1,7 +1,7 @@
 /**
- * A core whose host runs no git (the Workers host, and the in-process core built here without a
- * repository reader) answers every GitOps application route with 501, and still publishes the
- * manifest's schema.
+ * A core whose host runs no git (the Workers host; here the in-process core built without files,
+ * and so without a repository reader) answers every GitOps application route with 501, and still
+ * publishes the manifest's schema.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp, type TestApp } from '../helpers/test-app'
@@ -9,7 +9,7 @@ import { createTestApp, type TestApp } from '../helpers/test-app'
 let server: TestApp
 
 beforeAll(async () => {
-  server = await createTestApp({ volunteers: 0 })
+  server = await createTestApp({ volunteers: 0, files: false })
 })
 
 afterAll(async () => {
