@@ -12,6 +12,7 @@ import { workflowDocument, type WorkflowDocument } from '../workflows/workflow-s
 import type { SyncError } from './application-store'
 import { sha256Bytes, type GitopsDeps } from './gitops-deps'
 import { parseLocated } from './located-yaml'
+import { liveWorkflow } from './sync-changes'
 import { MANIFEST_FILE, manifestSchema, type Manifest } from './manifest'
 import type { RepoSnapshot } from './repo-reader'
 
@@ -42,6 +43,8 @@ interface DesiredCron {
   name: string
   body: CronBody
   fingerprint: string
+  /** The manifest's workflow its target names (by name: put with that workflow's id). */
+  workflow?: string
 }
 
 export interface DesiredState {
@@ -235,7 +238,30 @@ async function read(
     if (crons.some((c) => c.name === entry.name))
       throw new Refused(at(['spec', 'crons', i, 'name'], `'${entry.name}' is used twice`))
     const { name, ...body } = entry
-    crons.push({ name, body, fingerprint: await deps.sha256(JSON.stringify(body)) })
+    const where = ['spec', 'crons', i, 'target']
+    const t = body.target
+    let workflow: string | undefined
+    if ('function' in t && !t.function.startsWith(`/${target}/`) && t.function !== `/${target}`)
+      throw new Refused(at([...where, 'function'], `must be a function of namespace '${target}'`))
+    if ('job' in t && t.job.namespace !== undefined && t.job.namespace !== target)
+      throw new Refused(at([...where, 'job', 'namespace'], `must be '${target}' or left out`))
+    if ('workflow' in t) {
+      // A workflow of this manifest by its name (its id is made when it is created), else an id.
+      if (workflows.some((w) => w.name === t.workflow)) workflow = t.workflow
+      else if (liveWorkflow(deps, t.workflow)?.namespace !== target)
+        throw new Refused(
+          at(
+            [...where, 'workflow'],
+            `names '${t.workflow}', which is neither a workflow of this manifest nor a workflow id in namespace '${target}'`,
+          ),
+        )
+    }
+    crons.push({
+      name,
+      body,
+      fingerprint: await deps.sha256(JSON.stringify(body)),
+      ...(workflow !== undefined && { workflow }),
+    })
   }
   return { namespace: target, functions, files, workflows, crons }
 }

@@ -61,8 +61,14 @@ export async function applyChanges(
       ...(version !== undefined && { version }),
     })
   }
+  const workflowIds = new Map(now.filter((r) => r.kind === 'workflow').map((r) => [r.name, r.id]))
   for (const cron of desired.crons) {
-    if (todo.has(key({ kind: 'cron', name: cron.name }))) deps.crons?.put(ns, cron.name, cron.body)
+    const id = cron.workflow === undefined ? undefined : workflowIds.get(cron.workflow)
+    const body =
+      id !== undefined && 'workflow' in cron.body.target
+        ? { ...cron.body, target: { ...cron.body.target, workflow: id } }
+        : cron.body
+    if (todo.has(key({ kind: 'cron', name: cron.name }))) deps.crons?.put(ns, cron.name, body)
     now.push({ kind: 'cron', name: cron.name, fingerprint: cron.fingerprint, namespace: ns })
   }
 

@@ -58,8 +58,16 @@ export function changesFor(
     const same = live && live.version === r?.version && r.fingerprint === wf.fingerprint
     change('workflow', wf.name, !live ? 'create' : same ? undefined : 'update')
   }
+  // A cron whose workflow is created now is put again: it names the workflow by its new id.
+  const recreated = new Set(
+    changes.filter((c) => c.kind === 'workflow' && c.action === 'create').map((c) => c.name),
+  )
   for (const cron of desired.crons) {
     const r = mine.get(key(ns, 'cron', cron.name))
+    if (r && cron.workflow !== undefined && recreated.has(cron.workflow)) {
+      change('cron', cron.name, 'update')
+      continue
+    }
     change(
       'cron',
       cron.name,
