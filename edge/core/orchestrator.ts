@@ -39,6 +39,9 @@ import { functionCaller, serviceStarter } from './workflows/step-hosts'
 import { Federation, type FederationSettings } from './federation/federation'
 import { FORWARDED_PREFIX, isForwarded } from './federation/forwarded-namespace'
 import type { SecretBox } from './secrets/secret-box'
+import { ApplicationStore } from './gitops/application-store'
+import { GitopsService } from './gitops/gitops-service'
+import type { RepoReader } from './gitops/repo-reader'
 
 /** How often deadlines are checked; the worst extra delay past `timeout_seconds` + grace. */
 const TICK_MS = 100
@@ -72,6 +75,8 @@ export class Orchestrator {
   readonly workflowEngine: WorkflowEngine
   /** Peer orchestrators, when the host joins a mesh. */
   readonly federation: Federation | undefined
+  /** GitOps applications and their poll (501 where the host has no git). */
+  readonly gitops: GitopsService
   /** The volunteers connected here, as the scheduler's first placement. */
   private pool!: VolunteerPool
   private lastUploadSweep = 0
@@ -112,6 +117,8 @@ export class Orchestrator {
       federation?: FederationSettings
       /** Seals secrets and repository credentials at rest; without it neither can be kept. */
       secretBox?: SecretBox
+      /** Fetches GitOps applications' repositories (the Node host's git); none on the edge. */
+      repos?: RepoReader
     } = {},
   ) {
     this.sha256 = host.sha256 ?? sha256Hex
@@ -267,6 +274,19 @@ export class Orchestrator {
     })
     // Runs a crash interrupted go on (their jobs were restored by the scheduler above).
     this.workflowEngine.recover()
+    this.gitops = new GitopsService({
+      config,
+      store: new ApplicationStore(sql),
+      repos: host.repos,
+      secretBox: host.secretBox,
+      functions: this.functions,
+      storage: this.storage,
+      workflows: this.workflows,
+      lookups: { hasFunction: calls.hasFunction, hasService: starts.hasService },
+      // MERGE: crons: this.crons, secrets: this.secrets (the cron and secrets services).
+      sha256: this.sha256,
+      durable: () => this.durable(),
+    })
   }
 
   /** Waits until what was written so far survives a crash; await it before acknowledging. */
@@ -287,6 +307,7 @@ export class Orchestrator {
     this.scheduler.expire(now)
     this.federation?.tick(now)
     this.workflowEngine.tick(now)
+    this.gitops.tick(now)
     if (this.uploads && now - this.lastUploadSweep >= UPLOAD_SWEEP_MS) {
       this.lastUploadSweep = now
       void this.uploads.sweep()

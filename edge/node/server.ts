@@ -27,6 +27,7 @@ import type { Logger } from '../core/observability/logger'
 import { stdoutLogger } from './stdout-logger'
 import { createLibp2pMesh } from './federation/libp2p-mesh'
 import { loadSecretBox } from './secrets-key'
+import { GitRepoReader } from './git-repo-reader'
 
 export interface ServerOptions {
   host: string
@@ -96,6 +97,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const logger = options.logger ?? stdoutLogger('info')
   const orchestrator = new Orchestrator(db, config, {
     secretBox,
+    repos: new GitRepoReader(path.join(options.dataDir, 'gitops')),
     sha256: (text) => createHash('sha256').update(text).digest('hex'),
     files,
     serviceFiles,

@@ -30,6 +30,17 @@ export function describeContractBasics(ctx: ContractContext): void {
       }
     })
 
+    it('offers GitOps where the host runs git, and says 501 where it does not', async () => {
+      const listed = await ctx.client.get('/api/gitops/applications?namespace=contract-gitops')
+      if (ctx.target.host === 'workers') {
+        expect(listed.status).toBe(501)
+        expect(listed.body).toMatchObject({ code: 'NOT_SUPPORTED' })
+      } else expect(listed.body).toEqual({ applications: [], total: 0 })
+      const schema = await ctx.client.get('/api/gitops/schema')
+      expect(schema.status).toBe(200)
+      expect(schema.body.properties.kind).toMatchObject({ const: 'Application' })
+    })
+
     it('answers an unknown API route with a JSON 404', async () => {
       const res = await ctx.client.get('/api/nothing-here')
       expect(res.status).toBe(404)

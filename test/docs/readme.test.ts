@@ -8,6 +8,7 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cidOf } from '../../shared/protocol/cid'
 import { api } from '../helpers/api'
+import { repoWith } from '../helpers/gitops-fixtures'
 import { startRunner, stopRunner, type RunnerProcess } from '../helpers/runner-process'
 import {
   eventually,
@@ -56,6 +57,21 @@ let ids: {
 /** Files the README writes with `cat > FILE <<'EOF'`, written here to a temp dir instead. */
 const written = new Map<string, string>()
 const scratch = tempDir('zv-readme-')
+/** The GitOps section's repository: its manifest as the README shows it, and the files it names. */
+const GITOPS_URL = 'https://github.com/dana/site.git'
+let gitopsRepo: string
+
+function gitopsRepoFromReadme(): string {
+  const section = README.slice(README.indexOf('### Deploy from git (GitOps)'))
+  const manifest = /```yaml\n([\s\S]*?)```/.exec(section)?.[1] ?? ''
+  return repoWith({
+    'zerverless.yaml': manifest,
+    'functions/report.lua': 'function handle(req) return {status=200, body="report"} end\n',
+    'workflows/nightly.yaml':
+      'name: nightly\nsteps:\n  - id: a\n    run: { runtime: js, code: "1" }\n',
+    'public/index.html': '<h1>dana</h1>\n',
+  }).url
+}
 
 function writeReadmeFiles(): void {
   const section = README.slice(README.indexOf('## Using it'), README.indexOf('## How it is built'))
@@ -74,6 +90,7 @@ beforeAll(async () => {
   runner = await startRunner(server.url, ['--no-sandbox'])
   chmodSync(scratch, 0o755)
   writeReadmeFiles()
+  gitopsRepo = gitopsRepoFromReadme()
   const client = api(server.url)
   await eventually(async () => (await client.get('/stats')).body.volunteers.idle === 2 || undefined)
   const job = (await client.post('/api/jobs', { job_type: 'lua', code: 'return 1' })).body
@@ -119,6 +136,7 @@ describe('README examples', () => {
         .replaceAll('JOB_ID', example.command.includes('DELETE') ? ids.running : ids.job)
         .replaceAll('BATCH_ID', ids.batch)
         .replaceAll('WASM_CID', ids.wasm)
+        .replaceAll(GITOPS_URL, gitopsRepo)
       for (const [name, file] of written) command = command.replaceAll(name, file)
       const out = execFileSync('bash', ['-c', `${command} -s -w '\\n%{http_code}'`], {
         encoding: 'utf8',

@@ -15,6 +15,7 @@ import { Orchestrator } from '../../edge/core/orchestrator'
 import { DiskAssetSource } from '../../edge/node/disk-asset-source'
 import { DiskFileStore } from '../../edge/node/disk-file-store'
 import { DiskUploadSink } from '../../edge/node/disk-upload-sink'
+import { GitRepoReader } from '../../edge/node/git-repo-reader'
 import { openSqlite, type SqliteDatabase } from '../../edge/node/sqlite'
 import type { Sql, SqlValue } from '../../edge/core/store/sql'
 import { api, type ApiClient, type Fetcher } from './api'
@@ -210,7 +211,9 @@ async function diskStores(dataDir: string) {
   const outputFiles = new DiskFileStore(path.join(dataDir, 'job-outputs'))
   const uploadSink = new DiskUploadSink(path.join(dataDir, 'uploads'))
   await Promise.all([files.init(), serviceFiles.init(), outputFiles.init(), uploadSink.init()])
-  return { files, serviceFiles, outputFiles, uploadSink }
+  // GitOps' repositories, fetched with git as the Node host does.
+  const repos = new GitRepoReader(path.join(dataDir, 'gitops'))
+  return { files, serviceFiles, outputFiles, uploadSink, repos }
 }
 
 function random(): string {

@@ -258,4 +258,31 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX workflow_units_by_job ON workflow_units (job_id);
   CREATE INDEX workflow_units_waiting ON workflow_units (retry_at) WHERE status = 'waiting';
   `,
+  // 13: gitops applications. Each is keyed by its namespace and name; credentials and the webhook
+  // secret are sealed (secrets/secret-box.ts); `resources` is JSON: what its syncs deployed.
+  `
+  CREATE TABLE gitops_applications (
+    namespace TEXT NOT NULL,
+    name TEXT NOT NULL,
+    repo_url TEXT NOT NULL,
+    branch TEXT NOT NULL,
+    subdir TEXT NOT NULL,
+    interval_seconds INTEGER NOT NULL,
+    prune INTEGER NOT NULL,
+    self_heal INTEGER NOT NULL,
+    sealed_auth TEXT,
+    sealed_webhook_secret TEXT,
+    allow_local INTEGER NOT NULL,
+    target TEXT NOT NULL,
+    revision TEXT,
+    commit_sha TEXT,
+    phase TEXT NOT NULL,
+    error TEXT,
+    last_sync INTEGER,
+    last_poll INTEGER NOT NULL,
+    resources TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (namespace, name)
+  ) WITHOUT ROWID;
+  `,
 ]
