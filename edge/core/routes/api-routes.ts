@@ -30,6 +30,7 @@ import { peerRoutes } from './peer-routes'
 import { federationRoutes } from './federation-routes'
 import type { Federation } from '../federation/federation'
 import type { RouteTable } from './route-table'
+import { secretRoutes } from './secret-routes'
 import { serviceRoutes } from './service-routes'
 import { socketRoutes } from './socket-routes'
 import { staticRoutes, storageRoutes } from './storage-routes'
@@ -39,6 +40,7 @@ import { volunteerRoutes } from './volunteer-routes'
 import { wasmRoutes } from './wasm-routes'
 import { workflowRoutes } from './workflow-routes'
 import type { WorkflowService } from '../workflows/workflow-service'
+import type { SecretService } from '../secrets/secret-service'
 
 /** The orchestrator's stores and services the API answers from (an `Orchestrator` is one). */
 export interface AppCore {
@@ -57,6 +59,8 @@ export interface AppCore {
   /** What native jobs produced, when the host has somewhere to keep it. */
   readonly outputs: JobOutputs | undefined
   readonly workflows: WorkflowService
+  /** Secrets, when the host has a secrets key. */
+  readonly secrets?: SecretService | undefined
   /** Peer orchestrators, when the host joined a mesh. */
   readonly federation?: Federation | undefined
   readonly sha256: (text: string) => string | Promise<string>
@@ -118,6 +122,7 @@ export function mountApi(app: Hono, core: AppCore | undefined, host: ApiHost): v
   }))
   mount(volunteerRoutes, (core) => ({ hub: core.hub, standing: core.scheduler }))
   mount(dbRoutes, (core) => ({ kv: core.kv, durable: durable(core) }))
+  mount(secretRoutes, (core) => ({ secrets: core.secrets, durable: durable(core) }))
   mount(deployRoutes, (core) => ({
     functions: core.functions,
     intake: intake(core),

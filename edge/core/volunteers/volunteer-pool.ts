@@ -105,7 +105,11 @@ export class VolunteerPool implements Placement {
   offer(work: WorkSpec, admit?: (site: Site) => boolean): Site | undefined {
     // Sandboxed work finds a free slot in its lane's index; native work and copies look further.
     if (!work.native && !admit)
-      return this.slots.find(work.runtime, work.namespace, work.executor === 'trusted')
+      return this.slots.find(
+        work.runtime,
+        work.namespace,
+        work.secrets ? 'secrets' : work.executor === 'trusted' ? 'trusted' : 'any',
+      )
     for (const session of this.sessions.values())
       if (session.freeSlots > 0 && session.fits(work) && (!admit || admit(session))) return session
     return undefined
