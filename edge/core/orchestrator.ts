@@ -39,6 +39,8 @@ import { functionCaller, serviceStarter } from './workflows/step-hosts'
 import { Federation, type FederationSettings } from './federation/federation'
 import { FORWARDED_PREFIX, isForwarded } from './federation/forwarded-namespace'
 import type { SecretBox } from './secrets/secret-box'
+import { SecretService } from './secrets/secret-service'
+import { SecretStore } from './secrets/secret-store'
 
 /** How often deadlines are checked; the worst extra delay past `timeout_seconds` + grace. */
 const TICK_MS = 100
@@ -72,6 +74,8 @@ export class Orchestrator {
   readonly workflowEngine: WorkflowEngine
   /** Peer orchestrators, when the host joins a mesh. */
   readonly federation: Federation | undefined
+  /** A namespace's secrets, when the host has a key to seal them with (see secrets/). */
+  readonly secrets: SecretService | undefined
   /** The volunteers connected here, as the scheduler's first placement. */
   private pool!: VolunteerPool
   private lastUploadSweep = 0
@@ -116,6 +120,8 @@ export class Orchestrator {
   ) {
     this.sha256 = host.sha256 ?? sha256Hex
     migrate(sql, MIGRATIONS)
+    // Sealed with the host's key; without one no work may declare secrets (the routes say 503).
+    this.secrets = host.secretBox && new SecretService(new SecretStore(sql), host.secretBox)
     const serviceStore = new ServiceStore(sql)
     const nativeJobs = new NativeServiceJobs(serviceStore, config.nodeId, (hash) =>
       this.scheduler.codeOf(hash),
@@ -163,6 +169,7 @@ export class Orchestrator {
         observer: this.metrics,
         resumable: host.resumable ?? false,
         ...(host.summon && { summon: host.summon }),
+        secrets: this.secrets,
       },
       // …and on peer orchestrators, when the host joins a mesh (see federation/).
       (events) => {

@@ -31,6 +31,7 @@ import { quorumView } from './quorum-view'
 import { Recovery } from './recovery'
 import { RedundantJobs } from './redundant-jobs'
 import { Reputation } from './reputation'
+import { redactProgress, redactReport } from '../secrets/redact'
 import type { CancelOutcome, FinishedJob, SchedulerOptions } from './scheduler-types'
 
 export { batchDone } from './job-waits'
@@ -66,9 +67,15 @@ export class Scheduler<P extends readonly Placement[] = readonly Placement[]> {
   private readonly events: PlacementEvents = {
     room: (site, placement) => this.dispatch.room(site, placement),
     started: (attempt, now) => this.noteDispatch(attempt, now),
-    progress: (attempt, progress) => this.noteProgress(attempt, progress),
-    reported: (attempt, report, now) => {
+    progress: (attempt, progress) =>
+      this.noteProgress(
+        attempt,
+        attempt.secrets ? redactProgress(progress, attempt.secrets) : progress,
+      ),
+    reported: (attempt, raw, now) => {
       if (attempt.done) return false
+      // Whatever the work sent back loses the secret values it was given, before it is kept.
+      const report = attempt.secrets ? redactReport(raw, attempt.secrets) : raw
       if (attempt.kind === 'call') return this.invocations.reported(attempt, report)
       if (attempt.kind === 'copy') return this.redundant.reported(attempt, report, now)
       return this.jobs.reported(attempt, report, now)
@@ -114,6 +121,7 @@ export class Scheduler<P extends readonly Placement[] = readonly Placement[]> {
       native: options.native,
       codeOf: (hash) => this.codeOf(hash),
       timeoutGraceMs: options.timeoutGraceMs,
+      secrets: options.secrets,
     })
     this.redundant = new RedundantJobs({
       store,

@@ -114,6 +114,7 @@ export function mountApi(app: Hono, core: AppCore | undefined, host: ApiHost): v
     view: view(core),
     sha256: core.sha256,
     durable: durable(core),
+    secrets: core.secrets,
   }))
   mount(wasmRoutes, (core) => ({
     intake: intake(core),

@@ -10,11 +10,7 @@ import { NAMESPACE_PATTERN } from '../../../shared/protocol/job'
 import { HttpError, badRequest } from '../http-error'
 import { namespaceAt } from '../rooms/owner'
 import { SECRET_NAME_PATTERN } from '../secrets/secret-names'
-import {
-  secretsUnavailable,
-  type SecretInfo,
-  type SecretService,
-} from '../secrets/secret-service'
+import { secretsUnavailable, type SecretInfo, type SecretService } from '../secrets/secret-service'
 import { requestSegments } from './path-segments'
 import { parseBody } from './request-body'
 import { RouteTable } from './route-table'

@@ -7,6 +7,8 @@
  */
 import type { JobError } from '../../../shared/protocol/job'
 import type { JsonValue } from '../../../shared/protocol/json'
+import type { Report } from '../placement/placement'
+import type { Progress } from '../placement/work'
 import type { SecretValues } from './secret-service'
 
 export const MIN_REDACTED = 4
@@ -33,7 +35,8 @@ export class Redactor {
 
   text(text: string): string {
     let out = text
-    for (const [needle, mark] of this.pairs) if (out.includes(needle)) out = out.split(needle).join(mark)
+    for (const [needle, mark] of this.pairs)
+      if (out.includes(needle)) out = out.split(needle).join(mark)
     return out
   }
 
@@ -59,4 +62,31 @@ export class Redactor {
       ...(error.traceback !== undefined && { traceback: this.text(error.traceback) }),
     }
   }
+}
+
+/** A site's report without the values its attempt was sent. */
+export function redactReport(report: Report, values: SecretValues): Report {
+  const redactor = new Redactor(values)
+  if (redactor.empty) return report
+  const stderr = redactor.optionalText(report.stderr)
+  const common = { ...(stderr !== undefined && { stderr }) }
+  if (report.type === 'result')
+    return {
+      ...report,
+      ...common,
+      result: redactor.json(report.result),
+      output: redactor.text(report.output),
+    }
+  return {
+    ...report,
+    ...common,
+    error: redactor.error(report.error),
+    ...(report.output !== undefined && { output: redactor.text(report.output) }),
+  }
+}
+
+/** What a site says of its progress, without the values its attempt was sent. */
+export function redactProgress(progress: Progress, values: SecretValues): Progress {
+  if (progress.message === undefined) return progress
+  return { ...progress, message: new Redactor(values).text(progress.message) }
 }

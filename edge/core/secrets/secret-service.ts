@@ -83,7 +83,10 @@ export class SecretService {
     const sealed = this.store.sealed(namespace, names)
     const missing = names.filter((name) => !sealed.has(name))
     if (missing.length > 0)
-      return failed('SECRET_NOT_FOUND', `${listOf(missing)} no longer set in namespace '${namespace}'`)
+      return failed(
+        'SECRET_NOT_FOUND',
+        `${listOf(missing)} no longer set in namespace '${namespace}'`,
+      )
     const values: Record<string, string> = {}
     const unreadable: string[] = []
     for (const [name, text] of sealed) {

@@ -56,8 +56,10 @@ export class SecretStore {
 
   count(namespace: string): number {
     return (
-      this.sql.get<{ n: number }>('SELECT COUNT(*) AS n FROM secrets WHERE namespace = ?', namespace)
-        ?.n ?? 0
+      this.sql.get<{ n: number }>(
+        'SELECT COUNT(*) AS n FROM secrets WHERE namespace = ?',
+        namespace,
+      )?.n ?? 0
     )
   }
 
@@ -76,8 +78,6 @@ export class SecretStore {
   }
 
   delete(namespace: string, name: string): boolean {
-    return (
-      this.sql.run('DELETE FROM secrets WHERE namespace = ? AND name = ?', namespace, name) > 0
-    )
+    return this.sql.run('DELETE FROM secrets WHERE namespace = ? AND name = ?', namespace, name) > 0
   }
 }
