@@ -233,6 +233,7 @@ export class Orchestrator {
       metrics: this.metrics,
       sha256: this.sha256,
       durable: () => this.durable(),
+      secrets: this.secrets,
     })
     this.storage =
       host.files &&

@@ -190,6 +190,48 @@ raise ValueError('bad key ' + SECRETS['API_KEY'])`,
     expect(results).toEqual([VALUE.length + 1, VALUE.length + 2])
   })
 
+  it('sends a function its secrets on every call, cold, and redacts its response and logs', async () => {
+    const refused = await client.post('/api/deploy/alice/unknown', {
+      runtime: 'js',
+      code: 'function handle() { return { body: "x" } }',
+      secrets: ['NOPE'],
+    })
+    expect(refused).toMatchObject({
+      status: 400,
+      body: { code: 'SECRET_NOT_FOUND', missing: ['NOPE'] },
+    })
+    const deployed = await client.post('/api/deploy/alice/signed', {
+      runtime: 'js',
+      code: `function handle(req) {
+        console.log("signing with", SECRETS.API_KEY)
+        return { body: { reversed: SECRETS.API_KEY.split("").reverse().join(""), echo: SECRETS.API_KEY } }
+      }`,
+      secrets: ['API_KEY'],
+    })
+    expect(deployed.status).toBe(201)
+    expect(deployed.body.secrets).toEqual(['API_KEY'])
+    for (let i = 0; i < 2; i++) {
+      const res = await fetch(`${server.url}/alice/signed`)
+      expect(res.status).toBe(200)
+      expect(await res.json()).toEqual({ reversed: reversed(VALUE), echo: '[secret API_KEY]' })
+    }
+    const logs = await client.get('/api/deploy/alice/signed/logs')
+    expect(JSON.stringify(logs.body.lines)).toContain('signing with [secret API_KEY]')
+    expect(JSON.stringify(logs.body)).not.toContain(VALUE)
+    // A secret deleted after the deploy fails the call clearly, and the server goes on.
+    await client.put('/api/secrets/alice/SHORT_LIVED', { value: 'short-lived-value' })
+    await client.post('/api/deploy/alice/fragile', {
+      runtime: 'python',
+      code: 'def handle(req):\n    return {"body": len(SECRETS["SHORT_LIVED"])}',
+      secrets: ['SHORT_LIVED'],
+    })
+    expect(await (await fetch(`${server.url}/alice/fragile`)).json()).toBe(17)
+    await client.delete('/api/secrets/alice/SHORT_LIVED')
+    const broken = await fetch(`${server.url}/alice/fragile`)
+    expect(broken.status).toBe(502)
+    expect(await broken.json()).toMatchObject({ code: 'SECRET_NOT_FOUND' })
+  })
+
   it('keeps values out of the SQLite files on disk', async () => {
     await client.put('/api/secrets/alice/DISK_CHECK', { value: 'only-sealed-on-disk-1234' })
     const files = readdirSync(server.dataDir).filter((f) => f.startsWith('zerverless.db'))

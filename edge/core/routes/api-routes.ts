@@ -130,6 +130,7 @@ export function mountApi(app: Hono, core: AppCore | undefined, host: ApiHost): v
     modules: core.scheduler,
     defaultTimeoutSeconds: core.config.defaultTimeoutSeconds,
     durable: durable(core),
+    secrets: core.secrets,
   }))
   mount(serviceRoutes, (core) => ({
     services: core.services,
