@@ -196,6 +196,7 @@ export class Orchestrator {
       sha256: this.sha256,
       maxFileBytes: config.maxUploadBytes,
       elsewhere: (work) => this.federation?.canTake(work) ?? false,
+      secrets: this.secrets,
     })
     this.uploads =
       host.uploadSink &&
@@ -270,6 +271,7 @@ export class Orchestrator {
         hasFunction: calls.hasFunction,
         hasService: starts.hasService,
         serviceSteps: !host.servicesElsewhere,
+        missingSecrets: (namespace, names) => this.secrets?.missing(namespace, names) ?? [...names],
       },
       idPrefix: config.idPrefix,
     })

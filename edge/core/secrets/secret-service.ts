@@ -103,9 +103,12 @@ export class SecretService {
   }
 }
 
+/** What checking declarations needs: which names a namespace lacks. */
+export type SecretNamesSource = Pick<SecretService, 'missing'>
+
 /** Refuses work that declares secrets its namespace lacks: 400 SECRET_NOT_FOUND, naming them. */
 export function checkDeclared(
-  secrets: SecretService | undefined,
+  secrets: SecretNamesSource | undefined,
   namespace: string,
   names: readonly string[] | undefined,
 ): void {

@@ -4,6 +4,7 @@
  * as native jobs on a runner that fits (service-runs.ts), and deleting them with what was stored
  * for them. The scheduler reads services through native-service-jobs.ts, so it needs nothing here.
  */
+import type { SecretNamesSource } from '../secrets/secret-service'
 import type { z } from 'zod'
 import { describeIssues, issueField } from '../../../shared/protocol/schema-errors'
 import { badRequest, HttpError } from '../http-error'
@@ -37,6 +38,8 @@ export interface StandaloneServicesDeps {
   maxFileBytes: number
   /** Whether a peer orchestrator could run this work (a run no runner here fits). */
   elsewhere?: ((work: WorkSpec) => boolean) | undefined
+  /** Where runs' declared secrets are checked to exist. */
+  secrets?: SecretNamesSource | undefined
 }
 
 export class StandaloneServices {
