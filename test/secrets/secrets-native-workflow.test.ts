@@ -81,6 +81,11 @@ describe('secrets in native runs and workflows', () => {
     expect(job.output).toBe(`password=[secret DB_PASSWORD]\n${reversed}\n`)
     expect(job.stderr).toBe('oops [secret DB_PASSWORD]\n')
     expect(job.secrets).toEqual(['DB_PASSWORD'])
+    // The runner's uploaded stream files are redacted too.
+    const stdout = await fetch(`${server.url}/api/jobs/${job.id}/outputs/stdout.txt`)
+    expect(await stdout.text()).toBe(`password=[secret DB_PASSWORD]\n${reversed}\n`)
+    const stderr = await fetch(`${server.url}/api/jobs/${job.id}/outputs/stderr.txt`)
+    expect(await stderr.text()).toBe('oops [secret DB_PASSWORD]\n')
     // Without the declaration the variable is not there.
     const bare = await client.post(`/api/services/standalone/${serviceId}/run`, {})
     const plain = (await client.get(`/api/jobs/${bare.body.job.id}?wait=30`)).body

@@ -171,6 +171,11 @@ export class JobRuns {
       : { attempt: attempt.attempt, token: attempt.token }
   }
 
+  /** The secret values the running attempt of a job was sent, once they were opened. */
+  secretsOf(id: string): SecretValues | undefined {
+    return this.running.get(id)?.secrets
+  }
+
   progressOf(id: string): Progress | undefined {
     return this.running.get(id)?.progress
   }

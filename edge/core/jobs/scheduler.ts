@@ -32,6 +32,7 @@ import { Recovery } from './recovery'
 import { RedundantJobs } from './redundant-jobs'
 import { Reputation } from './reputation'
 import { redactProgress, redactReport } from '../secrets/redact'
+import type { SecretValues } from '../secrets/secret-service'
 import type { CancelOutcome, FinishedJob, SchedulerOptions } from './scheduler-types'
 
 export { batchDone } from './job-waits'
@@ -235,6 +236,11 @@ export class Scheduler<P extends readonly Placement[] = readonly Placement[]> {
   quorumOf(job: JobRecord): QuorumView | undefined {
     if (laneOf(job) !== 'redundant') return undefined
     return quorumView(job, this.answers.list(job.id), this.redundant.running(job.id))
+  }
+
+  /** What the running attempt of a job was sent of its secrets (its uploads are redacted of them). */
+  secretsOf(id: string): SecretValues | undefined {
+    return this.jobs.secretsOf(id)
   }
 
   progressOf(id: string): Progress | undefined {

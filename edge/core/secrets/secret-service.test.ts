@@ -3,6 +3,7 @@ import { openSqlite } from '../../node/sqlite'
 import { MIGRATIONS } from '../store/migrations'
 import { migrate } from '../store/sql'
 import { Redactor } from './redact'
+import { redactStream } from './redact-stream'
 import { SecretBox } from './secret-box'
 import { SecretService } from './secret-service'
 import { SecretStore } from './secret-store'
@@ -64,5 +65,26 @@ describe('Redactor', () => {
     })
     // Values shorter than four characters are left alone.
     expect(r.text('abc')).toBe('abc')
+  })
+})
+
+describe('redactStream', () => {
+  const read = async (chunks: string[], values: Record<string, string>) => {
+    const encoder = new TextEncoder()
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (const chunk of chunks) controller.enqueue(encoder.encode(chunk))
+        controller.close()
+      },
+    })
+    return new Response(redactStream(body, values)).text()
+  }
+
+  it('finds values split across chunks, and leaves the rest byte for byte', async () => {
+    expect(await read(['a sec', 'ret-val', 'ue b secret-value', '!'], { K: 'secret-value' })).toBe(
+      'a [secret K] b [secret K]!',
+    )
+    expect(await read(['sec', 'ret'], { K: 'secret-value' })).toBe('secret')
+    expect(await read(['é secret-valueé'], { K: 'secret-value' })).toBe('é [secret K]é')
   })
 })
