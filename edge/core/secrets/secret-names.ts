@@ -3,11 +3,11 @@ import { z } from 'zod'
 
 export const SECRET_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/
 /** A piece of work may declare at most this many secrets. */
-export const MAX_DECLARED_SECRETS = 32
+const MAX_DECLARED_SECRETS = 32
 
 const NAME_HELP = 'must be 1-64 letters, digits or "_", not starting with a digit (like API_KEY)'
 
-export const SecretName = z.string().regex(SECRET_NAME_PATTERN, { error: NAME_HELP })
+const SecretName = z.string().regex(SECRET_NAME_PATTERN, { error: NAME_HELP })
 
 /** `"secrets": ["API_KEY", ...]` on a job, function, workflow step or service run; duplicates go. */
 export const SecretNames = z

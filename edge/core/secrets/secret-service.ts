@@ -10,9 +10,9 @@ import type { SecretBox } from './secret-box'
 import type { SecretInfo, SecretStore } from './secret-store'
 
 /** The largest value, in UTF-8 bytes. */
-export const MAX_SECRET_BYTES = 64 * 1024
+const MAX_SECRET_BYTES = 64 * 1024
 /** How many secrets one namespace may keep. */
-export const MAX_SECRETS_PER_NAMESPACE = 100
+const MAX_SECRETS_PER_NAMESPACE = 100
 
 export type { SecretInfo } from './secret-store'
 
