@@ -92,6 +92,33 @@ describe('secrets in native runs and workflows', () => {
     expect(plain.output).toBe('password=\n\n')
   }, 60_000)
 
+  it('gives every run of a service that declares secrets its values', async () => {
+    const file = path.join(scripts, 'use-secret-2.sh')
+    writeFileSync(file, '#!/bin/bash\necho "len=${#DB_PASSWORD} $DB_PASSWORD"\n', { mode: 0o755 })
+    const body = {
+      service_name: 'declares-secret',
+      peer_id: runner.peerId,
+      executable_path: file,
+      secrets: ['NOPE'],
+    }
+    const refused = await client.post('/api/services/standalone/from-local', body)
+    expect(refused).toMatchObject({ status: 400, body: { code: 'SECRET_NOT_FOUND' } })
+    const created = await client.post('/api/services/standalone/from-local', {
+      ...body,
+      secrets: ['DB_PASSWORD'],
+    })
+    expect(created.status, JSON.stringify(created.body)).toBe(201)
+    const details = await client.get(`/api/services/standalone/${created.body.service.id}/details`)
+    expect(details.body.details.secrets).toEqual(['DB_PASSWORD'])
+    const started = await client.post(`/api/services/standalone/${created.body.service.id}/run`, {})
+    const job = (await client.get(`/api/jobs/${started.body.job.id}?wait=30`)).body
+    expect(job).toMatchObject({
+      status: 'completed',
+      output: `len=${VALUE.length} [secret DB_PASSWORD]\n`,
+      secrets: ['DB_PASSWORD'],
+    })
+  }, 60_000)
+
   it('delivers secrets to js and service steps of a workflow, and keeps them out of step results', async () => {
     const refused = await client.post('/api/workflows', {
       name: 'bad-secrets',

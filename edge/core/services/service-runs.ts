@@ -64,7 +64,9 @@ export class ServiceRuns {
       throw new HttpError(409, 'SERVICE_INACTIVE', `service ${service.id} is not active`)
     const again = options.jobId === undefined ? undefined : this.existing(options.jobId, service)
     if (again) return again
-    checkDeclared(this.deps.secrets, service.namespace, body.secrets)
+    // The service's own secrets and the run's, each set once.
+    const secrets = [...new Set([...(service.secrets ?? []), ...(body.secrets ?? [])])]
+    checkDeclared(this.deps.secrets, service.namespace, secrets)
     const requirements = body.requirements
       ? stricterRequirements(service.capabilities, body.requirements)
       : undefined
@@ -93,7 +95,7 @@ export class ServiceRuns {
         timeout_ms: service.timeout_seconds * 1000,
         max_retries: body.max_retries ?? 0,
         batch_id: null,
-        ...(body.secrets?.length && { secrets: body.secrets }),
+        ...(secrets.length > 0 && { secrets }),
       },
     ])
     return job as JobRecord

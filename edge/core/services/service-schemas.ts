@@ -66,6 +66,8 @@ const ServiceSettings = {
       z.string().max(65536),
     )
     .optional(),
+  /** Names of the namespace's secrets every run gets as environment variables. */
+  secrets: SecretNames.optional(),
   inherit_environment: z.boolean().optional(),
   timeout_seconds: z.number().int().min(1).max(86_400).optional(),
   run_as_user: z

@@ -258,8 +258,8 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX workflow_units_by_job ON workflow_units (job_id);
   CREATE INDEX workflow_units_waiting ON workflow_units (retry_at) WHERE status = 'waiting';
   `,
-  // 11: secrets. Values sealed with the host's SecretBox (context `{namespace}/{name}`); what jobs
-  // and function versions declare is kept as JSON lists of names, never values.
+  // 11: secrets. Values sealed with the host's SecretBox (context `{namespace}/{name}`); what jobs,
+  // function versions and services declare is kept as JSON lists of names, never values.
   `
   CREATE TABLE secrets (
     namespace TEXT NOT NULL,
@@ -272,5 +272,6 @@ export const MIGRATIONS: readonly string[] = [
 
   ALTER TABLE jobs ADD COLUMN secrets TEXT;
   ALTER TABLE deployment_versions ADD COLUMN secrets TEXT;
+  ALTER TABLE services ADD COLUMN secrets TEXT;
   `,
 ]
