@@ -240,6 +240,14 @@ describe('secrets with auth on', () => {
         expect(done.body).toMatchObject({ status: 'completed', result: VALUE.length })
         await eventually(() => worker.volunteerIds().length > 0 || undefined)
         expect(done.body.volunteer_id).toBe(worker.volunteerIds()[0])
+        // The admin sees who may have secrets.
+        const listed = (await admin.get('/api/volunteers')).body.volunteers as {
+          id: string
+          secrets: boolean
+        }[]
+        expect(listed.find((v) => v.id === worker.volunteerIds()[0])?.secrets).toBe(true)
+        expect(listed.find((v) => v.id === holder.volunteerId)?.secrets).toBe(false)
+        expect(listed.find((v) => v.id === tab.volunteerId)?.secrets).toBe(false)
       } finally {
         await worker.kill()
       }
