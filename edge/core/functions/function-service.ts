@@ -40,7 +40,8 @@ export interface DeployRequest {
   timeout_ms: number
   executor: Deployment['executor']
   untrusted_db: Deployment['untrusted_db']
-  secrets: Deployment['secrets']
+  /** Names of the namespace's secrets each call is sent (absent: none); checked by the caller. */
+  secrets?: Deployment['secrets']
 }
 
 /** What deploying and invoking use. */
