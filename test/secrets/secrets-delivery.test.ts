@@ -51,6 +51,25 @@ describe('secrets reach internal workers and never come back', () => {
     expect(notText).toMatchObject({ status: 400, body: { code: 'INVALID_REQUEST' } })
     const huge = await client.put('/api/secrets/alice/BIG', { value: 'x'.repeat(64 * 1024 + 1) })
     expect(huge).toMatchObject({ status: 413, body: { code: 'VALUE_TOO_LARGE' } })
+    for (const [method, route, body] of [
+      ['GET', '/api/secrets/alice/%E0%A4%A', undefined],
+      ['PUT', '/api/secrets/bad%20ns/NAME', '{"value": "x"}'],
+      ['PUT', '/api/secrets/alice/NAME', '{"value": '],
+      ['PUT', '/api/secrets/alice/NAME', '{"value": "x", "extra": 1}'],
+      ['PUT', '/api/secrets/alice/NAME/deeper', '{"value": "x"}'],
+      ['GET', '/api/secrets/-alice', undefined],
+    ] as const) {
+      const res = await fetch(server.url + route, {
+        method,
+        headers: { 'content-type': 'application/json' },
+        ...(body !== undefined && { body }),
+      })
+      expect(res.status, `${method} ${route}`).toBe(400)
+      expect(await res.json()).toMatchObject({
+        error: expect.any(String),
+        code: expect.any(String),
+      })
+    }
     const missing = await client.get('/api/secrets/alice/NOPE')
     expect(missing).toMatchObject({ status: 404, body: { code: 'SECRET_NOT_FOUND' } })
   })
