@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { api, type ApiClient } from '../helpers/api'
+import { toBase64, wasmFixture } from '../helpers/wasm-fixtures'
 import { removeDir, startZerverless, type ZerverlessProcess } from '../helpers/zerverless-process'
 
 const VALUE = 'sk-live-7f3a9c21e4b8d06'
@@ -133,6 +134,21 @@ raise ValueError('bad key ' + SECRETS['API_KEY'])`,
     expect(job.output).toBe(`${reversed(VALUE)}\nread-only\n`)
     expect(job.error.message).toContain('bad key [secret API_KEY]')
     expect(JSON.stringify(job)).not.toContain(VALUE)
+  })
+
+  it('gives a wasm command its secrets as environment variables, not shown as its env', async () => {
+    const job = await client.run({
+      job_type: 'wasm',
+      namespace: 'alice',
+      wasm_base64: toBase64(await wasmFixture('args')),
+      env: { LEVEL: '3' },
+      secrets: ['API_KEY'],
+    })
+    expect(job.status, JSON.stringify(job)).toBe('completed')
+    expect(job.env).toEqual({ LEVEL: '3' })
+    expect(job.output.split('\0')).toEqual(
+      expect.arrayContaining(['LEVEL=3', 'API_KEY=[secret API_KEY]']),
+    )
   })
 
   it('gives work that declares none an empty SECRETS', async () => {
