@@ -80,6 +80,8 @@ export class NativeExecutor {
         ...(run.working_directory && { workingDirectory: run.working_directory }),
         environment: {
           ...run.environment_variables,
+          // The secrets the run declared (sent only to runners the admin trusts with them).
+          ...job.secrets,
           ...mountEnv,
           ZV_JOB_ID: job.job_id,
           ZV_JOB_DIR: dirs.root,

@@ -42,6 +42,8 @@ import type { SecretBox } from './secrets/secret-box'
 import { ApplicationStore } from './gitops/application-store'
 import { GitopsService } from './gitops/gitops-service'
 import type { RepoReader } from './gitops/repo-reader'
+import { SecretService } from './secrets/secret-service'
+import { SecretStore } from './secrets/secret-store'
 
 /** How often deadlines are checked; the worst extra delay past `timeout_seconds` + grace. */
 const TICK_MS = 100
@@ -77,6 +79,8 @@ export class Orchestrator {
   readonly federation: Federation | undefined
   /** GitOps applications and their poll (501 where the host has no git). */
   readonly gitops: GitopsService
+  /** A namespace's secrets, when the host has a key to seal them with (see secrets/). */
+  readonly secrets: SecretService | undefined
   /** The volunteers connected here, as the scheduler's first placement. */
   private pool!: VolunteerPool
   private lastUploadSweep = 0
@@ -123,6 +127,8 @@ export class Orchestrator {
   ) {
     this.sha256 = host.sha256 ?? sha256Hex
     migrate(sql, MIGRATIONS)
+    // Sealed with the host's key; without one no work may declare secrets (the routes say 503).
+    this.secrets = host.secretBox && new SecretService(new SecretStore(sql), host.secretBox)
     const serviceStore = new ServiceStore(sql)
     const nativeJobs = new NativeServiceJobs(serviceStore, config.nodeId, (hash) =>
       this.scheduler.codeOf(hash),
@@ -170,6 +176,7 @@ export class Orchestrator {
         observer: this.metrics,
         resumable: host.resumable ?? false,
         ...(host.summon && { summon: host.summon }),
+        secrets: this.secrets,
       },
       // …and on peer orchestrators, when the host joins a mesh (see federation/).
       (events) => {
@@ -196,6 +203,7 @@ export class Orchestrator {
       sha256: this.sha256,
       maxFileBytes: config.maxUploadBytes,
       elsewhere: (work) => this.federation?.canTake(work) ?? false,
+      secrets: this.secrets,
     })
     this.uploads =
       host.uploadSink &&
@@ -233,6 +241,7 @@ export class Orchestrator {
       metrics: this.metrics,
       sha256: this.sha256,
       durable: () => this.durable(),
+      secrets: this.secrets,
     })
     this.storage =
       host.files &&
@@ -269,6 +278,7 @@ export class Orchestrator {
         hasFunction: calls.hasFunction,
         hasService: starts.hasService,
         serviceSteps: !host.servicesElsewhere,
+        missingSecrets: (namespace, names) => this.secrets?.missing(namespace, names) ?? [...names],
       },
       idPrefix: config.idPrefix,
     })
@@ -283,7 +293,8 @@ export class Orchestrator {
       storage: this.storage,
       workflows: this.workflows,
       lookups: { hasFunction: calls.hasFunction, hasService: starts.hasService },
-      // MERGE: crons: this.crons, secrets: this.secrets (the cron and secrets services).
+      secrets: this.secrets,
+      // MERGE: crons: this.crons
       sha256: this.sha256,
       durable: () => this.durable(),
     })

@@ -26,6 +26,11 @@ export interface Env {
   ADMIN_TOKEN?: string
   /** Signs API tokens; defaults to ADMIN_TOKEN, so rotating that also ends the tokens it signed. */
   TOKEN_SECRET?: string
+  /**
+   * Seals secrets at rest (a secret: `wrangler secret put SECRETS_KEY`, 32 bytes as 64 hex digits
+   * or base64: `openssl rand -hex 32`). Without it the secrets routes answer 503.
+   */
+  SECRETS_KEY?: string
   /** When set, volunteers must present it (`?token=` on /ws/volunteer). */
   VOLUNTEER_TOKEN?: string
   /** Comma-separated browser origins allowed to call the API (none by default). */

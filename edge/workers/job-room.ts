@@ -23,6 +23,7 @@ import { uploadAccess } from '../core/auth/upload-access'
 import type { TokenGrant } from '../core/auth/authenticator'
 import type { WorkSpec } from '../core/placement/work'
 import type { JobRoomRpc, RoomLoad } from './room-rpc'
+import { SecretBox } from '../core/secrets/secret-box'
 
 /** How often a room with running work looks at deadlines it has no exact alarm for. */
 const BUSY_TICK_MS = 1_000
@@ -53,11 +54,18 @@ export class JobRoom extends DurableObject<Env> implements JobRoomRpc {
   /** The session's parts its attachment was last checked against. */
   readonly #parts = new WeakMap<WebSocket, readonly unknown[]>()
 
+  /** Seals this room's secrets, made from SECRETS_KEY before the room serves anything. */
+  #secretBox: SecretBox | undefined
+
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
     ctx.setWebSocketAutoResponse(
       new WebSocketRequestResponsePair(HEARTBEAT_FRAME, HEARTBEAT_ACK_FRAME),
     )
+    // Web Crypto imports keys asynchronously; the room is built synchronously on first use.
+    void ctx.blockConcurrencyWhile(async () => {
+      this.#secretBox = await secretBoxOf(env)
+    })
   }
 
   override async fetch(request: Request): Promise<Response> {
@@ -203,6 +211,7 @@ export class JobRoom extends DurableObject<Env> implements JobRoomRpc {
       // A function call nobody here can run: the balancer moves here an idle volunteer that can,
       // or says at once that none exists (the caller then gets its 503 without waiting).
       summon: (work) => this.#summon(index, work),
+      ...(this.#secretBox && { secretBox: this.#secretBox }),
     })
     const sessions = new Map<WebSocket, VolunteerSession>()
     // The Worker cannot count sockets across rooms: each room caps the sockets it holds per
@@ -365,4 +374,16 @@ function linkOf(ws: WebSocket) {
     send: (text: string) => ws.send(text),
     close: (code: number, reason: string) => ws.close(code, reason),
   }
+}
+
+/** The box SECRETS_KEY makes; none without it, or (said once in the log) when it is no key. */
+async function secretBoxOf(env: Env): Promise<SecretBox | undefined> {
+  const key = workersConfig(env).secretsKey
+  if (key === undefined) return undefined
+  const made = await SecretBox.fromText(key)
+  if (made.ok) return made.box
+  consoleLogger(workersConfig(env).logLevel).error('SECRETS_KEY is not usable', {
+    reason: made.reason,
+  })
+  return undefined
 }

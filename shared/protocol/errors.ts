@@ -31,6 +31,10 @@ export const JOB_ERROR_CODES = [
   'PATH_NOT_ALLOWED',
   /** An input taken from an earlier job's output could not be fetched, or arrived changed. */
   'INPUT_UNAVAILABLE',
+  /** A secret the work declares was deleted after it was submitted or deployed. */
+  'SECRET_NOT_FOUND',
+  /** The orchestrator could not open a declared secret (no key, or a different key). */
+  'SECRETS_UNAVAILABLE',
 ] as const
 
 /** Codes an orchestrator sends in protocol `error` frames. */

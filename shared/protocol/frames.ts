@@ -271,6 +271,11 @@ export const JobFrame = z.strictObject({
   env: z.record(z.string(), z.string()).optional(),
   /** native jobs */
   native: NativeRun.optional(),
+  /**
+   * The secrets the work declared, by name, sent only to executors the admin trusts with them:
+   * guests read them as `SECRETS` (js, lua, python), native and wasm runs as environment variables.
+   */
+  secrets: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/), z.string()).optional(),
 })
 const CancelFrame = z.strictObject({
   type: z.literal('cancel'),

@@ -18,6 +18,8 @@ export type Fn = number
 export interface LuaGuestJob {
   readonly output: OutputBuffer
   readonly input: JsonObject | null
+  /** Becomes `SECRETS` (read-only; empty when the work declared none). */
+  readonly secrets?: Readonly<Record<string, string>> | undefined
   readonly control: { readonly host?: HostBridge }
   /**
    * Set once the job's outcome exists. Closing the state still runs `__gc` finalizers: they find
@@ -164,6 +166,8 @@ export class LuaGuestApi {
     })
     pushJson(this.lua, L, this.current()?.input ?? {})
     m._lua_setglobal(L, name('INPUT'))
+    pushJson(this.lua, L, { ...this.current()?.secrets })
+    m._lua_setglobal(L, name('SECRETS'))
 
     const status = this.load(L, SANDBOX_PRELUDE, '=sandbox')
     if (status !== LUA.OK)

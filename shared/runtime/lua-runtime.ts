@@ -94,6 +94,7 @@ export class LuaRuntime implements GuestRuntime {
       output: new OutputBuffer(request.outputLimit),
       control,
       input: request.input,
+      secrets: request.secrets,
     }
     const done = (outcome: GuestOutcome): RunOutcome => ({
       ...outcome,

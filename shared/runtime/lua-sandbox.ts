@@ -27,6 +27,16 @@ function collectgarbage(opt, ...)
   end
   return collect_(opt, ...)
 end
+do
+  -- SECRETS reads like a table and refuses writes; pairs() still lists it.
+  local values, error2 = SECRETS, error_
+  SECRETS = setmetatable({}, {
+    __index = values,
+    __newindex = function() error2("SECRETS is read-only", 2) end,
+    __pairs = function() return next, values, nil end,
+    __metatable = false,
+  })
+end
 local json_ = json
 function require(name)
   if name == "json" then return json_ end

@@ -9,6 +9,7 @@ import builtins, os, posix, sys
 from json import dumps as _dumps, loads as _loads
 from traceback import extract_tb as _extract_tb, format_exception_only as _format_exception_only, format_list as _format_list
 from pyodide.code import CodeRunner as _CodeRunner
+from types import MappingProxyType as _Frozen
 # Captured now, so a job that replaces json.dumps or traceback.* cannot garble its own report.
 
 _COMPILED_MAX = 32
@@ -65,8 +66,9 @@ class Database:
 
 db = Database()
 
-def _scope(request):
-    return {'__name__': '__main__', '__builtins__': builtins, 'INPUT': request, 'db': db}
+def _scope(request, secrets=None):
+    # SECRETS: the values the work declared, read-only (a mapping proxy over a private dict).
+    return {'__name__': '__main__', '__builtins__': builtins, 'INPUT': request, 'db': db, 'SECRETS': _Frozen(dict(secrets or {}))}
 
 _compiled = {}
 
@@ -99,9 +101,9 @@ def _report(value):
 def _exited(exit):
     return None if exit.code in (None, 0) else _failure(exit)
 
-def run(code, input_json, mode='job'):
+def run(code, input_json, mode='job', secrets_json='{}'):
     """A job, or a function call without a warm context: fresh globals, code run from the top."""
-    scope = _scope(_loads(input_json))
+    scope = _scope(_loads(input_json), _loads(secrets_json))
     try:
         value = _compile(code).run(scope)
         if mode == 'function':

@@ -42,7 +42,7 @@ export interface Pyodide {
 
 /** The functions of the prelude's `_zerverless` module this side calls. */
 interface PythonHalf {
-  run(code: string, input: string, mode: string): string
+  run(code: string, input: string, mode: string, secrets: string): string
   call(key: string, code: string, input: string): string
   after_call(): void
   forget(key: string): void
@@ -223,7 +223,12 @@ export class PythonRuntime implements GuestRuntime {
       const input = JSON.stringify(request.input ?? {})
       text =
         key === undefined
-          ? this.zerverless.run(request.code, input, request.mode ?? 'job')
+          ? this.zerverless.run(
+              request.code,
+              input,
+              request.mode ?? 'job',
+              JSON.stringify(request.secrets ?? {}),
+            )
           : this.zerverless.call(key, request.code, input)
     } catch (err) {
       // Pyodide itself failed (a fatal error or an exhausted host stack): this interpreter is done.

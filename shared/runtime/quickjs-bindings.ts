@@ -45,12 +45,23 @@ export class QuickJsBindings {
     this.isPrototypeOf = this.own(ctx.getProp(objectPrototype, 'isPrototypeOf'))
   }
 
-  /** Defines `INPUT`, a frozen `console` and a frozen `db` on the guest's global object. */
-  install(inputJson: string): void {
+  /**
+   * Defines `INPUT`, a frozen `SECRETS` (the values the work declared; empty when none), a frozen
+   * `console` and a frozen `db` on the guest's global object.
+   */
+  install(inputJson: string, secrets: Readonly<Record<string, string>> = {}): void {
     const ctx = this.ctx
     const input = this.call(this.parse, ctx.undefined, ctx.newString(inputJson))
     ctx.setProp(ctx.global, 'INPUT', input)
     input.dispose()
+
+    this.defineFrozen('SECRETS', (target) => {
+      for (const [name, value] of Object.entries(secrets)) {
+        const text = ctx.newString(value)
+        ctx.setProp(target, name, text)
+        text.dispose()
+      }
+    })
 
     this.defineFrozen('console', (target) => {
       const line = this.guestFunction('log', (...args) => {

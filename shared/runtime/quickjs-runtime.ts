@@ -179,7 +179,7 @@ export class QuickJsRuntime implements GuestRuntime {
     })
     const bindings = new QuickJsBindings(ctx, output, control.host)
     try {
-      bindings.install(JSON.stringify(request.input ?? {}))
+      bindings.install(JSON.stringify(request.input ?? {}), request.secrets)
       return this.evaluate(ctx, request, bindings, fail)
     } catch (err) {
       if (!(err instanceof GuestThrow)) throw err

@@ -20,6 +20,8 @@ export interface RunRequest {
   code: string
   /** Becomes the guest's `INPUT`; `null` gives an empty object. */
   input: JsonObject | null
+  /** Becomes the guest's read-only `SECRETS` (js, lua, python); absent gives an empty one. */
+  secrets?: Readonly<Record<string, string>>
   timeoutMs: number
   /** Cap on the guest heap. */
   memoryBytes: number

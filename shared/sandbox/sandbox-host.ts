@@ -59,6 +59,7 @@ const REQUEST_FIELDS = [
   'outputLimit',
   'wasm',
   'warm',
+  'secrets',
 ] as const
 
 /** The request as plain data: own properties only, on an object with no prototype to tamper with. */

@@ -210,6 +210,7 @@ export class SandboxPool implements JobExecutor {
           job.function && { warm: { key: warmKey(job.namespace, job.function) } }),
         code: job.code,
         input: job.input_data,
+        ...(job.secrets && { secrets: job.secrets }),
         timeoutMs: job.timeout_ms,
         memoryBytes: this.memoryBytes,
         outputLimit: this.outputLimit,
@@ -217,7 +218,8 @@ export class SandboxPool implements JobExecutor {
           wasm: {
             cid: job.wasm_cid,
             args: job.args ?? [],
-            env: job.env ?? {},
+            // A WASI command reads the secrets it declared as environment variables.
+            env: { ...(job.env ?? {}), ...(job.secrets ?? {}) },
             ...(sendModule && job.wasm_bytes && { bytes: job.wasm_bytes }),
           },
         }),

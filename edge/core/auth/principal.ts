@@ -8,6 +8,8 @@ export const RIGHTS = [
   'db',
   'storage',
   'services',
+  // Setting, listing and deleting a namespace's secrets (never reading their values).
+  'secrets',
   // Executor credentials: a volunteer or runner presenting the token takes its namespaces' work.
   'volunteer',
   'runner',

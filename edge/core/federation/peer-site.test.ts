@@ -36,6 +36,8 @@ describe('a peer orchestrator as a site', () => {
     expect(peer.fits({ runtime: 'lua', namespace: 'alice' })).toBe(false)
     expect(peer.fits({ runtime: 'python', namespace: forwardedNamespace('peer-b') })).toBe(false)
     expect(peer.fits({ runtime: 'python', namespace: 'alice', executor: 'trusted' })).toBe(false)
+    // Work that declares secrets never leaves for a peer: its values would be in the offer.
+    expect(peer.fits({ runtime: 'python', namespace: 'alice', secrets: true })).toBe(false)
     expect(peer.capabilities?.runtimes).toEqual(['python'])
   })
 

@@ -72,7 +72,7 @@ export class PeerSite implements Site {
   }
 
   fits(work: WorkSpec): boolean {
-    if (work.executor === 'trusted' || isForwarded(work.namespace)) return false
+    if (work.executor === 'trusted' || work.secrets || isForwarded(work.namespace)) return false
     if (work.native) return this.fitsNative(work)
     return this.capabilities?.runtimes.includes(work.runtime) ?? false
   }

@@ -5,6 +5,7 @@
 import type { Runtime } from '../../../shared/protocol/job'
 import { dbAccessFrom, type Executor } from '../jobs/executor-policy'
 import type { DbAccess } from '../kv/db-access'
+import { secretNamesFrom, secretNamesText } from '../secrets/secret-names'
 import type { Sql } from '../store/sql'
 
 const MAX_VERSIONS = 20
@@ -20,6 +21,8 @@ export interface DeploymentVersion {
   executor: Executor
   /** What its `db` calls may reach when an untrusted volunteer answers it. */
   untrusted_db: DbAccess
+  /** Names of its namespace's secrets each call is sent (never their values). */
+  secrets: string[]
 }
 
 export interface Deployment extends DeploymentVersion {
@@ -38,16 +41,24 @@ export interface NewVersion {
   timeout_ms: number
   executor: Executor
   untrusted_db: DbAccess
+  secrets?: string[]
 }
 
-const CURRENT = `SELECT d.user, d.path, d.created_at AS deployed_at, d.updated_at, v.version, v.runtime, v.code_hash, v.wasm_cid, v.timeout_ms, v.created_at, v.executor, v.untrusted_db
+const CURRENT = `SELECT d.user, d.path, d.created_at AS deployed_at, d.updated_at, v.version, v.runtime, v.code_hash, v.wasm_cid, v.timeout_ms, v.created_at, v.executor, v.untrusted_db, v.secrets
   FROM deployments d JOIN deployment_versions v ON v.user = d.user AND v.path = d.path AND v.version = d.version`
 
-/** Rows keep `untrusted_db` as JSON text. */
-type Row<T> = Omit<T, 'untrusted_db'> & { untrusted_db: string | null }
+/** Rows keep `untrusted_db` and `secrets` as JSON text. */
+type Row<T> = Omit<T, 'untrusted_db' | 'secrets'> & {
+  untrusted_db: string | null
+  secrets: string | null
+}
 
-function fromRow<T extends { untrusted_db: DbAccess }>(row: Row<T>): T {
-  return { ...row, untrusted_db: dbAccessFrom(row.untrusted_db) } as T
+function fromRow<T extends { untrusted_db: DbAccess; secrets: string[] }>(row: Row<T>): T {
+  return {
+    ...row,
+    untrusted_db: dbAccessFrom(row.untrusted_db),
+    secrets: secretNamesFrom(row.secrets),
+  } as T
 }
 
 export class DeploymentStore {
@@ -67,7 +78,7 @@ export class DeploymentStore {
       )
       const version = (latest?.v ?? 0) + 1
       this.sql.run(
-        'INSERT INTO deployment_versions (user, path, version, runtime, code_hash, wasm_cid, timeout_ms, created_at, executor, untrusted_db) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO deployment_versions (user, path, version, runtime, code_hash, wasm_cid, timeout_ms, created_at, executor, untrusted_db, secrets) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
         user,
         path,
         version,
@@ -78,6 +89,7 @@ export class DeploymentStore {
         now,
         next.executor,
         JSON.stringify(next.untrusted_db),
+        secretNamesText(next.secrets),
       )
       this.sql.run(
         `INSERT INTO deployments (user, path, version, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
@@ -118,7 +130,7 @@ export class DeploymentStore {
   versions(user: string, path: string): DeploymentVersion[] {
     return this.sql
       .all<Row<DeploymentVersion>>(
-        'SELECT version, runtime, code_hash, wasm_cid, timeout_ms, created_at, executor, untrusted_db FROM deployment_versions WHERE user = ? AND path = ? ORDER BY version DESC',
+        'SELECT version, runtime, code_hash, wasm_cid, timeout_ms, created_at, executor, untrusted_db, secrets FROM deployment_versions WHERE user = ? AND path = ? ORDER BY version DESC',
         user,
         path,
       )

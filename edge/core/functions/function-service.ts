@@ -4,6 +4,8 @@ import { HttpError } from '../http-error'
 import type { InvocationTable } from '../jobs/invocations'
 import type { Scheduler } from '../jobs/scheduler'
 import type { Metrics } from '../observability/metrics'
+import type { SecretOpener } from '../jobs/scheduler-types'
+import type { SecretValues } from '../secrets/secret-service'
 import { checkStoragePath } from '../storage/storage-path'
 import type { Deployment, DeploymentStore } from './deployment-store'
 import { toHttpResponse } from './function-response'
@@ -38,6 +40,8 @@ export interface DeployRequest {
   timeout_ms: number
   executor: Deployment['executor']
   untrusted_db: Deployment['untrusted_db']
+  /** Names of the namespace's secrets each call is sent (absent: none); checked by the caller. */
+  secrets?: Deployment['secrets']
 }
 
 /** What deploying and invoking use. */
@@ -53,6 +57,8 @@ export interface FunctionServiceDeps {
   sha256: (text: string) => string | Promise<string>
   /** Resolves once what was written so far survives a crash. */
   durable: () => Promise<void>
+  /** Opens the secrets a function declares, for each call. */
+  secrets?: SecretOpener | undefined
 }
 
 export class FunctionService {
@@ -145,6 +151,7 @@ export class FunctionService {
         'FUNCTION_NOT_FOUND',
         `no function is deployed at /${user}${path === '/' ? '' : path}`,
       )
+    const secretValues = await this.#openSecrets(deployment)
     const outcome = await this.#deps.invocations
       .invoke({
         runtime: deployment.runtime,
@@ -155,11 +162,17 @@ export class FunctionService {
         request: requestObject(request, url, await body()),
         executor: deployment.executor,
         untrusted_db: deployment.untrusted_db,
-        function: {
-          path: deployment.path,
-          version: deployment.version,
-          deployed_at: deployment.deployed_at,
-        },
+        // A call with secrets runs in a fresh sandbox: no warm context keeps values (or a value
+        // since replaced) between calls.
+        ...(secretValues
+          ? { secretValues }
+          : {
+              function: {
+                path: deployment.path,
+                version: deployment.version,
+                deployed_at: deployment.deployed_at,
+              },
+            }),
       })
       // What the handler wrote to its database is on disk before anyone sees its answer.
       .finally(() => this.#deps.durable())
@@ -181,6 +194,23 @@ export class FunctionService {
     }
     this.#deps.metrics.functionInvoked(translated.response.status)
     return translated.response
+  }
+
+  /** The values of the secrets a function declares; one deleted or unreadable fails the call (502). */
+  async #openSecrets(deployment: Deployment): Promise<SecretValues | undefined> {
+    if (deployment.secrets.length === 0) return undefined
+    const opened = this.#deps.secrets
+      ? await this.#deps.secrets.open(deployment.user, deployment.secrets)
+      : undefined
+    if (opened?.ok) return opened.values
+    const error = opened?.error ?? {
+      code: 'SECRETS_UNAVAILABLE',
+      message:
+        'this orchestrator has no secrets key, so the secrets this function declares cannot be opened',
+    }
+    this.#deps.metrics.functionInvoked(502)
+    this.logs.append(deployment.user, deployment.path, `[${error.code}] ${error.message}`)
+    throw new HttpError(502, error.code, error.message)
   }
 }
 

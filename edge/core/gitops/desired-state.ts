@@ -24,8 +24,6 @@ interface DesiredFunction {
   path: string
   request: DeployRequest
   code_hash: string
-  /** Declared secrets (see the MERGE note in sync-apply.ts). */
-  secrets: string[]
 }
 interface DesiredFile {
   path: string
@@ -145,13 +143,9 @@ async function read(
       timeout_ms: Math.round((entry.timeout_seconds ?? deps.config.defaultTimeoutSeconds) * 1000),
       executor: entry.executor ?? 'trusted',
       untrusted_db: entry.untrusted_db ?? { read: [], write: [] },
-    }
-    functions.push({
-      path,
-      request,
-      code_hash: await deps.sha256(code),
       secrets: entry.secrets ?? [],
-    })
+    }
+    functions.push({ path, request, code_hash: await deps.sha256(code) })
   }
 
   const files: DesiredFile[] = []

@@ -29,7 +29,6 @@ export async function applyChanges(
 
   for (const fn of desired.functions) {
     if (todo.has(key({ kind: 'function', name: fn.path })))
-      // MERGE: pass `secrets: fn.secrets` once function deploys take declared secrets.
       await deps.functions.deploy(ns, fn.path, fn.request)
     now.push({ kind: 'function', name: fn.path, fingerprint: fn.code_hash, namespace: ns })
   }

@@ -45,7 +45,8 @@ export function changesFor(
       live.wasm_cid === null &&
       live.timeout_ms === r.timeout_ms &&
       live.executor === r.executor &&
-      JSON.stringify(live.untrusted_db) === JSON.stringify(r.untrusted_db)
+      JSON.stringify(live.untrusted_db) === JSON.stringify(r.untrusted_db) &&
+      JSON.stringify(live.secrets) === JSON.stringify(r.secrets ?? [])
     change('function', fn.path, !live ? 'create' : same ? undefined : 'update')
   }
   for (const file of desired.files) {

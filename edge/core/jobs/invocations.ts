@@ -11,6 +11,7 @@ import type { Attempt, LostCause, Placement, Report, Site } from '../placement/p
 import type { Task, WorkSpec } from '../placement/work'
 import type { Executor } from './executor-policy'
 import { pendingEntry, type PendingEntry } from './lanes'
+import type { SecretValues } from '../secrets/secret-service'
 
 export interface InvocationSpec {
   runtime: Runtime
@@ -26,7 +27,17 @@ export interface InvocationSpec {
   untrusted_db: DbAccess
   /** The deployed version called, so a volunteer may keep it warm (absent: always a fresh sandbox). */
   function?: FunctionVersion
+  /** The values of the secrets it declares, opened for this call: only a site that may have them runs it. */
+  secretValues?: SecretValues
 }
+
+/** What decides where a call may run. */
+const workOf = (spec: InvocationSpec): WorkSpec => ({
+  runtime: spec.runtime,
+  namespace: spec.namespace,
+  executor: spec.executor,
+  ...(spec.secretValues && { secrets: true }),
+})
 
 /**
  * The caller's credentials for this orchestrator, and its cookies, are nobody else's business:
@@ -102,11 +113,10 @@ export class InvocationTable {
   }
 
   invoke(spec: InvocationSpec, now = Date.now()): Promise<InvokeOutcome> {
-    if (this.deps.canRun(spec)) return this.queue(spec, now, undefined)
+    if (this.deps.canRun(workOf(spec))) return this.queue(spec, now, undefined)
     const { summon } = this.deps
     if (!summon) return Promise.resolve(noWorker(spec))
-    const { runtime, namespace, executor } = spec
-    return summon({ runtime, namespace, executor }).then(
+    return summon(workOf(spec)).then(
       (coming) => (coming ? this.queue(spec, now, Date.now() + SUMMON_WAIT_MS) : noWorker(spec)),
       () => noWorker(spec),
     )
@@ -128,7 +138,16 @@ export class InvocationTable {
       }
       this.active.set(id, invocation)
       const { runtime: job_type, namespace, executor } = spec
-      const call = { id, seq: this.nextSeq++, job_type, namespace, executor, redundancy: 1 }
+      const secrets = spec.secretValues && Object.keys(spec.secretValues)
+      const call = {
+        id,
+        seq: this.nextSeq++,
+        job_type,
+        namespace,
+        executor,
+        redundancy: 1,
+        secrets,
+      }
       this.deps.enqueue(pendingEntry(call, now, 'call'))
     })
   }
@@ -149,6 +168,7 @@ export class InvocationTable {
       queuedAt: entry.queuedAt,
       token: undefined,
       done: false,
+      ...(invocation.secretValues && { secrets: invocation.secretValues }),
     }
     invocation.attempt = attempt
     invocation.deadline = attempt.deadline
@@ -161,6 +181,7 @@ export class InvocationTable {
       mode: 'function',
       ...(invocation.function && { function: invocation.function }),
       ...(invocation.wasm_cid && { wasm_cid: invocation.wasm_cid, args: [], env: {} }),
+      ...(invocation.secretValues && { secrets: { ...invocation.secretValues } }),
     }
     // Nothing to make durable: the task goes at once (a failure to send comes back as `lost`).
     placement.run(attempt, task)
@@ -250,7 +271,7 @@ function noWorker(spec: InvocationSpec): Extract<InvokeOutcome, { ok: false }> {
     503,
     'NO_WORKER',
     'RUNTIME_UNAVAILABLE',
-    `no connected worker can run ${spec.runtime} functions for '${spec.namespace}' right now${spec.executor === 'trusted' ? ' (this function needs a trusted one)' : ''}`,
+    `no connected worker can run ${spec.runtime} functions for '${spec.namespace}' right now${needs(spec)}`,
   )
 }
 
@@ -261,4 +282,11 @@ function failure(
   message: string,
 ): Extract<InvokeOutcome, { ok: false }> {
   return { ok: false, status, code, error: { code: errorCode, message }, output: '' }
+}
+
+/** What kind of worker the call waited for, when not just any. */
+function needs(spec: InvocationSpec): string {
+  if (spec.secretValues)
+    return ' (this function uses secrets: it needs an internal worker or a runner the admin trusts)'
+  return spec.executor === 'trusted' ? ' (this function needs a trusted one)' : ''
 }

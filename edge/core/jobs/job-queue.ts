@@ -36,7 +36,7 @@ export class JobQueue {
   /** The oldest plain job or function call `site` may take. */
   oldestFor(site: Site): PendingEntry | undefined {
     const caps = site.capabilities
-    return caps && this.pending.oldestFor(caps, site.trusted, site.remote)
+    return caps && this.pending.oldestFor(caps, site.trusted, site.remote, site.secrets === true)
   }
 
   /** The oldest native job `site` fits (only runners that run native executables look). */

@@ -34,6 +34,8 @@ export interface JobRecord {
   executor: Executor
   /** What its `db` calls may reach when an untrusted volunteer runs it. */
   untrusted_db: DbAccess
+  /** The names of the secrets it is sent (values never live here); empty: none. */
+  secrets: string[]
 }
 
 /** What callers submit; the store fills in ids, times and state. */
@@ -60,6 +62,8 @@ export interface NewJob {
   executor?: Executor
   /** Default: nothing. */
   untrusted_db?: DbAccess
+  /** Names of its namespace's secrets it is sent (checked to exist by whoever submits it). */
+  secrets?: string[]
 }
 
 /** The JSON the API returns for a job (seed field names, plus what the original left out). */
@@ -91,6 +95,8 @@ export interface JobView {
   /** Who may run it, and what its db calls reach on an untrusted volunteer. */
   executor: Executor
   untrusted_db: DbAccess
+  /** The names of the secrets it declares (never their values). */
+  secrets?: string[]
   /** Redundant jobs only: how many distinct volunteers must agree, and what they answered. */
   redundancy?: number
   quorum?: QuorumView
@@ -142,6 +148,7 @@ export function toJobView(job: JobRecord, code?: string): JobView {
         : null,
     executor: job.executor,
     untrusted_db: job.untrusted_db,
+    ...(job.secrets.length > 0 && { secrets: job.secrets }),
     ...(job.redundancy > 1 && { redundancy: job.redundancy }),
     ...executedBy(job.volunteer_id),
   }

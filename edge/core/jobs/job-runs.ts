@@ -12,7 +12,17 @@ import type { JobCounts } from './job-counts'
 import type { JobRecord } from './job-record'
 import { pendingEntry, type PendingEntry } from './lanes'
 import type { Launcher } from './launcher'
-import type { End, NativeJobs } from './scheduler-types'
+import type { End, NativeJobs, SecretOpener } from './scheduler-types'
+import type { Opened, SecretValues } from '../secrets/secret-service'
+
+const unreadable: Opened = {
+  ok: false,
+  error: {
+    code: 'SECRETS_UNAVAILABLE',
+    message:
+      'this orchestrator has no secrets key, so the secrets this job declares cannot be opened',
+  },
+}
 
 export interface JobRunsDeps {
   store: JobStore
@@ -25,6 +35,8 @@ export interface JobRunsDeps {
   native?: NativeJobs | undefined
   codeOf(hash: string): string
   timeoutGraceMs: number
+  /** Opens declared secrets; without it, work that declares any fails at dispatch. */
+  secrets?: SecretOpener | undefined
 }
 
 export class JobRuns {
@@ -39,9 +51,11 @@ export class JobRuns {
     const job = store.start(entry.id, site.id, now)
     if (!job) return false
     counts.moved('pending', 'running', job.namespace)
+    const secrets = this.openSecrets(job)
     if (entry.lane !== 'native') {
       const queuedAt = entry.queuedAt
-      this.running.set(job.id, launcher.launch(job, 'job', site, placement, now, { queuedAt }))
+      const extras = { queuedAt, secrets }
+      this.running.set(job.id, launcher.launch(job, 'job', site, placement, now, extras))
       return true
     }
     const token = randomToken()
@@ -54,9 +68,31 @@ export class JobRuns {
       this.deps.end(job.id, 'running', { status: 'failed', error }, now)
       return true
     }
-    const extras = { queuedAt: entry.queuedAt, native: run, token }
+    const extras = { queuedAt: entry.queuedAt, native: run, token, secrets }
     this.running.set(job.id, launcher.launch(job, 'job', site, placement, now, extras))
     return true
+  }
+
+  /**
+   * The values of the secrets a job declares, opened for this hand-over. One deleted since the
+   * job was submitted, or one this host's key cannot open, fails the job with that reason (its
+   * attempt is stopped before anything reached the site).
+   */
+  private openSecrets(job: JobRecord): Promise<SecretValues | undefined> | undefined {
+    if (job.secrets.length === 0) return undefined
+    const opener = this.deps.secrets
+    const opened: Promise<Opened> = opener
+      ? opener.open(job.namespace, job.secrets).catch(() => unreadable)
+      : Promise.resolve(unreadable)
+    return opened.then((result) => {
+      if (result.ok) return result.values
+      const attempt = this.running.get(job.id)
+      if (attempt && this.settle(attempt)) {
+        attempt.placement.cancel(attempt, 'cancelled', Date.now())
+        this.deps.end(job.id, 'running', { status: 'failed', error: result.error }, Date.now())
+      }
+      return undefined
+    })
   }
 
   /** The site reported on its attempt; false when that attempt is no longer the job's. */
@@ -133,6 +169,11 @@ export class JobRuns {
     return attempt?.token === undefined
       ? undefined
       : { attempt: attempt.attempt, token: attempt.token }
+  }
+
+  /** The secret values the running attempt of a job was sent, once they were opened. */
+  secretsOf(id: string): SecretValues | undefined {
+    return this.running.get(id)?.secrets
   }
 
   progressOf(id: string): Progress | undefined {

@@ -36,6 +36,8 @@ export interface Queueable {
   namespace: string
   executor: Executor
   redundancy: number
+  /** Names of the secrets it declares. */
+  secrets?: readonly string[]
 }
 
 /** The pending entry of a job (its lane from `laneOf`), or of a function call (`lane` 'call'). */
@@ -53,5 +55,7 @@ export function pendingEntry(
     executor: work.executor,
     queuedAt,
     ...((lane === 'call' || isForwarded(work.namespace)) && { home: true }),
+    // Work with secrets waits for a site that may have them, and never leaves for a peer.
+    ...(work.secrets?.length && { secrets: true, home: true }),
   }
 }

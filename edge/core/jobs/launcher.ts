@@ -7,6 +7,7 @@
 import type { NativeRun } from '../../../shared/protocol/frames'
 import type { Attempt, Placement, Site } from '../placement/placement'
 import type { Task } from '../placement/work'
+import type { SecretValues } from '../secrets/secret-service'
 import { MinHeap } from '../util/min-heap'
 import type { JobRecord } from './job-record'
 
@@ -27,6 +28,12 @@ export interface LaunchExtras {
   /** Native jobs: the run's description, and the token it shows for its outputs. */
   native?: NativeRun | undefined
   token?: string | undefined
+  /**
+   * The values of the secrets it declares, being opened: the task leaves once they are (and its
+   * start is durable), carrying them; undefined (they could not be opened) holds it back for
+   * good, and whoever opened them fails the job.
+   */
+  secrets?: Promise<SecretValues | undefined> | undefined
 }
 
 export class Launcher {
@@ -40,7 +47,7 @@ export class Launcher {
     site: Site,
     placement: Placement,
     now: number,
-    { queuedAt, native, token }: LaunchExtras = {},
+    { queuedAt, native, token, secrets }: LaunchExtras = {},
   ): Attempt {
     const grace = this.settings.timeoutGraceMs + (native ? this.settings.nativeGraceMs : 0)
     const attempt: Attempt = {
@@ -67,7 +74,8 @@ export class Launcher {
       ...(job.wasm_cid && { wasm_cid: job.wasm_cid, args: job.args ?? [], env: job.env ?? {} }),
       ...(native && { native }),
     }
-    placement.run(attempt, task, this.settings.durable(true))
+    const durable = this.settings.durable(true)
+    placement.run(attempt, task, secrets ? withSecrets(durable, secrets, attempt, task) : durable)
     return attempt
   }
 
@@ -88,4 +96,21 @@ export class Launcher {
       if (!top.done) yield top
     }
   }
+}
+
+/**
+ * Resolves once the start is durable and the secrets are open, with the values in the task (the
+ * frame is built from it then) and on the attempt (its reports are redacted of them). Values that
+ * could not be opened never resolve it: nothing is sent, and the job fails elsewhere.
+ */
+async function withSecrets(
+  durable: Promise<void>,
+  secrets: Promise<SecretValues | undefined>,
+  attempt: Attempt,
+  task: Task,
+): Promise<void> {
+  const [, values] = await Promise.all([durable, secrets])
+  if (!values) return new Promise<void>(() => {})
+  attempt.secrets = values
+  task.secrets = { ...values }
 }

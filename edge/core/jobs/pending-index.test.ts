@@ -29,11 +29,21 @@ describe('PendingIndex', () => {
     index.add({ id: 't', seq: 1, runtime: 'js', namespace: 'n', executor: 'trusted' })
     index.add({ id: 'a', seq: 2, runtime: 'js', namespace: 'n' })
     expect(index.peek('js')?.id).toBe('a')
-    expect(index.peek('js', 'n', true)?.id).toBe('t')
+    expect(index.peek('js', 'n', 'trusted')?.id).toBe('t')
     const caps = { runtimes: ['js' as const], concurrency: 1 }
     expect(index.oldestFor(caps, false)?.id).toBe('a')
     expect(index.oldestFor(caps, true)?.id).toBe('t')
     expect(index.oldestFor({ ...caps, namespaces: ['other'] }, true)).toBeUndefined()
+  })
+
+  it('keeps work that declares secrets for sites that may have them, trusted or not', () => {
+    const index = new PendingIndex()
+    index.add({ id: 's', seq: 1, runtime: 'js', namespace: 'n', secrets: true, home: true })
+    const caps = { runtimes: ['js' as const], concurrency: 1 }
+    expect(index.oldestFor(caps, false)).toBeUndefined()
+    expect(index.oldestFor(caps, true)).toBeUndefined()
+    expect(index.oldestFor(caps, true, true, true)).toBeUndefined()
+    expect(index.oldestFor(caps, true, false, true)?.id).toBe('s')
   })
 
   it('keeps work that must stay here (calls, work a peer forwarded) from peer orchestrators', () => {

@@ -19,17 +19,27 @@ export interface IndexEntry {
   executor?: Executor
   /** Only sites here may take it, never a peer orchestrator (function calls, forwarded work). */
   home?: boolean
+  /** It declares secrets: only sites that may have them take it (a lane above the trusted one). */
+  secrets?: boolean
 }
 
-/** Whether a job of this entry waits for a trusted executor. */
-const trustedOnly = (entry: Pick<IndexEntry, 'executor'>): boolean => entry.executor === 'trusted'
+/** Who may take an entry: any volunteer, a trusted one, or one that may be sent secrets. */
+export type Tier = 'any' | 'trusted' | 'secrets'
+
+/** The tier an entry waits in. */
+const tierOf = (entry: Pick<IndexEntry, 'executor' | 'secrets'>): Tier =>
+  entry.secrets ? 'secrets' : entry.executor === 'trusted' ? 'trusted' : 'any'
+
+/** The tiers a site looks in, from what it may take. */
+export const tiersFor = (trusted: boolean, secrets = false): Tier[] =>
+  secrets ? ['any', 'trusted', 'secrets'] : trusted ? ['any', 'trusted'] : ['any']
 
 /**
- * The heaps' key: a runtime, in the lane of jobs any volunteer may take or in the trusted one, and
- * apart from those only sites here may take (a peer orchestrator never looks there).
+ * The heaps' key: a runtime, in the lane of jobs any volunteer may take, the trusted one or the
+ * secrets one, and apart from those only sites here may take (a peer orchestrator never looks there).
  */
-const laneKey = (runtime: Runtime, trusted: boolean, home = false): string =>
-  `${runtime}${trusted ? '\u0000trusted' : ''}${home ? '\u0000home' : ''}`
+const laneKey = (runtime: Runtime, tier: Tier, home = false): string =>
+  `${runtime}${tier === 'any' ? '' : `\u0000${tier}`}${home ? '\u0000home' : ''}`
 
 const bySeq = (a: IndexEntry, b: IndexEntry) => a.seq < b.seq
 
@@ -48,7 +58,7 @@ export class PendingIndex<E extends IndexEntry = IndexEntry> {
 
   add(entry: E): void {
     this.live.set(entry.id, entry)
-    const lane = laneKey(entry.runtime, trustedOnly(entry), entry.home)
+    const lane = laneKey(entry.runtime, tierOf(entry), entry.home)
     heapFor(this.byRuntime, lane).push(entry)
     heapFor(this.byNamespace, nsKey(lane, entry.namespace)).push(entry)
   }
@@ -58,11 +68,11 @@ export class PendingIndex<E extends IndexEntry = IndexEntry> {
   }
 
   /**
-   * The oldest pending job of a runtime, in any namespace or in the given one; `trusted` looks in
-   * the lane of jobs that require a trusted executor instead.
+   * The oldest pending job of a runtime, in any namespace or in the given one; `tier` looks in
+   * the lane of jobs that require a trusted executor, or one that may have secrets, instead.
    */
-  peek(runtime: Runtime, namespace?: string, trusted = false, home = false): E | undefined {
-    const lane = laneKey(runtime, trusted, home)
+  peek(runtime: Runtime, namespace?: string, tier: Tier = 'any', home = false): E | undefined {
+    const lane = laneKey(runtime, tier, home)
     const heap =
       namespace === undefined
         ? this.byRuntime.get(lane)
@@ -77,12 +87,12 @@ export class PendingIndex<E extends IndexEntry = IndexEntry> {
   }
 
   /**
-   * The oldest job a site with these capabilities may take (trusted ones: both lanes; a site here,
-   * not a peer orchestrator, also what must stay here).
+   * The oldest job a site with these capabilities may take (trusted ones: both lanes, those that
+   * may have secrets: all three; a site here, not a peer orchestrator, also what must stay here).
    */
-  oldestFor(caps: Capabilities, trusted: boolean, remote = false): E | undefined {
+  oldestFor(caps: Capabilities, trusted: boolean, remote = false, secrets = false): E | undefined {
     let best: E | undefined
-    const lanes = trusted ? [false, true] : [false]
+    const lanes = tiersFor(trusted, secrets)
     const homes = remote ? [false] : [false, true]
     const namespaces = caps.namespaces?.length ? caps.namespaces : [undefined]
     for (const runtime of caps.runtimes)

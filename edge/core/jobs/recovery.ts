@@ -2,7 +2,8 @@
  * Picking up after a restart. Pending jobs go back in the queue as they were. Running ones go back
  * too, keeping their attempts, unless the host kept the sockets (Durable Object hibernation): then
  * a job whose site is still connected keeps running there; native jobs are re-queued anyway (their
- * output tokens lived in memory), and redundant jobs decide again from their stored answers.
+ * output tokens lived in memory), so are jobs with secrets (their values did), and redundant jobs
+ * decide again from their stored answers.
  */
 import type { Attempt, Placement, Site } from '../placement/placement'
 import type { AnswerStore } from '../store/answer-store'
@@ -52,10 +53,18 @@ export class Recovery {
     for (const row of store.running()) {
       const seat = row.volunteer_id ? adopted.get(row.volunteer_id) : undefined
       const lane = laneOf(row)
-      if (seat && lane === 'plain') {
+      if (seat && lane === 'plain' && row.secrets.length === 0) {
         this.reattach(row, seat, now)
         continue
       }
+      // The secret values it was sent lived in memory, and its report could not be redacted of
+      // them: its site stops it, and it runs again with the values opened afresh.
+      if (seat && row.secrets.length > 0)
+        seat.placement.cancel(
+          { id: row.id, attempt: row.attempts, site: seat.site },
+          'cancelled',
+          now,
+        )
       if (!store.requeue(row.id)) continue
       counts.moved('running', 'pending', row.namespace)
       if (lane === 'redundant') {

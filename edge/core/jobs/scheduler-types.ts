@@ -5,6 +5,7 @@ import type { Finish } from '../store/job-store'
 import type { JobRecord } from './job-record'
 import type { Summon } from './invocations'
 import type { NativeNeeds } from '../placement/work'
+import type { Opened } from '../secrets/secret-service'
 
 export interface SchedulerOptions {
   /** Extra time past `timeout_seconds` before the orchestrator fails a job itself. */
@@ -24,6 +25,13 @@ export interface SchedulerOptions {
   summon?: Summon
   /** Told of submissions, endings and dispatches (metrics). */
   observer?: SchedulerObserver
+  /** Opens the secrets work declares, as it is handed to a site (see secrets/secret-service.ts). */
+  secrets?: SecretOpener | undefined
+}
+
+/** Opens a namespace's secrets for one hand-over, or says why not (missing, unreadable). */
+export interface SecretOpener {
+  open(namespace: string, names: readonly string[]): Promise<Opened>
 }
 
 interface SchedulerObserver {

@@ -31,6 +31,8 @@ import { quorumView } from './quorum-view'
 import { Recovery } from './recovery'
 import { RedundantJobs } from './redundant-jobs'
 import { Reputation } from './reputation'
+import { redactProgress, redactReport } from '../secrets/redact'
+import type { SecretValues } from '../secrets/secret-service'
 import type { CancelOutcome, FinishedJob, SchedulerOptions } from './scheduler-types'
 
 export { batchDone } from './job-waits'
@@ -66,9 +68,15 @@ export class Scheduler<P extends readonly Placement[] = readonly Placement[]> {
   private readonly events: PlacementEvents = {
     room: (site, placement) => this.dispatch.room(site, placement),
     started: (attempt, now) => this.noteDispatch(attempt, now),
-    progress: (attempt, progress) => this.noteProgress(attempt, progress),
-    reported: (attempt, report, now) => {
+    progress: (attempt, progress) =>
+      this.noteProgress(
+        attempt,
+        attempt.secrets ? redactProgress(progress, attempt.secrets) : progress,
+      ),
+    reported: (attempt, raw, now) => {
       if (attempt.done) return false
+      // Whatever the work sent back loses the secret values it was given, before it is kept.
+      const report = attempt.secrets ? redactReport(raw, attempt.secrets) : raw
       if (attempt.kind === 'call') return this.invocations.reported(attempt, report)
       if (attempt.kind === 'copy') return this.redundant.reported(attempt, report, now)
       return this.jobs.reported(attempt, report, now)
@@ -114,6 +122,7 @@ export class Scheduler<P extends readonly Placement[] = readonly Placement[]> {
       native: options.native,
       codeOf: (hash) => this.codeOf(hash),
       timeoutGraceMs: options.timeoutGraceMs,
+      secrets: options.secrets,
     })
     this.redundant = new RedundantJobs({
       store,
@@ -227,6 +236,11 @@ export class Scheduler<P extends readonly Placement[] = readonly Placement[]> {
   quorumOf(job: JobRecord): QuorumView | undefined {
     if (laneOf(job) !== 'redundant') return undefined
     return quorumView(job, this.answers.list(job.id), this.redundant.running(job.id))
+  }
+
+  /** What the running attempt of a job was sent of its secrets (its uploads are redacted of them). */
+  secretsOf(id: string): SecretValues | undefined {
+    return this.jobs.secretsOf(id)
   }
 
   progressOf(id: string): Progress | undefined {

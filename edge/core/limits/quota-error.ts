@@ -5,7 +5,7 @@
  */
 import { HttpError } from '../http-error'
 
-export type QuotaName = 'pending_jobs' | 'storage_bytes' | 'kv_keys'
+export type QuotaName = 'pending_jobs' | 'storage_bytes' | 'kv_keys' | 'secrets'
 
 export class QuotaExceededError extends HttpError {
   override name = 'QuotaExceededError'

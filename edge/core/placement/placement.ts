@@ -7,6 +7,7 @@
 import type { Capabilities } from '../../../shared/protocol/capabilities'
 import type { JobErrorFrame, ResultFrame } from '../../../shared/protocol/frames'
 import type { DbAccess } from '../kv/db-access'
+import type { SecretValues } from '../secrets/secret-service'
 import type { AttemptKind, Progress, Task, WorkSpec } from './work'
 
 /**
@@ -25,6 +26,8 @@ export interface Site {
   readonly standing: string
   /** A trusted executor: it may take work that requires one. */
   readonly trusted: boolean
+  /** It may be sent work that declares secrets, and their values (see executor-identity.ts). */
+  readonly secrets?: boolean
   /** Another orchestrator: it never takes work that must stay here (see PendingEntry.home). */
   readonly remote?: boolean
   /** What it runs (runtimes, namespace whitelist): the lanes the queue looks in for it. */
@@ -132,6 +135,8 @@ export interface Attempt {
   readonly token: string | undefined
   /** What the site last said of its progress. */
   progress?: Progress
+  /** The secret values this attempt was sent, once opened: what comes back is redacted of them. */
+  secrets?: SecretValues
   /** Set once it is over (reported, lost, cancelled, timed out): later news of it is ignored. */
   done: boolean
 }

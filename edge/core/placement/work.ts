@@ -24,6 +24,8 @@ export interface WorkSpec {
   executor?: Executor
   /** Native jobs only. */
   native?: NativeNeeds
+  /** It declares secrets: only a site that may have them takes it, and never a peer orchestrator. */
+  secrets?: boolean
 }
 
 /** The work itself, as a site receives it: the body of a `job` frame. */

@@ -30,6 +30,7 @@ import { peerRoutes } from './peer-routes'
 import { federationRoutes } from './federation-routes'
 import type { Federation } from '../federation/federation'
 import type { RouteTable } from './route-table'
+import { secretRoutes } from './secret-routes'
 import { serviceRoutes } from './service-routes'
 import { socketRoutes } from './socket-routes'
 import { staticRoutes, storageRoutes } from './storage-routes'
@@ -41,6 +42,7 @@ import { workflowRoutes } from './workflow-routes'
 import { gitopsRoutes } from './gitops-routes'
 import type { GitopsService } from '../gitops/gitops-service'
 import type { WorkflowService } from '../workflows/workflow-service'
+import type { SecretService } from '../secrets/secret-service'
 
 /** The orchestrator's stores and services the API answers from (an `Orchestrator` is one). */
 export interface AppCore {
@@ -60,6 +62,8 @@ export interface AppCore {
   readonly outputs: JobOutputs | undefined
   readonly workflows: WorkflowService
   readonly gitops: GitopsService
+  /** Secrets, when the host has a secrets key. */
+  readonly secrets?: SecretService | undefined
   /** Peer orchestrators, when the host joined a mesh. */
   readonly federation?: Federation | undefined
   readonly sha256: (text: string) => string | Promise<string>
@@ -113,6 +117,7 @@ export function mountApi(app: Hono, core: AppCore | undefined, host: ApiHost): v
     view: view(core),
     sha256: core.sha256,
     durable: durable(core),
+    secrets: core.secrets,
   }))
   mount(wasmRoutes, (core) => ({
     intake: intake(core),
@@ -121,12 +126,14 @@ export function mountApi(app: Hono, core: AppCore | undefined, host: ApiHost): v
   }))
   mount(volunteerRoutes, (core) => ({ hub: core.hub, standing: core.scheduler }))
   mount(dbRoutes, (core) => ({ kv: core.kv, durable: durable(core) }))
+  mount(secretRoutes, (core) => ({ secrets: core.secrets, durable: durable(core) }))
   mount(deployRoutes, (core) => ({
     functions: core.functions,
     intake: intake(core),
     modules: core.scheduler,
     defaultTimeoutSeconds: core.config.defaultTimeoutSeconds,
     durable: durable(core),
+    secrets: core.secrets,
   }))
   mount(serviceRoutes, (core) => ({
     services: core.services,

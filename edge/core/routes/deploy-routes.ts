@@ -15,6 +15,8 @@ import { badRequest, HttpError } from '../http-error'
 import { combineList } from '../rooms/combine-answers'
 import { everyRoom, namespaceAt, namespaceInQuery } from '../rooms/owner'
 import { acceptModule, decodeBase64, type ModuleIntake } from '../wasm/module-intake'
+import { SecretNames } from '../secrets/secret-names'
+import { checkDeclared, type SecretService } from '../secrets/secret-service'
 import { joinedPath, requestSegments } from './path-segments'
 import { parseBody, parseQuery } from './request-body'
 import { RouteTable } from './route-table'
@@ -53,6 +55,8 @@ const DeployBody = z
     /** Functions see their callers' requests: only trusted volunteers answer them by default. */
     executor: ExecutorField.optional(),
     untrusted_db: UntrustedDbField.optional(),
+    /** Names of the namespace's secrets every call reads as `SECRETS.NAME` (see secrets/). */
+    secrets: SecretNames.optional(),
   })
   .superRefine((body, ctx) => {
     const issue = (path: string, message: string) =>
@@ -88,6 +92,8 @@ export interface DeployRouteDeps {
   modules: Pick<Scheduler, 'hasModule'>
   defaultTimeoutSeconds: number
   durable: () => Promise<void>
+  /** Where declared secrets are checked to exist; undefined: the host has no secrets key. */
+  secrets?: SecretService | undefined
 }
 
 /** A user's functions live in the room of their namespace. */
@@ -122,6 +128,7 @@ export const deployRoutes = new RouteTable<DeployRouteDeps>()
     }
     const path = FunctionService.normalizePath(user, rest)
     const body = await parseBody(c, DeployBody)
+    checkDeclared(deps.secrets, user, body.secrets)
     const wasm =
       body.runtime !== 'wasm'
         ? null
@@ -148,6 +155,7 @@ export const deployRoutes = new RouteTable<DeployRouteDeps>()
       timeout_ms: Math.round((body.timeout_seconds ?? deps.defaultTimeoutSeconds) * 1000),
       executor: body.executor ?? 'trusted',
       untrusted_db: body.untrusted_db ?? { read: [], write: [] },
+      secrets: body.secrets ?? [],
     })
     await durable()
     return c.json(view(deployment, functions.code(deployment)), 201)
@@ -215,6 +223,7 @@ function view(deployment: Deployment, code?: string) {
     timeout_seconds: deployment.timeout_ms / 1000,
     executor: deployment.executor,
     untrusted_db: deployment.untrusted_db,
+    ...(deployment.secrets.length > 0 && { secrets: deployment.secrets }),
     created_at: new Date(deployment.deployed_at).toISOString(),
     updated_at: new Date(deployment.updated_at).toISOString(),
   }

@@ -16,14 +16,18 @@ import { checkStoragePath } from '../storage/storage-path'
 import { joinedPath, requestSegments } from './path-segments'
 import { bodyStream } from './request-body'
 import { RouteTable } from './route-table'
+import { redactStream } from '../secrets/redact-stream'
 
 export interface JobOutputRouteDeps {
-  jobs: Pick<Scheduler, 'get' | 'jobToken'>
+  jobs: Pick<Scheduler, 'get' | 'jobToken' | 'secretsOf'>
   outputs: JobOutputs
   /** The outputs the runner of a job's current attempt (shown by its token) may read as inputs. */
   readableBy: StandaloneServices['outputsReadableBy']
   durable: () => Promise<void>
 }
+
+/** What a runner uploads of a run's own streams (runner/native-executor.ts). */
+const STREAM_FILES = new Set(['stdout.txt', 'stderr.txt', 'logs.txt'])
 
 /** Outputs live beside their job, in the room its id names. */
 const byJobId = idAt(2)
@@ -67,7 +71,9 @@ async function upload(c: Context, { jobs, outputs, durable }: JobOutputRouteDeps
       "only the runner running this job's current attempt may upload its outputs",
     )
   callerAccepted(c)
-  const body = bodyStream(c)
+  // The runner's own stream files lose the secret values the run was sent; other files are as made.
+  const values = STREAM_FILES.has(name(c)) ? jobs.secretsOf(found.id) : undefined
+  const body = values ? redactStream(bodyStream(c), values) : bodyStream(c)
   const file = await outputs.put(found.id, held.attempt, name(c), body)
   await durable()
   return c.json({ ...file, created_at: new Date(file.created_at).toISOString() }, 201)

@@ -7,6 +7,7 @@ import { HttpError } from '../http-error'
 import type { JobRecord, NewJob } from '../jobs/job-record'
 import { batchDone, type Scheduler } from '../jobs/scheduler'
 import { checkPendingJobs } from '../limits/quota-error'
+import { checkDeclared, type SecretService } from '../secrets/secret-service'
 import { combineJobs } from '../rooms/combine-answers'
 import { bodyNamespace, everyRoom, idAt, namespaceInQuery } from '../rooms/owner'
 import { acceptModule, decodeBase64, type ModuleIntake } from '../wasm/module-intake'
@@ -29,6 +30,8 @@ export interface JobRouteDeps {
   sha256: (text: string) => string | Promise<string>
   /** Resolves once what was written so far survives a crash. */
   durable: () => Promise<void>
+  /** Where declared secrets are checked to exist; undefined: the host has no secrets key. */
+  secrets?: SecretService | undefined
 }
 
 /** A job or batch id in the path (`/api/jobs/{id}`, `/api/jobs/batch/{id}`) names its room. */
@@ -155,6 +158,7 @@ interface Submission {
   redundancy?: number
   executor?: NewJob['executor']
   untrusted_db?: NewJob['untrusted_db']
+  secrets?: string[]
   wasm_base64?: string
   wasm_cid?: string
   args?: string[]
@@ -168,6 +172,7 @@ async function newJob(
   deps: JobRouteDeps,
 ): Promise<NewJob> {
   const code = body.code ?? ''
+  checkDeclared(deps.secrets, body.namespace ?? DEFAULT_NAMESPACE, body.secrets)
   return {
     job_type: body.job_type,
     namespace: body.namespace ?? DEFAULT_NAMESPACE,
@@ -180,6 +185,7 @@ async function newJob(
     redundancy: body.redundancy ?? 1,
     executor: body.executor ?? 'any',
     untrusted_db: body.untrusted_db ?? { read: [], write: [] },
+    ...(body.secrets?.length && { secrets: body.secrets }),
     ...(body.job_type === 'wasm' && {
       wasm_cid: await moduleFor(body, deps),
       args: body.args ?? [],

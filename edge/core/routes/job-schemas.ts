@@ -5,6 +5,7 @@ import { CID_PATTERN } from '../../../shared/protocol/cid'
 import { JsonObject } from '../../../shared/protocol/json'
 import type { OrchestratorConfig } from '../config'
 import { ExecutorField, UntrustedDbField } from '../jobs/executor-policy'
+import { SecretNames } from '../secrets/secret-names'
 
 export const runtimeName = z
   .string({ error: 'must be a string such as "js" or "lua"' })
@@ -47,6 +48,8 @@ function common(config: OrchestratorConfig) {
     executor: ExecutorField.optional(),
     /** What its `db` calls may reach on an untrusted volunteer; nothing by default. */
     untrusted_db: UntrustedDbField.optional(),
+    /** Names of the namespace's secrets the guest reads as `SECRETS.NAME` (see secrets/). */
+    secrets: SecretNames.optional(),
     wasm_base64: z
       .string({ error: 'must be a base64 string of a WebAssembly module' })
       .regex(/^[A-Za-z0-9+/]*={0,2}$/, { error: 'must be base64 (A-Z, a-z, 0-9, +, /, = padding)' })
@@ -80,11 +83,19 @@ function checkProgram(
     wasm_cid?: string
     args?: string[]
     env?: object
+    secrets?: string[]
+    redundancy?: number
   },
   ctx: z.RefinementCtx,
 ): void {
   const issue = (path: string, message: string) =>
     ctx.addIssue({ code: 'custom', path: [path], message })
+  // Copies on several volunteers would multiply who holds the values; one trusted executor it is.
+  if (job.secrets?.length && (job.redundancy ?? 1) > 1)
+    issue(
+      'secrets',
+      'cannot be combined with redundancy above 1: secrets go to one trusted executor',
+    )
   if (job.job_type === 'wasm') {
     if (job.code !== undefined)
       issue('code', 'is not used by wasm jobs: send the module as wasm_base64 or wasm_cid')

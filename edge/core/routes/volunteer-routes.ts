@@ -27,6 +27,8 @@ export const volunteerRoutes = new RouteTable<VolunteerRouteDeps>().get(
         // How it proved who it is, and so whether it may take trusted-only work and full db access.
         identity: s.identity.kind,
         trusted: s.trusted,
+        // Whether it may be sent work that declares secrets, and their values.
+        secrets: s.secrets,
         ...(s.identity.tokenId && { token_id: s.identity.tokenId }),
         runtimes: s.capabilities?.runtimes ?? [],
         namespaces: s.capabilities?.namespaces ?? null,

@@ -38,6 +38,8 @@ export interface ServiceRecord {
   arguments: string[]
   working_directory: string
   environment_variables: Record<string, string>
+  /** Names of the namespace's secrets every run gets as environment variables (absent: none). */
+  secrets?: string[]
   inherit_environment: boolean
   timeout_seconds: number
   run_as_user: string
@@ -97,6 +99,7 @@ export function toDetailsView(service: ServiceRecord) {
     arguments: JSON.stringify(service.arguments),
     working_directory: service.working_directory,
     environment_variables: JSON.stringify(service.environment_variables),
+    ...(service.secrets?.length && { secrets: service.secrets }),
     timeout_seconds: service.timeout_seconds,
     run_as_user: service.run_as_user,
     source: service.source,

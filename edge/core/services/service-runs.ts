@@ -4,6 +4,7 @@
  * earlier jobs' outputs); and a runner running one may, with its job token, fetch an uploaded
  * service's files and the outputs its run takes as inputs.
  */
+import { checkDeclared, type SecretNamesSource } from '../secrets/secret-service'
 import type { JobRecord, NewJob } from '../jobs/job-record'
 import { HttpError } from '../http-error'
 import type { FileStore } from '../storage/file-store'
@@ -39,6 +40,8 @@ export interface ServiceRunsDeps {
   get(id: number): ServiceRecord
   /** Whether a peer orchestrator could run this work (a run no runner here fits). */
   elsewhere?: ((work: WorkSpec) => boolean) | undefined
+  /** Where declared secrets are checked to exist; undefined: the host has no secrets key. */
+  secrets?: SecretNamesSource | undefined
 }
 
 /** How the workflow engine runs a service besides what the public body says. */
@@ -61,6 +64,9 @@ export class ServiceRuns {
       throw new HttpError(409, 'SERVICE_INACTIVE', `service ${service.id} is not active`)
     const again = options.jobId === undefined ? undefined : this.existing(options.jobId, service)
     if (again) return again
+    // The service's own secrets and the run's, each set once.
+    const secrets = [...new Set([...(service.secrets ?? []), ...(body.secrets ?? [])])]
+    checkDeclared(this.deps.secrets, service.namespace, secrets)
     const requirements = body.requirements
       ? stricterRequirements(service.capabilities, body.requirements)
       : undefined
@@ -89,6 +95,7 @@ export class ServiceRuns {
         timeout_ms: service.timeout_seconds * 1000,
         max_retries: body.max_retries ?? 0,
         batch_id: null,
+        ...(secrets.length > 0 && { secrets }),
       },
     ])
     return job as JobRecord

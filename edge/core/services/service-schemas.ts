@@ -1,4 +1,5 @@
 /** Request bodies of /api/services/standalone: the seed's fields, parsed strictly. */
+import { SecretNames } from '../secrets/secret-names'
 import { z } from 'zod'
 import { Namespace } from '../../../shared/protocol/job'
 import { ServiceRequirements } from '../../../shared/protocol/system-capabilities'
@@ -65,6 +66,8 @@ const ServiceSettings = {
       z.string().max(65536),
     )
     .optional(),
+  /** Names of the namespace's secrets every run gets as environment variables. */
+  secrets: SecretNames.optional(),
   inherit_environment: z.boolean().optional(),
   timeout_seconds: z.number().int().min(1).max(86_400).optional(),
   run_as_user: z
@@ -201,6 +204,8 @@ export const RunBody = z
     max_retries: z.number().int().min(0).max(10).optional(),
     /** Merged over the service's `capabilities` for this run (the stricter of each wins). */
     requirements: ServiceRequirements.optional(),
+    /** Names of the namespace's secrets the process gets as environment variables. */
+    secrets: SecretNames.optional(),
   })
   .superRefine((b, ctx) => {
     if (b.stdin !== undefined && b.stdin_from !== undefined)

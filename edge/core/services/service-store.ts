@@ -1,4 +1,5 @@
 /** Standalone services in SQL: one row each, lists and objects as JSON columns. */
+import { secretNamesFrom, secretNamesText } from '../secrets/secret-names'
 import type { Sql } from '../store/sql'
 import type { ServiceRecord } from './service-record'
 
@@ -16,6 +17,7 @@ interface Row {
   arguments: string
   working_directory: string
   environment_variables: string
+  secrets: string | null
   inherit_environment: number
   timeout_seconds: number
   run_as_user: string
@@ -39,8 +41,8 @@ export class ServiceStore {
       `INSERT INTO services (namespace, name, description, status, source, peer_id, executable_path,
          executable_sha256, executable_size, arguments, working_directory, environment_variables,
          inherit_environment, timeout_seconds, run_as_user, capabilities, interfaces, git_repo_url,
-         git_branch, git_commit_hash, files, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+         git_branch, git_commit_hash, files, created_at, updated_at, secrets)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
       service.namespace,
       service.name,
       service.description,
@@ -64,6 +66,7 @@ export class ServiceStore {
       JSON.stringify(service.files),
       now,
       now,
+      secretNamesText(service.secrets),
     )
     return { ...service, id: row?.id ?? 0, created_at: now, updated_at: now }
   }
@@ -125,6 +128,7 @@ function fromRow(row: Row): ServiceRecord {
     source: row.source as ServiceRecord['source'],
     arguments: JSON.parse(row.arguments) as string[],
     environment_variables: JSON.parse(row.environment_variables) as Record<string, string>,
+    secrets: secretNamesFrom(row.secrets),
     inherit_environment: row.inherit_environment === 1,
     capabilities: JSON.parse(row.capabilities) as ServiceRecord['capabilities'],
     interfaces: JSON.parse(row.interfaces) as ServiceRecord['interfaces'],

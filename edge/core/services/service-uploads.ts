@@ -101,6 +101,7 @@ export class ServiceUploads {
       working_directory: settings.working_directory ?? existing?.working_directory ?? '',
       environment_variables:
         settings.environment_variables ?? existing?.environment_variables ?? {},
+      secrets: settings.secrets ?? existing?.secrets ?? [],
       inherit_environment: settings.inherit_environment ?? existing?.inherit_environment ?? false,
       timeout_seconds:
         settings.timeout_seconds ?? existing?.timeout_seconds ?? DEFAULT_TIMEOUT_SECONDS,

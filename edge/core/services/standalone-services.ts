@@ -4,6 +4,7 @@
  * as native jobs on a runner that fits (service-runs.ts), and deleting them with what was stored
  * for them. The scheduler reads services through native-service-jobs.ts, so it needs nothing here.
  */
+import { checkDeclared, type SecretNamesSource } from '../secrets/secret-service'
 import type { z } from 'zod'
 import { describeIssues, issueField } from '../../../shared/protocol/schema-errors'
 import { badRequest, HttpError } from '../http-error'
@@ -37,6 +38,8 @@ export interface StandaloneServicesDeps {
   maxFileBytes: number
   /** Whether a peer orchestrator could run this work (a run no runner here fits). */
   elsewhere?: ((work: WorkSpec) => boolean) | undefined
+  /** Where runs' declared secrets are checked to exist. */
+  secrets?: SecretNamesSource | undefined
 }
 
 export class StandaloneServices {
@@ -181,6 +184,7 @@ export class StandaloneServices {
           field: 'service_name',
         },
       )
+    checkDeclared(this.deps.secrets, body.namespace ?? 'default', body.secrets)
     const runner = this.deps.runners.choose(body.peer_id, body.namespace ?? 'default')
     const service = this.deps.store.insert({
       namespace: body.namespace ?? 'default',
@@ -195,6 +199,7 @@ export class StandaloneServices {
       arguments: body.arguments ?? [],
       working_directory: body.working_directory ?? '',
       environment_variables: body.environment_variables ?? {},
+      ...(body.secrets?.length && { secrets: body.secrets }),
       inherit_environment: body.inherit_environment ?? false,
       timeout_seconds: body.timeout_seconds ?? DEFAULT_TIMEOUT_SECONDS,
       run_as_user: body.run_as_user ?? '',

@@ -3,6 +3,7 @@ import type { JobError, JobStatus, Runtime } from '../../../shared/protocol/job'
 import { JOB_STATUSES } from '../../../shared/protocol/job'
 import type { JsonValue } from '../../../shared/protocol/json'
 import { dbAccessFrom, type Executor } from '../jobs/executor-policy'
+import { secretNamesFrom, secretNamesText } from '../secrets/secret-names'
 import type { JobRecord, NewJob } from '../jobs/job-record'
 import type { Sql, SqlValue } from './sql'
 
@@ -33,11 +34,12 @@ interface JobRow {
   redundancy: number
   executor: string
   untrusted_db: string | null
+  secrets: string | null
 }
 
 const COLUMNS = `seq, id, job_type, namespace, code_hash, input_data, timeout_ms, max_retries, status,
   result, output, error, volunteer_id, attempts, batch_id, created_at, started_at, completed_at,
-  wasm_cid, args, env, stderr, exit_code, redundancy, executor, untrusted_db`
+  wasm_cid, args, env, stderr, exit_code, redundancy, executor, untrusted_db, secrets`
 
 function fromRow(row: JobRow): JobRecord {
   return {
@@ -51,6 +53,7 @@ function fromRow(row: JobRow): JobRecord {
     env: row.env === null ? null : (JSON.parse(row.env) as Record<string, string>),
     executor: row.executor as Executor,
     untrusted_db: dbAccessFrom(row.untrusted_db),
+    secrets: secretNamesFrom(row.secrets),
   }
 }
 
@@ -83,6 +86,8 @@ export interface PendingRow {
   namespace: string
   redundancy: number
   executor: Executor
+  /** The names of the secrets it declares (none: empty). */
+  secrets: string[]
 }
 
 export interface RunningRow extends PendingRow {
@@ -114,8 +119,8 @@ export class JobStore {
         const id = ids[i] as string
         const input = job.input_data === null ? null : JSON.stringify(job.input_data)
         const inserted = this.sql.get<{ seq: number }>(
-          `INSERT INTO jobs (id, job_type, namespace, code_hash, input_data, timeout_ms, max_retries, status, batch_id, created_at, wasm_cid, args, env, redundancy, executor, untrusted_db)
-           VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
+          `INSERT INTO jobs (id, job_type, namespace, code_hash, input_data, timeout_ms, max_retries, status, batch_id, created_at, wasm_cid, args, env, redundancy, executor, untrusted_db, secrets)
+           VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
           id,
           job.job_type,
           job.namespace,
@@ -131,6 +136,7 @@ export class JobStore {
           job.redundancy ?? 1,
           job.executor ?? 'any',
           job.untrusted_db ? JSON.stringify(job.untrusted_db) : null,
+          secretNamesText(job.secrets),
         )
         const seq = inserted?.seq ?? 0
         return {
@@ -160,6 +166,7 @@ export class JobStore {
           redundancy: job.redundancy ?? 1,
           executor: job.executor ?? 'any',
           untrusted_db: job.untrusted_db ?? { read: [], write: [] },
+          secrets: job.secrets ?? [],
         } satisfies JobRecord
       })
     })
@@ -318,11 +325,13 @@ export class JobStore {
 
   /** Running jobs and who holds them, for a host that kept its sockets across a restart. */
   running(): RunningRow[] {
-    return this.sql.all<RunningRow>(
-      `SELECT seq, id, job_type, namespace, volunteer_id, attempts, started_at, timeout_ms, redundancy,
-         executor, untrusted_db
+    return this.sql
+      .all<Omit<RunningRow, 'secrets'> & { secrets: string | null }>(
+        `SELECT seq, id, job_type, namespace, volunteer_id, attempts, started_at, timeout_ms, redundancy,
+         executor, untrusted_db, secrets
        FROM jobs WHERE status = 'running' ORDER BY seq`,
-    )
+      )
+      .map((row) => ({ ...row, secrets: secretNamesFrom(row.secrets) }))
   }
 
   /** After a restart nothing is running anywhere: put every running job back in the queue. */
@@ -333,9 +342,11 @@ export class JobStore {
   }
 
   pending(): PendingRow[] {
-    return this.sql.all<PendingRow>(
-      `SELECT seq, id, job_type, namespace, redundancy, executor FROM jobs WHERE status = 'pending' ORDER BY seq`,
-    )
+    return this.sql
+      .all<Omit<PendingRow, 'secrets'> & { secrets: string | null }>(
+        `SELECT seq, id, job_type, namespace, redundancy, executor, secrets FROM jobs WHERE status = 'pending' ORDER BY seq`,
+      )
+      .map((row) => ({ ...row, secrets: secretNamesFrom(row.secrets) }))
   }
 
   counts(): Record<JobStatus, number> {

@@ -258,6 +258,22 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX workflow_units_by_job ON workflow_units (job_id);
   CREATE INDEX workflow_units_waiting ON workflow_units (retry_at) WHERE status = 'waiting';
   `,
+  // 11: secrets. Values sealed with the host's SecretBox (context `{namespace}/{name}`); what jobs,
+  // function versions and services declare is kept as JSON lists of names, never values.
+  `
+  CREATE TABLE secrets (
+    namespace TEXT NOT NULL,
+    name TEXT NOT NULL,
+    sealed TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (namespace, name)
+  ) WITHOUT ROWID;
+
+  ALTER TABLE jobs ADD COLUMN secrets TEXT;
+  ALTER TABLE deployment_versions ADD COLUMN secrets TEXT;
+  ALTER TABLE services ADD COLUMN secrets TEXT;
+  `,
   // 13: gitops applications. Each is keyed by its namespace and name; credentials and the webhook
   // secret are sealed (secrets/secret-box.ts); `resources` is JSON: what its syncs deployed.
   `

@@ -76,6 +76,27 @@ describe('ExecutorCredentials', () => {
     expect((await credentials.identify('not.a.jwt')).ok).toBe(false)
   })
 
+  it('lets only executors the admin vouched for have secrets, auth on or off', async () => {
+    const secrets = async (credentials: ExecutorCredentials, token: string | undefined) => {
+      const result = await credentials.identify(token)
+      return result.ok && result.identity.secrets === true
+    }
+    const shared = { volunteerToken: 'vt', runnerToken: 'rt', internalToken: 'it' }
+    for (const auth of [on, off]) {
+      const credentials = new ExecutorCredentials({ auth, ...shared })
+      expect(await secrets(credentials, 'it')).toBe(true)
+      expect(await secrets(credentials, 'rt')).toBe(true)
+      expect(await secrets(credentials, 'vt')).toBe(false)
+    }
+    const issuedOnly = new ExecutorCredentials({ auth: on })
+    expect(await secrets(issuedOnly, 'admin-token')).toBe(true)
+    expect(await secrets(issuedOnly, await issued(['runner']))).toBe(true)
+    expect(await secrets(issuedOnly, await issued(['volunteer']))).toBe(false)
+    // Anonymous tabs never, even where auth off trusts them with the database.
+    expect(await secrets(issuedOnly, undefined)).toBe(false)
+    expect(await secrets(new ExecutorCredentials({ auth: off }), undefined)).toBe(false)
+  })
+
   it('refuses a revoked token', async () => {
     const revoked = new Authenticator({ enabled: true, secret }, () => ({
       ...everything,

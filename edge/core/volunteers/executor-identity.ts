@@ -29,6 +29,13 @@ export interface ExecutorIdentity {
   trusted: boolean
   /** May say hello as a runner (with a `peer`), and so be sent native runs and their secrets. */
   runner: boolean
+  /**
+   * May be sent work that declares secrets, with their values: only executors the admin vouched
+   * for (internal workers, the runner token, the admin's token, tokens with the `runner` right).
+   * Never an anonymous tab, the shared volunteer token or a `volunteer`-right token, whatever auth
+   * says; and a session whose hello says it is a browser loses it too (see VolunteerSession).
+   */
+  secrets?: boolean
   /** The only namespaces whose work it may take; undefined: every namespace. */
   namespaces?: string[]
   /** An issued token's id (shown to the admin, and what revoking it ends). */
@@ -45,10 +52,11 @@ export interface CredentialSettings {
   internalToken?: string
 }
 
-const everywhere = (kind: IdentityKind, runner: boolean): ExecutorIdentity => ({
+const everywhere = (kind: IdentityKind, runner: boolean, secrets: boolean): ExecutorIdentity => ({
   kind,
   trusted: true,
   runner,
+  ...(secrets && { secrets: true }),
 })
 
 export class ExecutorCredentials {
@@ -64,11 +72,11 @@ export class ExecutorCredentials {
     const { auth, volunteerToken, runnerToken, internalToken } = this.settings
     if (token !== undefined) {
       if (internalToken !== undefined && sameSecret(token, internalToken))
-        return accepted(everywhere('internal', false))
+        return accepted(everywhere('internal', false, true))
       if (runnerToken !== undefined && sameSecret(token, runnerToken))
-        return accepted(everywhere('runner-token', true))
+        return accepted(everywhere('runner-token', true, true))
       if (volunteerToken !== undefined && sameSecret(token, volunteerToken))
-        return accepted(everywhere('volunteer-token', false))
+        return accepted(everywhere('volunteer-token', false, false))
       if (auth.enabled) return this.issued(token)
       if (volunteerToken !== undefined)
         return refused('this is not the volunteer token of this orchestrator')
@@ -86,7 +94,7 @@ export class ExecutorCredentials {
 
   private async issued(token: string): Promise<Identified> {
     const { auth } = this.settings
-    if (auth.isAdminToken(token)) return accepted(everywhere('admin', true))
+    if (auth.isAdminToken(token)) return accepted(everywhere('admin', true, true))
     let principal
     try {
       principal = await auth.verify(token)
@@ -104,6 +112,7 @@ export class ExecutorCredentials {
       kind: 'token',
       trusted: true,
       runner,
+      ...(runner && { secrets: true }),
       tokenId: principal.id,
       ...(!principal.namespaces.includes(ANY_NAMESPACE) && { namespaces: principal.namespaces }),
     })

@@ -6,6 +6,7 @@
  * any filed volunteer that fits it.
  */
 import type { Runtime } from '../../../shared/protocol/job'
+import { tiersFor, type Tier } from '../jobs/pending-index'
 import type { VolunteerSession } from './volunteer-session'
 
 export class FreeSlots {
@@ -14,9 +15,9 @@ export class FreeSlots {
   /** Volunteers with free slots and a whitelist, by lane + namespace. */
   private readonly listed = new Map<string, Set<VolunteerSession>>()
 
-  /** A volunteer with a free slot for work of this runtime and namespace (trusted: for such work). */
-  find(runtime: Runtime, namespace: string, trusted: boolean): VolunteerSession | undefined {
-    const lane = laneKey(runtime, trusted)
+  /** A volunteer with a free slot for work of this runtime and namespace, of this tier. */
+  find(runtime: Runtime, namespace: string, tier: Tier): VolunteerSession | undefined {
+    const lane = laneKey(runtime, tier)
     return first(this.listed.get(key(lane, namespace))) ?? first(this.open.get(lane))
   }
 
@@ -32,10 +33,10 @@ export class FreeSlots {
     const caps = session.capabilities
     if (!caps) return []
     const sets: (Set<VolunteerSession> | undefined)[] = []
-    const lanes = session.trusted ? [false, true] : [false]
+    const tiers = tiersFor(session.trusted, session.secrets)
     for (const runtime of caps.runtimes) {
-      for (const trusted of lanes) {
-        const lane = laneKey(runtime, trusted)
+      for (const tier of tiers) {
+        const lane = laneKey(runtime, tier)
         if (caps.namespaces?.length) {
           for (const ns of caps.namespaces) sets.push(setIn(this.listed, key(lane, ns), create))
         } else {
@@ -63,7 +64,7 @@ function first<T>(set: Set<T> | undefined): T | undefined {
   return undefined
 }
 
-/** A runtime, in the lane of work any volunteer may take or in the trusted one. */
-const laneKey = (runtime: Runtime, trusted: boolean) =>
-  trusted ? `${runtime}\u0000trusted` : runtime
+/** A runtime, in the lane of work any volunteer may take, the trusted one or the secrets one. */
+const laneKey = (runtime: Runtime, tier: Tier) =>
+  tier === 'any' ? runtime : `${runtime}\u0000${tier}`
 const key = (lane: string, namespace: string) => `${lane}\u0001${namespace}`

@@ -105,7 +105,11 @@ export class VolunteerPool implements Placement {
   offer(work: WorkSpec, admit?: (site: Site) => boolean): Site | undefined {
     // Sandboxed work finds a free slot in its lane's index; native work and copies look further.
     if (!work.native && !admit)
-      return this.slots.find(work.runtime, work.namespace, work.executor === 'trusted')
+      return this.slots.find(
+        work.runtime,
+        work.namespace,
+        work.secrets ? 'secrets' : work.executor === 'trusted' ? 'trusted' : 'any',
+      )
     for (const session of this.sessions.values())
       if (session.freeSlots > 0 && session.fits(work) && (!admit || admit(session))) return session
     return undefined
@@ -116,16 +120,19 @@ export class VolunteerPool implements Placement {
     session.running.set(attempt.id, attempt)
     if (session.freeSlots === 0) this.slots.unfile(session)
     // Only a volunteer that said it understands `function` gets it (older ones parse strictly).
-    const { function: version, ...rest } = task
-    const frame: JobFrame = {
-      type: 'job',
-      job_id: attempt.id,
-      attempt: attempt.attempt,
-      ...rest,
-      ...(version && session.capabilities?.warm && { function: version }),
+    // Built when it leaves: secrets join the task only once they are open (see jobs/launcher.ts).
+    const frame = (): JobFrame => {
+      const { function: version, ...rest } = task
+      return {
+        type: 'job',
+        job_id: attempt.id,
+        attempt: attempt.attempt,
+        ...rest,
+        ...(version && session.capabilities?.warm && { function: version }),
+      }
     }
-    if (ready) void ready.then(() => this.deliver(session, attempt, frame, 'disconnected'))
-    else this.deliver(session, attempt, frame, 'unreachable')
+    if (ready) void ready.then(() => this.deliver(session, attempt, frame(), 'disconnected'))
+    else this.deliver(session, attempt, frame(), 'unreachable')
   }
 
   cancel(ref: AttemptRef, reason: 'cancelled' | 'timeout', now: number): void {

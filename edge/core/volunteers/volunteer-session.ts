@@ -122,6 +122,14 @@ export class VolunteerSession implements Site {
   }
 
   /**
+   * May be sent work that declares secrets: its credential allows it (see executor-identity.ts),
+   * and, in case a trusted credential ended up in a tab, its hello does not say it is a browser.
+   */
+  get secrets(): boolean {
+    return this.identity.secrets === true && this.agent?.kind !== 'browser'
+  }
+
+  /**
    * Who it is for distinctness (no two copies of a job on one volunteer): a runner's lasting peer
    * id (kept in its data directory, so a reconnecting runner is still itself), else this
    * connection's id.
@@ -161,6 +169,7 @@ export class VolunteerSession implements Site {
   }
 
   fits(work: WorkSpec): boolean {
+    if (work.secrets && !this.secrets) return false
     if (work.native)
       return unfit({ namespace: work.namespace, native: work.native }, this) === undefined
     return (

@@ -74,6 +74,7 @@ export function serviceStarter(services: StandaloneServices): ServiceStarter {
           ...(run.arguments && { arguments: run.arguments }),
           ...(run.stdin !== undefined && { stdin: run.stdin }),
           ...(run.requirements && { requirements: run.requirements }),
+          ...(run.secrets && { secrets: run.secrets }),
           ...(inputs.stdinFrom && { stdin_from: inputs.stdinFrom }),
           input_files: inputs.files.map((f) => ({
             from_job: f.job,

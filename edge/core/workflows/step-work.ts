@@ -112,6 +112,7 @@ export function stepJob(
     redundancy: step.redundancy ?? 1,
     executor: run.executor ?? 'any',
     untrusted_db: run.untrusted_db ?? { read: [], write: [] },
+    ...(run.secrets?.length && { secrets: run.secrets }),
     ...(run.kind === 'wasm' && {
       wasm_cid: run.wasm_cid,
       args: run.args ?? [],

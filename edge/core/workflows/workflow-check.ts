@@ -18,6 +18,8 @@ export interface WorkflowLookups {
    * services and runners): service steps are refused when defined rather than failing when run.
    */
   serviceSteps?: boolean
+  /** Which of these secret names the namespace lacks (absent: secrets are not checked). */
+  missingSecrets?(namespace: string, names: readonly string[]): string[]
 }
 
 /** A checked workflow: each step's dependencies (needs, references, connections), in run order. */
@@ -111,6 +113,22 @@ const stdinSet = (step: Step | undefined) =>
 
 function checkRun(step: Step, i: number, namespace: string, lookups: WorkflowLookups): void {
   const run = step.run
+  const declared = run.kind === 'function' ? undefined : run.secrets
+  if (declared?.length && (step.redundancy ?? 1) > 1)
+    throw invalid(
+      `steps.${i}.run.secrets`,
+      `steps.${i}.run.secrets: cannot be combined with redundancy above 1: secrets go to one trusted executor`,
+    )
+  if (declared?.length) {
+    const missing = lookups.missingSecrets?.(namespace, declared) ?? declared
+    if (missing.length > 0)
+      throw new HttpError(
+        400,
+        'SECRET_NOT_FOUND',
+        `steps.${i}.run.secrets: ${missing.map((n) => `'${n}'`).join(', ')} not set in namespace '${namespace}'`,
+        { field: `steps.${i}.run.secrets`, missing },
+      )
+  }
   if (run.kind === 'function') {
     const [, user = '', ...rest] = run.function.split('/')
     if (user !== namespace)

@@ -10,6 +10,7 @@ import { Namespace } from '../../../shared/protocol/job'
 import { ServiceRequirements } from '../../../shared/protocol/system-capabilities'
 import type { OrchestratorConfig } from '../config'
 import { ExecutorField, UntrustedDbField } from '../jobs/executor-policy'
+import { SecretNames } from '../secrets/secret-names'
 import { between, runtimeName } from '../routes/job-schemas'
 
 /** At most this many steps in one workflow. */
@@ -31,6 +32,8 @@ const CodeRun = z.strictObject({
     .min(1, { error: 'must not be empty' }),
   executor: ExecutorField.optional(),
   untrusted_db: UntrustedDbField.optional(),
+  /** Names of the namespace's secrets the guest reads as `SECRETS.NAME`. */
+  secrets: SecretNames.optional(),
 })
 
 /** A WebAssembly module uploaded before (`POST /api/wasm`), named by its id. */
@@ -43,6 +46,8 @@ const WasmRun = z.strictObject({
   env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string().max(4096)).optional(),
   executor: ExecutorField.optional(),
   untrusted_db: UntrustedDbField.optional(),
+  /** Names of the namespace's secrets, as environment variables. */
+  secrets: SecretNames.optional(),
 })
 
 /** A deployed function, called with an HTTP-shaped request; its response is the step's result. */
@@ -69,6 +74,8 @@ const ServiceRun = z.strictObject({
     .max(8 * 1024 * 1024)
     .optional(),
   requirements: ServiceRequirements.optional(),
+  /** Names of the namespace's secrets the process gets as environment variables. */
+  secrets: SecretNames.optional(),
 })
 
 type CodeRun = z.infer<typeof CodeRun>
