@@ -35,6 +35,8 @@ import type { Logger } from './observability/logger'
 import { WorkflowStore } from './workflows/workflow-store'
 import { WorkflowEngine } from './workflows/workflow-engine'
 import { WorkflowService } from './workflows/workflow-service'
+import { CronService } from './cron/cron-service'
+import { CronStore } from './cron/cron-store'
 import { functionCaller, serviceStarter } from './workflows/step-hosts'
 import { Federation, type FederationSettings } from './federation/federation'
 import { FORWARDED_PREFIX, isForwarded } from './federation/forwarded-namespace'
@@ -72,6 +74,8 @@ export class Orchestrator {
   readonly workflowEngine: WorkflowEngine
   /** Peer orchestrators, when the host joins a mesh. */
   readonly federation: Federation | undefined
+  /** Cron triggers: `tick` fires them; the Workers host wakes for `crons.nextDue()`. */
+  readonly crons: CronService
   /** The volunteers connected here, as the scheduler's first placement. */
   private pool!: VolunteerPool
   private lastUploadSweep = 0
@@ -267,6 +271,17 @@ export class Orchestrator {
     })
     // Runs a crash interrupted go on (their jobs were restored by the scheduler above).
     this.workflowEngine.recover()
+    // Cron triggers fire from `tick`; ticks claimed but not started before a crash start here.
+    this.crons = new CronService({
+      store: new CronStore(sql),
+      config,
+      functions: calls,
+      jobs: scheduler,
+      workflows: this.workflows,
+      sha256: this.sha256,
+      launched: host.launched,
+      logger: host.logger,
+    })
   }
 
   /** Waits until what was written so far survives a crash; await it before acknowledging. */
@@ -287,6 +302,7 @@ export class Orchestrator {
     this.scheduler.expire(now)
     this.federation?.tick(now)
     this.workflowEngine.tick(now)
+    this.crons.tick(now)
     if (this.uploads && now - this.lastUploadSweep >= UPLOAD_SWEEP_MS) {
       this.lastUploadSweep = now
       void this.uploads.sweep()

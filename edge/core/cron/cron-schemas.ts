@@ -9,10 +9,14 @@ import { z } from 'zod'
 import type { OrchestratorConfig } from '../config'
 import { jobSubmission } from '../routes/job-schemas'
 
-/** A trigger's name: a path segment, and part of its runs' ids (`cron:{name}:{tick}`). */
+/**
+ * A trigger's name: a path segment, and part of its runs' ids (`cron:{name}:{tick}`). At most 32
+ * characters, so that a job target's id (`{room}cron:{namespace}:{name}:{tick}`) fits the
+ * protocol's 128 even with a 64-character namespace.
+ */
 export const CronName = z
   .string()
-  .regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'must be 1 to 64 letters, digits, _ and -' })
+  .regex(/^[A-Za-z0-9_-]{1,32}$/, { error: 'must be 1 to 32 letters, digits, _ and -' })
 
 /** Why `timezone` is not a zone this runtime knows, or undefined. */
 export function timezoneProblem(timezone: string): string | undefined {
@@ -51,9 +55,41 @@ const WorkflowTarget = z.strictObject({
   input: z.json().optional(),
 })
 
+const TARGET_SHAPES =
+  'must be {"function": "/user/path", ...}, {"job": {...}} or {"workflow": "id", "input": ...}'
+
+/**
+ * One of the three targets, told apart by its key, so that a mistake inside one (an unknown
+ * field, a bad job) is reported at its own field rather than as "matches none of three".
+ */
+function cronTarget(config: OrchestratorConfig) {
+  const JobTarget = z.strictObject({ job: jobSubmission(config) })
+  return z.unknown().transform((value, ctx) => {
+    const keyed = value !== null && typeof value === 'object' && !Array.isArray(value)
+    const schema = !keyed
+      ? undefined
+      : 'function' in value
+        ? FunctionTarget
+        : 'job' in value
+          ? JobTarget
+          : 'workflow' in value
+            ? WorkflowTarget
+            : undefined
+    if (!schema) {
+      ctx.issues.push({ code: 'custom', input: value, message: TARGET_SHAPES })
+      return z.NEVER
+    }
+    const parsed = schema.safeParse(value)
+    if (parsed.success) return parsed.data
+    // The inner schema's issues as they are (paths below `target`, codes such as unrecognized_keys).
+    for (const issue of parsed.error.issues)
+      ctx.issues.push({ ...issue, input: value } as (typeof ctx.issues)[number])
+    return z.NEVER
+  })
+}
+
 /** The body of `PUT /api/cron/{namespace}/{name}`. */
 export function cronBody(config: OrchestratorConfig) {
-  const JobTarget = z.strictObject({ job: jobSubmission(config) })
   return z
     .strictObject({
       schedule: z
@@ -63,10 +99,7 @@ export function cronBody(config: OrchestratorConfig) {
       timezone: z.string().min(1).max(64).default('UTC'),
       /** Ticks missed while the orchestrator was down: run once at start, or skip them. */
       missed: z.enum(['once', 'skip'], { error: 'must be "once" or "skip"' }).default('once'),
-      target: z.union([FunctionTarget, JobTarget, WorkflowTarget], {
-        error:
-          'must be {"function": "/user/path", ...}, {"job": {...}} or {"workflow": "id", "input": ...}',
-      }),
+      target: cronTarget(config),
     })
     .superRefine((body, ctx) => {
       const zone = timezoneProblem(body.timezone)

@@ -38,6 +38,8 @@ import { volunteerPageRoutes } from './volunteer-page-routes'
 import { volunteerRoutes } from './volunteer-routes'
 import { wasmRoutes } from './wasm-routes'
 import { workflowRoutes } from './workflow-routes'
+import { cronRoutes } from './cron-routes'
+import type { CronService } from '../cron/cron-service'
 import type { WorkflowService } from '../workflows/workflow-service'
 
 /** The orchestrator's stores and services the API answers from (an `Orchestrator` is one). */
@@ -57,6 +59,7 @@ export interface AppCore {
   /** What native jobs produced, when the host has somewhere to keep it. */
   readonly outputs: JobOutputs | undefined
   readonly workflows: WorkflowService
+  readonly crons: CronService
   /** Peer orchestrators, when the host joined a mesh. */
   readonly federation?: Federation | undefined
   readonly sha256: (text: string) => string | Promise<string>
@@ -135,6 +138,7 @@ export function mountApi(app: Hono, core: AppCore | undefined, host: ApiHost): v
     workflows: core.workflows,
     durable: durable(core),
   }))
+  mount(cronRoutes, (core) => ({ config: core.config, crons: core.crons, durable: durable(core) }))
   mount(peerRoutes, (core) => ({ services: core.services, runners: core.runners }))
   mount(federationRoutes, (core) => ({ federation: core.federation }))
   // Hosts without somewhere to keep outputs or files have no such routes.
