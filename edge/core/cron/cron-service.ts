@@ -188,8 +188,8 @@ export class CronService {
     const missed = latest < this.#startedAt && due.ticks.isLate(latest, now)
     const runs = !missed || trigger.body.missed === 'once'
     const target = trigger.body.target
-    if (!store.claim(due.namespace, due.name, latest, runs ? kindOf(target) : undefined, now))
-      return
+    const claim = runs ? { kind: kindOf(target), missed } : undefined
+    if (!store.claim(due.namespace, due.name, latest, claim, now)) return
     const run = { namespace: due.namespace, name: due.name, tick: latest }
     if (!runs) {
       logger?.info('cron ticks missed and skipped', { ...run, id: cronRunId(run.name, latest) })

@@ -38,6 +38,8 @@ export interface CronRunRecord {
   workflow_run_id: string | null
   http_status: number | null
   error: { code: string; message: string } | null
+  /** It ran for ticks missed while the orchestrator was down (`missed: "once"`). */
+  missed: boolean
   fired_at: number
   finished_at: number | null
 }
@@ -46,13 +48,14 @@ interface TriggerRow extends Omit<CronRecord, 'body'> {
   body: string
 }
 
-interface RunRow extends Omit<CronRunRecord, 'error'> {
+interface RunRow extends Omit<CronRunRecord, 'error' | 'missed'> {
   error: string | null
+  missed: number
 }
 
 const TRIGGER_COLUMNS = 'namespace, name, body, last_tick, created_at, updated_at'
 const RUN_COLUMNS =
-  'namespace, name, tick, kind, status, job_id, workflow_run_id, http_status, error, fired_at, finished_at'
+  'namespace, name, tick, kind, status, job_id, workflow_run_id, http_status, error, missed, fired_at, finished_at'
 
 const triggerOf = (row: TriggerRow): CronRecord => ({
   ...row,
@@ -61,6 +64,7 @@ const triggerOf = (row: TriggerRow): CronRecord => ({
 const runOf = (row: RunRow): CronRunRecord => ({
   ...row,
   error: row.error === null ? null : (JSON.parse(row.error) as CronRunRecord['error']),
+  missed: row.missed === 1,
 })
 
 export class CronStore {
@@ -132,14 +136,14 @@ export class CronStore {
   }
 
   /**
-   * Moves the trigger's mark to `tick` and, with `kind`, records the tick's run as `starting`;
+   * Moves the trigger's mark to `tick` and, with `run`, records the tick's run as `starting`;
    * false (and nothing written) when the tick was claimed already or the trigger is gone.
    */
   claim(
     namespace: string,
     name: string,
     tick: number,
-    kind: CronTargetKind | undefined,
+    run: { kind: CronTargetKind; missed: boolean } | undefined,
     now: number,
   ): boolean {
     return this.sql.transaction(() => {
@@ -150,13 +154,14 @@ export class CronStore {
         name,
         tick,
       )
-      if (moved === 0 || kind === undefined) return moved > 0
+      if (moved === 0 || run === undefined) return moved > 0
       this.sql.run(
-        `INSERT INTO cron_runs (namespace, name, tick, kind, status, fired_at) VALUES (?, ?, ?, ?, 'starting', ?)`,
+        `INSERT INTO cron_runs (namespace, name, tick, kind, status, missed, fired_at) VALUES (?, ?, ?, ?, 'starting', ?, ?)`,
         namespace,
         name,
         tick,
-        kind,
+        run.kind,
+        run.missed ? 1 : 0,
         now,
       )
       this.sql.run(

@@ -26,6 +26,7 @@ export function cronRunView(run: CronRunRecord, lookups: RunStatusLookups) {
     fired_at: iso(run.fired_at),
     target: run.kind,
     status,
+    ...(run.missed && { missed: true }),
     ...(run.job_id !== null && { job_id: run.job_id }),
     ...(run.workflow_run_id !== null && { workflow_run_id: run.workflow_run_id }),
     ...(run.kind === 'function' && { function_status: run.http_status }),

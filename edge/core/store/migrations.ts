@@ -282,6 +282,7 @@ export const MIGRATIONS: readonly string[] = [
     workflow_run_id TEXT,
     http_status INTEGER,
     error TEXT,
+    missed INTEGER NOT NULL,
     fired_at INTEGER NOT NULL,
     finished_at INTEGER,
     PRIMARY KEY (namespace, name, tick)
