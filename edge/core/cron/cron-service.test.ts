@@ -1,0 +1,100 @@
+/**
+ * What a restart finds: a real orchestrator on SQLite, built again on the same database as a
+ * restarted process builds it, hashing with Web Crypto (asynchronously, as on the Workers host).
+ * A tick claimed before a crash is started once; a function call cut off is not made again; a
+ * tick missed while down runs once or is skipped, as the trigger says.
+ */
+import { describe, expect, it } from 'vitest'
+import { openSqlite, type SqliteDatabase } from '../../node/sqlite'
+import { defaultConfig } from '../config'
+import { Orchestrator } from '../orchestrator'
+import { cronBody, type CronBody } from './cron-schemas'
+import { CronStore } from './cron-store'
+
+const config = defaultConfig()
+const parse = (body: unknown): CronBody => cronBody(config).parse(body)
+const JOB = { job: { job_type: 'lua', code: 'return 1' } }
+const settled = () => new Promise((resolve) => setTimeout(resolve, 100))
+
+/** A database, and an orchestrator on it as a (re)started process makes one. */
+function kit() {
+  const sql: SqliteDatabase = openSqlite(':memory:')
+  return { sql, boot: () => new Orchestrator(sql, config, {}), store: new CronStore(sql) }
+}
+
+describe('after a restart', () => {
+  it('starts a tick claimed before the crash, once, under the id its tick gives', async () => {
+    const { boot, store } = kit()
+    const first = boot()
+    first.crons.put('ns', 'nightly', parse({ schedule: '0 3 * * *', target: JOB }))
+    const tick = Date.UTC(2030, 0, 1, 3)
+    // The crash came right after the claim: the run's row is there, its job is not.
+    expect(store.claim('ns', 'nightly', tick, { kind: 'job', missed: false }, tick)).toBe(true)
+    expect(store.claim('ns', 'nightly', tick, { kind: 'job', missed: false }, tick)).toBe(false)
+    const id = `cron:ns:nightly:${tick}`
+    expect(first.scheduler.get(id)).toBeUndefined()
+
+    const second = boot()
+    await settled()
+    expect(second.scheduler.get(id)).toMatchObject({ namespace: 'ns', status: 'pending' })
+    expect(second.crons.view('ns', 'nightly').runs).toMatchObject([
+      { id: `cron:nightly:${tick}`, status: 'pending', job_id: id },
+    ])
+
+    // Had it crashed after the submit but before the run said so, the job is found, not made again.
+    store.update({ namespace: 'ns', name: 'nightly', tick }, { status: 'starting' })
+    const third = boot()
+    await settled()
+    expect(third.crons.view('ns', 'nightly').runs[0]).toMatchObject({ job_id: id })
+    expect(third.scheduler.list({ namespace: 'ns', limit: 10, offset: 0 }).total).toBe(1)
+  })
+
+  it('does not call a function again when its call was cut off', async () => {
+    const { boot, store } = kit()
+    boot().crons.put('ns', 'ping', parse({ schedule: '* * * * *', target: { function: '/ns/p' } }))
+    const tick = Date.UTC(2030, 0, 1)
+    store.claim('ns', 'ping', tick, { kind: 'function', missed: false }, tick)
+    store.update({ namespace: 'ns', name: 'ping', tick }, { status: 'running' })
+    const after = boot()
+    await settled()
+    expect(after.crons.view('ns', 'ping').runs[0]).toMatchObject({
+      status: 'failed',
+      error: { code: 'INTERRUPTED' },
+    })
+  })
+
+  it('runs the latest missed tick once with missed "once", and none with "skip"', async () => {
+    const { sql, boot } = kit()
+    const first = boot()
+    for (const missed of ['once', 'skip'])
+      first.crons.put('ns', missed, parse({ schedule: '*/10 * * * *', missed, target: JOB }))
+    // It was down for an hour, and looks five minutes after a tick (ten seconds after one, that
+    // tick would still be on time).
+    const now = Math.floor(Date.now() / 600_000) * 600_000 - 300_000
+    sql.run('UPDATE cron_triggers SET last_tick = ?', now - 3_600_000)
+    const after = boot()
+    after.tick(now)
+    after.tick(now)
+    await settled()
+    const latest = Math.floor(now / 600_000) * 600_000
+    expect(after.crons.view('ns', 'once').runs).toMatchObject([
+      { id: `cron:once:${latest}`, missed: true, job_id: `cron:ns:once:${latest}` },
+    ])
+    expect(after.crons.view('ns', 'skip').runs).toEqual([])
+    // Both wait for their next tick now.
+    expect(after.crons.nextDue()).toBe(latest + 600_000)
+  })
+
+  it('is not due at all without triggers, and at the earliest tick with some', () => {
+    const { boot } = kit()
+    const orchestrator = boot()
+    expect(orchestrator.crons.nextDue()).toBeUndefined()
+    orchestrator.crons.put('ns', 'hourly', parse({ schedule: '0 * * * *', target: JOB }))
+    orchestrator.crons.put('ns', 'minutely', parse({ schedule: '* * * * *', target: JOB }))
+    const next = orchestrator.crons.nextDue() as number
+    expect(next % 60_000).toBe(0)
+    expect(next - Date.now()).toBeLessThanOrEqual(60_000)
+    orchestrator.crons.remove('ns', 'minutely')
+    expect((orchestrator.crons.nextDue() as number) % 3_600_000).toBe(0)
+  })
+})
