@@ -9,6 +9,7 @@ import { openSqlite, type SqliteDatabase } from '../../node/sqlite'
 import { defaultConfig } from '../config'
 import { Orchestrator } from '../orchestrator'
 import { cronBody, type CronBody } from './cron-schemas'
+import { MAX_CRONS_PER_NAMESPACE } from './cron-service'
 import { CronStore } from './cron-store'
 
 const config = defaultConfig()
@@ -96,5 +97,14 @@ describe('after a restart', () => {
     expect(next - Date.now()).toBeLessThanOrEqual(60_000)
     orchestrator.crons.remove('ns', 'minutely')
     expect((orchestrator.crons.nextDue() as number) % 3_600_000).toBe(0)
+  })
+
+  it('keeps a namespace to its quota of triggers (replacing one is fine)', () => {
+    const { crons } = kit().boot()
+    const body = parse({ schedule: '0 0 * * *', target: JOB })
+    for (let i = 0; i < MAX_CRONS_PER_NAMESPACE; i++) crons.put('ns', `t${i}`, body)
+    expect(() => crons.put('ns', 'one-more', body)).toThrow(/at most/)
+    expect(crons.put('ns', 't0', body)).toEqual({ created: false })
+    expect(crons.put('other', 'one-more', body)).toEqual({ created: true })
   })
 })

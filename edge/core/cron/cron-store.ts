@@ -26,7 +26,7 @@ export type CronTargetKind = 'function' | 'job' | 'workflow'
  * workflow run exists (its own status says the rest); `running`: a function call is out;
  * `completed`: the function answered; `failed`: the target could not be started or called.
  */
-export type CronRunStatus = 'starting' | 'started' | 'running' | 'completed' | 'failed'
+type CronRunStatus = 'starting' | 'started' | 'running' | 'completed' | 'failed'
 
 export interface CronRunRecord {
   namespace: string

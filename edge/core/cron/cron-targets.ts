@@ -33,11 +33,11 @@ export type CronStart = Partial<
 export const cronRunId = (name: string, tick: number) => `cron:${name}:${tick}`
 
 /** A job target's job id: the run's, with the room and namespace (job ids span namespaces). */
-export const cronJobId = (prefix: string, namespace: string, name: string, tick: number) =>
+const cronJobId = (prefix: string, namespace: string, name: string, tick: number) =>
   `${prefix}cron:${namespace}:${name}:${tick}`
 
 /** Calls from triggers carry this header, so a function can tell its tick. */
-export const CRON_HEADER = 'x-zerverless-cron'
+const CRON_HEADER = 'x-zerverless-cron'
 
 export function kindOf(target: CronTarget): CronTargetKind {
   return 'function' in target ? 'function' : 'job' in target ? 'job' : 'workflow'
@@ -53,7 +53,7 @@ function splitFunction(path: string): { user: string; path: string } {
  * The workflow `ref` names in `namespace`: its id, or else the name of one of its workflows
  * (the newest of that name: a manifest names workflows, and a sync may make them anew).
  */
-export function findWorkflow(
+function findWorkflow(
   workflows: WorkflowService,
   namespace: string,
   ref: string,
