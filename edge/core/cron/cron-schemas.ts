@@ -31,7 +31,10 @@ export function timezoneProblem(timezone: string): string | undefined {
 /** Why croner refuses `schedule` in `timezone`, or undefined when it takes it. */
 export function scheduleProblem(schedule: string, timezone: string): string | undefined {
   try {
-    new Cron(schedule, { paused: true, timezone }).stop()
+    // Computing a tick too: a pattern croner takes but cannot step through is refused here.
+    const cron = new Cron(schedule, { paused: true, timezone })
+    cron.nextRun()
+    cron.stop()
     return undefined
   } catch (err) {
     return err instanceof Error ? err.message : String(err)

@@ -132,8 +132,18 @@ export class CronService {
   /** Fires what came due: cheap when nothing did (one comparison). */
   tick(now = Date.now()): void {
     if (now < this.#earliest) return
-    for (const due of [...this.#due.values()])
-      if (due.at !== undefined && due.at <= now) this.#fire(due, now)
+    for (const due of [...this.#due.values()]) {
+      if (due.at === undefined || due.at > now) continue
+      try {
+        this.#fire(due, now)
+      } catch (err) {
+        // A bug must not stop the clock for every other trigger (nor the process): it waits an
+        // interval and is tried again then.
+        const { namespace, name } = due
+        this.deps.logger?.error('cron trigger could not fire', { namespace, name, error: err })
+        due.at = due.ticks.next(now)
+      }
+    }
     this.#recompute()
   }
 
