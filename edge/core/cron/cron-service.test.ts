@@ -106,5 +106,9 @@ describe('after a restart', () => {
     expect(() => crons.put('ns', 'one-more', body)).toThrow(/at most/)
     expect(crons.put('ns', 't0', body)).toEqual({ created: false })
     expect(crons.put('other', 'one-more', body)).toEqual({ created: true })
+    // What GitOps hands over is checked as the API's path is.
+    expect(() => crons.put('../x', 'a', body)).toThrow(/namespace/)
+    expect(() => crons.put('ns', 'a:b', body)).toThrow(/name/)
+    expect(() => crons.put('ns', 'a', { ...body, schedule: '61 * * * *' })).toThrow(/minute/)
   })
 })

@@ -5,6 +5,7 @@
  * its target starts, so each tick runs once, also across a restart; targets start idempotently
  * (cron-targets.ts), so a start a crash cut off is finished once the orchestrator is back.
  */
+import { NAMESPACE_PATTERN } from '../../../shared/protocol/job'
 import { HttpError, badRequest } from '../http-error'
 import type { Logger } from '../observability/logger'
 import { CronName, scheduleProblem, timezoneProblem, type CronBody } from './cron-schemas'
@@ -65,7 +66,16 @@ export class CronService {
         }
       },
     }
-    for (const trigger of deps.store.all()) this.#track(trigger)
+    for (const trigger of deps.store.all()) {
+      try {
+        this.#track(trigger)
+      } catch (err) {
+        // A stored schedule this croner cannot read (a downgrade) must not keep the orchestrator
+        // from starting: that trigger waits, logged, until it is put again.
+        const { namespace, name } = trigger
+        deps.logger?.error('cron trigger not scheduled', { namespace, name, error: err })
+      }
+    }
     this.#recover()
   }
 
@@ -74,6 +84,11 @@ export class CronService {
    * replaced trigger with the same schedule and zone keeps its place; another starts from now.
    */
   put(namespace: string, name: string, body: CronBody, now = Date.now()): { created: boolean } {
+    if (!NAMESPACE_PATTERN.test(namespace))
+      throw badRequest(
+        'namespace must be 1-64 letters, digits, "-" or "_", starting with a letter or digit',
+        'namespace',
+      )
     if (!CronName.safeParse(name).success)
       throw badRequest('name must be 1 to 32 letters, digits, _ and -', 'name')
     const zone = timezoneProblem(body.timezone)
