@@ -214,6 +214,22 @@ describe('firing', () => {
   })
 })
 
+describe('overlap', () => {
+  it("fires a tick while the previous tick's run is still going", async () => {
+    const put = await alice.put('/api/cron/alice/slow', {
+      schedule: '* * * * * *',
+      target: { job: { job_type: 'lua', code: 'while true do end', timeout_seconds: 30 } },
+    })
+    expect(put.status).toBe(201)
+    const runs = await runsOf('slow', (r) => r.length >= 2 && r.at(-1)?.status === 'running')
+    await alice.delete('/api/cron/alice/slow')
+    // The newer ones were claimed and submitted all the same: none waited for the first to end.
+    for (const run of runs) expect(['pending', 'running']).toContain(run.status)
+    for (const run of runs) await alice.delete(`/api/jobs/${run.job_id}`)
+    await idleVolunteers(server, 1)
+  })
+})
+
 describe('bad triggers', () => {
   const put = (body: unknown, name = 'bad') => alice.put(`/api/cron/alice/${name}`, body)
   const job = { job: { job_type: 'lua', code: 'return 1' } }

@@ -10,7 +10,7 @@ import { defaultConfig } from '../config'
 import { Orchestrator } from '../orchestrator'
 import { cronBody, type CronBody } from './cron-schemas'
 import { MAX_CRONS_PER_NAMESPACE } from './cron-service'
-import { CronStore } from './cron-store'
+import { CRON_HISTORY, CronStore } from './cron-store'
 
 const config = defaultConfig()
 const parse = (body: unknown): CronBody => cronBody(config).parse(body)
@@ -110,5 +110,19 @@ describe('after a restart', () => {
     expect(() => crons.put('../x', 'a', body)).toThrow(/namespace/)
     expect(() => crons.put('ns', 'a:b', body)).toThrow(/name/)
     expect(() => crons.put('ns', 'a', { ...body, schedule: '61 * * * *' })).toThrow(/minute/)
+  })
+
+  it('keeps the newest runs of a trigger, and drops them with it', () => {
+    const { boot, store } = kit()
+    const { crons } = boot()
+    crons.put('ns', 'kept', parse({ schedule: '0 0 * * *', target: JOB }))
+    const day = 86_400_000
+    for (let i = 1; i <= CRON_HISTORY + 5; i++)
+      store.claim('ns', 'kept', Date.UTC(2030, 0, 1) + i * day, { kind: 'job', missed: false }, 0)
+    const ticks = store.runs('ns', 'kept', 1000).map((run) => run.tick)
+    expect(ticks).toHaveLength(CRON_HISTORY)
+    expect(ticks.at(-1)).toBe(Date.UTC(2030, 0, 1) + 6 * day)
+    expect(crons.remove('ns', 'kept')).toBe(true)
+    expect(store.runs('ns', 'kept', 1000)).toEqual([])
   })
 })
