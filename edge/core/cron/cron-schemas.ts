@@ -61,33 +61,32 @@ const WorkflowTarget = z.strictObject({
 const TARGET_SHAPES =
   'must be {"function": "/user/path", ...}, {"job": {...}} or {"workflow": "id", "input": ...}'
 
+/** Which of the three a target means, by its key (-1: none). */
+function targetIndex(value: unknown): number {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return -1
+  return 'function' in value ? 0 : 'job' in value ? 1 : 'workflow' in value ? 2 : -1
+}
+
+/** An inner issue as a sentence below `target` ("job.code is required", "unknown field 'x'"). */
+function innerMessage(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys')
+    return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}`
+  const path = issue.path.map(String).join('.')
+  return path ? `${path} ${issue.message}` : issue.message
+}
+
 /**
- * One of the three targets, told apart by its key, so that a mistake inside one (an unknown
- * field, a bad job) is reported at its own field rather than as "matches none of three".
+ * One of the three targets. A plain union (so the manifest's JSON Schema shows all three), whose
+ * error names what is wrong inside the one the target's key picks, rather than "matches none".
  */
 function cronTarget(config: OrchestratorConfig) {
   const JobTarget = z.strictObject({ job: jobSubmission(config) })
-  return z.unknown().transform((value, ctx) => {
-    const keyed = value !== null && typeof value === 'object' && !Array.isArray(value)
-    const schema = !keyed
-      ? undefined
-      : 'function' in value
-        ? FunctionTarget
-        : 'job' in value
-          ? JobTarget
-          : 'workflow' in value
-            ? WorkflowTarget
-            : undefined
-    if (!schema) {
-      ctx.issues.push({ code: 'custom', input: value, message: TARGET_SHAPES })
-      return z.NEVER
-    }
-    const parsed = schema.safeParse(value)
-    if (parsed.success) return parsed.data
-    // The inner schema's issues as they are (paths below `target`, codes such as unrecognized_keys).
-    for (const issue of parsed.error.issues)
-      ctx.issues.push({ ...issue, input: value } as (typeof ctx.issues)[number])
-    return z.NEVER
+  return z.union([FunctionTarget, JobTarget, WorkflowTarget], {
+    error: (issue) => {
+      if (issue.code !== 'invalid_union') return undefined
+      const inner = issue.errors[targetIndex(issue.input)]?.[0]
+      return inner ? innerMessage(inner) : TARGET_SHAPES
+    },
   })
 }
 
