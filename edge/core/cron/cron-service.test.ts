@@ -86,6 +86,27 @@ describe('after a restart', () => {
     expect(after.crons.nextDue()).toBe(latest + 600_000)
   })
 
+  it('runs the missed ticks apart from an on-time tick due at the same first look', async () => {
+    const { sql, boot } = kit()
+    const first = boot()
+    for (const missed of ['once', 'skip'])
+      first.crons.put('ns', missed, parse({ schedule: '*/10 * * * *', missed, target: JOB }))
+    sql.run('UPDATE cron_triggers SET last_tick = ?', Date.now() - 3_600_000)
+    const after = boot()
+    // Its first look comes ten minutes after it started: one tick came due since, on time.
+    const look = Date.now() + 600_000
+    after.tick(look)
+    await settled()
+    const onTime = Math.floor(look / 600_000) * 600_000
+    const runs = (name: string) =>
+      after.crons.view('ns', name).runs.map((run) => ({ id: run.id, missed: run.missed ?? false }))
+    const once = runs('once')
+    expect(once).toHaveLength(2)
+    expect(once[0]).toEqual({ id: `cron:once:${onTime}`, missed: false })
+    expect(once[1]?.missed).toBe(true)
+    expect(runs('skip')).toEqual([{ id: `cron:skip:${onTime}`, missed: false }])
+  })
+
   it('is not due at all without triggers, and at the earliest tick with some', () => {
     const { boot } = kit()
     const orchestrator = boot()

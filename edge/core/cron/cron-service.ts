@@ -192,35 +192,45 @@ export class CronService {
   }
 
   /**
-   * Claims the latest tick that came due and runs it. Earlier ones that came due too (the
-   * orchestrator was down, or stalled) are not run apart: they collapse into it. A latest tick
-   * that came due before this orchestrator started and is late (cron-ticks.ts `isLate`) was
-   * missed: `missed: "once"` runs it all the same, `"skip"` only moves past it.
+   * Claims and runs what came due. Ticks that came due before this orchestrator started were
+   * missed, unless the latest of them is not late (cron-ticks.ts `isLate`: a Workers room woken
+   * by its alarm for that tick): they collapse into their latest, which `missed: "once"` runs
+   * (marked missed) and `"skip"` only moves past. Then the latest tick since is run; earlier ones
+   * that came due together (a stall) collapse into it.
    */
   #fire(due: Due, now: number): void {
-    const { store, logger } = this.deps
-    const trigger = store.get(due.namespace, due.name)
+    const trigger = this.deps.store.get(due.namespace, due.name)
     if (!trigger) {
       this.#due.delete(keyOf(due.namespace, due.name))
       return
     }
-    const latest = due.ticks.latestDue(trigger.last_tick, now)
-    if (latest === undefined) {
-      due.at = due.ticks.next(trigger.last_tick)
-      return
+    let mark = trigger.last_tick
+    if (mark < this.#startedAt) {
+      const before = due.ticks.latestDue(mark, Math.min(now, this.#startedAt - 1))
+      if (before !== undefined) {
+        this.#claim(trigger, before, due.ticks.isLate(before, now), now)
+        mark = before
+      }
     }
-    due.at = due.ticks.next(latest)
-    const missed = latest < this.#startedAt && due.ticks.isLate(latest, now)
+    const latest = due.ticks.latestDue(mark, now)
+    if (latest !== undefined) this.#claim(trigger, latest, false, now)
+    due.at = due.ticks.next(latest ?? mark)
+  }
+
+  /** Claims `tick` and starts its run, unless it was missed and the trigger skips those. */
+  #claim(trigger: CronRecord, tick: number, missed: boolean, now: number): void {
+    const { store, logger } = this.deps
     const runs = !missed || trigger.body.missed === 'once'
     const target = trigger.body.target
     const claim = runs ? { kind: kindOf(target), missed } : undefined
-    if (!store.claim(due.namespace, due.name, latest, claim, now)) return
-    const run = { namespace: due.namespace, name: due.name, tick: latest }
+    if (!store.claim(trigger.namespace, trigger.name, tick, claim, now)) return
+    const run = { namespace: trigger.namespace, name: trigger.name, tick }
+    const id = cronRunId(trigger.name, tick)
     if (!runs) {
-      logger?.info('cron ticks missed and skipped', { ...run, id: cronRunId(run.name, latest) })
+      logger?.info('cron ticks missed and skipped', { ...run, id })
       return
     }
-    logger?.info('cron tick fired', { ...run, id: cronRunId(run.name, latest), missed })
+    logger?.info('cron tick fired', { ...run, id, missed })
     void this.#start(run, trigger.body)
   }
 
