@@ -64,6 +64,17 @@ describe('a cron body', () => {
     }
   })
 
+  it('refuses headers a request could not carry', () => {
+    for (const headers of [{ 'bad name': 'x' }, { ok: 'line\nbreak' }]) {
+      const [message, field] = refusal({
+        schedule: '* * * * *',
+        target: { function: '/a/b', headers },
+      })
+      expect(field).toBe('target')
+      expect(message).toMatch(/header (names|values)/)
+    }
+  })
+
   it('refuses unknown top-level fields', () => {
     const [message] = refusal({ schedule: '* * * * *', target: { workflow: 'w' }, every: 5 })
     expect(message).toContain("'every'")

@@ -48,7 +48,18 @@ const FunctionTarget = z.strictObject({
     .max(1024),
   method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).optional(),
   query: z.record(z.string(), z.string()).optional(),
-  headers: z.record(z.string(), z.string()).optional(),
+  /** What `new Headers` takes: names are HTTP tokens, values have no line breaks or NUL. */
+  headers: z
+    .record(
+      z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}$/, {
+        error: 'header names must be HTTP tokens (letters, digits, - and a few marks)',
+      }),
+      z
+        .string()
+        .max(8192)
+        .regex(/^[^\r\n\0]*$/, { error: 'header values must not hold line breaks or NUL' }),
+    )
+    .optional(),
   /** A string is sent as it is; any other JSON value as JSON. */
   body: z.json().optional(),
 })
@@ -72,7 +83,10 @@ function innerMessage(issue: z.core.$ZodIssue): string {
   if (issue.code === 'unrecognized_keys')
     return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}`
   const path = issue.path.map(String).join('.')
-  return path ? `${path} ${issue.message}` : issue.message
+  // A record's key: the key's own complaint says more than "Invalid key in record".
+  const message =
+    issue.code === 'invalid_key' ? (issue.issues[0]?.message ?? issue.message) : issue.message
+  return path ? `${path} ${message}` : message
 }
 
 /**
