@@ -35,6 +35,8 @@ import type { Logger } from './observability/logger'
 import { WorkflowStore } from './workflows/workflow-store'
 import { WorkflowEngine } from './workflows/workflow-engine'
 import { WorkflowService } from './workflows/workflow-service'
+import { CronService } from './cron/cron-service'
+import { CronStore } from './cron/cron-store'
 import { functionCaller, serviceStarter } from './workflows/step-hosts'
 import { Federation, type FederationSettings } from './federation/federation'
 import { FORWARDED_PREFIX, isForwarded } from './federation/forwarded-namespace'
@@ -81,6 +83,8 @@ export class Orchestrator {
   readonly gitops: GitopsService
   /** A namespace's secrets, when the host has a key to seal them with (see secrets/). */
   readonly secrets: SecretService | undefined
+  /** Cron triggers: `tick` fires them; the Workers host wakes for `crons.nextDue()`. */
+  readonly crons: CronService
   /** The volunteers connected here, as the scheduler's first placement. */
   private pool!: VolunteerPool
   private lastUploadSweep = 0
@@ -284,6 +288,18 @@ export class Orchestrator {
     })
     // Runs a crash interrupted go on (their jobs were restored by the scheduler above).
     this.workflowEngine.recover()
+    // Cron triggers fire from `tick`; ticks claimed but not started before a crash start here.
+    this.crons = new CronService({
+      store: new CronStore(sql),
+      config,
+      functions: calls,
+      jobs: scheduler,
+      workflows: this.workflows,
+      sha256: this.sha256,
+      launched: host.launched,
+      logger: host.logger,
+      secrets: this.secrets,
+    })
     this.gitops = new GitopsService({
       config,
       store: new ApplicationStore(sql),
@@ -294,7 +310,7 @@ export class Orchestrator {
       workflows: this.workflows,
       lookups: { hasFunction: calls.hasFunction, hasService: starts.hasService },
       secrets: this.secrets,
-      // MERGE: crons: this.crons
+      crons: this.crons,
       sha256: this.sha256,
       durable: () => this.durable(),
     })
@@ -319,6 +335,7 @@ export class Orchestrator {
     this.federation?.tick(now)
     this.workflowEngine.tick(now)
     this.gitops.tick(now)
+    this.crons.tick(now)
     if (this.uploads && now - this.lastUploadSweep >= UPLOAD_SWEEP_MS) {
       this.lastUploadSweep = now
       void this.uploads.sweep()

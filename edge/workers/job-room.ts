@@ -321,6 +321,9 @@ export class JobRoom extends DurableObject<Env> implements JobRoomRpc {
     if (deadline !== undefined) candidates.push(deadline)
     const retry = live.orchestrator.workflowEngine.wakeAt()
     if (retry !== undefined) candidates.push(retry)
+    // The next cron tick: the alarm is what fires triggers in a room nothing else wakes.
+    const cron = live.orchestrator.crons.nextDue()
+    if (cron !== undefined) candidates.push(cron)
     if (scheduler.invocations.size > 0) candidates.push(now + BUSY_TICK_MS)
     if (hub.size > 0)
       candidates.push(now + Math.min(config.heartbeatIntervalMs, config.helloTimeoutMs))

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect } from 'vitest'
 import { api, fetcherOf, type ApiClient } from '../helpers/api'
 import { eventually } from '../helpers/eventually'
 import { describeContractBasics } from './api-contract-basics'
+import { describeContractCron } from './api-contract-cron'
 import { describeContractPaths } from './api-contract-paths'
 import type { ContractContext, ContractHost } from './api-contract-context'
 
@@ -46,5 +47,6 @@ export function describeContract(name: string, start: () => Promise<ContractHost
 
     describeContractBasics(ctx)
     describeContractPaths(ctx)
+    describeContractCron(ctx)
   })
 }

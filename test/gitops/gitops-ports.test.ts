@@ -1,13 +1,11 @@
 /**
- * What a sync asks of the cron and secrets services, which live on other branches until the
- * merge: their ports are played here by recorders, over a real core (in process) and real git.
- * Crons are put with the manifest's workflow's id, changed only when changed, pruned with prune;
- * named secrets must exist; a cron may not reach into another namespace.
- * MERGE: once the orchestrator wires its cron and secrets services, run these against them.
+ * What a sync does with the cron and secrets services, over a real core (in process), its real
+ * cron and secrets services, and real git: crons are put with the manifest's workflow's id,
+ * changed only when changed, pruned with prune; named secrets must exist; a cron may not reach
+ * into another namespace.
  */
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { CronBody } from '../../edge/core/cron/cron-schemas'
 import { ApplicationStore, type Application } from '../../edge/core/gitops/application-store'
 import type { GitopsDeps } from '../../edge/core/gitops/gitops-deps'
 import { runSync } from '../../edge/core/gitops/sync-run'
@@ -18,9 +16,11 @@ import { createTestApp, type TestApp } from '../helpers/test-app'
 
 let server: TestApp
 let deps: GitopsDeps
-const puts: { namespace: string; name: string; body: CronBody }[] = []
-const removed: string[] = []
-const secretNames = new Map<string, string[]>([['ports', ['API_KEY']]])
+/** The triggers namespace `ports` has, with what they target. */
+const crons = () =>
+  server.orchestrator.crons
+    .list('ports')
+    .crons.map((c) => ({ name: c.name, schedule: c.schedule, target: c.target }))
 
 const CRONS = (schedule: string, extra = '') =>
   [
@@ -60,6 +60,7 @@ function app(url: string, prune: boolean): Application {
 beforeAll(async () => {
   server = await createTestApp({ volunteers: 0 })
   const o = server.orchestrator
+  await o.secrets?.put('ports', 'API_KEY', 'sk-ports')
   deps = {
     config: o.config,
     store: new ApplicationStore(server.sql),
@@ -72,17 +73,8 @@ beforeAll(async () => {
       hasFunction: functionCaller(o.functions).hasFunction,
       hasService: serviceStarter(o.services).hasService,
     },
-    crons: {
-      put: (namespace, name, body) => {
-        puts.push({ namespace, name, body })
-        return { created: true }
-      },
-      remove: (namespace, name) => {
-        removed.push(`${namespace}/${name}`)
-        return true
-      },
-    },
-    secrets: { names: (namespace) => secretNames.get(namespace) ?? [] },
+    crons: o.crons,
+    secrets: o.secrets,
     sha256: o.sha256,
     durable: () => o.durable(),
   }
@@ -105,14 +97,11 @@ describe('GitOps and the cron and secrets services', () => {
     const first = await runSync(deps, app(repo.url, true), {})
     expect(first).toMatchObject({ phase: 'Synced', error: null })
     const workflowId = (deps.workflows.list('ports', 10, 0).workflows[0] as { id: string }).id
-    expect(puts).toEqual([
-      {
-        namespace: 'ports',
-        name: 'nightly',
-        body: expect.objectContaining({ target: { workflow: workflowId, input: { n: 1 } } }),
-      },
-      { namespace: 'ports', name: 'ping', body: expect.objectContaining({ timezone: 'UTC' }) },
+    expect(crons()).toEqual([
+      { name: 'nightly', schedule: '0 3 * * *', target: { workflow: workflowId, input: { n: 1 } } },
+      { name: 'ping', schedule: '*/5 * * * *', target: { function: '/ports/hello' } },
     ])
+    const pingSince = server.orchestrator.crons.view('ports', 'ping').updated_at
 
     repo.push('main', {
       'zerverless.yaml': manifest('site', jsFunction('/hello', 'hi'), {
@@ -121,20 +110,21 @@ describe('GitOps and the cron and secrets services', () => {
         extra: CRONS('0 4 * * *'),
       }),
     })
-    puts.length = 0
     const stored = deps.store.get('ports', 'site') as Application
     const second = await runSync(deps, stored, {})
     expect(second.changes).toEqual([
       expect.objectContaining({ kind: 'cron', name: 'nightly', action: 'update' }),
     ])
-    expect(puts.map((p) => p.name)).toEqual(['nightly'])
+    expect(crons().map((c) => c.schedule)).toEqual(['0 4 * * *', '*/5 * * * *'])
+    // The trigger that did not change was not put again.
+    expect(server.orchestrator.crons.view('ports', 'ping').updated_at).toBe(pingSince)
 
     repo.push('main', {
       'zerverless.yaml': manifest('site', jsFunction('/hello', 'hi'), { static: false }),
     })
     const third = await runSync(deps, deps.store.get('ports', 'site') as Application, {})
     expect(third.phase).toBe('Synced')
-    expect(removed.sort()).toEqual(['ports/nightly', 'ports/ping'])
+    expect(crons()).toEqual([])
   })
 
   it('fails a sync whose secrets are missing or whose cron reaches another namespace', async () => {
@@ -159,12 +149,11 @@ describe('GitOps and the cron and secrets services', () => {
       const repo = repoWith({
         'zerverless.yaml': manifest('site', jsFunction('/never', 'x'), { static: false, extra }),
       })
-      puts.length = 0
       const outcome = await runSync(deps, app(repo.url, false), {})
       expect(outcome.phase).toBe('Failed')
       expect(outcome.error).toMatchObject({ field, file: 'zerverless.yaml' })
       expect(outcome.error?.message).toMatch(why)
-      expect(puts).toEqual([])
+      expect(crons()).toEqual([])
       expect(deps.functions.store.get('ports', '/never')).toBeUndefined()
     }
   })

@@ -15,6 +15,7 @@ import { Orchestrator } from '../../edge/core/orchestrator'
 import { DiskAssetSource } from '../../edge/node/disk-asset-source'
 import { DiskFileStore } from '../../edge/node/disk-file-store'
 import { DiskUploadSink } from '../../edge/node/disk-upload-sink'
+import { loadSecretBox } from '../../edge/node/secrets-key'
 import { GitRepoReader } from '../../edge/node/git-repo-reader'
 import { openSqlite, type SqliteDatabase } from '../../edge/node/sqlite'
 import type { Sql, SqlValue } from '../../edge/core/store/sql'
@@ -213,7 +214,9 @@ async function diskStores(dataDir: string) {
   await Promise.all([files.init(), serviceFiles.init(), outputFiles.init(), uploadSink.init()])
   // GitOps' repositories, fetched with git as the Node host does.
   const repos = new GitRepoReader(path.join(dataDir, 'gitops'))
-  return { files, serviceFiles, outputFiles, uploadSink, repos }
+  // Secrets sealed with a key of this app's own, as the Node host keeps one in its data directory.
+  const secretBox = await loadSecretBox(dataDir)
+  return { files, serviceFiles, outputFiles, uploadSink, repos, secretBox }
 }
 
 function random(): string {

@@ -33,6 +33,16 @@ describe('fuzzed JSON bodies', () => {
       { service_name: 'fuzz-svc', executable_path: '/bin/true', namespace: 'fuzz' },
     ],
     ['POST', '/api/tokens', { namespaces: ['fuzz'], rights: ['db'], expires_in_seconds: 60 }],
+    [
+      'PUT',
+      '/api/cron/fuzz/tick',
+      {
+        schedule: '0 0 1 1 *',
+        timezone: 'UTC',
+        missed: 'skip',
+        target: { job: { job_type: 'lua', code: 'return 1' } },
+      },
+    ],
   ]
   /** 503s that are answers, not failures: here no runner is connected for services. */
   const CAPACITY = new Set(['NO_RUNNERS'])

@@ -41,6 +41,8 @@ import { wasmRoutes } from './wasm-routes'
 import { workflowRoutes } from './workflow-routes'
 import { gitopsRoutes } from './gitops-routes'
 import type { GitopsService } from '../gitops/gitops-service'
+import { cronRoutes } from './cron-routes'
+import type { CronService } from '../cron/cron-service'
 import type { WorkflowService } from '../workflows/workflow-service'
 import type { SecretService } from '../secrets/secret-service'
 
@@ -64,6 +66,7 @@ export interface AppCore {
   readonly gitops: GitopsService
   /** Secrets, when the host has a secrets key. */
   readonly secrets?: SecretService | undefined
+  readonly crons: CronService
   /** Peer orchestrators, when the host joined a mesh. */
   readonly federation?: Federation | undefined
   readonly sha256: (text: string) => string | Promise<string>
@@ -146,6 +149,7 @@ export function mountApi(app: Hono, core: AppCore | undefined, host: ApiHost): v
     durable: durable(core),
   }))
   mount(gitopsRoutes, (core) => ({ config: core.config, gitops: core.gitops }))
+  mount(cronRoutes, (core) => ({ config: core.config, crons: core.crons, durable: durable(core) }))
   mount(peerRoutes, (core) => ({ services: core.services, runners: core.runners }))
   mount(federationRoutes, (core) => ({ federation: core.federation }))
   // Hosts without somewhere to keep outputs or files have no such routes.

@@ -149,6 +149,11 @@ async function requireJob(c: Context, job: JobRecord | undefined): Promise<void>
 
 const notFound = (id: string) => new HttpError(404, 'JOB_NOT_FOUND', `no job with id ${id}`)
 
+/** What building a job from a submission uses: the limits, the hash, and where modules are. */
+export type JobMaking = Pick<JobRouteDeps, 'config' | 'intake' | 'sha256' | 'secrets'> & {
+  jobs: Pick<Scheduler, 'hasModule'>
+}
+
 interface Submission {
   job_type: NewJob['job_type']
   code?: string
@@ -165,11 +170,12 @@ interface Submission {
   env?: Record<string, string>
 }
 
-async function newJob(
+/** A submission as the job to store (a cron trigger's job target is made here too). */
+export async function newJob(
   body: Submission,
   input: NewJob['input_data'],
   batchId: string | null,
-  deps: JobRouteDeps,
+  deps: JobMaking,
 ): Promise<NewJob> {
   const code = body.code ?? ''
   checkDeclared(deps.secrets, body.namespace ?? DEFAULT_NAMESPACE, body.secrets)
@@ -195,7 +201,7 @@ async function newJob(
 }
 
 /** A wasm job's module: stored now if it came inline, known already if named by id. */
-async function moduleFor(body: Submission, deps: JobRouteDeps): Promise<string> {
+async function moduleFor(body: Submission, deps: JobMaking): Promise<string> {
   if (body.wasm_base64 !== undefined) {
     return (
       await acceptModule(deps.intake, decodeBase64(body.wasm_base64, 'wasm_base64'), 'wasm_base64')

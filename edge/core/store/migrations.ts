@@ -274,6 +274,37 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE deployment_versions ADD COLUMN secrets TEXT;
   ALTER TABLE services ADD COLUMN secrets TEXT;
   `,
+  // 12: cron triggers. A trigger keeps its body and the latest tick it fired or skipped (ticks
+  // after it are due); a run is a row per fired tick, inserted with that mark in one transaction
+  // before its target starts, so no tick runs twice; `starting` rows are finished after a crash.
+  `
+  CREATE TABLE cron_triggers (
+    namespace TEXT NOT NULL,
+    name TEXT NOT NULL,
+    body TEXT NOT NULL,
+    last_tick INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (namespace, name)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE cron_runs (
+    namespace TEXT NOT NULL,
+    name TEXT NOT NULL,
+    tick INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    status TEXT NOT NULL,
+    job_id TEXT,
+    workflow_run_id TEXT,
+    http_status INTEGER,
+    error TEXT,
+    missed INTEGER NOT NULL,
+    fired_at INTEGER NOT NULL,
+    finished_at INTEGER,
+    PRIMARY KEY (namespace, name, tick)
+  ) WITHOUT ROWID;
+  CREATE INDEX cron_runs_unfinished ON cron_runs (status) WHERE status IN ('starting', 'running');
+  `,
   // 13: gitops applications. Each is keyed by its namespace and name; credentials and the webhook
   // secret are sealed (secrets/secret-box.ts); `resources` is JSON: what its syncs deployed.
   `
