@@ -3,12 +3,13 @@
  * real git repositories (file:// URLs): functions answer over HTTP, static files are served, a
  * workflow runs; a push and a signed webhook deploy a new version (the old one stays listed), a
  * dry run changes nothing, a revision pins a commit, prune removes only when asked, a broken
- * manifest fails with its field and line before anything changes, and no credential is shown.
+ * manifest fails with its field and line before anything changes, and no credential is shown; a
+ * manifest's cron fires a job that reads a secret the manifest names, and prune removes it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { api, type ApiClient } from '../helpers/api'
 import { jsFunction, manifest, repoWith, signature } from '../helpers/gitops-fixtures'
-import { startZerverless, type ZerverlessProcess } from '../helpers/zerverless-process'
+import { eventually, startZerverless, type ZerverlessProcess } from '../helpers/zerverless-process'
 
 let server: ZerverlessProcess
 let client: ApiClient
@@ -210,6 +211,47 @@ describe('a GitOps sync', () => {
     // The first deployed v2; the ones that waited for it found nothing left to change.
     expect(syncs.map((res) => res.body.sync.changes.length).sort()).toEqual([0, 0, 1])
     expect((await client.get('/api/deploy/theta/hello')).body.versions).toHaveLength(2)
+  })
+
+  it("applies a manifest's cron and secrets: the trigger fires with the secret, and is pruned", async () => {
+    const value = 'sk-from-gitops-0123456789'
+    const put = await client.put('/api/secrets/kappa/REPORT_KEY', { value })
+    expect(put.status).toBe(201)
+    const crons = [
+      '  crons:',
+      '    - name: report',
+      '      schedule: "*/2 * * * * *"',
+      '      target:',
+      '        job: { job_type: js, code: "console.log(SECRETS.REPORT_KEY); SECRETS.REPORT_KEY.length", secrets: [REPORT_KEY] }',
+      '  secrets: [REPORT_KEY]',
+    ].join('\n')
+    const repo = repoWith({
+      'zerverless.yaml': manifest('site', jsFunction('/hello', 'hi'), {
+        static: false,
+        extra: crons,
+      }),
+    })
+    const created = await register('kappa', repo.url, { syncPolicy: { prune: true } })
+    expect(created.body).toMatchObject({ phase: 'Synced' })
+    expect(created.body.resources).toEqual(
+      expect.arrayContaining([expect.objectContaining({ kind: 'cron', name: 'report' })]),
+    )
+    // The trigger fires on its own; its job read the secret and its output shows it redacted.
+    const jobId = await eventually(async () => {
+      const runs = (await client.get('/api/cron/kappa/report')).body.runs as { job_id?: string }[]
+      return runs.find((r) => r.job_id)?.job_id
+    }, 20_000)
+    const job = (await client.get(`/api/jobs/${jobId}?wait=20`)).body
+    expect(job).toMatchObject({ status: 'completed', result: value.length })
+    expect(job.output).toContain('[secret REPORT_KEY]')
+    expect(JSON.stringify(job)).not.toContain(value)
+
+    repo.push('main', {
+      'zerverless.yaml': manifest('site', jsFunction('/hello', 'hi'), { static: false }),
+    })
+    const pruned = await client.post('/api/gitops/applications/site/sync?namespace=kappa')
+    expect(pruned.body.sync.changes).toEqual([change('cron', 'report', 'delete')])
+    expect((await client.get('/api/cron/kappa/report')).status).toBe(404)
   })
 
   it('removes a function the manifest dropped only with prune', async () => {
