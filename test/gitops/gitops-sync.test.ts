@@ -60,6 +60,10 @@ const text = async (path: string) => {
 beforeAll(async () => {
   server = await startZerverless(['--workers', '1'])
   client = api(server.url)
+  // Functions answer 503 until the internal worker has said hello.
+  await eventually(async () =>
+    (await client.get('/api/volunteers')).body.total ? true : undefined,
+  )
 }, 60_000)
 
 afterAll(async () => {
@@ -335,10 +339,15 @@ describe('a GitOps sync', () => {
           '  crons:\n    - name: tick\n      schedule: "* * * * *"\n      target: { function: /eps/added }\n  secrets: [API_KEY]',
       }),
     })
-    const ports = await client.post('/api/gitops/applications/site/sync?namespace=eps')
-    expect(ports.body.phase).toBe('Failed')
-    expect(ports.body.error.message).toMatch(/no secrets service|no cron service/)
+    // A secret the namespace does not hold: nothing is applied, the cron included.
+    const unset = await client.post('/api/gitops/applications/site/sync?namespace=eps')
+    expect(unset.body).toMatchObject({
+      phase: 'Failed',
+      error: { field: 'spec.secrets.0', line: 16 },
+    })
+    expect(unset.body.error.message).toMatch(/'API_KEY', which namespace 'eps' does not hold/)
     expect((await text('/eps/added')).status).toBe(404)
+    expect((await client.get('/api/cron/eps/tick')).status).toBe(404)
   })
 
   it('never shows the repository credentials or the webhook secret', async () => {
