@@ -11,9 +11,11 @@ import { core } from './suites/core'
 import { edge } from './suites/edge'
 import { federation } from './suites/federation'
 import { functions } from './suites/functions'
+import { gitops } from './suites/gitops'
 import { ipc } from './suites/ipc'
 import { runtimes } from './suites/runtimes'
 import { scale } from './suites/scale'
+import { secrets } from './suites/secrets'
 import { workflows } from './suites/workflows'
 import type { Suite } from './suites/suite'
 import { workflowsEdge } from './suites/workflows-edge'
@@ -29,6 +31,8 @@ const SUITES: Suite[] = [
   workflows,
   workflowsEdge,
   federation,
+  secrets,
+  gitops,
 ]
 const wanted = process.argv.slice(2)
 const chosen = wanted.length ? SUITES.filter((s) => wanted.includes(s.name)) : SUITES
