@@ -138,6 +138,7 @@ export const gitops: Suite = {
       }
 
       log(`idle CPU with no triggers, then with ${IDLE_TRIGGERS} (due once a year)`)
+      await new Promise((r) => setTimeout(r, 3000)) // what the trigger's jobs left settles
       result.idleCpu.none = (await cpuPercentOver(server.pid, 5000)).percent
       for (let n = 0; n < IDLE_TRIGGERS; n++)
         await call(`${base}/api/cron/idle${n % 10}/t${n}`, 'PUT', {
@@ -162,7 +163,7 @@ export const gitops: Suite = {
       `| ${r.functions} functions by a first sync (register, fetch, check, deploy) | ${first} ms | ${api} ms deploying them with the API one by one: ${round(first / api)}× |`,
       `| a sync that finds nothing new (fetch, check, compare) | ${median(r.noopSyncMs)} ms | |`,
       `| a sync deploying one changed function of ${r.functions} | ${median(r.changedSyncMs)} ms | |`,
-      `| a once-a-second trigger: tick to its job stored, p50 / p90 (${r.cron.firedLateMs.length} ticks) | ${round(percentile(r.cron.firedLateMs, 50))} / ${round(percentile(r.cron.firedLateMs, 90))} ms | the 100 ms clock |`,
+      `| a once-a-second trigger: tick to its job stored, p50 / p90 (${r.cron.firedLateMs.length} ticks) | ${round(percentile(r.cron.firedLateMs, 50))} / ${round(percentile(r.cron.firedLateMs, 90))} ms | 74 / 95 ms before triggers got a timer of their own (the 100 ms clock) |`,
       `| … tick to its job completed, p50 / p90 | ${round(percentile(r.cron.completedLateMs, 50))} / ${round(percentile(r.cron.completedLateMs, 90))} ms | |`,
       `| orchestrator CPU at idle, ${IDLE_TRIGGERS} triggers against none | ${r.idleCpu.triggers}% | ${r.idleCpu.none}% |`,
     ].join('\n')
