@@ -265,6 +265,33 @@ describe('PUT with a from-git body', () => {
     expect((await h.runService(id)).output).toContain('built second')
   })
 
+  it('turns a git service INACTIVE when its rebuild fails, until an update succeeds', async () => {
+    repo.push('main', { 'build.sh': build('sturdy') })
+    const body = {
+      repo_url: repo.url,
+      branch: 'main',
+      build_command: 'sh build.sh',
+      executable_path: 'out/app',
+    }
+    const created = await h.client.post('/api/services/standalone/from-git', {
+      service_name: 'sturdy',
+      ...body,
+    })
+    const id = created.body.service.id as number
+    const broken = await put(id, { ...body, build_command: 'echo "no compiler here" >&2; exit 3' })
+    expect(broken.status).toBe(400)
+    expect(broken.body).toMatchObject({ code: 'GIT_SETUP_FAILED', field: 'build_command' })
+    expect((await details(id)).service).toMatchObject({ status: 'INACTIVE', version: 1 })
+    const refused = await h.client.post(`/api/services/standalone/${id}/run`, {})
+    expect(refused.status).toBe(409)
+    expect(refused.body.code).toBe('SERVICE_INACTIVE')
+
+    const fixed = await put(id, body)
+    expect(fixed.status, JSON.stringify(fixed.body)).toBe(200)
+    expect(fixed.body.service).toMatchObject({ id, status: 'ACTIVE', version: 2 })
+    expect((await h.runService(id)).output).toContain('built sturdy')
+  })
+
   it('answers 409 UPDATE_IN_PROGRESS while another update of the service is building', async () => {
     const gate = path.join(repoRoot, 'gate-open')
     const building = path.join(repoRoot, 'building')
