@@ -115,6 +115,41 @@ describe('PUT /api/services/standalone/{id} with a from-local body', () => {
     expect((await h.runService(id)).output).toContain('slow version two')
   })
 
+  it('fails a run still queued for the old version, naming why, and runs the new one after', async () => {
+    const release = path.join(h.scripts, 'release-queued')
+    const one = h.script(
+      'busy-v1.sh',
+      `while [ ! -f ${release} ]; do sleep 0.05; done; echo "busy version one"`,
+    )
+    const id = await createLocal('busy', one)
+    const start = async () => {
+      const res = await h.client.post(`/api/services/standalone/${id}/run`, {})
+      expect(res.status).toBe(202)
+      return res.body.job.id as string
+    }
+    const status = async (job: string) => (await h.client.get(`/api/jobs/${job}`)).body.status
+    // The test runner takes two jobs at once: two blocking runs fill it, the third waits.
+    const running = [await start(), await start()]
+    for (const job of running)
+      await eventually(async () => (await status(job)) === 'running' || undefined)
+    const queued = await start()
+    expect(await status(queued)).toBe('pending')
+
+    const res = await put(id, { executable_path: h.script('busy-v2.sh', 'echo "busy two"') })
+    expect(res.status, JSON.stringify(res.body)).toBe(200)
+    writeFileSync(release, '')
+    for (const job of running) {
+      const done = (await h.client.get(`/api/jobs/${job}?wait=30`)).body
+      expect(done).toMatchObject({ status: 'completed', input_data: { service_version: 1 } })
+    }
+    const stale = (await h.client.get(`/api/jobs/${queued}?wait=30`)).body
+    expect(stale).toMatchObject({ status: 'failed', error: { code: 'RUNTIME_UNAVAILABLE' } })
+    expect(stale.error.message).toBe(
+      `service ${id} was updated to version 2 after this run was queued for version 1; run it again`,
+    )
+    expect((await h.runService(id)).output).toContain('busy two')
+  })
+
   it('keeps the settings the body leaves out and takes the ones it gives', async () => {
     const file = h.script('settings.sh', 'echo "args: $*"; echo "env: $GREETING"')
     const res = await h.create({
