@@ -1,7 +1,8 @@
 /**
  * `/api/services/standalone`: the seed's routes for standalone services (from-local, from-git,
- * details, delete), plus updating one in place (`PUT /{id}`), running one (`POST /{id}/run` → 202 with the job) and the file download
- * a runner uses for uploaded services. Services live in the home room, where runners connect.
+ * details, delete), plus updating one in place (`PUT /{id}`: same id, next version), running one
+ * (`POST /{id}/run` → 202 with the job) and the file download a runner uses for uploaded
+ * services. Services live in the home room, where runners connect.
  */
 import type { Context } from 'hono'
 import { requireAnyRight, requireOperator, requireRight } from '../auth/access'

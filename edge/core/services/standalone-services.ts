@@ -1,8 +1,8 @@
 /**
  * Standalone services: creating them (an executable on a runner's disk, a repository a runner
- * clones and builds, or files uploaded to the orchestrator: see service-uploads.ts), running them
- * as native jobs on a runner that fits (service-runs.ts), and deleting them with what was stored
- * for them. The scheduler reads services through native-service-jobs.ts, so it needs nothing here.
+ * clones and builds, or files uploaded to the orchestrator: see service-uploads.ts), updating them
+ * in place (service-updates.ts), running them as native jobs on a runner that fits
+ * (service-runs.ts), and deleting them with what was stored for them. The scheduler reads services through native-service-jobs.ts, so it needs nothing here.
  */
 import { checkDeclared, type SecretNamesSource } from '../secrets/secret-service'
 import type { z } from 'zod'
