@@ -151,6 +151,30 @@ describe('standalone services on the edge', () => {
     expect(await stderr.text()).toBe('oops\n')
   })
 
+  it('updates a service in place: same id, next version, the new executable', async () => {
+    const write = (name: string, body: string) => {
+      const file = path.join(dir, name)
+      writeFileSync(file, `#!/bin/sh\n${body}\n`)
+      chmodSync(file, 0o755)
+      return file
+    }
+    const created = await client.post('/api/services/standalone/from-local', {
+      service_name: 'edge-updated',
+      executable_path: write('edge-v1.sh', 'echo one'),
+    })
+    const id = created.body.service.id
+    const updated = await client.put(`/api/services/standalone/${id}`, {
+      executable_path: write('edge-v2.sh', 'echo two'),
+    })
+    expect(updated.status, JSON.stringify(updated.body)).toBe(200)
+    expect(updated.body.service).toMatchObject({ id, version: 2 })
+    const started = await client.post(`/api/services/standalone/${id}/run`, {})
+    const job = (await client.get(`/api/jobs/${started.body.job.id}?wait=30`)).body
+    expect(job).toMatchObject({ status: 'completed', input_data: { service_version: 2 } })
+    const stdout = await fetch(`${edge.url}/api/jobs/${job.id}/outputs/stdout.txt`)
+    expect(await stdout.text()).toBe('two\n')
+  })
+
   it("hands one run's outputs to the next as its input files and stdin", async () => {
     const write = (name: string, body: string) => {
       const file = path.join(dir, name)

@@ -1,7 +1,8 @@
 /**
  * `/api/services/standalone`: the seed's routes for standalone services (from-local, from-git,
- * details, delete), plus running one (`POST /{id}/run` → 202 with the job) and the file download
- * a runner uses for uploaded services. Services live in the home room, where runners connect.
+ * details, delete), plus updating one in place (`PUT /{id}`: same id, next version), running one
+ * (`POST /{id}/run` → 202 with the job) and the file download a runner uses for uploaded
+ * services. Services live in the home room, where runners connect.
  */
 import type { Context } from 'hono'
 import { requireAnyRight, requireOperator, requireRight } from '../auth/access'
@@ -14,7 +15,14 @@ import {
   toServiceView,
   type ServiceRecord,
 } from '../services/service-record'
-import { FromGitBody, FromLocalBody, RunBody } from '../services/service-schemas'
+import {
+  FromGitBody,
+  FromLocalBody,
+  RunBody,
+  UpdateFromGitBody,
+  UpdateFromLocalBody,
+  type UpdateBody,
+} from '../services/service-schemas'
 import type { StandaloneServices } from '../services/standalone-services'
 import { checkStoragePath } from '../storage/storage-path'
 import type { JobViewer } from './job-view'
@@ -25,7 +33,7 @@ import { RouteTable } from './route-table'
 export interface ServiceRouteDeps {
   services: Pick<
     StandaloneServices,
-    'createFromLocal' | 'createFromGit' | 'get' | 'list' | 'remove' | 'run' | 'file'
+    'createFromLocal' | 'createFromGit' | 'get' | 'list' | 'remove' | 'run' | 'file' | 'update'
   >
   view: JobViewer
   durable: () => Promise<void>
@@ -61,6 +69,18 @@ export const serviceRoutes = new RouteTable<ServiceRouteDeps>()
       service: toServiceView(service),
       details: toDetailsView(service),
     })
+  })
+  // A new version in place: a from-local or from-git body (git when it names a repo_url).
+  .put('/api/services/standalone/:id', home, async (c, { services, durable }) => {
+    await owned(c, services)
+    const raw = await readJson(c)
+    const git = typeof raw === 'object' && raw !== null && 'repo_url' in raw
+    const body: UpdateBody = git
+      ? { source: 'git', ...parseWith(UpdateFromGitBody, raw) }
+      : { source: 'local', ...parseWith(UpdateFromLocalBody, raw) }
+    const service = await services.update(serviceId(c), body)
+    await durable()
+    return c.json({ success: true, service: toServiceView(service) })
   })
   .delete('/api/services/standalone/:id', home, async (c, { services, durable }) => {
     await owned(c, services)

@@ -31,6 +31,8 @@ interface RunData {
   /** The service's capabilities with the run's own `requirements` merged over them. */
   requirements?: ServiceRequirements
   workflow_run?: string
+  /** The service's version when the run was submitted (absent: runs from before versions). */
+  service_version?: number
 }
 
 export class NativeServiceJobs implements NativeJobs {
@@ -65,6 +67,11 @@ export class NativeServiceJobs implements NativeJobs {
     const service = this.serviceOf(job)
     if (!service) return { error: 'its service was deleted' }
     const input = job.input_data as RunData
+    // Only the current version's executable exists: a run queued for an older one cannot run it.
+    if (input.service_version !== undefined && input.service_version !== service.version)
+      return {
+        error: `service ${service.id} was updated to version ${service.version} after this run was queued for version ${input.service_version}; run it again`,
+      }
     const inputs = JSON.parse(code || '{}') as RunInputs
     return {
       service_id: service.id,

@@ -51,6 +51,8 @@ export interface ServiceRecord {
   git_commit_hash: string
   /** Uploaded services: every file of the upload, stored by the orchestrator. */
   files: ServiceFile[]
+  /** 1 when created; each update in place (PUT, or an upload naming the service) adds one. */
+  version: number
   created_at: number
   updated_at: number
 }
@@ -74,6 +76,7 @@ export function toServiceView(service: ServiceRecord) {
     description: service.description,
     namespace: service.namespace,
     status: service.status,
+    version: service.version,
     peer_id: service.peer_id,
     capabilities: {
       ...service.capabilities,
@@ -95,6 +98,7 @@ export function toDetailsView(service: ServiceRecord) {
   return {
     id: service.id,
     service_id: service.id,
+    version: service.version,
     executable_path: service.executable_path,
     arguments: JSON.stringify(service.arguments),
     working_directory: service.working_directory,

@@ -88,6 +88,8 @@ export class ServiceRuns {
         input_data: {
           service_id: service.id,
           service_name: service.name,
+          // The version this run runs; an update after it is queued does not change what it runs.
+          service_version: service.version,
           ...(body.arguments && { arguments: body.arguments }),
           ...(requirements && { requirements }),
           ...(options.workflowRun !== undefined && { workflow_run: options.workflowRun }),

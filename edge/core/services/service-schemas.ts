@@ -122,6 +122,17 @@ export const FromGitBody = z.strictObject({
 })
 export type FromGitBody = z.infer<typeof FromGitBody>
 
+/**
+ * `PUT /api/services/standalone/{id}`: a from-local or from-git body (git when it has `repo_url`)
+ * whose `service_name` may be left out; the service keeps its id and name.
+ */
+export const UpdateFromLocalBody = FromLocalBody.extend({ service_name: ServiceName.optional() })
+export type UpdateFromLocalBody = z.infer<typeof UpdateFromLocalBody>
+export const UpdateFromGitBody = FromGitBody.extend({ service_name: ServiceName.optional() })
+export type UpdateFromGitBody = z.infer<typeof UpdateFromGitBody>
+export type UpdateBody =
+  ({ source: 'local' } & UpdateFromLocalBody) | ({ source: 'git' } & UpdateFromGitBody)
+
 /** An upload's optional `service` settings, checked when the upload completes. */
 export const UploadSettings = z.strictObject(ServiceSettings)
 export type UploadSettings = z.infer<typeof UploadSettings>

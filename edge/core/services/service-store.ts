@@ -27,11 +27,12 @@ interface Row {
   git_branch: string
   git_commit_hash: string
   files: string
+  version: number
   created_at: number
   updated_at: number
 }
 
-export type NewService = Omit<ServiceRecord, 'id' | 'created_at' | 'updated_at'>
+export type NewService = Omit<ServiceRecord, 'id' | 'version' | 'created_at' | 'updated_at'>
 
 export class ServiceStore {
   constructor(private readonly sql: Sql) {}
@@ -68,7 +69,50 @@ export class ServiceStore {
       now,
       secretNamesText(service.secrets),
     )
-    return { ...service, id: row?.id ?? 0, created_at: now, updated_at: now }
+    return { ...service, id: row?.id ?? 0, version: 1, created_at: now, updated_at: now }
+  }
+
+  /**
+   * Replaces a service's settings and executable in place, keeping its id, name, namespace and
+   * creation time, and adds one to its version. Undefined when the service is gone.
+   */
+  update(id: number, service: NewService, now = Date.now()): ServiceRecord | undefined {
+    this.sql.run(
+      `UPDATE services SET description = ?, status = ?, source = ?, peer_id = ?,
+         executable_path = ?, executable_sha256 = ?, executable_size = ?, arguments = ?,
+         working_directory = ?, environment_variables = ?, inherit_environment = ?,
+         timeout_seconds = ?, run_as_user = ?, capabilities = ?, interfaces = ?, git_repo_url = ?,
+         git_branch = ?, git_commit_hash = ?, files = ?, secrets = ?, version = version + 1,
+         updated_at = ? WHERE id = ?`,
+      service.description,
+      service.status,
+      service.source,
+      service.peer_id,
+      service.executable_path,
+      service.executable_sha256,
+      service.executable_size,
+      JSON.stringify(service.arguments),
+      service.working_directory,
+      JSON.stringify(service.environment_variables),
+      service.inherit_environment ? 1 : 0,
+      service.timeout_seconds,
+      service.run_as_user,
+      JSON.stringify(service.capabilities),
+      JSON.stringify(service.interfaces),
+      service.git_repo_url,
+      service.git_branch,
+      service.git_commit_hash,
+      JSON.stringify(service.files),
+      secretNamesText(service.secrets),
+      now,
+      id,
+    )
+    return this.get(id)
+  }
+
+  /** Marks a service inactive: what its runner held is gone (a failed rebuild). */
+  deactivate(id: number, now = Date.now()): void {
+    this.sql.run(`UPDATE services SET status = 'INACTIVE', updated_at = ? WHERE id = ?`, now, id)
   }
 
   /** Replaces what registration found out about the executable, and activates the service. */

@@ -115,7 +115,13 @@ export class ServiceUploads {
       git_commit_hash: '',
       files: group.files.map((f) => ({ path: f.filePath, size: f.size, sha256: f.sha256 })),
     }
-    if (existing) this.deps.store.remove(existing.id)
+    // An upload naming a service updates it in place: same id and runs, the next version.
+    if (existing) {
+      const updated = this.deps.store.update(existing.id, record)
+      if (!updated)
+        throw new Error(`service ${existing.id} was deleted while its files were stored`)
+      return { serviceId: updated.id }
+    }
     const created = this.deps.store.insert(record)
     return { serviceId: created.id }
   }

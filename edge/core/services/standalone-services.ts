@@ -1,8 +1,8 @@
 /**
  * Standalone services: creating them (an executable on a runner's disk, a repository a runner
- * clones and builds, or files uploaded to the orchestrator: see service-uploads.ts), running them
- * as native jobs on a runner that fits (service-runs.ts), and deleting them with what was stored
- * for them. The scheduler reads services through native-service-jobs.ts, so it needs nothing here.
+ * clones and builds, or files uploaded to the orchestrator: see service-uploads.ts), updating them
+ * in place (service-updates.ts), running them as native jobs on a runner that fits
+ * (service-runs.ts), and deleting them with what was stored for them. The scheduler reads services through native-service-jobs.ts, so it needs nothing here.
  */
 import { checkDeclared, type SecretNamesSource } from '../secrets/secret-service'
 import type { z } from 'zod'
@@ -10,20 +10,24 @@ import { describeIssues, issueField } from '../../../shared/protocol/schema-erro
 import { badRequest, HttpError } from '../http-error'
 import type { JobRecord } from '../jobs/job-record'
 import type { FileStore } from '../storage/file-store'
-import { DEFAULT_TIMEOUT_SECONDS, interfacesOf, withFormat } from './service-defaults'
+import { DEFAULT_TIMEOUT_SECONDS, interfacesOf } from './service-defaults'
+import {
+  GIT_REGISTER_MS,
+  gitSource,
+  LOCAL_REGISTER_MS,
+  registered,
+  type RegisterWhat,
+} from './runner-registration'
 import type { RunnerDirectory } from './runner-directory'
 import type { ServiceRecord } from './service-record'
 import type { OutputSource } from './output-refs'
 import { ServiceRuns, type RunOptions, type ServiceJobs } from './service-runs'
-import { RunBody, type FromGitBody, type FromLocalBody } from './service-schemas'
+import { RunBody, type FromGitBody, type FromLocalBody, type UpdateBody } from './service-schemas'
 import type { ServiceStore } from './service-store'
+import { ServiceUpdates } from './service-updates'
 import { ServiceUploads } from './service-uploads'
 import type { UploadGroupDone, UploadSink } from './upload-sessions'
 import type { WorkSpec } from '../placement/work'
-
-/** Checking a local executable is quick; cloning and building may take a while. */
-const LOCAL_REGISTER_MS = 30_000
-const GIT_REGISTER_MS = 15 * 60_000
 
 export interface StandaloneServicesDeps {
   store: ServiceStore
@@ -45,10 +49,17 @@ export interface StandaloneServicesDeps {
 export class StandaloneServices {
   private readonly uploads: ServiceUploads
   private readonly runs: ServiceRuns
+  private readonly updates: ServiceUpdates
 
   constructor(private readonly deps: StandaloneServicesDeps) {
     this.uploads = new ServiceUploads(deps)
     this.runs = new ServiceRuns({ ...deps, get: (id) => this.get(id) })
+    this.updates = new ServiceUpdates(deps)
+  }
+
+  /** Replaces a local or git service's executable and settings in place: same id, next version. */
+  update(id: number, body: UpdateBody): Promise<ServiceRecord> {
+    return this.updates.update(this.get(id), body)
   }
 
   get(id: number): ServiceRecord {
@@ -67,25 +78,7 @@ export class StandaloneServices {
   }
 
   createFromGit(body: FromGitBody): Promise<ServiceRecord> {
-    // Credentials written into the URL travel like the separate fields: to the runner, never to disk.
-    const { url, username, password } = splitCredentials(body.repo_url)
-    const user = body.username ?? username
-    const secret = body.password ?? password
-    return this.register(
-      body,
-      {
-        source: 'git',
-        path: body.executable_path,
-        git: {
-          repo_url: url,
-          ...(body.branch && { branch: body.branch }),
-          ...(body.build_command && { build_command: body.build_command }),
-          ...(user !== undefined && { username: user }),
-          ...(secret !== undefined && { password: secret }),
-        },
-      },
-      GIT_REGISTER_MS,
-    )
+    return this.register(body, gitSource(body), GIT_REGISTER_MS)
   }
 
   /** An upload group finished: its files become a new service (or replace an upload's files). */
@@ -168,11 +161,7 @@ export class StandaloneServices {
 
   private async register(
     body: FromLocalBody | FromGitBody,
-    what: {
-      source: 'local' | 'git'
-      path: string
-      git?: NonNullable<Parameters<RunnerDirectory['register']>[1]['git']>
-    },
+    what: RegisterWhat,
     timeoutMs: number,
   ): Promise<ServiceRecord> {
     if (this.deps.store.byName(body.service_name))
@@ -221,56 +210,12 @@ export class StandaloneServices {
       },
       timeoutMs,
     )
-    if (!found.ok || !found.sha256 || !found.executable_path) {
+    const executable = registered(found, what.source, service.capabilities)
+    if (executable instanceof HttpError) {
       this.deps.store.remove(service.id)
-      const error = found.error ?? 'the runner could not register the executable'
-      // The runner's owner said no: not a mistake in the request, so not a 400.
-      if (found.code === 'PATH_NOT_ALLOWED')
-        throw new HttpError(403, 'PATH_NOT_ALLOWED', error, { field: 'executable_path' })
-      const field = error.startsWith('failed to clone')
-        ? 'repo_url'
-        : error.startsWith('build failed')
-          ? 'build_command'
-          : 'executable_path'
-      throw new HttpError(
-        400,
-        what.source === 'git' ? 'GIT_SETUP_FAILED' : 'INVALID_EXECUTABLE',
-        error,
-        { field },
-      )
+      throw executable
     }
-    const format =
-      found.platform && found.architecture
-        ? { platform: found.platform, architecture: found.architecture }
-        : undefined
-    const active = this.deps.store.activate(service.id, {
-      executable_path: found.executable_path,
-      executable_sha256: found.sha256,
-      executable_size: found.size ?? 0,
-      capabilities: withFormat(service.capabilities, format),
-      git_commit_hash: found.git_commit_hash ?? '',
-    })
+    const active = this.deps.store.activate(service.id, executable)
     return active ?? service
-  }
-}
-
-/** `https://user:pass@host/repo` → the URL without them, and them apart. */
-function splitCredentials(raw: string): { url: string; username?: string; password?: string } {
-  if (!/^https?:\/\//.test(raw)) return { url: raw }
-  let url: URL
-  try {
-    url = new URL(raw)
-  } catch {
-    return { url: raw }
-  }
-  if (!url.username && !url.password) return { url: raw }
-  const username = decodeURIComponent(url.username)
-  const password = decodeURIComponent(url.password)
-  url.username = ''
-  url.password = ''
-  return {
-    url: url.toString(),
-    ...(username && { username }),
-    ...(password && { password }),
   }
 }

@@ -332,4 +332,8 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (namespace, name)
   ) WITHOUT ROWID;
   `,
+  // 14: services are updated in place (PUT): each update bumps `version`, and runs record theirs.
+  `
+  ALTER TABLE services ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+  `,
 ]
