@@ -34,6 +34,11 @@ interface HostParts {
   clientAddress?: (c: Context) => string | undefined
   /** Told of every request refused by the rate limit (the metrics counter hooks in here). */
   onRateLimited?: (scope: RateLimitScope) => void
+  /**
+   * Told when a request that stays open (a submit that waits) has sent work out: a Workers room
+   * otherwise tells its balancer only once it answers, and no volunteer would come meanwhile.
+   */
+  launched?: () => void
 }
 
 /** An orchestrator's app: its routes answered here, or (with `rooms`) where each is owned. */
@@ -78,6 +83,7 @@ export function createApp(deps: AppDeps): Hono {
       volunteerSocket: deps.volunteerSocket,
       uploadSocket: deps.uploadSocket,
       assets: deps.assets,
+      launched: deps.launched,
     },
     known,
   )

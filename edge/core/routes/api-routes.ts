@@ -82,6 +82,8 @@ export interface ApiHost {
   volunteerSocket: MiddlewareHandler | undefined
   uploadSocket: MiddlewareHandler | undefined
   assets: AssetSource | undefined
+  /** See `launched` in app.ts. */
+  launched?: (() => void) | undefined
 }
 
 /**
@@ -132,6 +134,7 @@ export function mountApi(
     sha256: core.sha256,
     durable: durable(core),
     secrets: core.secrets,
+    launched: host.launched,
   }))
   mount(wasmRoutes, (core) => ({
     intake: intake(core),

@@ -32,6 +32,8 @@ export interface JobRouteDeps {
   durable: () => Promise<void>
   /** Where declared secrets are checked to exist; undefined: the host has no secrets key. */
   secrets?: SecretService | undefined
+  /** Told before a submit waits: the host's follow-up (a Workers room's) cannot wait for the answer. */
+  launched?: (() => void) | undefined
 }
 
 /** A job or batch id in the path (`/api/jobs/{id}`, `/api/jobs/batch/{id}`) names its room. */
@@ -55,6 +57,7 @@ export const jobRoutes = new RouteTable<JobRouteDeps>()
     const submitted = await newJob(body, body.input_data ?? null, null, deps)
     checkQuota(deps, body.namespace, 1)
     const [job] = deps.jobs.submit([submitted]) as [JobRecord]
+    if (wait) deps.launched?.()
     const waited = wait ? await deps.jobs.waitFor(job.id, wait * 1000) : undefined
     return c.json(deps.view(waited ?? job), 201)
   })
@@ -73,6 +76,7 @@ export const jobRoutes = new RouteTable<JobRouteDeps>()
     const submitted = { batch_id: batchId, count: jobs.length, job_ids: jobs.map((j) => j.id) }
     if (wait === undefined) return c.json(submitted, 201)
     // With `?wait=`, what GET /api/jobs/batch/{id}?wait= would say, once all end or the wait does.
+    deps.launched?.()
     const counts = await deps.jobs.waitForBatch(batchId, wait * 1000)
     return c.json({ ...submitted, done: batchDone(counts), ...counts }, 201)
   })
