@@ -30,7 +30,7 @@ export class PathMethods {
 }
 
 /** `Allow` in a stable order; HEAD comes with GET (Hono answers it from the GET route). */
-export function allowHeader(methods: Set<Method>): string {
+function allowHeader(methods: Set<Method>): string {
   const order = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS'] as const
   const taken = new Set<string>([...methods, 'OPTIONS'])
   if (taken.has('GET')) taken.add('HEAD')
