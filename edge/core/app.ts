@@ -16,6 +16,7 @@ import { routeToOwner } from './rooms/route-to-owner'
 import type { Rooms } from './rooms/rooms'
 import { mountApi, type AppCore } from './routes/api-routes'
 import { bodyLimits, type BodyLimit } from './routes/body-limit'
+import { methodNotAllowed, PathMethods } from './routes/method-not-allowed'
 import { routeInfoOf, type BodyKind } from './routes/route-table'
 
 interface HostParts {
@@ -33,6 +34,11 @@ interface HostParts {
   clientAddress?: (c: Context) => string | undefined
   /** Told of every request refused by the rate limit (the metrics counter hooks in here). */
   onRateLimited?: (scope: RateLimitScope) => void
+  /**
+   * Told when a request that stays open (a submit that waits) has sent work out: a Workers room
+   * otherwise tells its balancer only once it answers, and no volunteer would come meanwhile.
+   */
+  launched?: () => void
 }
 
 /** An orchestrator's app: its routes answered here, or (with `rooms`) where each is owned. */
@@ -65,13 +71,22 @@ export function createApp(deps: AppDeps): Hono {
   if (deps.rooms) app.use('*', routeToOwner(deps.rooms, auth))
   // Then, so every answer (413s and 401s included) carries a request id and is logged.
   app.use('*', requestLog(deps.logger ?? consoleLogger('info'), orchestrator?.metrics))
+  // A method a known path does not take is a 405 for anyone: it tells nothing a token guards.
+  const known = new PathMethods()
+  app.use('*', methodNotAllowed(known))
   if (orchestrator) guard(app, orchestrator, deps)
-  mountApi(app, orchestrator, {
-    host: deps.host,
-    volunteerSocket: deps.volunteerSocket,
-    uploadSocket: deps.uploadSocket,
-    assets: deps.assets,
-  })
+  mountApi(
+    app,
+    orchestrator,
+    {
+      host: deps.host,
+      volunteerSocket: deps.volunteerSocket,
+      uploadSocket: deps.uploadSocket,
+      assets: deps.assets,
+      launched: deps.launched,
+    },
+    known,
+  )
   return app
 }
 

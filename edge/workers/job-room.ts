@@ -261,6 +261,8 @@ export class JobRoom extends DurableObject<Env> implements JobRoomRpc {
       uploadSocket,
       clientAddress: (c) => c.req.header('cf-connecting-ip'),
       logger,
+      // A submit that waits (`?wait=`) answers late: its jobs are told to the balancer now.
+      launched: () => this.#live && this.#afterWork(this.#live),
     })
     const live: Live = { orchestrator, app, sessions, uploads, room: index }
     // Sockets that outlived the previous instance (hibernation, eviction): bring their sessions back.

@@ -9,6 +9,7 @@ import { api, fetcherOf, type ApiClient } from '../helpers/api'
 import { eventually } from '../helpers/eventually'
 import { describeContractBasics } from './api-contract-basics'
 import { describeContractCron } from './api-contract-cron'
+import { describeContractEdges } from './api-contract-edges'
 import { describeContractPaths } from './api-contract-paths'
 import type { ContractContext, ContractHost } from './api-contract-context'
 
@@ -48,5 +49,6 @@ export function describeContract(name: string, start: () => Promise<ContractHost
     describeContractBasics(ctx)
     describeContractPaths(ctx)
     describeContractCron(ctx)
+    describeContractEdges(ctx)
   })
 }

@@ -20,6 +20,8 @@ export interface JobRecord {
   volunteer_id: string | null
   attempts: number
   batch_id: string | null
+  /** Its position in its batch's inputs; null outside a batch (and for batch jobs from before). */
+  batch_index: number | null
   created_at: number
   started_at: number | null
   completed_at: number | null
@@ -53,6 +55,8 @@ export interface NewJob {
   timeout_ms: number
   max_retries: number
   batch_id: string | null
+  /** Its position in its batch's `inputs`. */
+  batch_index?: number | null
   wasm_cid?: string | null
   args?: string[] | null
   env?: Record<string, string> | null
@@ -84,6 +88,8 @@ export interface JobView {
   error: JobError | null
   volunteer_id: string | null
   batch_id: string | null
+  /** Jobs of a batch: the position of its input in `inputs` (null: submitted before it was kept). */
+  index?: number | null
   wasm_cid?: string
   args?: string[]
   env?: Record<string, string>
@@ -138,6 +144,7 @@ export function toJobView(job: JobRecord, code?: string): JobView {
     error: job.error,
     volunteer_id: job.volunteer_id,
     batch_id: job.batch_id,
+    ...(job.batch_id !== null && { index: job.batch_index }),
     ...(job.wasm_cid && { wasm_cid: job.wasm_cid, args: job.args ?? [], env: job.env ?? {} }),
     created_at: new Date(job.created_at).toISOString(),
     started_at: iso(job.started_at),

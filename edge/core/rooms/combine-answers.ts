@@ -75,9 +75,19 @@ export const combineJobs: Combine = {
   merge: unlessRefused(async (answers, url) => {
     const bodies = await bodiesOf(answers)
     const { limit, offset } = page(url)
+    // Newest first, or with `order=input` oldest first (a batch's, by index: one room holds them).
+    const oldestFirst = url.searchParams.get('order') === 'input' ? -1 : 1
     const jobs = bodies
-      .flatMap((b) => (b.jobs ?? []) as { created_at: string }[])
-      .sort((a, b) => (a.created_at < b.created_at ? 1 : a.created_at > b.created_at ? -1 : 0))
+      .flatMap((b) => (b.jobs ?? []) as { created_at: string; index?: number | null }[])
+      .sort(
+        (a, b) =>
+          oldestFirst *
+          (a.created_at < b.created_at
+            ? 1
+            : a.created_at > b.created_at
+              ? -1
+              : (b.index ?? 0) - (a.index ?? 0)),
+      )
     const total = bodies.reduce((n, b) => n + (Number(b.total) || 0), 0)
     return Response.json({ jobs: jobs.slice(offset, offset + limit), total, limit, offset })
   }),

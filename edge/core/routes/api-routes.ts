@@ -29,6 +29,7 @@ import { metricsRoutes } from './metrics-routes'
 import { peerRoutes } from './peer-routes'
 import { federationRoutes } from './federation-routes'
 import type { Federation } from '../federation/federation'
+import type { PathMethods } from './method-not-allowed'
 import type { RouteTable } from './route-table'
 import { secretRoutes } from './secret-routes'
 import { serviceRoutes } from './service-routes'
@@ -81,12 +82,24 @@ export interface ApiHost {
   volunteerSocket: MiddlewareHandler | undefined
   uploadSocket: MiddlewareHandler | undefined
   assets: AssetSource | undefined
+  /** See `launched` in app.ts. */
+  launched?: (() => void) | undefined
 }
 
-/** Mounts every route; without `core`, for matching only (each is answered in its room). */
-export function mountApi(app: Hono, core: AppCore | undefined, host: ApiHost): void {
-  const mount = <D>(table: RouteTable<D>, deps: (core: AppCore) => D) =>
+/**
+ * Mounts every route; without `core`, for matching only (each is answered in its room). `known`
+ * learns every route but the functions' catch-all, for the 405s (method-not-allowed.ts).
+ */
+export function mountApi(
+  app: Hono,
+  core: AppCore | undefined,
+  host: ApiHost,
+  known: PathMethods,
+): void {
+  const mount = <D>(table: RouteTable<D>, deps: (core: AppCore) => D) => {
     table.mount(app, core && deps(core))
+    known.add(table)
+  }
   const durable = (core: AppCore) => () => core.durable()
   const intake = (core: AppCore) => ({
     maxWasmBytes: core.config.maxWasmBytes,
@@ -121,6 +134,7 @@ export function mountApi(app: Hono, core: AppCore | undefined, host: ApiHost): v
     sha256: core.sha256,
     durable: durable(core),
     secrets: core.secrets,
+    launched: host.launched,
   }))
   mount(wasmRoutes, (core) => ({
     intake: intake(core),
@@ -154,7 +168,8 @@ export function mountApi(app: Hono, core: AppCore | undefined, host: ApiHost): v
   mount(federationRoutes, (core) => ({ federation: core.federation }))
   // Hosts without somewhere to keep outputs or files have no such routes.
   const outputs = core?.outputs
-  if (!core || outputs)
+  if (!core || outputs) {
+    known.add(jobOutputRoutes)
     jobOutputRoutes.mount(
       app,
       core &&
@@ -165,17 +180,21 @@ export function mountApi(app: Hono, core: AppCore | undefined, host: ApiHost): v
           durable: durable(core),
         },
     )
+  }
   const storage = core?.storage
   if (!core || storage) {
     storageRoutes.mount(app, core && storage && { storage, durable: durable(core) })
     staticRoutes.mount(app, storage && { storage })
+    known.add(storageRoutes)
+    known.add(staticRoutes)
   }
   // Any process serves the volunteer page, the front too.
   volunteerPageRoutes.mount(app, { assets: host.assets })
+  known.add(volunteerPageRoutes)
   mount(socketRoutes, () => ({
     volunteerSocket: host.volunteerSocket,
     uploadSocket: host.uploadSocket,
   }))
-  // Last: anything else under /{user}/ is a function invocation.
-  mount(functionRoutes, (core) => ({ functions: core.functions }))
+  // Last: anything else under /{user}/ is a function invocation, whatever its method.
+  functionRoutes.mount(app, core && { functions: core.functions })
 }

@@ -32,6 +32,8 @@ export interface JobRouteDeps {
   durable: () => Promise<void>
   /** Where declared secrets are checked to exist; undefined: the host has no secrets key. */
   secrets?: SecretService | undefined
+  /** Told before a submit waits: the host's follow-up (a Workers room's) cannot wait for the answer. */
+  launched?: (() => void) | undefined
 }
 
 /** A job or batch id in the path (`/api/jobs/{id}`, `/api/jobs/batch/{id}`) names its room. */
@@ -45,26 +47,38 @@ export const jobRoutes = new RouteTable<JobRouteDeps>()
     await durable()
   })
   // The namespace is in the body: a caller who may submit nowhere is refused before it is read.
+  // `?wait=` as on GET /api/jobs/{id}: the 201 carries the job as it ended, or as the wait left it.
   .post('/api/jobs', { owner: bodyNamespace('jobs') }, async (c, deps) => {
     await requireAnyRight(c, 'jobs')
+    const { wait } = parseQuery(c, schemasOf(deps.config).wait)
     const body = await parseBody(c, schemasOf(deps.config).single)
     await requireRight(c, 'jobs', body.namespace ?? DEFAULT_NAMESPACE)
     checkQuota(deps, body.namespace, 1)
     const submitted = await newJob(body, body.input_data ?? null, null, deps)
     checkQuota(deps, body.namespace, 1)
-    const [job] = deps.jobs.submit([submitted])
-    return c.json(deps.view(job as JobRecord), 201)
+    const [job] = deps.jobs.submit([submitted]) as [JobRecord]
+    if (wait) deps.launched?.()
+    const waited = wait ? await deps.jobs.waitFor(job.id, wait * 1000) : undefined
+    return c.json(deps.view(waited ?? job), 201)
   })
   .post('/api/jobs/batch', { owner: bodyNamespace('jobs') }, async (c, deps) => {
     await requireAnyRight(c, 'jobs')
+    const { wait } = parseQuery(c, schemasOf(deps.config).wait)
     const body = await parseBody(c, schemasOf(deps.config).batch)
     await requireRight(c, 'jobs', body.namespace ?? DEFAULT_NAMESPACE)
     const batchId = deps.config.idPrefix + crypto.randomUUID()
     checkQuota(deps, body.namespace, body.inputs.length)
     const template = await newJob(body, null, batchId, deps)
     checkQuota(deps, body.namespace, body.inputs.length)
-    const jobs = deps.jobs.submit(body.inputs.map((input) => ({ ...template, input_data: input })))
-    return c.json({ batch_id: batchId, count: jobs.length, job_ids: jobs.map((j) => j.id) }, 201)
+    const jobs = deps.jobs.submit(
+      body.inputs.map((input, index) => ({ ...template, input_data: input, batch_index: index })),
+    )
+    const submitted = { batch_id: batchId, count: jobs.length, job_ids: jobs.map((j) => j.id) }
+    if (wait === undefined) return c.json(submitted, 201)
+    // With `?wait=`, what GET /api/jobs/batch/{id}?wait= would say, once all end or the wait does.
+    deps.launched?.()
+    const counts = await deps.jobs.waitForBatch(batchId, wait * 1000)
+    return c.json({ ...submitted, done: batchDone(counts), ...counts }, 201)
   })
   .get(
     '/api/jobs',
@@ -87,6 +101,7 @@ export const jobRoutes = new RouteTable<JobRouteDeps>()
         status: query.status,
         namespace: query.namespace,
         batchId: query.batch_id,
+        order: query.order,
         limit,
         offset,
       })

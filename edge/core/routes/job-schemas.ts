@@ -169,6 +169,8 @@ export const jobListQuery = z.object({
   status: oneOf(JOB_STATUSES).optional(),
   namespace: Namespace.optional(),
   batch_id: z.string().max(128).optional(),
+  /** `input`: oldest first, so a batch's jobs come in the order of its inputs. */
+  order: oneOf(['newest', 'input'] as const).optional(),
   limit: intParam('limit', 1, 1000).optional(),
   offset: intParam('offset', 0, Number.MAX_SAFE_INTEGER).optional(),
 })

@@ -33,6 +33,12 @@ export type RouteHandler<D, P extends string = string> = (
 ) => Response | Promise<Response>
 export type RouteMiddleware<D> = (c: Context, next: Next, deps: D) => Promise<void | Response>
 
+/** A route's method and path, as declared (what `405 Method Not Allowed` answers from). */
+export interface DeclaredRoute {
+  method: Method
+  path: string
+}
+
 type Entry<D> =
   | { kind: 'route'; method: Method; path: string; info: RouteInfo; handler: RouteHandler<D> }
   | { kind: 'use'; path: string; middleware: RouteMiddleware<D> }
@@ -69,6 +75,13 @@ export class RouteTable<D> {
   use(path: string, middleware: RouteMiddleware<D>): this {
     this.#entries.push({ kind: 'use', path, middleware })
     return this
+  }
+
+  /** The routes declared, without their handlers. */
+  routes(): DeclaredRoute[] {
+    return this.#entries.flatMap((e) =>
+      e.kind === 'route' ? [{ method: e.method, path: e.path }] : [],
+    )
   }
 
   /**

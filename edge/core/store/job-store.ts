@@ -23,6 +23,7 @@ interface JobRow {
   volunteer_id: string | null
   attempts: number
   batch_id: string | null
+  batch_index: number | null
   created_at: number
   started_at: number | null
   completed_at: number | null
@@ -39,7 +40,7 @@ interface JobRow {
 
 const COLUMNS = `seq, id, job_type, namespace, code_hash, input_data, timeout_ms, max_retries, status,
   result, output, error, volunteer_id, attempts, batch_id, created_at, started_at, completed_at,
-  wasm_cid, args, env, stderr, exit_code, redundancy, executor, untrusted_db, secrets`
+  wasm_cid, args, env, stderr, exit_code, redundancy, executor, untrusted_db, secrets, batch_index`
 
 function fromRow(row: JobRow): JobRecord {
   return {
@@ -61,6 +62,8 @@ export interface ListQuery {
   status?: JobStatus
   namespace?: string
   batchId?: string
+  /** `newest` first (the default), or `input`: oldest first, a batch's jobs as its inputs were. */
+  order?: 'newest' | 'input'
   limit: number
   offset: number
 }
@@ -119,8 +122,8 @@ export class JobStore {
         const id = ids[i] as string
         const input = job.input_data === null ? null : JSON.stringify(job.input_data)
         const inserted = this.sql.get<{ seq: number }>(
-          `INSERT INTO jobs (id, job_type, namespace, code_hash, input_data, timeout_ms, max_retries, status, batch_id, created_at, wasm_cid, args, env, redundancy, executor, untrusted_db, secrets)
-           VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
+          `INSERT INTO jobs (id, job_type, namespace, code_hash, input_data, timeout_ms, max_retries, status, batch_id, created_at, wasm_cid, args, env, redundancy, executor, untrusted_db, secrets, batch_index)
+           VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
           id,
           job.job_type,
           job.namespace,
@@ -137,6 +140,7 @@ export class JobStore {
           job.executor ?? 'any',
           job.untrusted_db ? JSON.stringify(job.untrusted_db) : null,
           secretNamesText(job.secrets),
+          job.batch_index ?? null,
         )
         const seq = inserted?.seq ?? 0
         return {
@@ -155,6 +159,7 @@ export class JobStore {
           volunteer_id: null,
           attempts: 0,
           batch_id: job.batch_id,
+          batch_index: job.batch_index ?? null,
           created_at: now,
           wasm_cid: job.wasm_cid ?? null,
           args: job.args ?? null,
@@ -222,7 +227,8 @@ export class JobStore {
   }
 
   /**
-   * Newest first, as the original listed them. `knownTotal`: the caller already knows how many
+   * Newest first, as the original listed them, or (`order: 'input'`) oldest first: a batch's
+   * jobs are inserted in the order of its inputs, so `seq` is their index order. `knownTotal`: the caller already knows how many
    * jobs match (the scheduler counts jobs by status in memory), so the COUNT is skipped; it walks
    * every matching index entry, ~5 ms a page at 100,000 pending.
    */
@@ -236,7 +242,7 @@ export class JobStore {
     const clause = active.length ? `WHERE ${active.map(([sql]) => sql).join(' AND ')}` : ''
     const params = active.map(([, value]) => value as SqlValue)
     const rows = this.sql.all<JobRow>(
-      `SELECT ${COLUMNS} FROM jobs ${clause} ORDER BY seq DESC LIMIT ? OFFSET ?`,
+      `SELECT ${COLUMNS} FROM jobs ${clause} ORDER BY seq ${query.order === 'input' ? 'ASC' : 'DESC'} LIMIT ? OFFSET ?`,
       ...params,
       query.limit,
       query.offset,

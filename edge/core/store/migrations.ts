@@ -336,4 +336,9 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE services ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
   `,
+  // 15: a batch job's position in its batch's inputs, so its listing can be read in input order
+  // and each job named by the input it ran (NULL: not from a batch, or from before this column).
+  `
+  ALTER TABLE jobs ADD COLUMN batch_index INTEGER;
+  `,
 ]
