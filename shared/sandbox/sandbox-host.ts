@@ -41,6 +41,9 @@ export interface SandboxHostOptions {
   loadPython?: () => Promise<PythonRuntime>
 }
 
+/** A guest reporting progress in a loop posts at most one message per this many ms. */
+const PROGRESS_GAP_MS = 100
+
 const NO_SHARED_MEMORY: HostBridge = {
   call: () => ({
     ok: false,
@@ -94,13 +97,38 @@ export function serveSandbox(
   /**
    * The guest runs synchronously on this thread, so a `db` call parks it on Atomics.wait until
    * the owner writes the reply to shared memory. `revoke` ends the line when the job's run returns.
+   * Progress needs no shared memory: it is posted, at most one per PROGRESS_GAP_MS, and the latest
+   * one held back goes out when the run returns, before its outcome.
    */
   function bridgeFor(id: number, deadline: number): { bridge: HostBridge; revoke(): void } {
-    if (!init.hostBuffer) return { bridge: NO_SHARED_MEMORY, revoke: () => {} }
+    let open = true
+    let postedAt = -PROGRESS_GAP_MS
+    let held: { fraction: number; message: string | undefined } | undefined
+    const progress = (fraction: number, message: string | undefined) => {
+      if (!open) return
+      const at = now()
+      if (at - postedAt < PROGRESS_GAP_MS) {
+        held = { fraction, message }
+        return
+      }
+      postedAt = at
+      held = undefined
+      post({ kind: 'progress', id, fraction, ...(message !== undefined && { message }) })
+    }
+    const revoke = () => {
+      if (open && held) {
+        const last = held
+        held = undefined
+        postedAt = -PROGRESS_GAP_MS
+        progress(last.fraction, last.message)
+      }
+      open = false
+    }
+    if (!init.hostBuffer) return { bridge: { call: NO_SHARED_MEMORY.call, progress }, revoke }
     const state = new Int32Array(init.hostBuffer, 0, 3)
     const bytes = new Uint8Array(init.hostBuffer, HOST_HEADER_BYTES)
-    let open = true
     const bridge: HostBridge = {
+      progress,
       call(call) {
         if (!open) return { ok: false, error: 'the job has ended: its database line is closed' }
         const mine = ++sequence
@@ -119,7 +147,7 @@ export function serveSandbox(
         return parse(text) as HostReply
       },
     }
-    return { bridge, revoke: () => (open = false) }
+    return { bridge, revoke }
   }
 
   let python: Promise<PythonRuntime> | undefined
