@@ -28,6 +28,7 @@ import { stdoutLogger } from './stdout-logger'
 import { createLibp2pMesh } from './federation/libp2p-mesh'
 import { loadSecretBox } from './secrets-key'
 import { GitRepoReader } from './git-repo-reader'
+import { CompileCheck } from '../../shared/runtime/compile-check'
 
 export interface ServerOptions {
   host: string
@@ -95,9 +96,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   await Promise.all([files.init(), serviceFiles.init(), outputFiles.init(), uploadSink.init()])
   // One logger for requests and for workflow runs' and steps' lines.
   const logger = options.logger ?? stdoutLogger('info')
+  // Functions' code is compiled at deploy, inside QuickJS's and Lua's wasm; nothing of it runs here.
+  const compileCheck = new CompileCheck()
   const orchestrator = new Orchestrator(db, config, {
     secretBox,
     repos: new GitRepoReader(path.join(options.dataDir, 'gitops')),
+    compile: (runtime, code) => compileCheck.check(runtime, code),
     sha256: (text) => createHash('sha256').update(text).digest('hex'),
     files,
     serviceFiles,

@@ -28,6 +28,7 @@ import { startTestVolunteer, type TestVolunteer, type TestVolunteerOptions } fro
 import { UploadClient } from './upload-client'
 import { eventually } from './eventually'
 import { removeDir, tempDir } from './temp-dir'
+import { CompileCheck } from '../../shared/runtime/compile-check'
 
 type Limits = OrchestratorConfig['limits']
 
@@ -116,8 +117,11 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const dataDir = options.files === false ? undefined : tempDir('zv-app-')
   const lines: string[] = []
   const logger = jsonLogger((line) => lines.push(line), options.logLevel ?? 'info')
+  const compileCheck = new CompileCheck()
   const orchestrator = new Orchestrator(observed(sql, options.observeSql), config, {
     sha256: (text) => createHash('sha256').update(text).digest('hex'),
+    // As the Node host does: deploys compile functions' code (see edge/node/server.ts).
+    compile: (runtime, code) => compileCheck.check(runtime, code),
     logger,
     ...(dataDir && (await diskStores(dataDir))),
   })
