@@ -3,6 +3,8 @@
  * worker): the Node host wires the compile check, and a call's record reaches `/logs`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { api } from '../helpers/api'
+import { jsFunction, manifest, repoWith } from '../helpers/gitops-fixtures'
 import {
   eventually,
   removeDir,
@@ -57,5 +59,31 @@ describe('the zerverless process', () => {
     expect(logs.invocations[0]).toMatchObject({ status: 200, version: 1 })
     for (const call of logs.invocations.slice(1))
       expect(call).toMatchObject({ status: 503, error: { code: 'NO_WORKER' } })
+  })
+
+  it('fails a GitOps sync on a code file that does not compile, naming file and line, and applies none of it', async () => {
+    const repo = repoWith({
+      'zerverless.yaml': manifest(
+        'site',
+        jsFunction('/hello', 'hello') +
+          '    - path: /broken\n      runtime: js\n      codeFile: functions/broken.js\n',
+        { static: false },
+      ),
+      'functions/broken.js': 'function handle(req) {\n  return {body: "x"\n}\n',
+    })
+    const client = api(server.url)
+    const registered = await client.post('/api/gitops/applications', {
+      name: 'site',
+      namespace: 'gitchk',
+      source: { repoURL: repo.url, branch: 'main' },
+    })
+    expect(registered.status).toBe(201)
+    const synced = await client.post('/api/gitops/applications/site/sync?namespace=gitchk')
+    expect(synced.body).toMatchObject({
+      phase: 'Failed',
+      error: { file: 'functions/broken.js', line: 4, field: 'spec.functions.1.codeFile' },
+    })
+    expect(synced.body.error.message).toMatch(/^functions\/broken\.js line 4: SyntaxError: /)
+    expect((await fetch(`${server.url}/gitchk/hello`)).status).toBe(404)
   })
 })

@@ -43,16 +43,24 @@ function missingHandle(runtime: Runtime, code: string): CodeProblem | undefined 
   }
 }
 
+/** Why `code` cannot be deployed as a `runtime` function, or undefined when it can. */
+export async function findCodeProblem(
+  runtime: Runtime,
+  code: string,
+  compile: CodeCompiler | undefined,
+): Promise<CodeProblem | undefined> {
+  if (runtime === 'wasm') return undefined
+  const syntax = compile && (await compile(runtime, code))
+  return syntax ? { code: 'SYNTAX_ERROR', ...syntax } : missingHandle(runtime, code)
+}
+
 /** Throws a 400 INVALID_FUNCTION with the guest's message and line when `code` cannot be deployed. */
 export async function checkFunctionCode(
   runtime: Runtime,
   code: string,
   compile: CodeCompiler | undefined,
 ): Promise<void> {
-  const syntax = compile && (await compile(runtime, code))
-  const problem: CodeProblem | undefined = syntax
-    ? { code: 'SYNTAX_ERROR', ...syntax }
-    : missingHandle(runtime, code)
+  const problem = await findCodeProblem(runtime, code, compile)
   if (!problem) return
   const where = problem.line === undefined ? '' : ` (line ${problem.line})`
   throw new HttpError(400, 'INVALID_FUNCTION', `${problem.message}${where}`, {

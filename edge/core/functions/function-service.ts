@@ -7,7 +7,12 @@ import type { Metrics } from '../observability/metrics'
 import type { SecretOpener } from '../jobs/scheduler-types'
 import type { SecretValues } from '../secrets/secret-service'
 import { checkStoragePath } from '../storage/storage-path'
-import { checkFunctionCode, type CodeCompiler } from './code-check'
+import {
+  checkFunctionCode,
+  findCodeProblem,
+  type CodeCompiler,
+  type CodeProblem,
+} from './code-check'
 import type { Deployment, DeploymentStore } from './deployment-store'
 import { asFunctionError } from './function-error'
 import { toHttpResponse } from './function-response'
@@ -104,14 +109,18 @@ export class FunctionService {
    * (a 400 INVALID_FUNCTION with the guest's message and line otherwise).
    */
   async deploy(user: string, path: string, request: DeployRequest): Promise<Deployment> {
-    if (request.runtime !== 'wasm')
-      await checkFunctionCode(request.runtime, request.code, this.#deps.compile)
+    await checkFunctionCode(request.runtime, request.code, this.#deps.compile)
     const deployment = this.store.deploy(user, path, {
       ...request,
       code_hash: await this.#deps.sha256(request.code),
     })
     this.#deps.router.put(deployment)
     return deployment
+  }
+
+  /** What `deploy` would refuse `code` for, without deploying (GitOps checks a commit with it). */
+  checkCode(runtime: Deployment['runtime'], code: string): Promise<CodeProblem | undefined> {
+    return findCodeProblem(runtime, code, this.#deps.compile)
   }
 
   rollback(user: string, path: string): Deployment {
