@@ -1,8 +1,9 @@
 /**
  * What a deploy checks before it stores a function's code: that it compiles (where the host can
  * compile the language without running it: a `CodeCompiler`) and that it names a `handle`. The
- * code is never run here; compiling happens inside the runtime's wasm sandbox (see
- * shared/runtime/compile-check.ts), so hostile code reaches a parser and nothing else.
+ * code is never run; compiling happens inside the runtime's wasm sandbox (see
+ * shared/runtime/compile-check.ts; the Node host runs it in a thread, edge/node/thread-compiler.ts),
+ * so hostile code reaches a parser and nothing else. The Workers host has no compiler.
  */
 import type { Runtime } from '../../../shared/protocol/job'
 import { HttpError } from '../http-error'
