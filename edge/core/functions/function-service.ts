@@ -192,7 +192,7 @@ export class FunctionService {
   ): void {
     const now = Date.now()
     this.logs.calls.record(deployment.user, deployment.path, {
-      time: new Date(now).toISOString(),
+      at: now,
       status,
       duration_ms: now - started,
       version: deployment.version,

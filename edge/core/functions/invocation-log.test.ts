@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { InvocationLog, MAX_ERROR_MESSAGE, type InvocationRecord } from './invocation-log'
+import { InvocationLog, MAX_ERROR_MESSAGE, type KeptCall } from './invocation-log'
 
-const call = (status: number, extra: Partial<InvocationRecord> = {}): InvocationRecord => ({
-  time: new Date(0).toISOString(),
+const call = (status: number, extra: Partial<KeptCall> = {}): KeptCall => ({
+  at: 0,
   status,
   duration_ms: 1,
   version: 1,
@@ -16,7 +16,9 @@ describe('InvocationLog', () => {
     log.record('bob', '/f', call(500))
     expect(log.recent('alice', '/f', 10).map((c) => c.status)).toEqual([204, 203, 202])
     expect(log.recent('alice', '/f', 2).map((c) => c.status)).toEqual([204, 203])
-    expect(log.recent('bob', '/f', 10).map((c) => c.status)).toEqual([500])
+    expect(log.recent('bob', '/f', 10)).toEqual([
+      { time: '1970-01-01T00:00:00.000Z', status: 500, duration_ms: 1, version: 1 },
+    ])
     expect(log.recent('carol', '/f', 10)).toEqual([])
   })
 

@@ -18,6 +18,9 @@ export interface InvocationRecord {
   error?: InvocationError
 }
 
+/** A call as kept: its end as a number, formatted only when someone reads the log. */
+export type KeptCall = Omit<InvocationRecord, 'time'> & { at: number }
+
 export interface InvocationError {
   code: string
   message: string
@@ -29,12 +32,12 @@ export const MAX_ERROR_MESSAGE = 2048
 
 /** A ring of the last `size` records, oldest overwritten first. */
 class Ring {
-  private readonly slots: InvocationRecord[] = []
+  private readonly slots: KeptCall[] = []
   private next = 0
 
   constructor(private readonly size: number) {}
 
-  push(record: InvocationRecord): void {
+  push(record: KeptCall): void {
     if (this.slots.length < this.size) this.slots.push(record)
     else this.slots[this.next] = record
     this.next = (this.next + 1) % this.size
@@ -45,8 +48,9 @@ class Ring {
     const out: InvocationRecord[] = []
     const n = Math.min(count, this.slots.length)
     for (let i = 1; i <= n; i++) {
-      const at = (this.next - i + this.slots.length) % this.slots.length
-      out.push(this.slots[at] as InvocationRecord)
+      const slot = (this.next - i + this.slots.length) % this.slots.length
+      const { at, ...call } = this.slots[slot] as KeptCall
+      out.push({ time: new Date(at).toISOString(), ...call })
     }
     return out
   }
@@ -58,7 +62,7 @@ export class InvocationLog {
 
   constructor(readonly keep = 500) {}
 
-  record(user: string, path: string, record: InvocationRecord): void {
+  record(user: string, path: string, record: KeptCall): void {
     const key = `${user}${path}`
     let ring = this.rings.get(key)
     if (!ring) this.rings.set(key, (ring = new Ring(this.keep)))
