@@ -15,6 +15,7 @@ import type { CompileAsk } from './compile-thread'
 const COMPILE_TIMEOUT_MS = 15_000
 
 interface Pending {
+  ask: CompileAsk
   resolve: (problem: SyntaxProblem | undefined) => void
   timer: ReturnType<typeof setTimeout>
 }
@@ -36,15 +37,32 @@ export class ThreadCompiler {
 
   #ask(runtime: Runtime, code: string): Promise<SyntaxProblem | undefined> {
     if (runtime !== 'js' && runtime !== 'lua') return Promise.resolve(undefined)
+    const ask: CompileAsk = { id: ++this.#next, runtime, code }
+    return new Promise((resolve) => this.#send(ask, resolve))
+  }
+
+  #send(ask: CompileAsk, resolve: Pending['resolve']): void {
     const worker = (this.#worker ??= this.#spawn())
-    const id = ++this.#next
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.#stop(`the code took longer than ${COMPILE_TIMEOUT_MS / 1000} s to compile`)
-      }, COMPILE_TIMEOUT_MS)
-      this.#pending.set(id, { resolve, timer })
-      worker.postMessage({ id, runtime, code } satisfies CompileAsk)
+    const timer = setTimeout(() => this.#overran(ask.id), COMPILE_TIMEOUT_MS)
+    this.#pending.set(ask.id, { ask, resolve, timer })
+    worker.postMessage(ask)
+  }
+
+  /**
+   * One source kept the thread past the limit: it is refused, the thread replaced, and the checks
+   * queued behind it are sent again to the new one (their code did nothing wrong).
+   */
+  #overran(id: number): void {
+    const culprit = this.#pending.get(id)
+    this.#pending.delete(id)
+    const waiting = [...this.#pending.values()]
+    this.#pending.clear()
+    for (const pending of waiting) clearTimeout(pending.timer)
+    this.#stop('')
+    culprit?.resolve({
+      message: `the code took longer than ${COMPILE_TIMEOUT_MS / 1000} s to compile`,
     })
+    for (const pending of waiting) this.#send(pending.ask, pending.resolve)
   }
 
   #spawn(): Worker {
