@@ -52,6 +52,7 @@ if (!runnerOnly)
         'node/cli': 'edge/node/cli.ts',
         'node/runtime-thread': 'shared/sandbox/node/runtime-thread.ts',
         'node/worker-host-process': 'shared/agent/node/worker-host-process.ts',
+        'node/compile-thread': 'edge/node/compile-thread.ts',
       },
       outdir: 'dist',
       packages: 'external',

@@ -8,6 +8,7 @@ import { Scheduler } from './jobs/scheduler'
 import { KvStore } from './kv/kv-store'
 import { answerHostCall } from './kv/host-calls'
 import { DeploymentStore } from './functions/deployment-store'
+import type { CodeCompiler } from './functions/code-check'
 import { FunctionLogs } from './functions/function-logs'
 import { FunctionRouter } from './functions/function-router'
 import { FunctionService } from './functions/function-service'
@@ -129,6 +130,8 @@ export class Orchestrator {
       secretBox?: SecretBox
       /** Fetches GitOps applications' repositories (the Node host's git); none on the edge. */
       repos?: RepoReader
+      /** Compiles functions' code at deploy without running it (Node); none on the edge. */
+      compile?: CodeCompiler
     } = {},
   ) {
     this.sha256 = host.sha256 ?? sha256Hex
@@ -248,6 +251,7 @@ export class Orchestrator {
       sha256: this.sha256,
       durable: () => this.durable(),
       secrets: this.secrets,
+      compile: host.compile,
     })
     this.storage =
       host.files &&

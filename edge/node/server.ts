@@ -28,6 +28,7 @@ import { stdoutLogger } from './stdout-logger'
 import { createLibp2pMesh } from './federation/libp2p-mesh'
 import { loadSecretBox } from './secrets-key'
 import { GitRepoReader } from './git-repo-reader'
+import { ThreadCompiler } from './thread-compiler'
 
 export interface ServerOptions {
   host: string
@@ -95,9 +96,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   await Promise.all([files.init(), serviceFiles.init(), outputFiles.init(), uploadSink.init()])
   // One logger for requests and for workflow runs' and steps' lines.
   const logger = options.logger ?? stdoutLogger('info')
+  // Functions' code is compiled at deploy, in a thread of its own; nothing of it runs.
+  const compiler = new ThreadCompiler()
   const orchestrator = new Orchestrator(db, config, {
     secretBox,
     repos: new GitRepoReader(path.join(options.dataDir, 'gitops')),
+    compile: compiler.compile,
     sha256: (text) => createHash('sha256').update(text).digest('hex'),
     files,
     serviceFiles,
@@ -240,6 +244,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       await workers?.stop()
       await mesh?.stop()
       orchestrator.stop()
+      compiler.close()
       orchestrator.hub.closeAll('orchestrator shutting down')
       await closeSockets(wss)
       await new Promise<void>((resolve) => {

@@ -189,6 +189,39 @@ export function describeContractBasics(ctx: ContractContext): void {
       expect(await gone.json()).toMatchObject({ code: 'FUNCTION_NOT_FOUND' })
     })
 
+    it('checks code at deploy as its host can, and logs every call newest first', async () => {
+      const nameless = await ctx.client.post('/api/deploy/contract-check/f', {
+        runtime: 'js',
+        code: 'function handler() { return {body: "x"} }',
+      })
+      expect(nameless).toMatchObject({
+        status: 400,
+        body: { code: 'INVALID_FUNCTION', details: { code: 'NO_HANDLER' } },
+      })
+      // The Node host compiles js and lua at deploy; the Workers host loads no parser.
+      const broken = await ctx.client.post('/api/deploy/contract-check/f', {
+        runtime: 'lua',
+        code: 'function handle() return {body="x"}',
+      })
+      if (ctx.target.host === 'node')
+        expect(broken).toMatchObject({
+          status: 400,
+          body: { code: 'INVALID_FUNCTION', line: 1, details: { code: 'SYNTAX_ERROR' } },
+        })
+      else expect(broken.status).toBe(201)
+      await ctx.deploy('contract-check/f', {
+        runtime: 'lua',
+        code: 'function handle(req) if req.query.fail then error("asked") end return {body="ok"} end',
+      })
+      await ctx.call('/contract-check/f')
+      await ctx.call('/contract-check/f?fail=1')
+      const logs = (await ctx.client.get('/api/deploy/contract-check/f/logs')).body
+      expect(logs.invocations).toMatchObject([
+        { status: 502, error: { code: 'FUNCTION_ERROR' } },
+        { status: 200 },
+      ])
+    })
+
     it('gives a function its namespace database', async () => {
       await ctx.deploy('contract-counter/hit', {
         runtime: 'js',

@@ -265,8 +265,12 @@ describe('errors', () => {
     }
   })
 
-  it('502 when the code defines no handler', async () => {
-    await deploy('err/nohandler', { runtime: 'lua', code: 'x = 1' })
+  it('502 when the code defines no global handler', async () => {
+    // Names handle (so the deploy's check passes it) but keeps it local: only a call can tell.
+    await deploy('err/nohandler', {
+      runtime: 'lua',
+      code: 'local function handle() return {body="x"} end',
+    })
     expect(await (await call('/err/nohandler')).json()).toMatchObject({
       code: 'FUNCTION_ERROR',
       error: expect.stringContaining('handle(req)'),

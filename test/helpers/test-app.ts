@@ -28,6 +28,7 @@ import { startTestVolunteer, type TestVolunteer, type TestVolunteerOptions } fro
 import { UploadClient } from './upload-client'
 import { eventually } from './eventually'
 import { removeDir, tempDir } from './temp-dir'
+import { ThreadCompiler } from '../../edge/node/thread-compiler'
 
 type Limits = OrchestratorConfig['limits']
 
@@ -116,8 +117,11 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const dataDir = options.files === false ? undefined : tempDir('zv-app-')
   const lines: string[] = []
   const logger = jsonLogger((line) => lines.push(line), options.logLevel ?? 'info')
+  const compiler = new ThreadCompiler()
   const orchestrator = new Orchestrator(observed(sql, options.observeSql), config, {
     sha256: (text) => createHash('sha256').update(text).digest('hex'),
+    // As the Node host does: deploys compile functions' code (see edge/node/server.ts).
+    compile: compiler.compile,
     logger,
     ...(dataDir && (await diskStores(dataDir))),
   })
@@ -196,6 +200,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
       (closing ??= (async () => {
         await Promise.all(volunteers.map((v) => v.stop()))
         orchestrator.stop()
+        compiler.close()
         orchestrator.hub.closeAll('orchestrator shutting down')
         // Sockets learn of the close on the next turn; let them, before the store goes away.
         await new Promise((resolve) => setImmediate(resolve))

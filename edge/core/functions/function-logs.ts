@@ -1,8 +1,11 @@
 /**
- * The last lines each function printed, in memory (like `wrangler tail`, they do not outlive a
- * restart). What a volunteer reports is untrusted, so both dimensions are bounded: `keep` lines
- * per function, each cut at MAX_LOG_LINE characters, whatever the volunteer printed.
+ * The last lines each function printed, and its last calls (invocation-log.ts), in memory (like
+ * `wrangler tail`, they do not outlive a restart). What a volunteer reports is untrusted, so both
+ * dimensions are bounded: `keep` lines per function, each cut at MAX_LOG_LINE characters,
+ * whatever the volunteer printed.
  */
+import { InvocationLog } from './invocation-log'
+
 export interface LogLine {
   time: string
   line: string
@@ -13,8 +16,15 @@ export const MAX_LOG_LINE = 8 * 1024
 
 export class FunctionLogs {
   private readonly logs = new Map<string, LogLine[]>()
+  /** Every call's status, duration and error, newest first when read. */
+  readonly calls: InvocationLog
 
-  constructor(private readonly keep = 1000) {}
+  constructor(
+    private readonly keep = 1000,
+    keepCalls = 500,
+  ) {
+    this.calls = new InvocationLog(keepCalls)
+  }
 
   append(user: string, path: string, text: string, now = Date.now()): void {
     if (!text) return
@@ -34,6 +44,7 @@ export class FunctionLogs {
 
   clear(user: string, path: string): void {
     this.logs.delete(`${user}${path}`)
+    this.calls.clear(user, path)
   }
 }
 

@@ -7,9 +7,17 @@ import type { Metrics } from '../observability/metrics'
 import type { SecretOpener } from '../jobs/scheduler-types'
 import type { SecretValues } from '../secrets/secret-service'
 import { checkStoragePath } from '../storage/storage-path'
+import {
+  checkFunctionCode,
+  findCodeProblem,
+  type CodeCompiler,
+  type CodeProblem,
+} from './code-check'
 import type { Deployment, DeploymentStore } from './deployment-store'
+import { asFunctionError } from './function-error'
 import { toHttpResponse } from './function-response'
 import type { FunctionLogs } from './function-logs'
+import type { InvocationError } from './invocation-log'
 import type { FunctionRouter } from './function-router'
 
 /** Top-level names the orchestrator itself answers on; no user may deploy under them. */
@@ -59,6 +67,8 @@ export interface FunctionServiceDeps {
   durable: () => Promise<void>
   /** Opens the secrets a function declares, for each call. */
   secrets?: SecretOpener | undefined
+  /** Compiles code without running it, where the host can (see code-check.ts). */
+  compile?: CodeCompiler | undefined
 }
 
 export class FunctionService {
@@ -94,13 +104,23 @@ export class FunctionService {
     return `/${rest}`
   }
 
+  /**
+   * Stores `request` as the function's new version, once its code compiles and names `handle`
+   * (a 400 INVALID_FUNCTION with the guest's message and line otherwise).
+   */
   async deploy(user: string, path: string, request: DeployRequest): Promise<Deployment> {
+    await checkFunctionCode(request.runtime, request.code, this.#deps.compile)
     const deployment = this.store.deploy(user, path, {
       ...request,
       code_hash: await this.#deps.sha256(request.code),
     })
     this.#deps.router.put(deployment)
     return deployment
+  }
+
+  /** What `deploy` would refuse `code` for, without deploying (GitOps checks a commit with it). */
+  checkCode(runtime: Deployment['runtime'], code: string): Promise<CodeProblem | undefined> {
+    return findCodeProblem(runtime, code, this.#deps.compile)
   }
 
   rollback(user: string, path: string): Deployment {
@@ -151,6 +171,42 @@ export class FunctionService {
         'FUNCTION_NOT_FOUND',
         `no function is deployed at /${user}${path === '/' ? '' : path}`,
       )
+    const started = Date.now()
+    try {
+      const response = await this.#call(deployment, request, url, body)
+      this.#recordCall(deployment, started, response.status)
+      return response
+    } catch (err) {
+      const status = err instanceof HttpError ? err.status : 500
+      this.#recordCall(deployment, started, status, callError(err))
+      throw err
+    }
+  }
+
+  /** One call's record in the function's invocation log: every call, failed or not. */
+  #recordCall(
+    deployment: Deployment,
+    started: number,
+    status: number,
+    error?: InvocationError,
+  ): void {
+    const now = Date.now()
+    this.logs.calls.record(deployment.user, deployment.path, {
+      at: now,
+      status,
+      duration_ms: now - started,
+      version: deployment.version,
+      ...(error && { error }),
+    })
+  }
+
+  async #call(
+    deployment: Deployment,
+    request: Request,
+    url: URL,
+    body: () => Promise<string>,
+  ): Promise<Response> {
+    const { user } = deployment
     const secretValues = await this.#openSecrets(deployment)
     const outcome = await this.#deps.invocations
       .invoke({
@@ -179,10 +235,11 @@ export class FunctionService {
     this.logs.append(user, deployment.path, outcome.output)
     if (!outcome.ok) {
       this.#deps.metrics.functionInvoked(outcome.status)
-      this.logs.append(user, deployment.path, `[${outcome.code}] ${outcome.error.message}`)
+      const error = asFunctionError(outcome.error)
+      this.logs.append(user, deployment.path, `[${outcome.code}] ${error.message}`)
       const headers = outcome.status === 503 ? { 'retry-after': '5' } : undefined
-      throw new HttpError(outcome.status, outcome.code, outcome.error.message, {
-        details: outcome.error,
+      throw new HttpError(outcome.status, outcome.code, error.message, {
+        details: error,
         ...(headers && { headers }),
       })
     }
@@ -221,6 +278,18 @@ function requestObject(request: Request, url: URL, body: string): JsonObject {
   const headers: Record<string, string> = {}
   request.headers.forEach((value, key) => (headers[key] = value))
   return { method: request.method, path: url.pathname, query, headers, body }
+}
+
+/** What the invocation log keeps of a failed call: the caller's code, the message, the line. */
+function callError(err: unknown): InvocationError {
+  if (!(err instanceof HttpError))
+    return {
+      code: 'INTERNAL',
+      message: 'internal error; the operator can find details in the server log',
+    }
+  const details = err.extra.details as { line?: unknown } | undefined
+  const line = typeof details?.line === 'number' ? details.line : undefined
+  return { code: err.code, message: err.message, ...(line !== undefined && { line }) }
 }
 
 const notFound = (user: string, path: string) =>

@@ -136,8 +136,23 @@ async function read(
         at([...where, 'codeFile'], `names '${entry.codeFile}', which is not in the commit`),
       ))
     entry.secrets?.forEach((name, j) => needSecret(name, [...where, 'secrets', j]))
+    const runtime = entry.runtime === 'javascript' ? 'js' : entry.runtime
+    // Checked as a deploy would check it, before anything of the commit is applied.
+    const problem = await deps.functions.checkCode(runtime, code)
+    if (problem) {
+      const field = [...where, entry.codeFile === undefined ? 'code' : 'codeFile']
+      const inFile = entry.codeFile !== undefined && problem.line !== undefined
+      throw new Refused({
+        ...at(field, `is not a deployable function: ${problem.message}`),
+        ...(inFile && {
+          message: `${inRepo(entry.codeFile as string)} line ${problem.line}: ${problem.message}`,
+          file: inRepo(entry.codeFile as string),
+          line: problem.line,
+        }),
+      })
+    }
     const request: DeployRequest = {
-      runtime: entry.runtime === 'javascript' ? 'js' : entry.runtime,
+      runtime,
       code,
       wasm_cid: null,
       timeout_ms: Math.round((entry.timeout_seconds ?? deps.config.defaultTimeoutSeconds) * 1000),

@@ -71,19 +71,19 @@ const DeployBody = z
       issue('wasm_cid', `is only for wasm functions; this one is ${body.runtime}`)
   })
 
-const LogsQuery = z.object({
-  lines: z
-    .string()
-    .regex(/^\d+$/, { error: 'must be a whole number between 1 and 1000' })
-    .transform(Number)
-    .pipe(
-      z
-        .number()
-        .min(1, { error: 'must be between 1 and 1000' })
-        .max(1000, { error: 'must be between 1 and 1000' }),
-    )
-    .optional(),
-})
+const Count = z
+  .string()
+  .regex(/^\d+$/, { error: 'must be a whole number between 1 and 1000' })
+  .transform(Number)
+  .pipe(
+    z
+      .number()
+      .min(1, { error: 'must be between 1 and 1000' })
+      .max(1000, { error: 'must be between 1 and 1000' }),
+  )
+  .optional()
+/** `lines`: printed lines, newest last; `invocations`: calls, newest first. */
+const LogsQuery = z.object({ lines: Count, invocations: Count })
 
 export interface DeployRouteDeps {
   functions: FunctionService
@@ -178,9 +178,10 @@ export const deployRoutes = new RouteTable<DeployRouteDeps>()
         rest === 'logs' ? '' : rest.slice(0, -'/logs'.length),
       )
       functions.get(user, path)
-      const { lines = 100 } = parseQuery(c, LogsQuery)
+      const { lines = 100, invocations = 100 } = parseQuery(c, LogsQuery)
       const tail = functions.logs.tail(user, path, lines)
-      return c.json({ lines: tail, count: tail.length })
+      const calls = functions.logs.calls.recent(user, path, invocations)
+      return c.json({ lines: tail, count: tail.length, invocations: calls })
     }
     const path = FunctionService.normalizePath(user, rest)
     const deployment = functions.get(user, path)
