@@ -28,6 +28,7 @@ export type {
   AgentState,
   HostHandler,
   JobExecutor,
+  ProgressHandler,
   RunHooks,
   RunnableJob,
   SocketLike,
