@@ -28,8 +28,6 @@ export type {
   AgentState,
   HostHandler,
   JobExecutor,
-  ProgressHandler,
-  RunHooks,
   RunnableJob,
   SocketLike,
 } from './agent-ports'

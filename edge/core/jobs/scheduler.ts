@@ -361,9 +361,8 @@ export class Scheduler<P extends readonly Placement[] = readonly Placement[]> {
     })
   }
 
-  /** Kept in memory only: progress matters while a job runs, and a restart re-runs it anyway. */
   private noteProgress(attempt: Attempt, progress: Progress): void {
-    attempt.progress = { ...progress, at: Date.now() }
+    attempt.progress = progress
     if (attempt.kind === 'copy') this.redundant.progress(attempt)
   }
 
