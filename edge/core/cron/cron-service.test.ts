@@ -15,7 +15,8 @@ import { CRON_HISTORY, CronStore } from './cron-store'
 const config = defaultConfig()
 const parse = (body: unknown): CronBody => cronBody(config).parse(body)
 const JOB = { job: { job_type: 'lua', code: 'return 1' } }
-const settled = () => new Promise((resolve) => setTimeout(resolve, 100))
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+const settled = () => sleep(100)
 
 /** A database, and an orchestrator on it as a (re)started process makes one. */
 function kit() {
@@ -105,6 +106,29 @@ describe('after a restart', () => {
     expect(once[0]).toEqual({ id: `cron:once:${onTime}`, missed: false })
     expect(once[1]?.missed).toBe(true)
     expect(runs('skip')).toEqual([{ id: `cron:skip:${onTime}`, missed: false }])
+  })
+
+  it('still runs the ticks missed before one that came due just before a slow start', async () => {
+    const { sql, boot } = kit()
+    const first = boot()
+    const every = '*/10 * * * * *'
+    for (const missed of ['once', 'skip'])
+      first.crons.put('ns', missed, parse({ schedule: every, missed, target: JOB }))
+    // Start just after a tick came due (a start slower than that tick): it is on time at the first
+    // look, and the ticks before it, while the process was down, were still missed.
+    while (Date.now() % 10_000 < 100 || Date.now() % 10_000 > 2_000) await sleep(50)
+    const due = Math.floor(Date.now() / 10_000) * 10_000
+    sql.run('UPDATE cron_triggers SET last_tick = ?', due - 60_000)
+    const after = boot()
+    after.tick(Date.now())
+    await settled()
+    const runs = (name: string) =>
+      after.crons.view('ns', name).runs.map((run) => ({ id: run.id, missed: run.missed ?? false }))
+    expect(runs('once')).toEqual([
+      { id: `cron:once:${due}`, missed: false },
+      { id: `cron:once:${due - 10_000}`, missed: true },
+    ])
+    expect(runs('skip')).toEqual([{ id: `cron:skip:${due}`, missed: false }])
   })
 
   it('is not due at all without triggers, and at the earliest tick with some', () => {

@@ -194,8 +194,8 @@ export class CronService {
   /**
    * Claims and runs what came due. Ticks that came due before this orchestrator started were
    * missed, unless the latest of them is not late (cron-ticks.ts `isLate`: a Workers room woken
-   * by its alarm for that tick): they collapse into their latest, which `missed: "once"` runs
-   * (marked missed) and `"skip"` only moves past. Then the latest tick since is run; earlier ones
+   * by its alarm for that tick, or a slow start), which runs on time: the missed ones collapse
+   * into their latest, which `missed: "once"` runs (marked missed) and `"skip"` only moves past. Then the latest tick since is run; earlier ones
    * that came due together (a stall) collapse into it.
    */
   #fire(due: Due, now: number): void {
@@ -208,7 +208,12 @@ export class CronService {
     if (mark < this.#startedAt) {
       const before = due.ticks.latestDue(mark, Math.min(now, this.#startedAt - 1))
       if (before !== undefined) {
-        this.#claim(trigger, before, due.ticks.isLate(before, now), now)
+        const late = due.ticks.isLate(before, now)
+        // The latest came due just before the start (a slow start, or the alarm for it): the
+        // ticks before it were still missed, and collapse into theirs.
+        const earlier = late ? undefined : due.ticks.latestDue(mark, before - 1)
+        if (earlier !== undefined) this.#claim(trigger, earlier, true, now)
+        this.#claim(trigger, before, late, now)
         mark = before
       }
     }
