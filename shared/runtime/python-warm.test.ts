@@ -184,7 +184,8 @@ def handle(req):
     expect(await body('alice/spin@1', code)).toBe(1)
     const flag = new Int32Array(new SharedArrayBuffer(4))
     const owner = new Worker(
-      "const { workerData } = require('node:worker_threads'); setTimeout(() => Atomics.store(new Int32Array(workerData), 0, 2), 300)",
+      // Set again and again: a run that starts late (a loaded machine) clears the flag it finds.
+      "const { workerData } = require('node:worker_threads'); setInterval(() => Atomics.store(new Int32Array(workerData), 0, 2), 300)",
       { eval: true, workerData: flag.buffer },
     )
     // The thread must be up before Python holds this one: starting it needs this thread's turn.
