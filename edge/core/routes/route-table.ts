@@ -7,6 +7,7 @@
 import type { Context, Env, Hono, Next } from 'hono'
 import { matchedRoutes } from 'hono/route'
 import type { Owner } from '../rooms/owner'
+import type { RouteDoc, Undocumented } from './route-doc'
 
 /**
  * How large a request body may be: `api` (the API's limit, the default), `module` (a WebAssembly
@@ -22,6 +23,8 @@ export interface RouteInfo {
   body?: BodyKind
   /** It checks a credential of its own (a job's upload token) instead of the API's. */
   ownCredential?: true
+  /** Its entry in the OpenAPI document, or why it has none. */
+  doc?: RouteDoc | Undocumented
 }
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'ALL'
