@@ -7,11 +7,13 @@ import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import type { RouteDoc } from '../../edge/core/routes/route-doc'
 import type { RouteTable } from '../../edge/core/routes/route-table'
+import { cronRoutes } from '../../edge/core/routes/cron-routes'
 import { secretRoutes } from '../../edge/core/routes/secret-routes'
 import { docsOf } from '../helpers/route-docs'
 
 const TABLES: Record<string, RouteTable<never>> = {
   Secrets: secretRoutes as RouteTable<never>,
+  Cron: cronRoutes as RouteTable<never>,
 }
 
 const convert = (schema: z.ZodType, io: 'input' | 'output') =>
