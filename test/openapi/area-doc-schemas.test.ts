@@ -6,20 +6,22 @@
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import type { RouteDoc } from '../../edge/core/routes/route-doc'
-import type { RouteTable } from '../../edge/core/routes/route-table'
 import { cronRoutes } from '../../edge/core/routes/cron-routes'
 import { secretRoutes } from '../../edge/core/routes/secret-routes'
-import { docsOf } from '../helpers/route-docs'
+import { staticRoutes, storageRoutes } from '../../edge/core/routes/storage-routes'
+import { docsOf, type Table } from '../helpers/route-docs'
 
-const TABLES: Record<string, RouteTable<never>> = {
-  Secrets: secretRoutes as RouteTable<never>,
-  Cron: cronRoutes as RouteTable<never>,
-}
+const TABLES: [string, string, Table][] = [
+  ['secrets', 'Secrets', secretRoutes],
+  ['cron', 'Cron', cronRoutes],
+  ['storage', 'Storage', storageRoutes],
+  ['static', 'Storage', staticRoutes],
+]
 
 const convert = (schema: z.ZodType, io: 'input' | 'output') =>
   z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' })
 
-describe.each(Object.entries(TABLES))('the %s routes', (tag, table) => {
+describe.each(TABLES)('the %s routes', (_name, tag, table) => {
   it('each have an entry with a summary and this tag, or say why they are hidden', async () => {
     const routes = await docsOf(table)
     expect(routes.length).toBeGreaterThan(0)
