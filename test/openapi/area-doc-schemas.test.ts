@@ -9,6 +9,7 @@ import type { RouteDoc } from '../../edge/core/routes/route-doc'
 import { cronRoutes } from '../../edge/core/routes/cron-routes'
 import { secretRoutes } from '../../edge/core/routes/secret-routes'
 import { staticRoutes, storageRoutes } from '../../edge/core/routes/storage-routes'
+import { workflowRoutes } from '../../edge/core/routes/workflow-routes'
 import { docsOf, type Table } from '../helpers/route-docs'
 
 const TABLES: [string, string, Table][] = [
@@ -16,6 +17,7 @@ const TABLES: [string, string, Table][] = [
   ['cron', 'Cron', cronRoutes],
   ['storage', 'Storage', storageRoutes],
   ['static', 'Storage', staticRoutes],
+  ['workflow', 'Workflows', workflowRoutes],
 ]
 
 const convert = (schema: z.ZodType, io: 'input' | 'output') =>
