@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import type { RouteDoc } from '../../edge/core/routes/route-doc'
 import { cronRoutes } from '../../edge/core/routes/cron-routes'
+import { gitopsRoutes } from '../../edge/core/routes/gitops-routes'
 import { secretRoutes } from '../../edge/core/routes/secret-routes'
 import { staticRoutes, storageRoutes } from '../../edge/core/routes/storage-routes'
 import { workflowRoutes } from '../../edge/core/routes/workflow-routes'
@@ -18,6 +19,7 @@ const TABLES: [string, string, Table][] = [
   ['storage', 'Storage', storageRoutes],
   ['static', 'Storage', staticRoutes],
   ['workflow', 'Workflows', workflowRoutes],
+  ['gitops', 'GitOps', gitopsRoutes],
 ]
 
 const convert = (schema: z.ZodType, io: 'input' | 'output') =>
