@@ -9,6 +9,7 @@ import type { RouteDoc } from '../../edge/core/routes/route-doc'
 import { cronRoutes } from '../../edge/core/routes/cron-routes'
 import { gitopsRoutes } from '../../edge/core/routes/gitops-routes'
 import { secretRoutes } from '../../edge/core/routes/secret-routes'
+import { serviceRoutes } from '../../edge/core/routes/service-routes'
 import { staticRoutes, storageRoutes } from '../../edge/core/routes/storage-routes'
 import { workflowRoutes } from '../../edge/core/routes/workflow-routes'
 import { docsOf, type Table } from '../helpers/route-docs'
@@ -20,6 +21,7 @@ const TABLES: [string, string, Table][] = [
   ['static', 'Storage', staticRoutes],
   ['workflow', 'Workflows', workflowRoutes],
   ['gitops', 'GitOps', gitopsRoutes],
+  ['service', 'Services', serviceRoutes],
 ]
 
 const convert = (schema: z.ZodType, io: 'input' | 'output') =>
