@@ -65,7 +65,7 @@ const isDoc = (doc: RouteDoc | Undocumented | undefined): doc is RouteDoc =>
  * lists, a JSON body parses with the schema listed for that status, and an error without a schema
  * is the API's `{"error", "code"}` unless the entry gives it a media type of its own. Returns the parsed body (undefined when it has none).
  */
-export async function expectDocumented(
+async function expectDocumented(
   table: Table,
   method: string,
   url: string,

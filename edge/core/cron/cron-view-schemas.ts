@@ -4,7 +4,7 @@ import { z } from 'zod'
 const iso = z.iso.datetime()
 
 /** One run of a trigger (see `cronRunView`). */
-export const CronRunViewSchema = z.strictObject({
+const CronRunViewSchema = z.strictObject({
   id: z.string().describe('`cron:{name}:{tick in epoch ms}`'),
   tick: iso.nullable().describe('the scheduled time this run is for'),
   fired_at: iso.nullable(),

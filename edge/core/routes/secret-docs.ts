@@ -7,7 +7,7 @@ import { BAD_NAMESPACE, deniedDocs, tooLargeDoc } from './doc-responses'
 import type { RouteDoc } from './route-doc'
 
 /** One secret as the API shows it (see `view` in secret-routes.ts). */
-export const SecretView = z.strictObject({
+const SecretView = z.strictObject({
   namespace: z.string(),
   name: z.string(),
   created_at: z.iso.datetime(),
@@ -15,7 +15,7 @@ export const SecretView = z.strictObject({
 })
 
 /** `GET /api/secrets/{ns}`. */
-export const SecretList = z.strictObject({
+const SecretList = z.strictObject({
   namespace: z.string(),
   secrets: z.array(SecretView),
   count: z.int().min(0),

@@ -51,7 +51,7 @@ const VisibilityRuleView = z.strictObject({
 })
 
 /** A page of a namespace's files. */
-export const StorageListing = z.strictObject({
+const StorageListing = z.strictObject({
   files: z.array(z.string()).describe('paths, in order'),
   private: z.array(z.string()).describe('those of `files` that are private'),
   rules: z.array(VisibilityRuleView).describe("the namespace's visibility rules"),
@@ -60,7 +60,7 @@ export const StorageListing = z.strictObject({
 })
 
 /** A file as stored by a PUT. */
-export const StoredFile = z.strictObject({
+const StoredFile = z.strictObject({
   namespace: z.string(),
   path: z.string(),
   size: z.int().min(0),
@@ -70,7 +70,7 @@ export const StoredFile = z.strictObject({
 })
 
 /** A visibility rule as set by a PUT on a directory path. */
-export const StoredRule = z.strictObject({
+const StoredRule = z.strictObject({
   namespace: z.string(),
   prefix: z.string(),
   visibility: z.enum(VISIBILITIES),

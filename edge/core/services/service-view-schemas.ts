@@ -9,7 +9,7 @@ const iso = z.iso.datetime()
 const success = z.literal(true)
 
 /** A service (see `toServiceView`). */
-export const ServiceViewSchema = z.strictObject({
+const ServiceViewSchema = z.strictObject({
   id: z.int(),
   service_type: z.literal('STANDALONE'),
   type: z.literal('standalone'),

@@ -41,7 +41,7 @@ const stepStatus = z.enum(['pending', 'running', 'completed', 'failed', 'skipped
 const runStatus = z.enum(['running', 'completed', 'failed', 'cancelled'])
 
 /** One step of a run (see `StepView`). */
-export const StepViewSchema = z.strictObject({
+const StepViewSchema = z.strictObject({
   id: z.string(),
   status: stepStatus,
   kind: z.string().describe('code, service, function or workflow'),
