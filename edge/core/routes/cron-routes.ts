@@ -12,8 +12,10 @@ import { CronName, cronBody } from '../cron/cron-schemas'
 import type { CronService } from '../cron/cron-service'
 import { HttpError, badRequest } from '../http-error'
 import { namespaceAt } from '../rooms/owner'
+import { cronDocs } from './cron-docs'
 import { requestSegments } from './path-segments'
 import { parseBody } from './request-body'
+import type { RouteDoc } from './route-doc'
 import { RouteTable } from './route-table'
 
 export interface CronRouteDeps {
@@ -49,6 +51,7 @@ function params(c: Context): { namespace: string; name: string } {
 }
 
 const owned = { owner: namespaceAt(2) }
+const doc = (d: RouteDoc) => ({ ...owned, doc: d })
 const listing = (c: Context, { crons }: CronRouteDeps) => c.json(crons.list(namespaceOf(c)))
 
 export const cronRoutes = new RouteTable<CronRouteDeps>()
@@ -58,19 +61,23 @@ export const cronRoutes = new RouteTable<CronRouteDeps>()
     await next()
     await durable()
   })
-  .get('/api/cron/:ns', owned, listing)
-  .get('/api/cron/:ns/', owned, listing)
-  .get('/api/cron/:ns/:name', owned, (c, { crons }) => {
+  .get('/api/cron/:ns', doc(cronDocs.list), listing)
+  .get(
+    '/api/cron/:ns/',
+    { ...owned, doc: { hidden: 'the same listing as GET /api/cron/{ns}' } },
+    listing,
+  )
+  .get('/api/cron/:ns/:name', doc(cronDocs.get), (c, { crons }) => {
     const { namespace, name } = params(c)
     return c.json(crons.view(namespace, name))
   })
-  .put('/api/cron/:ns/:name', owned, async (c, { config, crons }) => {
+  .put('/api/cron/:ns/:name', doc(cronDocs.put), async (c, { config, crons }) => {
     const { namespace, name } = params(c)
     const body = await parseBody(c, bodySchema(config))
     const { created } = crons.put(namespace, name, body)
     return c.json(crons.view(namespace, name), created ? 201 : 200)
   })
-  .delete('/api/cron/:ns/:name', owned, (c, { crons }) => {
+  .delete('/api/cron/:ns/:name', doc(cronDocs.delete), (c, { crons }) => {
     const { namespace, name } = params(c)
     if (!crons.remove(namespace, name))
       throw new HttpError(
@@ -81,6 +88,10 @@ export const cronRoutes = new RouteTable<CronRouteDeps>()
     return c.body(null, 204)
   })
   // A trigger's name is one path segment: anything deeper is a mistake worth naming.
-  .all('/api/cron/:ns/:name/*', owned, () => {
-    throw badRequest('a cron trigger name is a single path segment (no "/")', 'name')
-  })
+  .all(
+    '/api/cron/:ns/:name/*',
+    { ...owned, doc: { hidden: 'a catch-all that answers 400: a trigger name has no "/"' } },
+    () => {
+      throw badRequest('a cron trigger name is a single path segment (no "/")', 'name')
+    },
+  )

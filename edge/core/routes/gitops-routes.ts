@@ -13,6 +13,8 @@ import { manifestJsonSchema } from '../gitops/manifest'
 import { HttpError } from '../http-error'
 import { HOME } from '../rooms/owner'
 import { parseBody, parseQuery, readBytes } from './request-body'
+import type { RouteDoc } from './route-doc'
+import { gitopsDocs as docs } from './gitops-docs'
 import { RouteTable } from './route-table'
 
 export interface GitopsRouteDeps {
@@ -21,6 +23,7 @@ export interface GitopsRouteDeps {
 }
 
 const home = { owner: HOME }
+const doc = (d: RouteDoc) => ({ ...home, doc: d })
 
 /** Whether the caller may deploy to a namespace a manifest names. */
 async function deployRights(c: Context) {
@@ -31,12 +34,12 @@ async function deployRights(c: Context) {
 const schemas = new WeakMap<OrchestratorConfig, Record<string, unknown>>()
 
 export const gitopsRoutes = new RouteTable<GitopsRouteDeps>()
-  .get('/api/gitops/schema', home, (c, { config }) => {
+  .get('/api/gitops/schema', doc(docs.schema), (c, { config }) => {
     let schema = schemas.get(config)
     if (!schema) schemas.set(config, (schema = manifestJsonSchema(config)))
     return c.json(schema)
   })
-  .post('/api/gitops/applications', home, async (c, { gitops }) => {
+  .post('/api/gitops/applications', doc(docs.register), async (c, { gitops }) => {
     await requireAnyRight(c, 'deploy')
     const body = await parseBody(c, Registration)
     const principal = await requireRight(c, 'deploy', body.namespace)
@@ -46,7 +49,7 @@ export const gitopsRoutes = new RouteTable<GitopsRouteDeps>()
     })
     return c.json({ ...app, sync }, 201)
   })
-  .get('/api/gitops/applications', home, async (c, { gitops }) => {
+  .get('/api/gitops/applications', doc(docs.list), async (c, { gitops }) => {
     const { namespace } = parseQuery(c, ListQuery)
     if (namespace === undefined && !isOperator(await principalOf(c)))
       throw new HttpError(
@@ -59,12 +62,12 @@ export const gitopsRoutes = new RouteTable<GitopsRouteDeps>()
     const applications = gitops.list(namespace)
     return c.json({ applications, total: applications.length })
   })
-  .get('/api/gitops/applications/:name', home, async (c, { gitops }) => {
+  .get('/api/gitops/applications/:name', doc(docs.get), async (c, { gitops }) => {
     const { namespace } = parseQuery(c, AppQuery)
     await requireRight(c, 'deploy', namespace)
     return c.json(gitops.get(namespace, c.req.param('name')))
   })
-  .post('/api/gitops/applications/:name/sync', home, async (c, { gitops }) => {
+  .post('/api/gitops/applications/:name/sync', doc(docs.sync), async (c, { gitops }) => {
     const query = parseQuery(c, SyncQuery)
     await requireRight(c, 'deploy', query.namespace)
     const { app, sync } = await gitops.sync(query.namespace, c.req.param('name'), {
@@ -75,7 +78,7 @@ export const gitopsRoutes = new RouteTable<GitopsRouteDeps>()
     })
     return c.json(sync.dryRun ? { ...sync, phase: app.phase } : { ...app, sync })
   })
-  .delete('/api/gitops/applications/:name', home, async (c, { gitops }) => {
+  .delete('/api/gitops/applications/:name', doc(docs.delete), async (c, { gitops }) => {
     const { namespace, prune } = parseQuery(c, DeleteQuery)
     await requireRight(c, 'deploy', namespace)
     const removed = await gitops.remove(namespace, c.req.param('name'), prune ?? false)
@@ -84,7 +87,7 @@ export const gitopsRoutes = new RouteTable<GitopsRouteDeps>()
   // A push from the forge: its signature is the credential (no token; see webhook-signature.ts).
   .post(
     '/api/gitops/applications/:name/webhook',
-    { owner: HOME, ownCredential: true },
+    { ...doc(docs.webhook), ownCredential: true },
     async (c, { gitops }) => {
       const { namespace } = parseQuery(c, AppQuery)
       callerAccepted(c)

@@ -4,7 +4,6 @@
  * the `secrets` right on the namespace. A host without a secrets key answers 503 saying so.
  */
 import type { Context } from 'hono'
-import { z } from 'zod'
 import { guardNamespace } from '../auth/access'
 import { NAMESPACE_PATTERN } from '../../../shared/protocol/job'
 import { HttpError, badRequest } from '../http-error'
@@ -13,11 +12,9 @@ import { SECRET_NAME_PATTERN } from '../secrets/secret-names'
 import { secretsUnavailable, type SecretInfo, type SecretService } from '../secrets/secret-service'
 import { requestSegments } from './path-segments'
 import { parseBody } from './request-body'
+import type { RouteDoc } from './route-doc'
 import { RouteTable } from './route-table'
-
-const PutBody = z.strictObject({
-  value: z.string({ error: 'must be a string (the secret value)' }),
-})
+import { PutSecretBody, secretDocs } from './secret-docs'
 
 export interface SecretRouteDeps {
   /** Undefined when the host has no secrets key. */
@@ -27,6 +24,8 @@ export interface SecretRouteDeps {
 
 /** A namespace's secrets live in its room. */
 const owned = { owner: namespaceAt(2) }
+const doc = (d: RouteDoc) => ({ ...owned, doc: d })
+const SLASH = { hidden: 'the same listing as GET /api/secrets/{ns}' }
 
 const view = (namespace: string, s: SecretInfo) => ({
   namespace,
@@ -43,31 +42,35 @@ const listing = (c: Context, { secrets }: SecretRouteDeps) => {
 
 export const secretRoutes = new RouteTable<SecretRouteDeps>()
   .use('/api/secrets/*', guardNamespace('secrets'))
-  .get('/api/secrets/:ns', owned, listing)
-  .get('/api/secrets/:ns/', owned, listing)
-  .get('/api/secrets/:ns/:name', owned, (c, { secrets }) => {
+  .get('/api/secrets/:ns', doc(secretDocs.list), listing)
+  .get('/api/secrets/:ns/', { ...owned, doc: SLASH }, listing)
+  .get('/api/secrets/:ns/:name', doc(secretDocs.get), (c, { secrets }) => {
     const { ns, name } = params(requestSegments(c))
     const found = service(secrets).info(ns, name)
     if (!found) throw notFound(ns, name)
     return c.json(view(ns, found))
   })
-  .put('/api/secrets/:ns/:name', owned, async (c, { secrets, durable }) => {
+  .put('/api/secrets/:ns/:name', doc(secretDocs.put), async (c, { secrets, durable }) => {
     const { ns, name } = params(requestSegments(c))
     const box = service(secrets)
-    const body = await parseBody(c, PutBody)
+    const body = await parseBody(c, PutSecretBody)
     const { created, secret } = await box.put(ns, name, body.value)
     await durable()
     return c.json(view(ns, secret), created ? 201 : 200)
   })
-  .delete('/api/secrets/:ns/:name', owned, async (c, { secrets, durable }) => {
+  .delete('/api/secrets/:ns/:name', doc(secretDocs.delete), async (c, { secrets, durable }) => {
     const { ns, name } = params(requestSegments(c))
     if (!service(secrets).delete(ns, name)) throw notFound(ns, name)
     await durable()
     return c.body(null, 204)
   })
-  .all('/api/secrets/:ns/:name/*', owned, () => {
-    throw badRequest('a secret name is a single path segment (no "/")', 'name')
-  })
+  .all(
+    '/api/secrets/:ns/:name/*',
+    { ...owned, doc: { hidden: 'a catch-all that answers 400: a secret name has no "/"' } },
+    () => {
+      throw badRequest('a secret name is a single path segment (no "/")', 'name')
+    },
+  )
 
 function service(secrets: SecretService | undefined): SecretService {
   if (!secrets) throw secretsUnavailable()

@@ -27,8 +27,10 @@ import type { StandaloneServices } from '../services/standalone-services'
 import { checkStoragePath } from '../storage/storage-path'
 import type { JobViewer } from './job-view'
 import { joinedPath, requestSegments } from './path-segments'
-import { parseBody, parseWith, readJson } from './request-body'
+import { parseBody, parseQuery, parseWith, readJson } from './request-body'
+import type { RouteDoc } from './route-doc'
 import { RouteTable } from './route-table'
+import { ServiceFileQuery, ServiceListQuery, serviceDocs as docs } from './service-docs'
 
 export interface ServiceRouteDeps {
   services: Pick<
@@ -40,29 +42,30 @@ export interface ServiceRouteDeps {
 }
 
 const home = { owner: HOME }
+const doc = (d: RouteDoc) => ({ ...home, doc: d })
 
 export const serviceRoutes = new RouteTable<ServiceRouteDeps>()
   // The namespace is in the body: a caller who may create services nowhere is refused unread.
-  .post('/api/services/standalone/from-local', home, async (c, deps) => {
+  .post('/api/services/standalone/from-local', doc(docs.fromLocal), async (c, deps) => {
     await requireAnyRight(c, 'services')
     const body = await parseBody(c, FromLocalBody)
     await requireRight(c, 'services', body.namespace ?? 'default')
     return created(c, deps, await deps.services.createFromLocal(body))
   })
-  .post('/api/services/standalone/from-git', home, async (c, deps) => {
+  .post('/api/services/standalone/from-git', doc(docs.fromGit), async (c, deps) => {
     await requireAnyRight(c, 'services')
     const body = await parseBody(c, FromGitBody)
     await requireRight(c, 'services', body.namespace ?? 'default')
     return created(c, deps, await deps.services.createFromGit(body))
   })
-  .get('/api/services/standalone', home, async (c, { services }) => {
-    const namespace = c.req.query('namespace')
+  .get('/api/services/standalone', doc(docs.list), async (c, { services }) => {
+    const { namespace } = parseQuery(c, ServiceListQuery)
     if (namespace !== undefined) await requireRight(c, 'services', namespace)
     else await requireOperator(c)
     const list = services.list(namespace).map(toServiceView)
     return c.json({ success: true, services: list, total: list.length })
   })
-  .get('/api/services/standalone/:id/details', home, async (c, { services }) => {
+  .get('/api/services/standalone/:id/details', doc(docs.details), async (c, { services }) => {
     const service = await owned(c, services)
     return c.json({
       success: true,
@@ -71,7 +74,7 @@ export const serviceRoutes = new RouteTable<ServiceRouteDeps>()
     })
   })
   // A new version in place: a from-local or from-git body (git when it names a repo_url).
-  .put('/api/services/standalone/:id', home, async (c, { services, durable }) => {
+  .put('/api/services/standalone/:id', doc(docs.update), async (c, { services, durable }) => {
     await owned(c, services)
     const raw = await readJson(c)
     const git = typeof raw === 'object' && raw !== null && 'repo_url' in raw
@@ -82,7 +85,7 @@ export const serviceRoutes = new RouteTable<ServiceRouteDeps>()
     await durable()
     return c.json({ success: true, service: toServiceView(service) })
   })
-  .delete('/api/services/standalone/:id', home, async (c, { services, durable }) => {
+  .delete('/api/services/standalone/:id', doc(docs.delete), async (c, { services, durable }) => {
     await owned(c, services)
     await services.remove(serviceId(c))
     await durable()
@@ -91,7 +94,7 @@ export const serviceRoutes = new RouteTable<ServiceRouteDeps>()
   // A run's input files may come as base64 in JSON: its body may be as large as a module's.
   .post(
     '/api/services/standalone/:id/run',
-    { ...home, body: 'module' },
+    { ...doc(docs.run), body: 'module' },
     async (c, { services, view, durable }) => {
       // An empty body runs the service as it is configured.
       await owned(c, services)
@@ -103,11 +106,12 @@ export const serviceRoutes = new RouteTable<ServiceRouteDeps>()
       })
     },
   )
-  .get('/api/services/standalone/:id/files/*', home, async (c, { services }) => {
+  .get('/api/services/standalone/:id/files/*', doc(docs.file), async (c, { services }) => {
     // `/api/services/standalone/{id}/files/{path…}`, decoded segment by segment.
     const path = checkStoragePath(joinedPath(requestSegments(c), 5))
     const bearer = bearerToken(c.req.header('authorization'))
-    const stream = await services.file(serviceId(c), path, c.req.query('job'), bearer)
+    const { job } = parseQuery(c, ServiceFileQuery)
+    const stream = await services.file(serviceId(c), path, job, bearer)
     return new Response(stream, { headers: { 'content-type': 'application/octet-stream' } })
   })
 

@@ -5,7 +5,6 @@
  * "/", or the namespace's root) sets or removes the visibility rule for everything under it.
  */
 import type { Context } from 'hono'
-import { z } from 'zod'
 import { NAMESPACE_PATTERN } from '../../../shared/protocol/job'
 import { guardNamespace } from '../auth/access'
 import { badRequest, HttpError } from '../http-error'
@@ -13,44 +12,15 @@ import { namespaceAt } from '../rooms/owner'
 import { serveFile } from '../storage/serve-file'
 import { PathError } from '../storage/storage-path'
 import type { StorageService } from '../storage/storage-service'
-import { VISIBILITIES } from '../storage/visibility'
 import { joinedPath, requestSegments } from './path-segments'
 import { bodyStream, parseQuery } from './request-body'
+import type { RouteDoc } from './route-doc'
 import { RouteTable, type RouteInfo } from './route-table'
+import { FileQuery, ListQuery, RuleQuery, staticDocs, storageDocs } from './storage-docs'
 
 /** Segments before the namespace: `/api/storage/{ns}/…` and `/static/{ns}/…`. */
 const API_SKIP = 2
 const STATIC_SKIP = 1
-
-const ListQuery = z.object({
-  prefix: z.string().max(1024).optional(),
-  cursor: z.string().max(1024).optional(),
-  limit: z
-    .string()
-    .regex(/^\d+$/, { error: 'must be a whole number between 1 and 1000' })
-    .transform(Number)
-    .pipe(
-      z
-        .number()
-        .min(1, { error: 'must be between 1 and 1000' })
-        .max(1000, { error: 'must be between 1 and 1000' }),
-    )
-    .optional(),
-})
-
-const FileQuery = z.object({
-  visibility: z
-    .enum([...VISIBILITIES, 'inherit'], {
-      error: "must be public, private, or inherit (follow the namespace's rules)",
-    })
-    .optional(),
-})
-
-const RuleQuery = z.object({
-  visibility: z.enum(VISIBILITIES, {
-    error: 'must be public or private: a directory path sets the rule for everything under it',
-  }),
-})
 
 export interface StorageRouteDeps {
   storage: StorageService
@@ -59,6 +29,9 @@ export interface StorageRouteDeps {
 
 /** A namespace's files live in its room; uploads stream to the file store, which limits them. */
 const owned: RouteInfo = { owner: namespaceAt(2) }
+const doc = (d: RouteDoc): RouteInfo => ({ ...owned, doc: d })
+const upload: RouteInfo = { ...doc(storageDocs.put), body: 'stream' }
+const slash: RouteInfo = { ...owned, doc: { hidden: 'the same listing as GET /api/storage/{ns}' } }
 
 const list = (c: Context, { storage }: StorageRouteDeps) => {
   const ns = namespace(requestSegments(c)[API_SKIP] ?? '')
@@ -78,9 +51,9 @@ const list = (c: Context, { storage }: StorageRouteDeps) => {
 
 export const storageRoutes = new RouteTable<StorageRouteDeps>()
   .use('/api/storage/*', guardNamespace('storage'))
-  .get('/api/storage/:ns', owned, list)
-  .get('/api/storage/:ns/', owned, list)
-  .put('/api/storage/:ns/*', { ...owned, body: 'stream' }, async (c, { storage, durable }) => {
+  .get('/api/storage/:ns', doc(storageDocs.list), list)
+  .get('/api/storage/:ns/', slash, list)
+  .put('/api/storage/:ns/*', upload, async (c, { storage, durable }) => {
     const { ns, path } = target(c, API_SKIP, true)
     if (isDirectory(path)) {
       const { visibility } = parseQuery(c, RuleQuery)
@@ -109,7 +82,7 @@ export const storageRoutes = new RouteTable<StorageRouteDeps>()
       201,
     )
   })
-  .get('/api/storage/:ns/*', owned, async (c, { storage }) => {
+  .get('/api/storage/:ns/*', doc(storageDocs.get), async (c, { storage }) => {
     const { ns, path } = target(c, API_SKIP)
     const info = storage.info(ns, path)
     if (!info) throw new HttpError(404, 'FILE_NOT_FOUND', `no file '${path}' in namespace '${ns}'`)
@@ -117,7 +90,7 @@ export const storageRoutes = new RouteTable<StorageRouteDeps>()
     res.headers.set('x-visibility', storage.visibility(ns, info))
     return res
   })
-  .delete('/api/storage/:ns/*', owned, async (c, { storage, durable }) => {
+  .delete('/api/storage/:ns/*', doc(storageDocs.delete), async (c, { storage, durable }) => {
     const { ns, path } = target(c, API_SKIP, true)
     if (isDirectory(path)) {
       if (!storage.removeRule(ns, path))
@@ -147,8 +120,8 @@ const serveStatic = async (c: Context, { storage }: Pick<StorageRouteDeps, 'stor
 
 /** `/static/{ns}/…`: the namespace's public files, from its room. */
 export const staticRoutes = new RouteTable<Pick<StorageRouteDeps, 'storage'>>()
-  .get('/static/:ns', { owner: namespaceAt(1) }, serveStatic)
-  .get('/static/:ns/*', { owner: namespaceAt(1) }, serveStatic)
+  .get('/static/:ns', { owner: namespaceAt(1), doc: staticDocs.root }, serveStatic)
+  .get('/static/:ns/*', { owner: namespaceAt(1), doc: staticDocs.file }, serveStatic)
 
 /** The namespace's root ("") or a path ending in "/": a directory, never a file. */
 const isDirectory = (path: string) => path === '' || path.endsWith('/')

@@ -4,8 +4,6 @@
  * Rights are those for jobs, on the workflow's namespace.
  */
 import type { Context } from 'hono'
-import { z } from 'zod'
-import { Namespace } from '../../../shared/protocol/job'
 import type { JsonValue } from '../../../shared/protocol/json'
 import { principalOf, requireAnyRight, requireRight } from '../auth/access'
 import { isOperator } from '../auth/principal'
@@ -14,9 +12,11 @@ import { HttpError } from '../http-error'
 import { bodyNamespace, idAt, type Owner } from '../rooms/owner'
 import type { WorkflowService } from '../workflows/workflow-service'
 import { RunStart, workflowDocument } from '../workflows/workflow-schemas'
-import { intParam, waitQuery } from './job-schemas'
+import { waitQuery } from './job-schemas'
 import { parseBody, parseQuery, parseWith, readJson } from './request-body'
+import type { RouteDoc } from './route-doc'
 import { RouteTable } from './route-table'
+import { ListQuery, RunsQuery, workflowDocs as docs } from './workflow-docs'
 
 export interface WorkflowRouteDeps {
   config: OrchestratorConfig
@@ -26,6 +26,9 @@ export interface WorkflowRouteDeps {
 
 const DEFAULT_NAMESPACE = 'default'
 
+/** A route of one workflow or run: the room its id names. */
+const byId = (doc: RouteDoc) => ({ owner: idAt(2), doc })
+
 /**
  * A listing names its namespace or means the default one: either way one room holds it all, and
  * answers with its own paging (asking every room would list the default namespace in each).
@@ -34,12 +37,6 @@ const listedNamespace: Owner = {
   kind: 'namespace',
   of: (request) => request.query.get('namespace') ?? DEFAULT_NAMESPACE,
 }
-
-const listQuery = z.object({
-  namespace: Namespace.optional(),
-  limit: intParam('limit', 1, 1000).optional(),
-  offset: intParam('offset', 0, Number.MAX_SAFE_INTEGER).optional(),
-})
 
 /** The workflow's namespace decides who may see or use it; an unknown id is a 404 for anyone. */
 async function requireWorkflow(c: Context, workflows: WorkflowService, id: string) {
@@ -82,7 +79,7 @@ export const workflowRoutes = new RouteTable<WorkflowRouteDeps>()
   })
   .post(
     '/api/workflows',
-    { owner: bodyNamespace('jobs') },
+    { owner: bodyNamespace('jobs'), doc: docs.create },
     async (c, { config, workflows, durable }) => {
       await requireAnyRight(c, 'jobs')
       const doc = await parseBody(c, documentSchema(config))
@@ -93,8 +90,8 @@ export const workflowRoutes = new RouteTable<WorkflowRouteDeps>()
       return c.json(created, 201)
     },
   )
-  .get('/api/workflows', { owner: listedNamespace }, async (c, { workflows }) => {
-    const query = parseQuery(c, listQuery)
+  .get('/api/workflows', { owner: listedNamespace, doc: docs.list }, async (c, { workflows }) => {
+    const query = parseQuery(c, ListQuery)
     if (query.namespace === undefined && !isOperator(await principalOf(c)))
       throw new HttpError(
         403,
@@ -108,32 +105,32 @@ export const workflowRoutes = new RouteTable<WorkflowRouteDeps>()
     await requireRight(c, 'jobs', namespace)
     return c.json(workflows.list(namespace, query.limit ?? 100, query.offset ?? 0))
   })
-  .get('/api/workflows/:id', { owner: idAt(2) }, async (c, { workflows }) => {
+  .get('/api/workflows/:id', byId(docs.get), async (c, { workflows }) => {
     await requireWorkflow(c, workflows, c.req.param('id'))
     return c.json(workflows.view(c.req.param('id')))
   })
-  .put('/api/workflows/:id', { owner: idAt(2) }, async (c, { config, workflows }) => {
+  .put('/api/workflows/:id', byId(docs.update), async (c, { config, workflows }) => {
     await requireWorkflow(c, workflows, c.req.param('id'))
     const doc = await parseBody(c, documentSchema(config))
     return c.json(workflows.update(c.req.param('id'), doc))
   })
-  .delete('/api/workflows/:id', { owner: idAt(2) }, async (c, { workflows }) => {
+  .delete('/api/workflows/:id', byId(docs.delete), async (c, { workflows }) => {
     await requireWorkflow(c, workflows, c.req.param('id'))
     workflows.remove(c.req.param('id'))
     return c.body(null, 204)
   })
-  .post('/api/workflows/:id/runs', { owner: idAt(2) }, async (c, deps) => {
+  .post('/api/workflows/:id/runs', byId(docs.start), async (c, deps) => {
     const { run, created } = await startRun(c, deps, c.req.param('id'))
     c.header('location', `/api/workflow-runs/${encodeURIComponent(run.id)}`)
     return c.json(run, created ? 202 : 200)
   })
-  .get('/api/workflows/:id/runs', { owner: idAt(2) }, async (c, { workflows }) => {
+  .get('/api/workflows/:id/runs', byId(docs.runs), async (c, { workflows }) => {
     await requireWorkflow(c, workflows, c.req.param('id'))
-    const query = parseQuery(c, listQuery)
+    const query = parseQuery(c, RunsQuery)
     return c.json(workflows.runs(c.req.param('id'), query.limit ?? 20, query.offset ?? 0))
   })
   // The seed's name for starting a run.
-  .post('/api/workflows/:id/execute', { owner: idAt(2) }, async (c, deps) => {
+  .post('/api/workflows/:id/execute', byId(docs.execute), async (c, deps) => {
     const { run } = await startRun(c, deps, c.req.param('id'))
     return c.json(
       {
@@ -146,21 +143,21 @@ export const workflowRoutes = new RouteTable<WorkflowRouteDeps>()
       202,
     )
   })
-  .get('/api/workflow-runs/:run', { owner: idAt(2) }, async (c, { config, workflows }) => {
+  .get('/api/workflow-runs/:run', byId(docs.read), async (c, { config, workflows }) => {
     const { wait } = parseQuery(c, waitQuery(config))
     await requireRun(c, workflows, c.req.param('run'))
     return c.json(await workflows.waitFor(c.req.param('run'), (wait ?? 0) * 1000))
   })
-  .delete('/api/workflow-runs/:run', { owner: idAt(2) }, async (c, { workflows }) => {
+  .delete('/api/workflow-runs/:run', byId(docs.cancel), async (c, { workflows }) => {
     await requireRun(c, workflows, c.req.param('run'))
     return c.json(workflows.cancel(c.req.param('run')))
   })
-  .post('/api/workflow-runs/:run/retry', { owner: idAt(2) }, async (c, { workflows }) => {
+  .post('/api/workflow-runs/:run/retry', byId(docs.retry), async (c, { workflows }) => {
     await requireRun(c, workflows, c.req.param('run'))
     return c.json(workflows.retry(c.req.param('run')), 202)
   })
   // The seed's status read: the run as `execution`, its steps as `jobs`.
-  .get('/api/workflow-executions/:run/status', { owner: idAt(2) }, async (c, { workflows }) => {
+  .get('/api/workflow-executions/:run/status', byId(docs.status), async (c, { workflows }) => {
     const run = await requireRun(c, workflows, c.req.param('run'))
     const { steps, ...execution } = workflows.runView(run)
     return c.json({ execution, jobs: steps, total: steps.length })
