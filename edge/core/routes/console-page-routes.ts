@@ -12,7 +12,7 @@ import { LANDING_HTML, LANDING_LINKS } from './landing-page'
 import { RouteTable } from './route-table'
 
 /** Where the console's build lives inside the asset tree (see web/console/vite.config.ts). */
-export const CONSOLE_DIR = 'console/'
+const CONSOLE_DIR = 'console/'
 const INDEX = 'index.html'
 
 export interface ConsolePageDeps {

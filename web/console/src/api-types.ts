@@ -3,7 +3,7 @@
  * At merge these give way to the types generated from /openapi.json (shared/client/).
  */
 
-export type JobStatus = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled'
+type JobStatus = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled'
 
 export interface Job {
   id: string
@@ -133,11 +133,10 @@ export interface Workflow extends WorkflowSummary {
   steps: WorkflowStep[]
 }
 
-export type StepStatus = 'pending' | 'running' | 'completed' | 'failed' | 'skipped' | 'cancelled'
-
 export interface RunStep {
   id: string
-  status: StepStatus | string
+  /** pending, running, completed, failed, skipped or cancelled. */
+  status: string
   attempts: number
   duration_ms: number | null
   result: unknown

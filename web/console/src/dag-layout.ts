@@ -3,7 +3,7 @@
  * steps of one column stacked in document order. Edges go from a need to its dependant.
  */
 
-export interface PlacedStep {
+interface PlacedStep {
   id: string
   column: number
   row: number

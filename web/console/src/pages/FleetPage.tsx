@@ -22,7 +22,9 @@ export function FleetPage() {
                 <th scope="col">Runtimes</th>
                 <th scope="col">Load</th>
                 <th scope="col">Done / failed</th>
-                <th scope="col">Since</th>
+                <th scope="col" class="wide-only">
+                  Since
+                </th>
               </tr>
             </thead>
             <tbody data-testid="volunteers">
@@ -52,7 +54,7 @@ export function FleetPage() {
                   <td>
                     {v.completed} / {v.failed}
                   </td>
-                  <td>
+                  <td class="wide-only">
                     <Time iso={v.connected_at} />
                   </td>
                 </tr>

@@ -2,7 +2,7 @@
  * One function: its versions with a rollback, its invocation rate and latency plotted from the
  * invocation log, and that log call by call (status, duration, version, error).
  */
-import { useState } from 'preact/hooks'
+import { useMemo, useState } from 'preact/hooks'
 import { api, type ApiError } from '../api'
 import { invocationSeries } from '../invocation-series'
 import { ErrorNote, Section, Time } from '../ui'
@@ -30,7 +30,8 @@ export function FunctionDetail({ user, path }: { user: string; path: string }) {
     }
   }
 
-  const invocations = logs.data?.invocations ?? []
+  const invocations = useMemo(() => logs.data?.invocations ?? [], [logs.data])
+  const series = useMemo(() => invocationSeries(invocations), [invocations])
   return (
     <>
       <Section
@@ -94,7 +95,7 @@ export function FunctionDetail({ user, path }: { user: string; path: string }) {
         {invocations.length === 0 ? (
           <p class="muted">No calls yet: the plots fill in as the function is called.</p>
         ) : (
-          <InvocationPlots series={invocationSeries(invocations)} />
+          <InvocationPlots series={series} />
         )}
         <div class="table-wrap">
           <table>
@@ -103,7 +104,9 @@ export function FunctionDetail({ user, path }: { user: string; path: string }) {
                 <th scope="col">Time</th>
                 <th scope="col">Status</th>
                 <th scope="col">Duration</th>
-                <th scope="col">Version</th>
+                <th scope="col" class="wide-only">
+                  Version
+                </th>
                 <th scope="col">Error</th>
               </tr>
             </thead>
@@ -115,7 +118,7 @@ export function FunctionDetail({ user, path }: { user: string; path: string }) {
                   </td>
                   <td class={call.status >= 400 ? 'bad' : 'good'}>{call.status}</td>
                   <td>{call.duration_ms} ms</td>
-                  <td>v{call.version}</td>
+                  <td class="wide-only">v{call.version}</td>
                   <td class="small">
                     {call.error
                       ? `${call.error.code}: ${call.error.message}${call.error.line ? ` (line ${call.error.line})` : ''}`

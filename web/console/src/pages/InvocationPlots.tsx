@@ -3,7 +3,7 @@
  * (each call's duration). uPlot draws on a canvas, so each chart carries a text summary for
  * screen readers; charts are rebuilt when the data or the width changes.
  */
-import { useEffect, useRef } from 'preact/hooks'
+import { useEffect, useMemo, useRef } from 'preact/hooks'
 import uPlot from 'uplot'
 import 'uplot/dist/uPlot.min.css'
 import type { InvocationSeries } from '../invocation-series'
@@ -15,9 +15,11 @@ interface PlotProps {
   series: uPlot.Series[]
   yLabel: string
   bars?: boolean
+  /** The time axis' span (Unix seconds): a single bucket would otherwise stretch over years. */
+  xRange: [number, number]
 }
 
-function Plot({ label, summary, data, series, yLabel, bars }: PlotProps) {
+function Plot({ label, summary, data, series, yLabel, bars, xRange }: PlotProps) {
   const box = useRef<HTMLDivElement>(null)
   useEffect(() => {
     const el = box.current
@@ -37,7 +39,11 @@ function Plot({ label, summary, data, series, yLabel, bars }: PlotProps) {
             })),
           ],
           axes: [{}, { label: yLabel, size: 56 }],
-          scales: { x: { time: true } },
+          scales: {
+            x: { time: true, range: () => xRange },
+            // Counts and durations start at zero, so bar heights compare.
+            y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] },
+          },
           legend: { show: true },
         },
         data,
@@ -53,7 +59,7 @@ function Plot({ label, summary, data, series, yLabel, bars }: PlotProps) {
       resized.disconnect()
       chart?.destroy()
     }
-  }, [data, series, yLabel, bars])
+  }, [data, series, yLabel, bars, xRange])
   return (
     <figure class="plot">
       <figcaption>{label}</figcaption>
@@ -70,7 +76,23 @@ const LATENCY_SERIES: uPlot.Series[] = [
   { label: 'duration (ms)', stroke: '#0f766e', points: { show: true, size: 5 } },
 ]
 
+/** At least a minute wide, ending `pad` seconds after the last point (room for its bar). */
+function timeRange(times: number[], pad: number): [number, number] {
+  const last = (times.at(-1) ?? 0) + pad
+  return [Math.min(times[0] ?? last, last - 60), last]
+}
+
 export function InvocationPlots({ series }: { series: InvocationSeries }) {
+  const rateRange = useMemo(() => timeRange(series.rateTimes, 2 * series.bucketSeconds), [series])
+  const latencyRange = useMemo(() => timeRange(series.latencyTimes, 1), [series])
+  const rateData = useMemo<uPlot.AlignedData>(
+    () => [series.rateTimes, series.rate, series.errorRate],
+    [series],
+  )
+  const latencyData = useMemo<uPlot.AlignedData>(
+    () => [series.latencyTimes, series.latency],
+    [series],
+  )
   const calls = series.latency.length
   const sorted = [...series.latency].sort((a, b) => a - b)
   const median = sorted[Math.floor(sorted.length / 2)] ?? 0
@@ -80,17 +102,19 @@ export function InvocationPlots({ series }: { series: InvocationSeries }) {
       <Plot
         label={`Invocation rate (calls per second, ${series.bucketSeconds} s buckets)`}
         summary={`${calls} calls, peak ${Math.max(...series.rate).toFixed(2)} per second`}
-        data={[series.rateTimes, series.rate, series.errorRate]}
+        data={rateData}
         series={RATE_SERIES}
         yLabel="calls/s"
+        xRange={rateRange}
         bars
       />
       <Plot
         label="Latency (ms per call)"
         summary={`median ${median} ms, 95th percentile ${p95} ms over ${calls} calls`}
-        data={[series.latencyTimes, series.latency]}
+        data={latencyData}
         series={LATENCY_SERIES}
         yLabel="ms"
+        xRange={latencyRange}
       />
     </div>
   )

@@ -52,7 +52,9 @@ export function JobsPage({ namespace }: { namespace: string }) {
                 <th scope="col">Job</th>
                 <th scope="col">Runtime</th>
                 <th scope="col">Status</th>
-                <th scope="col">Created</th>
+                <th scope="col" class="wide-only">
+                  Created
+                </th>
                 <th scope="col">Took</th>
               </tr>
             </thead>
@@ -76,7 +78,7 @@ export function JobsPage({ namespace }: { namespace: string }) {
                   <td>
                     <StatusBadge status={job.status} />
                   </td>
-                  <td>
+                  <td class="wide-only">
                     <Time iso={job.created_at} />
                   </td>
                   <td>{job.duration_ms === null ? '—' : `${job.duration_ms} ms`}</td>
