@@ -59,8 +59,15 @@ afterAll(async () => {
 })
 
 describe('the console', () => {
-  it('asks for a token, refuses a wrong one, and keeps a right one out of the URL', async () => {
-    await page.goto(`${server.url}/console/`)
+  it('is linked from the landing page, and asks for a token there', async () => {
+    await page.goto(server.url)
+    await shot('00-landing.png')
+    await page.getByRole('link', { name: /Console/ }).click()
+    await page.waitForURL(`${server.url}/console/`)
+    await page.getByLabel('API token').waitFor()
+  })
+
+  it('refuses a wrong token, and keeps a right one out of the URL', async () => {
     const token = page.getByLabel('API token')
     await token.fill('zv_wrong_token')
     await page.getByRole('button', { name: 'Sign in' }).click()
@@ -200,11 +207,52 @@ describe('the console', () => {
     await shot('08-volunteers.png')
   })
 
-  it('fits a phone: no sideways scrolling of the page, the navigation scrolls instead', async () => {
+  it('uploads, shows and deletes a file, and keeps secrets to their names', async () => {
+    await page.getByRole('link', { name: 'Storage' }).click()
+    await page.getByLabel('File', { exact: true }).setInputFiles({
+      name: 'notes.txt',
+      mimeType: 'text/plain',
+      buffer: Buffer.from('uploaded from the console\n'),
+    })
+    await page.getByLabel("Path (default: the file's name)").fill('docs/notes.txt')
+    await page.getByRole('button', { name: 'Upload' }).click()
+    await page
+      .getByTestId('files')
+      .getByRole('button', { name: 'docs/notes.txt', exact: true })
+      .click()
+    await page.getByText('uploaded from the console').waitFor()
+    expect(await (await fetch(`${server.url}/static/alice/docs/notes.txt`)).text()).toBe(
+      'uploaded from the console\n',
+    )
+    await shot('09-storage.png')
+    await page.getByRole('button', { name: 'Delete docs/notes.txt' }).click()
+    await page.getByText('No files.').waitFor()
+
+    await page.getByRole('link', { name: 'Secrets' }).click()
+    await page.getByLabel('Name', { exact: true }).fill('API_KEY')
+    await page.getByLabel('Value', { exact: true }).fill('s3cret-value')
+    await page.getByRole('button', { name: 'Put' }).click()
+    await page.getByTestId('secrets').getByText('API_KEY').waitFor()
+    expect(await page.content()).not.toContain('s3cret-value')
+    await shot('10-secrets.png')
+
+    const cron = await asAdmin('PUT', '/api/cron/alice/nightly', {
+      schedule: '0 3 * * *',
+      target: { function: '/alice/hello' },
+    })
+    expect(cron.status).toBe(201)
+    await page.getByRole('link', { name: 'Cron' }).click()
+    const row = page.getByRole('row').filter({ hasText: 'nightly' })
+    await row.getByRole('cell').filter({ hasText: '0 3 * * *' }).waitFor()
+    expect(await row.locator('time').getAttribute('datetime')).toBe(cron.body.next_run)
+    await shot('11-cron.png')
+  })
+
+  it('fits a phone: no sideways scrolling of the page, the navigation wraps', async () => {
     await page.setViewportSize({ width: 390, height: 844 })
     for (const [link, name] of [
-      ['Jobs', '09-phone-jobs.png'],
-      ['Functions', '10-phone-functions.png'],
+      ['Jobs', '12-phone-jobs.png'],
+      ['Functions', '13-phone-functions.png'],
     ] as const) {
       await page.getByRole('link', { name: link, exact: true }).click()
       await page.getByRole('region').first().waitFor()
@@ -221,7 +269,7 @@ describe('the console', () => {
         () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
       ),
     ).toBeLessThanOrEqual(0)
-    await shot('11-phone-function.png')
+    await shot('14-phone-function.png')
   })
 })
 

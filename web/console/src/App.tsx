@@ -2,7 +2,7 @@
  * The console's shell: finds out whether the server needs a token (a 401 says so), shows the
  * sign-in form or the pages, and keeps the namespace every page lists.
  */
-import { useEffect, useState } from 'preact/hooks'
+import { useEffect, useRef, useState } from 'preact/hooks'
 import { probeToken, whenUnauthorized } from './api'
 import { Pages } from './Pages'
 import { href, navigate, useRoute } from './router'
@@ -31,6 +31,13 @@ export function App() {
   const [failure, setFailure] = useState<string>()
   const [namespace, setNamespace] = useState(storedNamespace)
   const route = useRoute()
+  const main = useRef<HTMLElement>(null)
+  const firstRoute = useRef(route)
+
+  // After a client-side navigation, focus the new page (as a full page load would).
+  useEffect(() => {
+    if (route !== firstRoute.current) main.current?.focus()
+  }, [route])
 
   useEffect(() => {
     whenUnauthorized(() => {
@@ -60,6 +67,9 @@ export function App() {
   const section = `/${route.split('/')[1] ?? ''}`
   return (
     <div class="shell">
+      <a class="skip" href="#main">
+        Skip to the page
+      </a>
       <header class="topbar">
         <a
           class="brand"
@@ -112,7 +122,7 @@ export function App() {
           </a>
         ))}
       </nav>
-      <main class="page" id="main">
+      <main class="page" id="main" ref={main} tabIndex={-1}>
         <Pages route={route} namespace={namespace} />
       </main>
     </div>

@@ -4,6 +4,12 @@ import { useState } from 'preact/hooks'
 import { ErrorNote, Section, Time } from '../ui'
 import { useLoad } from '../use-load'
 
+/** `{"function": "/alice/hello"}` as `function /alice/hello`. */
+const describeTarget = (target: Record<string, unknown>) =>
+  Object.entries(target)
+    .map(([kind, what]) => `${kind} ${typeof what === 'string' ? what : JSON.stringify(what)}`)
+    .join(', ')
+
 export function CronPage({ namespace }: { namespace: string }) {
   const list = useLoad(() => api.crons(namespace), [namespace], 10_000)
   const [error, setError] = useState<ApiError>()
@@ -30,7 +36,7 @@ export function CronPage({ namespace }: { namespace: string }) {
                 <td>
                   <code>{cron.schedule}</code> <span class="small muted">{cron.timezone}</span>
                 </td>
-                <td class="mono small">{JSON.stringify(cron.target)}</td>
+                <td class="mono small">{describeTarget(cron.target)}</td>
                 <td>
                   <Time iso={cron.next_run} />
                 </td>
