@@ -273,6 +273,31 @@ describe('the console', () => {
   })
 })
 
+describe('the console with a scoped token', () => {
+  it('signs in with it, shows its namespace and says what it may not see', async () => {
+    const issued = await asAdmin('POST', '/api/tokens', {
+      namespaces: ['alice'],
+      rights: ['jobs', 'deploy'],
+    })
+    expect(issued.status).toBe(201)
+    // A new tab has its own sessionStorage: it starts signed out.
+    const tab = await browser.context.newPage()
+    try {
+      await tab.goto(`${server.url}/console/`)
+      await tab.getByLabel('API token').fill(issued.body.token as string)
+      await tab.getByRole('button', { name: 'Sign in' }).click()
+      const namespace = tab.getByLabel('Namespace')
+      await namespace.fill('alice')
+      await namespace.press('Enter')
+      await tab.getByTestId('jobs').locator('tr').first().waitFor()
+      await tab.getByRole('link', { name: 'Volunteers' }).click()
+      await tab.getByRole('alert').filter({ hasText: 'FORBIDDEN' }).first().waitFor()
+    } finally {
+      await tab.close()
+    }
+  })
+})
+
 describe('the console with auth off', () => {
   it('needs no token: a 401-free probe takes it straight to the pages', async () => {
     const open = await startZerverless(['--workers', '0'])
