@@ -6,7 +6,7 @@ import { copyFileSync, createReadStream, mkdirSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import preact from '@preact/preset-vite'
-import { defineConfig, type Plugin } from 'vite'
+import { build, defineConfig, type Plugin } from 'vite'
 import { VitePWA } from 'vite-plugin-pwa'
 import { ISOLATION_HEADERS } from './edge/core/assets/isolation-headers.ts'
 
@@ -50,6 +50,20 @@ function pyodideFiles(): Plugin {
   }
 }
 
+/** The console is its own build (base /console/, no service worker), run after this one's. */
+function consoleBuild(): Plugin {
+  let building = false
+  return {
+    name: 'zerverless-console-build',
+    apply: 'build',
+    async closeBundle() {
+      if (building) return
+      building = true
+      await build({ configFile: path.join(root, 'web/console/vite.config.ts'), logLevel: 'warn' })
+    },
+  }
+}
+
 export default defineConfig({
   root: 'web',
   base: '/volunteer/',
@@ -75,6 +89,7 @@ export default defineConfig({
   plugins: [
     preact(),
     pyodideFiles(),
+    consoleBuild(),
     VitePWA({
       registerType: 'prompt',
       injectRegister: false,
@@ -106,7 +121,7 @@ export default defineConfig({
       workbox: {
         // The app shell and the light runtimes are precached; Pyodide (~14 MB) is cached on first use.
         globPatterns: ['**/*.{js,css,html,wasm,svg,png,webmanifest}'],
-        globIgnores: ['pyodide/**'],
+        globIgnores: ['pyodide/**', 'console/**'],
         maximumFileSizeToCacheInBytes: 4 * 1024 * 1024,
         navigateFallback: '/volunteer/index.html',
         navigateFallbackAllowlist: [/^\/volunteer\//],

@@ -202,5 +202,16 @@ export function describeContractPaths(ctx: ContractContext): void {
       const plain = await ctx.client.get('/ws/volunteer')
       expect(plain).toMatchObject({ status: 426, body: { code: 'UPGRADE_REQUIRED' } })
     })
+
+    it('answers / with a landing page and serves the console with its fallback', async () => {
+      const landing = await ctx.call('/', { headers: { accept: 'text/html' } })
+      expect(landing.status).toBe(200)
+      expect(await landing.text()).toContain('href="/console/"')
+      const shell = await ctx.call('/console/')
+      expect(shell.status).toBe(200)
+      const html = await shell.text()
+      expect(html).toContain('/console/assets/')
+      expect(await (await ctx.call('/console/jobs/any-id')).text()).toBe(html)
+    })
   })
 }

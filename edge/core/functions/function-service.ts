@@ -26,6 +26,7 @@ export const RESERVED_USERS = new Set([
   'static',
   'ws',
   'volunteer',
+  'console',
   'health',
   'info',
   'stats',

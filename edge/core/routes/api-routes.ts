@@ -37,6 +37,7 @@ import { socketRoutes } from './socket-routes'
 import { staticRoutes, storageRoutes } from './storage-routes'
 import { tokenRoutes } from './token-routes'
 import { volunteerPageRoutes } from './volunteer-page-routes'
+import { consolePageRoutes } from './console-page-routes'
 import { volunteerRoutes } from './volunteer-routes'
 import { wasmRoutes } from './wasm-routes'
 import { workflowRoutes } from './workflow-routes'
@@ -191,6 +192,8 @@ export function mountApi(
   // Any process serves the volunteer page, the front too.
   volunteerPageRoutes.mount(app, { assets: host.assets })
   known.add(volunteerPageRoutes)
+  consolePageRoutes.mount(app, { assets: host.assets })
+  known.add(consolePageRoutes)
   mount(socketRoutes, () => ({
     volunteerSocket: host.volunteerSocket,
     uploadSocket: host.uploadSocket,

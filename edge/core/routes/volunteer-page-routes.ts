@@ -26,6 +26,9 @@ export const volunteerPageRoutes = new RouteTable<VolunteerPageDeps>()
     const path = decodeURIComponent(c.req.path.slice('/volunteer/'.length))
     if (path.split('/').some((part) => part === '..' || part === '.') || path.includes('\\'))
       throw new HttpError(400, 'INVALID_PATH', 'the path may not contain "." or ".." segments')
+    // The console's build shares this asset tree; it is served at /console/, not here.
+    if (path.startsWith('console/'))
+      throw new HttpError(404, 'NOT_FOUND', `the volunteer page has no file '${path}'`)
     const wanted = path === '' || path.endsWith('/') ? `${path}${INDEX}` : path
     let asset = await assets?.get(wanted)
     // A path without an extension is a page of the app, not a file.
