@@ -198,17 +198,32 @@ describe('README and docs/', () => {
 
   // docs/cli.md, console.md and api.md are written and tested with their parts (CLI, console, API).
   const theirs = new Set(['docs/cli.md', 'docs/console.md', 'docs/api.md'])
-  it('links only pages that exist', () => {
+  it('links only pages and headings that exist', () => {
     const broken: string[] = []
     for (const page of ['README.md', ...DOCS])
-      for (const [, target] of read(page).matchAll(/\]\(([\w./-]+\.md)(?:#[^)]*)?\)/g)) {
-        const file = path.normalize(path.join(path.dirname(page), target as string))
-        if (!theirs.has(file) && !existsSync(path.join(ROOT, file)))
-          broken.push(`${page} → ${target}`)
+      for (const [, target, anchor] of read(page).matchAll(/\]\(([\w./-]*\.md)?(?:#([^)]*))?\)/g)) {
+        const file = target ? path.normalize(path.join(path.dirname(page), target)) : page
+        if (theirs.has(file)) continue
+        if (!existsSync(path.join(ROOT, file))) broken.push(`${page} → ${target}`)
+        else if (anchor && !headingSlugs(read(file)).has(anchor))
+          broken.push(`${page} → ${target ?? ''}#${anchor}`)
       }
     expect(broken).toEqual([])
   })
 })
+
+/** The anchors GitHub gives a page's headings: lower case, punctuation dropped, spaces as `-`. */
+function headingSlugs(page: string): Set<string> {
+  const outside = page.replace(/```[\s\S]*?```/g, '')
+  return new Set(
+    [...outside.matchAll(/^#{1,6} (.+)$/gm)].map(([, title]) =>
+      (title as string)
+        .toLowerCase()
+        .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+        .replace(/\s/g, '-'),
+    ),
+  )
+}
 
 runPages('README examples', ['README.md'])
 runPages('docs/ examples', DOCS)
