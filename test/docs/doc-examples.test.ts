@@ -62,6 +62,8 @@ describe('doc examples', () => {
     expect(() => expectAnswer(shown, '{"id": 7, "status": "pending"}')).toThrow()
     expect(() => expectAnswer('{"a": 1, …}', '{"b": 1}')).toThrow()
     expectAnswer('{"a": 1, …}', '{"a": 1, "b": 2}')
+    expectAnswer('{"token": "eyJ…"}', '{"token": "eyJhbGciOi"}')
+    expect(() => expectAnswer('{"token": "eyJ…"}', '{"token": "zv_x"}')).toThrow()
   })
 
   it('matches text answers exactly, but for the final newline', () => {

@@ -1,8 +1,9 @@
 /**
- * Reads the runnable examples out of a markdown page (the README, a docs/ page) so a test can run
- * them: `curl` lines of ```bash blocks, the answer a `# →` (or, for an error, `# ✗ <status>`) line
+ * Reads the runnable examples out of a markdown page (the README, a docs/ page) and runs them:
+ * `curl` lines of ```bash blocks, the answer a `# →` (or, for an error, `# ✗ <status>`) line
  * after one promises, and the files a page writes with `cat > FILE <<'EOF'`.
  */
+import { execFileSync } from 'node:child_process'
 import { expect } from 'vitest'
 
 export interface Example {
@@ -37,10 +38,10 @@ export function examplesOf(page: string): Example[] {
 }
 
 /** curl lines of bash blocks that do not target the example server, which the test cannot run. */
-export function unrunnable(page: string): string[] {
+export function unrunnable(page: string, server = 'http://localhost:8000'): string[] {
   return examplesOf(page)
     .map((e) => e.command)
-    .filter((command) => !command.includes('http://localhost:8000'))
+    .filter((command) => !command.includes(server))
 }
 
 /** The files a page writes with `cat > FILE <<'EOF'`, by the name it gives them. */
@@ -52,7 +53,10 @@ export function filesOf(page: string): Map<string, string> {
   return files
 }
 
-/** A `# →` line as a value to match: `"…"` is any string, a bare `…` any value, `, …}` more keys. */
+/**
+ * A `# →` line as a value to match: `"…"` is any string, `"eyJ…"` one that starts so, a bare `…`
+ * any value, `, …}` more keys.
+ */
 function wantedOf(text: string): unknown {
   return JSON.parse(
     text.replace(/, …\}/g, '}').replace(/: …/g, ': "@@ANY@@"').replace(/"…"/g, '"@@STRING@@"'),
@@ -72,6 +76,8 @@ export function expectAnswer(shown: string, body: string): void {
 function expectFields(wanted: unknown, got: unknown, at: string): void {
   if (wanted === '@@ANY@@') return expect(got, at).toBeDefined()
   if (wanted === '@@STRING@@') return expect(typeof got, at).toBe('string')
+  if (typeof wanted === 'string' && wanted.endsWith('…'))
+    return expect(String(got), at).toMatch(new RegExp(`^${escape(wanted.slice(0, -1))}`))
   if (Array.isArray(wanted)) {
     expect(Array.isArray(got), at).toBe(true)
     // A list of placeholders shows that there is a list, not how long it is.
@@ -87,4 +93,19 @@ function expectFields(wanted: unknown, got: unknown, at: string): void {
     return
   }
   expect(got, at).toEqual(wanted)
+}
+
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+
+/** Runs one example with curl (quiet, the status appended) and splits the answer from its status. */
+export function runCurl(
+  command: string,
+  env: Record<string, string> = {},
+): { status: number; body: string } {
+  const out = execFileSync('bash', ['-c', `${command} -s -w '\\n%{http_code}'`], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+  })
+  const lines = out.trim().split('\n')
+  return { status: Number(lines.at(-1)), body: lines.slice(0, -1).join('\n') }
 }
