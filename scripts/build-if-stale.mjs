@@ -1,7 +1,7 @@
 // `npm start`'s build step: rebuilds dist/ (the orchestrator's bundles, the runner's, the
 // volunteer PWA) only when a source it is made from changed since the last build, and quietly:
 // one line when it rebuilt, the build's own output only when it failed. `npm install` builds once
-// (the `prepare` script); `npm run build` always builds.
+// (the `prepare` script); `npm run build` always builds, and stamps what it built (`--stamp`).
 import { spawnSync } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
@@ -43,6 +43,12 @@ const built = ['dist/node/cli.js', 'dist/web/index.html', 'runner/dist/cli.js'].
   existsSync(path.join(root, file)),
 )
 const now = fingerprint()
+// `npm run build` ends with `--stamp`: what it just built is current, so `npm start` need not
+// build it again.
+if (process.argv.includes('--stamp')) {
+  if (built) writeFileSync(STAMP, now)
+  process.exit(0)
+}
 const stamp = existsSync(STAMP) ? readFileSync(STAMP, 'utf8') : undefined
 if (built && stamp === now) process.exit(0)
 

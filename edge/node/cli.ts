@@ -10,6 +10,7 @@ import { zerverlessConfig } from './node-config'
 import { startServer, type P2pOptions } from './server'
 import { stdoutLogger } from './stdout-logger'
 import { runWorkerMode } from './worker-mode'
+import { startLine } from './start-line'
 import { generateSwarmKey } from './federation/swarm-key'
 
 const program = zerverlessProgram()
@@ -85,15 +86,17 @@ async function runOrchestrator(host: HostConfig, workers: number): Promise<void>
     console.error(`zerverless: cannot start: ${why}`)
     process.exit(1)
   })
-  for (const line of auth.notices) (auth.settings.enabled ? console.log : console.error)(line)
+  // The human line first: where to go next (scripts read the URL after "listening on"). What
+  // follows it on stdout goes in the same write, so a reader that sees the line sees it all.
+  const lines = [startLine(server.url, workers, dataDir)]
+  if (auth.settings.enabled) lines.push(...auth.notices)
+  else for (const line of auth.notices) console.error(line)
   // Anonymous runners are turned away with auth on; say how one gets in.
   if (auth.settings.enabled && !host.orchestrator.runnerToken)
-    console.log(
+    lines.push(
       'runners must present a credential: a token the admin issues with the "runner" right (POST /api/tokens), or set --runner-token',
     )
-  console.log(
-    `zerverless listening on ${server.url} (${workers} internal worker${workers === 1 ? '' : 's'}, data in ${dataDir})`,
-  )
+  console.log(lines.join('\n'))
   const federation = server.orchestrator.federation
   if (federation?.self)
     console.log(

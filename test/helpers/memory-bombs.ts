@@ -5,7 +5,7 @@
 import { expect } from 'vitest'
 import { toBase64, wasmFixture } from './wasm-fixtures'
 
-/** What /tmp may hold per WASI job (README "What guests can do"). */
+/** What /tmp may hold per WASI job (docs/sandbox.md). */
 const TMP_BYTES = 64 * 1024 * 1024
 /** WASI's errno for "no space left on device". */
 const ENOSPC = 51

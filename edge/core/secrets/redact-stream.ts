@@ -2,7 +2,7 @@
  * Redaction of a byte stream (a native run's stdout.txt, stderr.txt and logs.txt as its runner
  * uploads them): every occurrence of a secret value's UTF-8 bytes becomes `[secret NAME]`, also
  * across chunk boundaries. Only the runner's own stream files go through it: other outputs may be
- * binary, where a rewrite could corrupt them (see README "Secrets").
+ * binary, where a rewrite could corrupt them (see docs/secrets.md).
  */
 import { MIN_REDACTED } from './redact'
 import type { SecretValues } from './secret-service'
