@@ -138,8 +138,8 @@ export function apiClient(options: ApiOptions) {
       json(S.FunctionLogs, 'GET', `/api/deploy/${enc(user)}/${segments(path)}/logs`, {
         query: { invocations, lines: 100 },
       }),
-    invoke: (user: string, path: string, method: string, body?: string) =>
-      raw(method, `/${enc(user)}/${segments(path)}`, {
+    invoke: (user: string, path: string, method: string, body?: string, query?: string) =>
+      raw(method, `/${enc(user)}/${segments(path)}${query === undefined ? '' : `?${query}`}`, {
         ...(body !== undefined && { body, headers: { 'content-type': 'application/json' } }),
       }),
 

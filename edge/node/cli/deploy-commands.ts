@@ -33,7 +33,7 @@ export function addDeployCommands(program: Command): void {
   program
     .command('invoke <target>')
     .description(
-      'call the function at USER/PATH and print its answer; exit 1 on a status of 400 or more',
+      'call the function at USER/PATH[?QUERY] and print its answer; exit 1 on a status of 400 or more',
     )
     .option('--data <json>', 'a JSON body to send (the method becomes POST)')
     .option('-X, --method <method>', 'the HTTP method (default GET, POST with --data)')
@@ -120,10 +120,12 @@ async function invoke(
   target: string,
   flags: { data?: string; method?: string },
 ): Promise<void> {
-  const { user, path: at } = functionAddress(target)
+  // `alice/hello?name=Bob`: the query goes along as it is.
+  const [address = '', query] = splitOnce(target, '?')
+  const { user, path: at } = functionAddress(address)
   if (flags.data !== undefined) parseJson(flags.data, '--data')
   const method = (flags.method ?? (flags.data !== undefined ? 'POST' : 'GET')).toUpperCase()
-  const answer = await ctx.api.invoke(user, at, method, flags.data)
+  const answer = await ctx.api.invoke(user, at, method, flags.data, query)
   const text = answer.body ? await new Response(answer.body).text() : ''
   if (answer.status >= 400) ctx.exitCode = EXIT.failed
   let body: unknown = text
@@ -145,6 +147,11 @@ async function invoke(
   }
   if (answer.status >= 400) process.stderr.write(`HTTP ${answer.status}\n`)
   ctx.out.print(body, () => text)
+}
+
+function splitOnce(text: string, on: string): [string, string | undefined] {
+  const at = text.indexOf(on)
+  return at === -1 ? [text, undefined] : [text.slice(0, at), text.slice(at + 1)]
 }
 
 function errorOf(body: unknown): { error: string; code: string } | undefined {
