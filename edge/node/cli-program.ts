@@ -203,7 +203,7 @@ Examples:
   $ zerverless --p2p-port 4001 --bootstrap /ip4/10.0.0.5/tcp/4001/p2p/12D3KooW…
                                                  join a mesh: jobs nobody here can run go to peers
 
-Developer commands (zerverless <command> --help; docs/cli.md):
+Developer commands (zerverless help [command]; docs/cli.md):
   run, jobs, batch, deploy, invoke, logs, functions, kv, storage, tokens, secrets, cron,
   workflows, gitops, init; \`zerverless serve [flags]\` is \`zerverless [flags]\``,
     )

@@ -29,5 +29,6 @@ export class CliError extends Error {
 export function describeError(err: unknown): string {
   if (err instanceof CliError)
     return `error: ${err.message} (${err.code}${err.status ? `, HTTP ${err.status}` : ''})`
-  return `error: ${err instanceof Error ? err.message : String(err)}`
+  const code = (err as NodeJS.ErrnoException).code
+  return `error: ${err instanceof Error ? err.message : String(err)}${typeof code === 'string' ? ` (${code})` : ''}`
 }

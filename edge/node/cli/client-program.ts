@@ -93,7 +93,9 @@ export async function runClient(argv: string[]): Promise<void> {
       process.exitCode = err.exitCode === 0 ? EXIT.ok : EXIT.error
       return
     }
-    if (!(err instanceof CliError)) throw err
+    // A bug is a stack for us; the user's errors (and the system's: EPIPE, EACCES) are one line.
+    if (!(err instanceof CliError) && typeof (err as NodeJS.ErrnoException).code !== 'string')
+      throw err
     process.stderr.write(`${describeError(err)}\n`)
     process.exitCode = EXIT.error
   }

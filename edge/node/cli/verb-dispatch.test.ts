@@ -7,6 +7,7 @@ describe('clientVerbAt', () => {
     expect(clientVerbAt(['--json', 'jobs', 'list'])).toBe(true)
     expect(clientVerbAt(['--url', 'http://h:1', '--token', 't', 'kv', 'get', 'a', 'b'])).toBe(true)
     expect(clientVerbAt(['--url=http://h:1', 'init', 'job'])).toBe(true)
+    expect(clientVerbAt(['help', 'run'])).toBe(true)
   })
 
   it("leaves everything else to the server: no words, serve, and the server's flags", () => {

@@ -17,6 +17,8 @@ const CLIENT_VERBS = [
   'workflows',
   'gitops',
   'init',
+  // `zerverless help [verb]`: the developer CLI's help (`zerverless --help` is the server's flags).
+  'help',
 ] as const
 
 /** The client's own global flags that take a value; they may come before the verb. */
