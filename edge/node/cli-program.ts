@@ -1,5 +1,5 @@
 /**
- * `zerverless`'s flags and --help. The defaults shown are the schemas' (core/host-config.ts,
+ * `zerverless [serve]`'s flags and --help. The defaults shown are the schemas' (core/host-config.ts,
  * core/config.ts); the flags' values reach them through node-config.ts, over the environment.
  */
 import os from 'node:os'
@@ -201,7 +201,11 @@ Examples:
   $ zerverless --worker ws://host:8000/ws/volunteer --workers 4
                                                  donate 4 threads to another orchestrator
   $ zerverless --p2p-port 4001 --bootstrap /ip4/10.0.0.5/tcp/4001/p2p/12D3KooW…
-                                                 join a mesh: jobs nobody here can run go to peers`,
+                                                 join a mesh: jobs nobody here can run go to peers
+
+Developer commands (zerverless help [command]; docs/cli.md):
+  run, jobs, batch, deploy, invoke, logs, functions, kv, storage, tokens, secrets, cron,
+  workflows, gitops, init; \`zerverless serve [flags]\` is \`zerverless [flags]\``,
     )
   return addLimitOptions(program)
 }
