@@ -28,6 +28,8 @@ export type {
   AgentState,
   HostHandler,
   JobExecutor,
+  ProgressHandler,
+  RunHooks,
   RunnableJob,
   SocketLike,
 } from './agent-ports'

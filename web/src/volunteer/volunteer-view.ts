@@ -11,6 +11,8 @@ export interface RunningJob {
   id: string
   type: string
   since: number
+  /** What its guest last reported with `progress(fraction, message)`. */
+  progress?: { fraction: number; message?: string | undefined }
 }
 
 export interface RecentError {
@@ -90,6 +92,15 @@ export function reduce(view: VolunteerView, event: AgentEvent, now: number): Vol
           { id: event.jobId, type: event.jobType, since: now },
         ],
       }
+    case 'job-progress': {
+      const progress = { fraction: event.fraction, message: event.message }
+      return {
+        ...current,
+        running: current.running.map((job) =>
+          job.id === event.jobId ? { ...job, progress } : job,
+        ),
+      }
+    }
     case 'job-finished': {
       const perMinute = [...current.perMinute]
       perMinute[MINUTES - 1] = (perMinute[MINUTES - 1] ?? 0) + 1
