@@ -87,4 +87,35 @@ describe('running jobs on the volunteer page', () => {
         progress: null,
       })
   }, 120_000)
+
+  it('plots the cores its jobs kept busy, on a time axis with units', async () => {
+    const { page, client } = tab as TabVolunteer
+    const chart = page.locator('[data-testid="cpu-chart"]')
+    // uPlot drew its canvas and both axes (time, and cores: the axis label is on the canvas, the
+    // legend names the unit too).
+    await chart.locator('canvas').waitFor()
+    expect(await chart.locator('.u-axis').count()).toBe(2)
+    expect(await chart.textContent()).toContain('busy (CPU cores)')
+    const busy = (await client.post('/api/jobs', waiting('go-cpu', ''))).body.id as string
+    // The job keeps the one thread busy until the plot has taken two samples that show it (a
+    // line, not a dot, in the screenshot).
+    await eventually(
+      async () => {
+        const [peak, points] = [
+          await chart.getAttribute('data-peak'),
+          await chart.getAttribute('data-points'),
+        ]
+        return (Number(peak) > 0.5 && Number(points) >= 2) || undefined
+      },
+      30_000,
+      'samples with the busy thread',
+    )
+    const summary = (await chart.getAttribute('aria-label')) ?? ''
+    expect(summary).toMatch(/peak \d\.\d\d cores? of 1$/)
+    expect(await page.locator('[data-testid="cpu-now"]').textContent()).toMatch(/\d\.\d\d core/)
+    await chart.scrollIntoViewIfNeeded()
+    await page.screenshot({ path: screenshotPath('volunteer-cpu.png'), fullPage: true })
+    await client.put('/api/db/default/go-cpu', { value: true })
+    expect((await client.get(`/api/jobs/${busy}?wait=30`)).body.status).toBe('completed')
+  }, 60_000)
 })
