@@ -11,7 +11,7 @@ export interface GuestProgress {
 }
 
 /** At most a few reports a second reach the orchestrator (see PROGRESS_INTERVAL_MS). */
-export const PROGRESS_INTERVAL_MS = 250
+const PROGRESS_INTERVAL_MS = 250
 
 export class ProgressGate {
   private sentAt = -Infinity

@@ -20,7 +20,7 @@ export function hostCallFromGuest(bridge: HostBridge | undefined, text: string):
 }
 
 /** The longest progress message kept (the protocol's cap); a longer one is cut, not refused. */
-export const PROGRESS_MESSAGE_MAX = 1024
+const PROGRESS_MESSAGE_MAX = 1024
 
 /**
  * A guest's `progress(fraction, message)`: checks it and passes it on. Returns what was wrong for
