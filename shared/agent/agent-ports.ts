@@ -22,7 +22,7 @@ export interface SocketLike {
 export type HostHandler = (call: HostCall) => Promise<HostReply>
 
 /** Carries a guest's progress (already checked: a fraction in 0..1, a capped message) out. */
-export type ProgressHandler = (fraction: number, message: string | undefined) => void
+type ProgressHandler = (fraction: number, message: string | undefined) => void
 
 /** What an executor tells of a run while it lasts. */
 export interface RunHooks {

@@ -28,7 +28,6 @@ export type {
   AgentState,
   HostHandler,
   JobExecutor,
-  ProgressHandler,
   RunHooks,
   RunnableJob,
   SocketLike,
