@@ -63,7 +63,7 @@ export function initialView(now: number): VolunteerView {
 }
 
 /** Busy time so far (ms): the jobs that ended, and the running ones up to `now`. */
-export function busyNow(view: VolunteerView, now: number): number {
+function busyNow(view: VolunteerView, now: number): number {
   return view.running.reduce((sum, job) => sum + Math.max(0, now - job.since), view.busyMs)
 }
 
