@@ -1,5 +1,5 @@
 /** A runner runs two kinds of jobs: sandboxed ones on worker threads, native ones as processes. */
-import type { HostHandler, JobExecutor, RunnableJob } from '../shared/agent/agent-ports'
+import type { HostHandler, JobExecutor, RunHooks, RunnableJob } from '../shared/agent/agent-ports'
 import type { RunOutcome } from '../shared/runtime/runtime'
 import type { NativeExecutor } from './native-executor'
 
@@ -9,11 +9,19 @@ export class RunnerExecutor implements JobExecutor {
     private readonly native: NativeExecutor | undefined,
   ) {}
 
-  execute(job: RunnableJob, signal: AbortSignal, host?: HostHandler): Promise<RunOutcome> {
+  execute(
+    job: RunnableJob,
+    signal: AbortSignal,
+    host?: HostHandler,
+    hooks?: RunHooks,
+  ): Promise<RunOutcome> {
     if (job.job_type === 'native') {
-      if (this.native) return this.native.execute(job, signal)
+      if (this.native) {
+        hooks?.started?.()
+        return this.native.execute(job, signal)
+      }
     } else if (this.sandbox) {
-      return this.sandbox.execute(job, signal, host)
+      return this.sandbox.execute(job, signal, host, hooks)
     }
     return Promise.resolve({
       ok: false,

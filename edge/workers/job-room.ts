@@ -23,6 +23,7 @@ import { uploadAccess } from '../core/auth/upload-access'
 import type { TokenGrant } from '../core/auth/authenticator'
 import type { WorkSpec } from '../core/placement/work'
 import type { JobRoomRpc, RoomLoad } from './room-rpc'
+import { isMovable, roomLoad } from './room-load'
 import { SecretBox } from '../core/secrets/secret-box'
 
 /** How often a room with running work looks at deadlines it has no exact alarm for. */
@@ -134,8 +135,7 @@ export class JobRoom extends DurableObject<Env> implements JobRoomRpc {
     let released = 0
     for (const [ws, session] of live.sessions) {
       if (released >= count) break
-      if (session.state !== 'active' || session.peer || session.running.size > 0) continue
-      if (work && !session.fits(work)) continue
+      if (!isMovable(session) || (work && !session.fits(work))) continue
       session.send({ type: 'drain', reason: 'moving to a room with work' })
       ws.close(1012, 'moving to a room with work')
       this.#gone(ws)
@@ -340,15 +340,7 @@ export class JobRoom extends DurableObject<Env> implements JobRoomRpc {
   }
 
   #load(live: Live): RoomLoad {
-    const { scheduler, hub } = live.orchestrator
-    let idle = 0
-    for (const session of hub.connected) if (session.freeSlots > 0) idle++
-    return {
-      room: live.room,
-      volunteers: hub.size,
-      idle,
-      pending: scheduler.pending.size + scheduler.native.size,
-    }
+    return roomLoad(live.room, live.orchestrator)
   }
 
   #lastReport = ''

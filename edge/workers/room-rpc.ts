@@ -9,7 +9,7 @@ import type { WorkSpec } from '../core/placement/work'
 export interface RoomLoad {
   room: number
   volunteers: number
-  /** Volunteers with a free slot. */
+  /** Volunteers running nothing that could move to another room (room-load.ts). */
   idle: number
   /** Jobs and function calls waiting for a volunteer. */
   pending: number

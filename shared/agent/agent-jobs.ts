@@ -1,6 +1,7 @@
 /**
  * The jobs a volunteer agent is running: each started on the executor (wasm modules fetched
- * first), its guest's host calls carried to the orchestrator and back, its outcome reported once,
+ * first), its guest's host calls carried to the orchestrator and back, its progress passed on
+ * through a gate (progress-gate.ts), its outcome reported once,
  * unless it was cancelled or the connection it came on is gone. The connection itself is the
  * agent's (volunteer-agent.ts); this side only needs a way to send.
  */
@@ -9,6 +10,7 @@ import type { HostCall, HostReply } from '../protocol/host-call'
 import type { AgentEvent, JobExecutor, RunnableJob } from './agent-ports'
 import { reportFrame, type JobOutcome } from './job-report'
 import { ModuleError, type ModuleCache } from './module-cache'
+import { ProgressGate } from './progress-gate'
 
 export interface AgentJobsOptions {
   executor: JobExecutor
@@ -23,6 +25,7 @@ export interface AgentJobsOptions {
 interface RunningJob {
   attempt: number
   abort: AbortController
+  progress: ProgressGate
 }
 
 export class AgentJobs {
@@ -42,11 +45,17 @@ export class AgentJobs {
   start(job: JobFrame): void {
     if (this.running.has(job.job_id)) return
     const abort = new AbortController()
-    this.running.set(job.job_id, { attempt: job.attempt, abort })
-    this.options.onEvent?.({ type: 'job-started', jobId: job.job_id, jobType: job.job_type })
+    const progress = this.progressGate(job, abort.signal)
+    this.running.set(job.job_id, { attempt: job.attempt, abort, progress })
     void this.prepare(job)
       .then((runnable) =>
-        this.options.executor.execute(runnable, abort.signal, (call) => this.callHost(job, call)),
+        this.options.executor.execute(runnable, abort.signal, (call) => this.callHost(job, call), {
+          started: () => {
+            const type = job.job_type
+            this.options.onEvent?.({ type: 'job-started', jobId: job.job_id, jobType: type })
+          },
+          progress: (fraction, message) => progress.offer({ fraction, message }),
+        }),
       )
       .catch((err: unknown): JobOutcome => ({
         ok: false,
@@ -64,7 +73,10 @@ export class AgentJobs {
   /** The orchestrator no longer wants this attempt. */
   cancel(jobId: string, attempt: number, reason: string): void {
     const job = this.running.get(jobId)
-    if (job && job.attempt === attempt) job.abort.abort(reason)
+    if (job && job.attempt === attempt) {
+      job.progress.stop()
+      job.abort.abort(reason)
+    }
   }
 
   /** The orchestrator answered a host call. */
@@ -76,7 +88,10 @@ export class AgentJobs {
 
   /** The connection is gone: every job stops, and no guest waits on a reply that cannot come. */
   abortAll(): void {
-    for (const job of this.running.values()) job.abort.abort('disconnected')
+    for (const job of this.running.values()) {
+      job.progress.stop()
+      job.abort.abort('disconnected')
+    }
     this.running.clear()
     for (const reply of this.hostCalls.values())
       reply({ ok: false, error: 'the connection to the orchestrator was lost' })
@@ -89,9 +104,31 @@ export class AgentJobs {
     return { ...job, wasm_bytes: await this.options.modules.get(job.wasm_cid) }
   }
 
+  /**
+   * Reports go out while the attempt is still this agent's: once it is cancelled or its socket
+   * gone, the orchestrator would take them for reports about a job it does not hold.
+   */
+  private progressGate(job: JobFrame, signal: AbortSignal): ProgressGate {
+    return new ProgressGate(({ fraction, message }) => {
+      if (signal.aborted) return
+      this.options.onEvent?.({ type: 'job-progress', jobId: job.job_id, fraction, message })
+      this.options.send({
+        type: 'progress',
+        job_id: job.job_id,
+        attempt: job.attempt,
+        fraction,
+        ...(message !== undefined && { message }),
+      })
+    })
+  }
+
   private finish(job: JobFrame, abort: AbortController, outcome: JobOutcome): void {
     const held = this.running.get(job.job_id)
-    if (held?.abort === abort) this.running.delete(job.job_id)
+    // The last word held back goes before the report, while the job is still held here.
+    if (held?.abort === abort) {
+      held.progress.flush()
+      this.running.delete(job.job_id)
+    }
     if (outcome.ok) this.completed++
     else this.failed++
     this.options.onEvent?.({

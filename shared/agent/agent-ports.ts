@@ -21,13 +21,32 @@ export interface SocketLike {
 /** Carries a guest's host call to the orchestrator and brings back the reply. */
 export type HostHandler = (call: HostCall) => Promise<HostReply>
 
+/** Carries a guest's progress (already checked: a fraction in 0..1, a capped message) out. */
+type ProgressHandler = (fraction: number, message: string | undefined) => void
+
+/** What an executor tells of a run while it lasts. */
+export interface RunHooks {
+  /** The job left the queue for a thread (a prefetched job waits before this). */
+  started?: () => void
+  /** The guest called `progress(fraction, message)`. */
+  progress?: ProgressHandler
+}
+
 /** A job as an executor receives it: wasm jobs come with their module's bytes. */
 export type RunnableJob = JobFrame & { wasm_bytes?: Uint8Array }
 
 /** Runs one attempt of a job somewhere killable; resolves with the outcome, never rejects. */
 export interface JobExecutor {
-  /** `host` answers the guest's database calls; absent, the guest has no database. */
-  execute(job: RunnableJob, signal: AbortSignal, host?: HostHandler): Promise<RunOutcome>
+  /**
+   * `host` answers the guest's database calls; absent, the guest has no database. `hooks` hear
+   * when the job really starts and what progress its guest reports.
+   */
+  execute(
+    job: RunnableJob,
+    signal: AbortSignal,
+    host?: HostHandler,
+    hooks?: RunHooks,
+  ): Promise<RunOutcome>
   close(): Promise<void>
 }
 
@@ -44,7 +63,9 @@ export type AgentState = 'idle' | 'connecting' | 'connected' | 'draining' | 'sto
 export type AgentEvent =
   | { type: 'state'; state: AgentState }
   | { type: 'welcome'; volunteerId: string }
+  /** A job began to run (one prefetched beside a running one starts when a thread is free). */
   | { type: 'job-started'; jobId: string; jobType: string }
+  | { type: 'job-progress'; jobId: string; fraction: number; message?: string | undefined }
   | { type: 'job-finished'; jobId: string; ok: boolean; durationMs: number; error?: string }
   | { type: 'protocol-error'; code: string; message: string }
   | { type: 'disconnected'; code: number; reason: string; retryInMs?: number }

@@ -28,6 +28,7 @@ export type {
   AgentState,
   HostHandler,
   JobExecutor,
+  RunHooks,
   RunnableJob,
   SocketLike,
 } from './agent-ports'

@@ -32,4 +32,9 @@ export type HostReply = z.infer<typeof HostReply>
 /** A runtime's synchronous line to the host: blocks until the reply is in. */
 export interface HostBridge {
   call(request: HostCall): HostReply
+  /**
+   * A guest's `progress(fraction, message)`, already checked (see host-dispatch.ts). Fire and
+   * forget: the guest never waits on it; absent, progress goes nowhere.
+   */
+  progress?(fraction: number, message: string | undefined): void
 }

@@ -1,11 +1,11 @@
 /**
- * The host side of what a Lua guest calls: `print`, `io.write`, `json`, `db`, and the bootstrap
+ * The host side of what a Lua guest calls: `print`, `io.write`, `json`, `db`, `progress`, and the bootstrap
  * that opens the safe libraries (lua-sandbox.ts) and installs these beside them. Kept apart from
  * lua-runtime.ts, which owns a job's life: memory cap, deadline, outcome.
  */
 import type { HostBridge, HostCall } from '../protocol/host-call'
 import type { JsonObject, JsonValue } from '../protocol/json'
-import { hostCallFromGuest } from './host-dispatch'
+import { hostCallFromGuest, progressFromGuest } from './host-dispatch'
 import { OPENED_LIBRARIES, SAFE_OS_FUNCTIONS, SANDBOX_PRELUDE } from './lua-sandbox'
 import { pushJson, toJson } from './lua-values'
 import { LUA, type LuaWasm } from './lua-wasm'
@@ -44,7 +44,15 @@ export class LuaGuestApi {
    */
   readonly nextCall: Fn
   private readonly fn: Record<
-    'print' | 'write' | 'encode' | 'decode' | 'dbGet' | 'dbSet' | 'dbDelete' | 'dbList',
+    | 'print'
+    | 'write'
+    | 'encode'
+    | 'decode'
+    | 'dbGet'
+    | 'dbSet'
+    | 'dbDelete'
+    | 'dbList'
+    | 'progress',
     Fn
   >
 
@@ -102,6 +110,7 @@ export class LuaGuestApi {
         }),
         'ii',
       ),
+      progress: m.addFunction(this.hostFunction(this.progress), 'ii'),
     }
     this.bootstrap = m.addFunction(this.hostFunction(this.install), 'ii')
     this.nextCall = m.addFunction(
@@ -156,6 +165,7 @@ export class LuaGuestApi {
     m._lua_settop(L, 0)
 
     this.setFunction(L, 'print', this.fn.print)
+    this.setFunction(L, 'progress', this.fn.progress)
     this.setTable(L, 'io', { write: this.fn.write })
     this.setTable(L, 'json', { encode: this.fn.encode, decode: this.fn.decode })
     this.setTable(L, 'db', {
@@ -226,6 +236,29 @@ export class LuaGuestApi {
     if (!reply.ok) throw new Error(reply.error)
     pushJson(this.lua, L, reply.value)
     return 1
+  }
+
+  /** `progress(fraction, message)`: checked, then passed on without waiting (host-dispatch.ts). */
+  private readonly progress = (L: number): number => {
+    const job = this.current()
+    const wrong = progressFromGuest(
+      job?.ended ? undefined : job?.control.host,
+      this.argPlain(L, 1),
+      this.argPlain(L, 2),
+    )
+    if (wrong !== undefined) throw new Error(wrong)
+    return 0
+  }
+
+  /** A number or string argument as a host value; anything else only by its Lua type. */
+  private argPlain(L: number, index: number): unknown {
+    const { m } = this.lua
+    const type = m._lua_type(L, index)
+    if (type === LUA.TNUMBER) return m._lua_tonumberx(L, index, 0)
+    if (type === LUA.TSTRING) return this.lua.readString(L, index)
+    // TNONE (-1): the argument was not given.
+    if (type <= LUA.TNIL) return undefined
+    return { lua: type }
   }
 
   private argString(L: number, index: number, name: string): string {

@@ -66,9 +66,26 @@ class Database:
 
 db = Database()
 
+try:
+    from _zerverless_host import progress as _host_progress
+except ImportError:
+    _host_progress = None
+
+def progress(fraction, message=None):
+    """Reports how far the job got: a fraction from 0 to 1 and an optional message."""
+    # Only exact floats and strs cross to the host: anything else would reach it as a proxy.
+    if isinstance(fraction, bool) or not isinstance(fraction, (int, float)):
+        raise TypeError(f'progress(fraction, message): fraction must be a number from 0 to 1; got {type(fraction).__name__}')
+    if message is not None and not isinstance(message, str):
+        raise TypeError(f'progress(fraction, message): message must be a string; got {type(message).__name__}')
+    if _host_progress is not None:
+        wrong = _host_progress(float(fraction), None if message is None else str.__str__(message))
+        if wrong:
+            raise ValueError(wrong)
+
 def _scope(request, secrets=None):
     # SECRETS: the values the work declared, read-only (a mapping proxy over a private dict).
-    return {'__name__': '__main__', '__builtins__': builtins, 'INPUT': request, 'db': db, 'SECRETS': _Frozen(dict(secrets or {}))}
+    return {'__name__': '__main__', '__builtins__': builtins, 'INPUT': request, 'db': db, 'progress': progress, 'SECRETS': _Frozen(dict(secrets or {}))}
 
 _compiled = {}
 

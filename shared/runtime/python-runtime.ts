@@ -10,7 +10,7 @@ import type { HostBridge } from '../protocol/host-call'
 import type { JobError } from '../protocol/job'
 import { tryParseJson, type JsonValue } from '../protocol/json'
 import { guestLine } from './guest-error'
-import { hostCallFromGuest } from './host-dispatch'
+import { hostCallFromGuest, progressFromGuest } from './host-dispatch'
 import { resultTooLarge } from './limits'
 import { limitGrowth } from './memory-cap'
 import { PythonJsBudget } from './python-js-budget'
@@ -109,9 +109,13 @@ export class PythonRuntime implements GuestRuntime {
           ? hostCallFromGuest(this.host, text)
           : { ok: false, error: 'a db call is JSON text' },
       )
+    // Checked again here: Python's own checks run in the guest's realm. '' means it was fine.
+    const progress = (fraction: unknown, message: unknown): string =>
+      progressFromGuest(this.host, fraction, message) ?? ''
+    const line = { call: Object.freeze(call), progress: Object.freeze(progress) }
     pyodide.registerJsModule(
       '_zerverless_host',
-      Object.freeze(Object.assign(Object.create(null) as object, { call: Object.freeze(call) })),
+      Object.freeze(Object.assign(Object.create(null) as object, line)),
     )
     pyodide.setStdout({ write: (bytes) => this.write(this.output, bytes) })
     pyodide.setStderr({ write: (bytes) => this.write(this.errors, bytes) })

@@ -1,5 +1,5 @@
 /**
- * The globals a JavaScript guest gets — `INPUT`, `console`, `db` — built from host functions
+ * The globals a JavaScript guest gets — `INPUT`, `console`, `db`, `progress` — built from host functions
  * rather than evaluated source: parsing a prelude costs as much as creating the context itself.
  * The intrinsics the host relies on are captured before guest code runs, so a job that replaces
  * `JSON.stringify` or `String` cannot change how its result, output or database calls are read.
@@ -7,7 +7,7 @@
 import type { QuickJSContext, QuickJSHandle, VmCallResult } from 'quickjs-emscripten-core'
 import type { HostBridge } from '../protocol/host-call'
 import type { JsonValue } from '../protocol/json'
-import { hostCallFromGuest } from './host-dispatch'
+import { hostCallFromGuest, progressFromGuest } from './host-dispatch'
 import type { OutputBuffer } from './output-buffer'
 
 const CONSOLE_METHODS = ['log', 'info', 'warn', 'error', 'debug'] as const
@@ -47,7 +47,7 @@ export class QuickJsBindings {
 
   /**
    * Defines `INPUT`, a frozen `SECRETS` (the values the work declared; empty when none), a frozen
-   * `console` and a frozen `db` on the guest's global object.
+   * `console`, a frozen `db` and `progress(fraction, message)` on the guest's global object.
    */
   install(inputJson: string, secrets: Readonly<Record<string, string>> = {}): void {
     const ctx = this.ctx
@@ -91,6 +91,14 @@ export class QuickJsBindings {
         return { ...(isRecord(fields) ? fields : {}), op: 'db.list' }
       })
     })
+
+    // Reads this.host when called, so a warm context's call reports for that call.
+    const progress = this.guestFunction('progress', (fraction, message) => {
+      const wrong = progressFromGuest(this.host, this.plain(fraction), this.plain(message))
+      return wrong === undefined ? undefined : { error: ctx.newError(wrong) }
+    })
+    ctx.setProp(ctx.global, 'progress', progress)
+    progress.dispose()
   }
 
   /**
@@ -242,6 +250,16 @@ export class QuickJsBindings {
     } finally {
       prop.dispose()
     }
+  }
+
+  /** A primitive argument as a host value; anything else only by its type (no guest code runs). */
+  private plain(handle: QuickJSHandle | undefined): unknown {
+    if (handle === undefined) return undefined
+    const type = this.ctx.typeof(handle)
+    if (type === 'number') return this.ctx.getNumber(handle)
+    if (type === 'string') return this.ctx.getString(handle)
+    if (type === 'undefined') return undefined
+    return { [type]: true }
   }
 
   private hostCall(request: object): QuickJSHandle | VmCallResult<QuickJSHandle> {

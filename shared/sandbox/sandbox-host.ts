@@ -41,6 +41,9 @@ export interface SandboxHostOptions {
   loadPython?: () => Promise<PythonRuntime>
 }
 
+/** A guest reporting progress in a loop posts at most one message per this many ms. */
+const PROGRESS_GAP_MS = 100
+
 const NO_SHARED_MEMORY: HostBridge = {
   call: () => ({
     ok: false,
@@ -94,15 +97,43 @@ export function serveSandbox(
   /**
    * The guest runs synchronously on this thread, so a `db` call parks it on Atomics.wait until
    * the owner writes the reply to shared memory. `revoke` ends the line when the job's run returns.
+   * Progress needs no shared memory: it is posted, at most one per PROGRESS_GAP_MS. The latest
+   * one held back goes out at the next chance the thread gets while the guest runs (its next
+   * report, a `db` call, an interrupt check: `tick`) once the gap is over, or when the run returns.
    */
-  function bridgeFor(id: number, deadline: number): { bridge: HostBridge; revoke(): void } {
-    if (!init.hostBuffer) return { bridge: NO_SHARED_MEMORY, revoke: () => {} }
+  function bridgeFor(
+    id: number,
+    deadline: number,
+  ): { bridge: HostBridge; tick(): void; revoke(): void } {
+    let open = true
+    let postedAt = -PROGRESS_GAP_MS
+    let held: { fraction: number; message: string | undefined } | undefined
+    const send = (fraction: number, message: string | undefined) => {
+      postedAt = now()
+      held = undefined
+      post({ kind: 'progress', id, fraction, ...(message !== undefined && { message }) })
+    }
+    const tick = () => {
+      if (held !== undefined && now() - postedAt >= PROGRESS_GAP_MS)
+        send(held.fraction, held.message)
+    }
+    const progress = (fraction: number, message: string | undefined) => {
+      if (!open) return
+      held = { fraction, message }
+      tick()
+    }
+    const revoke = () => {
+      if (open && held) send(held.fraction, held.message)
+      open = false
+    }
+    if (!init.hostBuffer) return { bridge: { call: NO_SHARED_MEMORY.call, progress }, tick, revoke }
     const state = new Int32Array(init.hostBuffer, 0, 3)
     const bytes = new Uint8Array(init.hostBuffer, HOST_HEADER_BYTES)
-    let open = true
     const bridge: HostBridge = {
+      progress,
       call(call) {
         if (!open) return { ok: false, error: 'the job has ended: its database line is closed' }
+        tick()
         const mine = ++sequence
         store(state, 0, 0)
         post({ kind: 'host-call', id, sequence: mine, call })
@@ -119,7 +150,7 @@ export function serveSandbox(
         return parse(text) as HostReply
       },
     }
-    return { bridge, revoke: () => (open = false) }
+    return { bridge, tick, revoke }
   }
 
   let python: Promise<PythonRuntime> | undefined
@@ -169,7 +200,11 @@ export function serveSandbox(
       } else {
         outcome = await runtime.run(request, {
           deadline,
-          isCancelled: () => load(stop, 0) !== 0,
+          // Polled often while the guest runs: the chance to send progress it held back.
+          isCancelled: () => {
+            line.tick()
+            return load(stop, 0) !== 0
+          },
           stopFlag: stop,
           host: line.bridge,
         })

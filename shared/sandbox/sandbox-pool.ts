@@ -11,10 +11,12 @@
  * replaced first. QuickJS, Lua and WASI guests see only values copied into their own wasm memory,
  * never a JS object of the thread, so they taint nothing and untainted threads cost nothing new.
  */
-import type { HostHandler, JobExecutor, RunnableJob } from '../agent/volunteer-agent'
+import type { HostHandler, JobExecutor, RunHooks, RunnableJob } from '../agent/volunteer-agent'
 import type { HostReply } from '../protocol/host-call'
-import type { JobError } from '../protocol/job'
-import { formatSeconds, RUN_DEFAULTS, STOP_SIGNAL, type RunOutcome } from '../runtime/runtime'
+import { RUN_DEFAULTS, STOP_SIGNAL, type RunOutcome } from '../runtime/runtime'
+import { stopped } from './stopped-outcome'
+import { isGuestProgress } from '../runtime/host-dispatch'
+import { HOST_REPLY_BYTES, writeReply } from './host-reply'
 import {
   HOST_HEADER_BYTES,
   sharedMemory,
@@ -60,9 +62,6 @@ export interface SandboxPoolOptions {
 /** An interpreter whose heap grew this far past its start is replaced rather than reused. */
 const PYTHON_HEAP_SLACK = 512 * 1024 * 1024
 
-/** Room for one host-call reply: a 2 MiB value as JSON, with headroom for escaping. */
-const HOST_REPLY_BYTES = 4 * 1024 * 1024 + 1024
-
 /**
  * One Pyodide snapshot per process: the first thread to load Python makes it, the rest start from
  * it. Every later interpreter of every namespace boots from these bytes, so they are taken only
@@ -78,6 +77,7 @@ interface Busy {
   id: number
   python: boolean
   host?: HostHandler
+  hooks?: RunHooks
   resolve: (outcome: RunOutcome) => void
   started: number
   timers: ReturnType<typeof setTimeout>[]
@@ -103,6 +103,7 @@ interface Queued {
   job: RunnableJob
   signal: AbortSignal
   host?: HostHandler
+  hooks?: RunHooks
   resolve: (outcome: RunOutcome) => void
 }
 
@@ -130,9 +131,20 @@ export class SandboxPool implements JobExecutor {
     }
   }
 
-  execute(job: RunnableJob, signal: AbortSignal, host?: HostHandler): Promise<RunOutcome> {
+  execute(
+    job: RunnableJob,
+    signal: AbortSignal,
+    host?: HostHandler,
+    hooks?: RunHooks,
+  ): Promise<RunOutcome> {
     return new Promise((resolve) => {
-      this.queue.push({ job, signal, resolve, ...(host && { host }) })
+      this.queue.push({
+        job,
+        signal,
+        resolve,
+        ...(host && { host }),
+        ...(hooks && { hooks }),
+      })
       this.pump()
     })
   }
@@ -182,7 +194,7 @@ export class SandboxPool implements JobExecutor {
     return (python ? untainted : own) ?? foreign
   }
 
-  private dispatch(slot: Slot, { job, signal, resolve, host }: Queued): void {
+  private dispatch(slot: Slot, { job, signal, resolve, host, hooks }: Queued): void {
     if (signal.aborted) return resolve(stopped(job, 'CANCELLED', 'job was cancelled', 0))
     const started = Date.now()
     const python = job.job_type === 'python'
@@ -193,6 +205,7 @@ export class SandboxPool implements JobExecutor {
       started,
       timers: [],
       ...(host && { host }),
+      ...(hooks && { hooks }),
     }
     slot.busy = busy
     // Tainted before the job is sent, not when it reports: its guest may never report.
@@ -226,6 +239,7 @@ export class SandboxPool implements JobExecutor {
       },
     }
     slot.thread.run(message)
+    hooks?.started?.()
     if (job.wasm_cid !== undefined) slot.modules.add(job.wasm_cid)
     const grace =
       this.options.killGraceMs ?? Math.min(1000, Math.max(100, Math.round(job.timeout_ms / 10)))
@@ -317,6 +331,13 @@ export class SandboxPool implements JobExecutor {
       slot.snapshotDue = false
       return
     }
+    if (message.kind === 'progress') {
+      // A Python guest can reach its thread, so what the thread says is checked again here.
+      const { id, fraction, message: text } = message
+      if (slot.busy?.id === id && isGuestProgress(fraction, text))
+        slot.busy.hooks?.progress?.(fraction, text)
+      return
+    }
     if (message.kind === 'host-call') {
       const asking = slot.busy
       if (!asking || asking.id !== message.id) return
@@ -368,33 +389,4 @@ export class SandboxPool implements JobExecutor {
     this.respawn(slot)
     this.pump()
   }
-}
-
-function stopped(
-  job: RunnableJob,
-  code: 'TIMEOUT' | 'CANCELLED',
-  message: string | undefined,
-  durationMs: number,
-): RunOutcome {
-  const error: JobError = {
-    code,
-    message: message ?? `job exceeded its timeout of ${formatSeconds(job.timeout_ms)}`,
-  }
-  return { ok: false, error, output: '', durationMs }
-}
-
-/** Puts a host-call reply where the waiting thread reads it, and wakes it. */
-function writeReply(buffer: SharedArrayBuffer, sequence: number, reply: HostReply): void {
-  let bytes = new TextEncoder().encode(JSON.stringify(reply))
-  if (bytes.length > HOST_REPLY_BYTES) {
-    bytes = new TextEncoder().encode(
-      JSON.stringify({ ok: false, error: `the reply is over ${HOST_REPLY_BYTES} bytes` }),
-    )
-  }
-  const state = new Int32Array(buffer, 0, 3)
-  new Uint8Array(buffer, HOST_HEADER_BYTES).set(bytes)
-  Atomics.store(state, 1, bytes.length)
-  Atomics.store(state, 2, sequence)
-  Atomics.store(state, 0, 1)
-  Atomics.notify(state, 0)
 }

@@ -58,6 +58,8 @@ export type DoneMessage = {
 export type ThreadMessage =
   | DoneMessage
   | { kind: 'host-call'; id: number; sequence: number; call: HostCall }
+  /** A guest's progress, checked in the thread; the owner checks it again. */
+  | { kind: 'progress'; id: number; fraction: number; message?: string }
   | { kind: 'python-snapshot'; bytes: Uint8Array }
 
 /** Shared memory when this realm may use it; undefined on a page without cross-origin isolation. */

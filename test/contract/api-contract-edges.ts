@@ -8,11 +8,7 @@ import type { ContractContext } from './api-contract-context'
 
 export function describeContractEdges(ctx: ContractContext): void {
   describe('submitting and waiting in one call', () => {
-    it('answers POST /api/jobs?wait= with 201 and the finished job', async (test) => {
-      // On workerd under CI's load a volunteer did not reach this namespace's room within the
-      // wait (three runs of three): an open issue of the edge host's balancer, not of the wait,
-      // which Node and the core in process cover here. Shown as skipped there until it is fixed.
-      if (ctx.target.host === 'workers') test.skip()
+    it('answers POST /api/jobs?wait= with 201 and the finished job', async () => {
       const res = await ctx.client.post('/api/jobs?wait=20', {
         job_type: 'lua',
         namespace: 'contract-wait',

@@ -66,6 +66,25 @@ describe('job rooms on the edge', () => {
     expect(stats).toMatchObject({ rooms: ROOMS, jobs: { completed: 3 } })
   }, 90_000)
 
+  it('moves a volunteer that was busy when work came elsewhere, once its job ends', async () => {
+    const edge = (started.edge = await startEdge({ rooms: ROOMS }))
+    started.workers.push(startWorker(edge.wsUrl, 1))
+    await idle(edge.url, 1)
+    const client = api(edge.url)
+    // A job in every room, each long enough that the balancer asks the volunteer to move while
+    // it still runs one: it must move when that job ends, though its free prefetch slot means
+    // its room's load reads the same before, during and after the job.
+    const namespaces = namespacesInDistinctRooms(ROOMS)
+    const code = 'const end = Date.now() + 1000; while (Date.now() < end) {} INPUT.ns'
+    const jobs = await Promise.all(
+      namespaces.map((namespace) =>
+        client.run({ job_type: 'js', code, input_data: { ns: namespace }, namespace }, 60),
+      ),
+    )
+    expect(jobs.map((j) => j.status)).toEqual(Array(ROOMS).fill('completed'))
+    expect(jobs.map((j) => j.result)).toEqual(namespaces)
+  }, 90_000)
+
   it('loses no job when the orchestrator restarts in the middle of work', async () => {
     const stateDir = tempDir('zv-edge-restart-')
     let edge = (started.edge = await startEdge({ rooms: 2, stateDir }))

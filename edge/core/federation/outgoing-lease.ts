@@ -192,7 +192,7 @@ export class OutgoingLease {
       case 'heartbeat':
         return
       case 'progress':
-        attempt.progress = { fraction: frame.fraction, message: frame.message }
+        attempt.progress = { fraction: frame.fraction, message: frame.message, at: Date.now() }
         return
       case 'need_code':
         if (frame.hash !== this.codeHash) return this.drop('it asked for code that is not its job')

@@ -97,7 +97,8 @@ export interface JobView {
   started_at: string | null
   completed_at: string | null
   duration_ms: number | null
-  progress?: { fraction?: number; message?: string }
+  /** What the running job's guest last reported with `progress()`; null when none or not running. */
+  progress: JobProgressView | null
   /** Who may run it, and what its db calls reach on an untrusted volunteer. */
   executor: Executor
   untrusted_db: DbAccess
@@ -110,6 +111,13 @@ export interface JobView {
   outputs?: { name: string; size: number; sha256: string; url: string }[]
   /** A job a peer orchestrator ran for us: which one, and which of its volunteers. */
   executed_by?: { orchestrator: string; volunteer: string | null }
+}
+
+/** A guest's last `progress(fraction, message)`, and when the orchestrator heard it (ISO). */
+export interface JobProgressView {
+  fraction: number | null
+  message: string | null
+  at: string
 }
 
 /** A redundant job's answers: `needed` identical ones complete it. */
@@ -153,6 +161,7 @@ export function toJobView(job: JobRecord, code?: string): JobView {
       job.started_at !== null && job.completed_at !== null
         ? job.completed_at - job.started_at
         : null,
+    progress: null,
     executor: job.executor,
     untrusted_db: job.untrusted_db,
     ...(job.secrets.length > 0 && { secrets: job.secrets }),

@@ -361,8 +361,9 @@ export class Scheduler<P extends readonly Placement[] = readonly Placement[]> {
     })
   }
 
+  /** Kept in memory only: progress matters while a job runs, and a restart re-runs it anyway. */
   private noteProgress(attempt: Attempt, progress: Progress): void {
-    attempt.progress = progress
+    attempt.progress = { ...progress, at: Date.now() }
     if (attempt.kind === 'copy') this.redundant.progress(attempt)
   }
 

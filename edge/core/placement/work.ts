@@ -36,6 +36,8 @@ export type AttemptKind = 'job' | 'copy' | 'call'
 
 /** How far a running job got, as its site reports it. */
 export interface Progress {
-  fraction?: number
-  message?: string
+  fraction?: number | undefined
+  message?: string | undefined
+  /** When the orchestrator heard it (ms since epoch); set where it is kept. */
+  at?: number
 }

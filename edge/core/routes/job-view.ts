@@ -1,7 +1,8 @@
 /** A stored job as the API shows it: its code, progress, quorum and output files joined in. */
 import { isFinished } from '../../../shared/protocol/job'
-import { toJobView, type JobRecord, type JobView } from '../jobs/job-record'
+import { toJobView, type JobProgressView, type JobRecord, type JobView } from '../jobs/job-record'
 import type { Scheduler } from '../jobs/scheduler'
+import type { Progress } from '../placement/work'
 import type { JobOutputs } from '../services/job-outputs'
 
 /** What a job's view is made from. */
@@ -16,7 +17,7 @@ export type JobViewer = (job: JobRecord) => JobView
 export function jobViewer({ jobs, outputs }: JobViewSources): JobViewer {
   return (job) => {
     const shown = toJobView(job, jobs.codeOf(job.code_hash))
-    const progress = isFinished(job.status) ? undefined : jobs.progressOf(job.id)
+    const heard = isFinished(job.status) ? undefined : jobs.progressOf(job.id)
     const files =
       job.job_type === 'native' && outputs
         ? outputs.list(job.id).map((f) => ({
@@ -30,8 +31,16 @@ export function jobViewer({ jobs, outputs }: JobViewSources): JobViewer {
     return {
       ...shown,
       ...(quorum && { quorum }),
-      ...(progress && { progress }),
+      progress: heard ? progressView(heard) : null,
       ...(files && { outputs: files }),
     }
+  }
+}
+
+function progressView({ fraction, message, at }: Progress): JobProgressView {
+  return {
+    fraction: fraction ?? null,
+    message: message ?? null,
+    at: new Date(at ?? Date.now()).toISOString(),
   }
 }

@@ -3,6 +3,7 @@ import type { ServiceWorkerControl } from '../pwa/service-worker'
 import type { BrowserVolunteer, VolunteerSnapshot } from '../volunteer/browser-volunteer'
 import { ConnectionBadge } from './ConnectionBadge'
 import { Controls } from './Controls'
+import { CpuChart } from './CpuChart'
 import { JobsChart } from './JobsChart'
 import { Numbers } from './Numbers'
 import { RecentErrors } from './RecentErrors'
@@ -53,6 +54,7 @@ export function App({ volunteer, failure, update }: Props) {
           <Controls snapshot={snapshot} onChange={(patch) => volunteer.update(patch)} />
           <Numbers snapshot={snapshot} />
           <JobsChart perMinute={snapshot.view.perMinute} />
+          <CpuChart cpu={snapshot.view.cpu} threads={snapshot.settings.threads} />
           <RunningJobs jobs={snapshot.view.running} />
           <RecentErrors errors={snapshot.view.errors} />
         </main>

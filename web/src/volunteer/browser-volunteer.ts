@@ -13,7 +13,8 @@ import { VERSION } from '../../../shared/protocol/version'
 import { BROWSER_RUNTIMES } from '../compute/compute-api'
 import { spawnWebWorker } from '../compute/web-sandbox'
 import { SettingsStore, type Totals, type VolunteerSettings } from './settings'
-import { advance, initialView, reduce, type VolunteerView } from './volunteer-view'
+import { CPU_SAMPLE_MS } from './cpu-series'
+import { advance, initialView, reduce, sample, type VolunteerView } from './volunteer-view'
 
 /** A Web Worker's native stack is about 1 MiB: QuickJS gets 1/16 of it. */
 const GUEST_STACK_BYTES = 64 * 1024
@@ -49,11 +50,11 @@ export class BrowserVolunteer {
     const scheme = location.protocol === 'https:' ? 'wss' : 'ws'
     this.url = `${scheme}://${location.host}/ws/volunteer`
     document.addEventListener('visibilitychange', () => this.sync())
-    // The chart moves on even when no job finishes.
+    // The charts move on even when no job finishes; the CPU plot takes its next point.
     setInterval(() => {
-      const moved = advance(this.view, Date.now())
-      if (moved !== this.view) this.setView(moved)
-    }, 10_000)
+      const now = Date.now()
+      this.setView(sample(advance(this.view, now), now))
+    }, CPU_SAMPLE_MS)
   }
 
   static async start(): Promise<BrowserVolunteer> {

@@ -44,4 +44,19 @@ describe('the volunteer view', () => {
     view = advance(view, T0 + 2 * MINUTES * 60_000)
     expect(view.perMinute.every((n) => n === 0)).toBe(true)
   })
+  it("keeps each running job's start time and the latest progress its guest reported", () => {
+    let view = reduce(initialView(T0), { type: 'job-started', jobId: 'a', jobType: 'py' }, T0)
+    view = reduce(view, { type: 'job-started', jobId: 'b', jobType: 'js' }, T0 + 5)
+    view = reduce(view, { type: 'job-progress', jobId: 'a', fraction: 0.2 }, T0 + 6)
+    view = reduce(
+      view,
+      { type: 'job-progress', jobId: 'a', fraction: 0.4, message: 'step 2' },
+      T0 + 7,
+    )
+    view = reduce(view, { type: 'job-progress', jobId: 'gone', fraction: 1 }, T0 + 8)
+    expect(view.running).toEqual([
+      { id: 'a', type: 'py', since: T0, progress: { fraction: 0.4, message: 'step 2' } },
+      { id: 'b', type: 'js', since: T0 + 5 },
+    ])
+  })
 })

@@ -1,9 +1,11 @@
 /**
  * What the page shows, folded from the agent's events: connection, jobs running now, jobs done,
- * CPU time given, jobs per minute for the last half hour, and the last errors. Pure, so it is
+ * CPU time given, jobs per minute for the last half hour, cores busy over the last ten minutes
+ * (cpu-series.ts), and the last errors. Pure, so it is
  * tested without a browser.
  */
 import type { AgentEvent } from '../../../shared/agent/volunteer-agent'
+import { initialCpu, sampleCpu, type CpuSeries } from './cpu-series'
 
 type Connection = 'starting' | 'connecting' | 'connected' | 'paused' | 'hidden' | 'stopped'
 
@@ -11,6 +13,8 @@ export interface RunningJob {
   id: string
   type: string
   since: number
+  /** What its guest last reported with `progress(fraction, message)`. */
+  progress?: { fraction: number; message?: string | undefined }
 }
 
 export interface RecentError {
@@ -33,6 +37,9 @@ export interface VolunteerView {
   /** The minute (ms since epoch / 60 000) that `perMinute`'s last bucket counts. */
   minute: number
   errors: RecentError[]
+  /** Threads' busy time of jobs that ended (ms), for the CPU plot. */
+  busyMs: number
+  cpu: CpuSeries
 }
 
 export const MINUTES = 30
@@ -50,7 +57,26 @@ export function initialView(now: number): VolunteerView {
     perMinute: new Array<number>(MINUTES).fill(0),
     minute: Math.floor(now / 60_000),
     errors: [],
+    busyMs: 0,
+    cpu: initialCpu(now),
   }
+}
+
+/** Busy time so far (ms): the jobs that ended, and the running ones up to `now`. */
+function busyNow(view: VolunteerView, now: number): number {
+  return view.running.reduce((sum, job) => sum + Math.max(0, now - job.since), view.busyMs)
+}
+
+/** Takes the CPU plot's next point. */
+export function sample(view: VolunteerView, now: number): VolunteerView {
+  return { ...view, cpu: sampleCpu(view.cpu, busyNow(view, now), now) }
+}
+
+/** Busy time of the running job `id` (or all of them), as they stop counting at `now`. */
+function ended(view: VolunteerView, now: number, id?: string): number {
+  return view.running
+    .filter((job) => id === undefined || job.id === id)
+    .reduce((sum, job) => sum + Math.max(0, now - job.since), 0)
 }
 
 /** Moves the chart's window to `now`, dropping minutes that fell off its left edge. */
@@ -80,6 +106,7 @@ export function reduce(view: VolunteerView, event: AgentEvent, now: number): Vol
       return {
         ...current,
         running: [],
+        busyMs: current.busyMs + ended(current, now),
         retryAt: event.retryInMs === undefined ? undefined : now + event.retryInMs,
       }
     case 'job-started':
@@ -90,12 +117,22 @@ export function reduce(view: VolunteerView, event: AgentEvent, now: number): Vol
           { id: event.jobId, type: event.jobType, since: now },
         ],
       }
+    case 'job-progress': {
+      const progress = { fraction: event.fraction, message: event.message }
+      return {
+        ...current,
+        running: current.running.map((job) =>
+          job.id === event.jobId ? { ...job, progress } : job,
+        ),
+      }
+    }
     case 'job-finished': {
       const perMinute = [...current.perMinute]
       perMinute[MINUTES - 1] = (perMinute[MINUTES - 1] ?? 0) + 1
       return {
         ...current,
         running: current.running.filter((job) => job.id !== event.jobId),
+        busyMs: current.busyMs + ended(current, now, event.jobId),
         completed: current.completed + (event.ok ? 1 : 0),
         failed: current.failed + (event.ok ? 0 : 1),
         cpuMs: current.cpuMs + event.durationMs,
