@@ -24,7 +24,8 @@ export const JobView = z.looseObject({
   created_at: z.string(),
   duration_ms: z.number().nullable().optional(),
   progress: z
-    .looseObject({ fraction: z.number().optional(), message: z.string().optional() })
+    .looseObject({ fraction: z.number(), message: z.string().nullable().optional() })
+    .nullable()
     .optional(),
 })
 export type JobView = z.infer<typeof JobView>

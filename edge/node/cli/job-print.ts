@@ -11,10 +11,9 @@ export function describeJob(job: JobView): string {
     lines.push(`error: ${job.error.message}${job.error.code ? ` (${job.error.code})` : ''}`)
   const took =
     job.duration_ms === null || job.duration_ms === undefined ? '' : ` in ${job.duration_ms} ms`
-  const progress =
-    job.progress?.fraction !== undefined
-      ? ` ${Math.round(job.progress.fraction * 100)}%${job.progress.message ? ` ${job.progress.message}` : ''}`
-      : ''
+  const progress = job.progress
+    ? ` ${Math.round(job.progress.fraction * 100)}%${job.progress.message ? ` ${job.progress.message}` : ''}`
+    : ''
   lines.push(`job ${job.id} ${job.status}${took}${progress}`)
   return lines.join('\n')
 }
