@@ -50,6 +50,23 @@ function pyodideFiles(): Plugin {
   }
 }
 
+/**
+ * Swagger UI for `/docs` comes from its npm package, copied beside the build (no CDN); the page
+ * and its init script are ours, in web/public/docs/.
+ */
+function swaggerUiFiles(): Plugin {
+  const dir = path.join(root, 'node_modules/swagger-ui-dist')
+  return {
+    name: 'zerverless-swagger-ui-files',
+    writeBundle(options) {
+      const out = path.join(options.dir ?? path.join(root, 'dist/web'), 'docs')
+      mkdirSync(out, { recursive: true })
+      for (const name of ['swagger-ui-bundle.js', 'swagger-ui.css'])
+        copyFileSync(path.join(dir, name), path.join(out, name))
+    },
+  }
+}
+
 export default defineConfig({
   root: 'web',
   base: '/volunteer/',
@@ -75,6 +92,7 @@ export default defineConfig({
   plugins: [
     preact(),
     pyodideFiles(),
+    swaggerUiFiles(),
     VitePWA({
       registerType: 'prompt',
       injectRegister: false,
@@ -106,7 +124,7 @@ export default defineConfig({
       workbox: {
         // The app shell and the light runtimes are precached; Pyodide (~14 MB) is cached on first use.
         globPatterns: ['**/*.{js,css,html,wasm,svg,png,webmanifest}'],
-        globIgnores: ['pyodide/**'],
+        globIgnores: ['pyodide/**', 'docs/**'],
         maximumFileSizeToCacheInBytes: 4 * 1024 * 1024,
         navigateFallback: '/volunteer/index.html',
         navigateFallbackAllowlist: [/^\/volunteer\//],

@@ -26,6 +26,8 @@ import { jobOutputRoutes } from './job-output-routes'
 import { jobRoutes } from './job-routes'
 import { jobViewer } from './job-view'
 import { metricsRoutes } from './metrics-routes'
+import { apiDocumentJson } from '../openapi/api-document'
+import { openApiRoutes } from './openapi-routes'
 import { peerRoutes } from './peer-routes'
 import { federationRoutes } from './federation-routes'
 import type { Federation } from '../federation/federation'
@@ -191,6 +193,9 @@ export function mountApi(
   // Any process serves the volunteer page, the front too.
   volunteerPageRoutes.mount(app, { assets: host.assets })
   known.add(volunteerPageRoutes)
+  // The OpenAPI document and its docs page, likewise from any process (openapi-routes.ts).
+  openApiRoutes.mount(app, { document: apiDocumentJson, assets: host.assets })
+  known.add(openApiRoutes)
   mount(socketRoutes, () => ({
     volunteerSocket: host.volunteerSocket,
     uploadSocket: host.uploadSocket,
