@@ -159,7 +159,11 @@ function responseOf(
     const converted = components.convert(schema, 'output')
     return { description, content: { [contentType ?? 'application/json']: { schema: converted } } }
   }
-  if (contentType) return { description, content: { [contentType]: { schema: {} } } }
+  if (contentType) {
+    // Text is a string; anything else (a file, a module) is bytes of its media type.
+    const raw = contentType.startsWith('text/') ? { type: 'string' } : { contentMediaType: contentType }
+    return { description, content: { [contentType]: { schema: raw } } }
+  }
   if (status >= 400) return { description, content: json(errorRef) }
   return { description }
 }
