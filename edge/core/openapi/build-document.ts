@@ -161,7 +161,9 @@ function responseOf(
   }
   if (contentType) {
     // Text is a string; anything else (a file, a module) is bytes of its media type.
-    const raw = contentType.startsWith('text/') ? { type: 'string' } : { contentMediaType: contentType }
+    const raw = contentType.startsWith('text/')
+      ? { type: 'string' }
+      : { contentMediaType: contentType }
     return { description, content: { [contentType]: { schema: raw } } }
   }
   if (status >= 400) return { description, content: json(errorRef) }
