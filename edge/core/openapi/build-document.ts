@@ -27,7 +27,7 @@ const ERROR_SCHEMA: JsonSchema = {
     'Every error: a message that says what was wrong and what to do, and a machine-readable code; some add the field at fault.',
   properties: {
     error: { type: 'string' },
-    code: { type: 'string', examples: ['INVALID_REQUEST', 'JOB_NOT_FOUND', 'UNAUTHORIZED'] },
+    code: { type: 'string', examples: ['INVALID_REQUEST', 'JOB_NOT_FOUND', 'AUTH_REQUIRED'] },
     field: { type: 'string' },
   },
   required: ['error', 'code'],

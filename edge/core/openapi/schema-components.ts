@@ -41,7 +41,7 @@ export class SchemaComponents {
     const rewrite = (value: unknown): unknown => rewriteRefs(value, renamed)
     for (const [key, def] of Object.entries(defs)) {
       const name = renamed.get(key) as string
-      this.schemas[name] ??= rewrite(def) as JsonSchema
+      this.schemas[name] ??= name === 'JsonValue' ? JSON_VALUE : (rewrite(def) as JsonSchema)
     }
     return rewrite(rest) as JsonSchema
   }
@@ -52,7 +52,8 @@ export class SchemaComponents {
    * its output) gets its side appended, then a number.
    */
   #nameFor(key: string, def: JsonSchema, io: SchemaSide): string {
-    const base = key.startsWith('__schema') ? (isJsonValue(def) ? 'JsonValue' : 'Shared') : key
+    if (key.startsWith('__schema') && isJsonValue(def)) return 'JsonValue'
+    const base = key.startsWith('__schema') ? 'Shared' : key
     const content = JSON.stringify(def)
     const candidates = [base, `${base}${io === 'input' ? 'Input' : 'Output'}`]
     for (let n = 2; candidates.length < 50; n++) candidates.push(`${base}${n}`)
@@ -67,6 +68,12 @@ export class SchemaComponents {
     throw new Error(`too many different schemas named ${base}`)
   }
 }
+
+/**
+ * Any JSON value, said without zod's recursion (a union that refers to itself), which typed
+ * clients cannot express: every JSON value matches the empty schema.
+ */
+const JSON_VALUE: JsonSchema = { description: 'Any JSON value' }
 
 /** zod's `z.json()`: any JSON value, which refers to itself. */
 function isJsonValue(def: JsonSchema): boolean {

@@ -21,7 +21,7 @@ export const metricsRoutes = new RouteTable<MetricsRouteDeps>()
         tag: 'Operators',
         responses: {
           200: { description: 'Prometheus exposition format 0.0.4', contentType: 'text/plain' },
-          401: { description: 'UNAUTHORIZED: auth is on and no token was sent' },
+          401: { description: 'AUTH_REQUIRED: auth is on and no token was sent' },
           403: { description: 'FORBIDDEN: not the admin token' },
         },
       },
