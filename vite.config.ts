@@ -3,6 +3,7 @@
  * `npm run dev` runs Vite's dev server with the orchestrator behind its proxy.
  */
 import { copyFileSync, createReadStream, mkdirSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import preact from '@preact/preset-vite'
@@ -55,7 +56,7 @@ function pyodideFiles(): Plugin {
  * and its init script are ours, in web/public/docs/.
  */
 function swaggerUiFiles(): Plugin {
-  const dir = path.join(root, 'node_modules/swagger-ui-dist')
+  const dir = path.dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'))
   return {
     name: 'zerverless-swagger-ui-files',
     writeBundle(options) {

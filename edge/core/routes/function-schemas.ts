@@ -30,9 +30,9 @@ export const DeploymentList = z.strictObject({
 const VersionView = z.strictObject({ version: z.int(), runtime: Runtime, created_at: z.string() })
 
 /** A function with the versions kept, newest first. */
-export const DeploymentDetail = DeploymentView.extend({ versions: z.array(VersionView) })
+const DeploymentDetail = DeploymentView.extend({ versions: z.array(VersionView) })
 
-export const FunctionLogs = z.strictObject({
+const FunctionLogs = z.strictObject({
   lines: z.array(z.strictObject({ time: z.string(), line: z.string() })),
   count: z.int(),
   invocations: z.array(

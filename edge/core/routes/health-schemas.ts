@@ -19,7 +19,7 @@ export const InfoAnswer = z.strictObject({
   p2p_addresses: z.array(z.string()).optional(),
 })
 
-export const VolunteerCountsView = z.strictObject({
+const VolunteerCountsView = z.strictObject({
   connected: z.int(),
   idle: z.int(),
   busy: z.int(),

@@ -70,14 +70,14 @@ const StatusCounts = z.strictObject({
 })
 
 /** `POST /api/jobs/batch` without `?wait=`. */
-export const BatchSubmitted = z.strictObject({
+const BatchSubmitted = z.strictObject({
   batch_id: z.string(),
   count: z.int(),
   job_ids: z.array(z.string()),
 })
 
 /** `POST /api/jobs/batch?wait=`: the submission and where its jobs stand. */
-export const BatchSubmittedWaited = BatchSubmitted.extend({
+const BatchSubmittedWaited = BatchSubmitted.extend({
   done: z.boolean(),
   ...StatusCounts.shape,
 })

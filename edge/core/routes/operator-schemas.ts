@@ -18,7 +18,7 @@ const Identity = z
   .string()
   .describe('How it proved who it is: internal, runner, token, volunteer, anonymous')
 
-export const VolunteerView = z.strictObject({
+const VolunteerView = z.strictObject({
   id: z.string(),
   state: State,
   agent: AgentInfo.nullable(),
@@ -39,7 +39,7 @@ export const VolunteerView = z.strictObject({
 
 export const VolunteerList = z.strictObject({ volunteers: z.array(VolunteerView), total: z.int() })
 
-export const RunnerView = z.strictObject({
+const RunnerView = z.strictObject({
   peer_id: z.string().optional(),
   volunteer_id: z.string(),
   name: z.string().nullable(),

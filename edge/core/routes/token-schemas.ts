@@ -1,7 +1,7 @@
 /** What `/api/tokens` answers (token-routes.ts builds it), as zod schemas. */
 import { z } from 'zod'
 
-export const TokenView = z
+const TokenView = z
   .strictObject({
     id: z.string(),
     name: z.string(),
