@@ -2534,13 +2534,13 @@ export interface operations {
     }
     requestBody?: never
     responses: {
-      /** @description The file */
+      /** @description The file, typed by its name */
       200: {
         headers: {
           [name: string]: unknown
         }
         content: {
-          'application/octet-stream': unknown
+          '*/*': unknown
         }
       }
       /** @description FORBIDDEN: the token does not cover the job's namespace */

@@ -71,7 +71,7 @@ export const jobOutputRoutes = new RouteTable<JobOutputRouteDeps>()
         tag: 'Jobs',
         params: { id: 'The job id', path: 'The file name' },
         responses: {
-          200: { description: 'The file', contentType: 'application/octet-stream' },
+          200: { description: 'The file, typed by its name', contentType: '*/*' },
           403: { description: "FORBIDDEN: the token does not cover the job's namespace" },
           404: { description: 'JOB_NOT_FOUND or OUTPUT_NOT_FOUND' },
         },
