@@ -2857,7 +2857,12 @@ export interface operations {
       }
       cookie?: never
     }
-    requestBody?: never
+    /** @description The request's body, as `req.body` (text) */
+    requestBody: {
+      content: {
+        '*/*': string
+      }
+    }
     responses: {
       /** @description The function's answer: its status, headers and body */
       200: {
@@ -2925,7 +2930,12 @@ export interface operations {
       }
       cookie?: never
     }
-    requestBody?: never
+    /** @description The request's body, as `req.body` (text) */
+    requestBody: {
+      content: {
+        '*/*': string
+      }
+    }
     responses: {
       /** @description The function's answer: its status, headers and body */
       200: {
@@ -3061,7 +3071,12 @@ export interface operations {
       }
       cookie?: never
     }
-    requestBody?: never
+    /** @description The request's body, as `req.body` (text) */
+    requestBody: {
+      content: {
+        '*/*': string
+      }
+    }
     responses: {
       /** @description The function's answer: its status, headers and body */
       200: {
@@ -3201,7 +3216,12 @@ export interface operations {
       }
       cookie?: never
     }
-    requestBody?: never
+    /** @description The request's body, as `req.body` (text) */
+    requestBody: {
+      content: {
+        '*/*': string
+      }
+    }
     responses: {
       /** @description The function's answer: its status, headers and body */
       200: {
@@ -3271,7 +3291,12 @@ export interface operations {
       }
       cookie?: never
     }
-    requestBody?: never
+    /** @description The request's body, as `req.body` (text) */
+    requestBody: {
+      content: {
+        '*/*': string
+      }
+    }
     responses: {
       /** @description The function's answer: its status, headers and body */
       200: {
@@ -3411,7 +3436,12 @@ export interface operations {
       }
       cookie?: never
     }
-    requestBody?: never
+    /** @description The request's body, as `req.body` (text) */
+    requestBody: {
+      content: {
+        '*/*': string
+      }
+    }
     responses: {
       /** @description The function's answer: its status, headers and body */
       200: {

@@ -56,7 +56,10 @@ export function buildDocument({ version, routes }: DocumentSource): OpenApiDocum
       ids.add(id)
       tags.add(doc.tag)
       const item = (paths[path] ??= {})
-      item[method.toLowerCase()] = operation(doc, id, params, components, errorRef)
+      // A route for every method takes its body on the methods that have one.
+      const bodyless = route.method === 'ALL' && (method === 'GET' || method === 'DELETE')
+      const described = bodyless ? { ...doc, body: undefined } : doc
+      item[method.toLowerCase()] = operation(described, id, params, components, errorRef)
     }
   }
   return {

@@ -47,6 +47,7 @@ export const functionRoutes = new RouteTable<FunctionRouteDeps>()
           'The function deployed at the path (or its longest deployed prefix) gets `{method, path, query, headers, body}` and its `{status, headers, body}` is the answer. Public: no token.',
         tag: 'Functions',
         access: 'open',
+        body: { contentType: '*/*', description: "The request's body, as `req.body` (text)" },
         params: { user: 'The owner (namespace)' },
         responses: {
           200: {
@@ -72,6 +73,7 @@ export const functionRoutes = new RouteTable<FunctionRouteDeps>()
           'The function deployed at the path (or its longest deployed prefix) gets `{method, path, query, headers, body}` and its `{status, headers, body}` is the answer. Public: no token.',
         tag: 'Functions',
         access: 'open',
+        body: { contentType: '*/*', description: "The request's body, as `req.body` (text)" },
         params: { user: 'The owner (namespace)', path: 'The path it is deployed at' },
         responses: {
           200: {
