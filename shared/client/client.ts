@@ -1,9 +1,9 @@
 /**
- * The typed client of the Zerverless API: openapi-fetch over the generated types (api-types.ts),
+ * The typed client of the Zerverless API: openapi-fetch over the generated types (generated/api-types.ts),
  * so a call's path, parameters, body and answer are checked against the OpenAPI document.
  */
 import createClient, { type Client } from 'openapi-fetch'
-import type { components, paths } from './api-types'
+import type { components, paths } from './generated/api-types'
 
 /** The API's error body: `{"error", "code"}` (some add `field`). */
 type ApiErrorBody = components['schemas']['Error']

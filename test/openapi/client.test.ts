@@ -16,8 +16,11 @@ import { startZerverless, type ZerverlessProcess } from '../helpers/zerverless-p
 describe('the generated client types', () => {
   it('are what npm run gen:client writes from the routes of today', async () => {
     const committed = readFileSync(CLIENT_TYPES_FILE, 'utf8')
-    // On a difference: run `npm run gen:client` and commit shared/client/api-types.ts.
-    expect(committed === (await clientTypes()), 'shared/client/api-types.ts is stale').toBe(true)
+    // On a difference: run `npm run gen:client` and commit shared/client/generated/api-types.ts.
+    expect(
+      committed === (await clientTypes()),
+      'shared/client/generated/api-types.ts is stale',
+    ).toBe(true)
   })
 })
 
