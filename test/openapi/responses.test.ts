@@ -245,6 +245,14 @@ describe('answers match the OpenAPI document', () => {
     expect((await call('DELETE', '/api/deploy/alice/hello', target)).status).toBe(404)
   })
 
+  it('leaves a user named "docs" every path but the docs page\'s own', async () => {
+    const target = '/api/deploy/{user}/{path}'
+    const body = { runtime: 'js', code: 'function handle(req) { return { body: "mine" } }' }
+    expect((await call('POST', '/api/deploy/docs/hello', target, body)).status).toBe(201)
+    const answered = await call('GET', '/docs/hello', '/{user}/{path}', undefined, { token: null })
+    expect(answered.body).toBe('mine')
+  })
+
   it('sockets refuse plain requests with 426', async () => {
     expect((await call('GET', '/ws/volunteer', '/ws/volunteer')).status).toBe(426)
     expect((await call('GET', '/ws/upload', '/ws/upload')).status).toBe(426)

@@ -35,9 +35,6 @@ export const RESERVED_USERS = new Set([
   'robots.txt',
   'manifest.webmanifest',
   'sw.js',
-  // The API's document and its interactive docs (routes/openapi-routes.ts).
-  'docs',
-  'openapi.json',
 ])
 /** Last path segments the deploy API uses for itself. */
 const RESERVED_LAST = new Set(['rollback', 'logs', 'versions'])

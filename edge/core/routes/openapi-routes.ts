@@ -3,6 +3,7 @@
  * (like /health) and served by whichever process a request reaches; Swagger UI's files come from
  * our own build (`dist/web/docs/`, copied there by vite.config.ts), never from a CDN.
  */
+import type { Context } from 'hono'
 import { z } from 'zod'
 import type { AssetSource } from '../assets/asset-source'
 import { ISOLATION_HEADERS } from '../assets/isolation-headers'
@@ -17,15 +18,9 @@ export interface OpenApiRouteDeps {
   assets: AssetSource | undefined
 }
 
-/** What /docs/ serves: the page and the two Swagger UI files, nothing else of the build. */
-const DOCS_FILES = new Set([
-  'index.html',
-  'swagger-ui.css',
-  'swagger-ui-bundle.js',
-  'swagger-init.js',
-])
-
 const anywhere = { owner: ANYWHERE }
+/** The docs page's own files (the page, Swagger UI's two, our init), nothing else of the build. */
+const docsFile = { ...anywhere, doc: { hidden: "the docs page's own files" } }
 
 export const openApiRoutes = new RouteTable<OpenApiRouteDeps>()
   .get(
@@ -62,18 +57,18 @@ export const openApiRoutes = new RouteTable<OpenApiRouteDeps>()
         },
       },
     },
-    (c, { assets }) => serve(c.req.header('if-none-match'), assets, 'index.html'),
+    fileRoute('index.html'),
   )
-  .get(
-    '/docs/*',
-    { ...anywhere, doc: { hidden: "the docs page's own files" } },
-    (c, { assets }) => {
-      const name = c.req.path.slice('/docs/'.length) || 'index.html'
-      if (!DOCS_FILES.has(name))
-        throw new HttpError(404, 'NOT_FOUND', `the docs have no file '${name}'`)
-      return serve(c.req.header('if-none-match'), assets, name)
-    },
-  )
+  // Exact paths, not `/docs/*`: a user named "docs" keeps every other path for functions.
+  .get('/docs/', docsFile, fileRoute('index.html'))
+  .get('/docs/swagger-ui.css', docsFile, fileRoute('swagger-ui.css'))
+  .get('/docs/swagger-ui-bundle.js', docsFile, fileRoute('swagger-ui-bundle.js'))
+  .get('/docs/swagger-init.js', docsFile, fileRoute('swagger-init.js'))
+
+function fileRoute(name: string) {
+  return (c: Context, { assets }: OpenApiRouteDeps) =>
+    serve(c.req.header('if-none-match'), assets, name)
+}
 
 async function serve(
   ifNoneMatch: string | undefined,
