@@ -126,6 +126,15 @@ describe('answers match the OpenAPI document', () => {
       inputs: [{ x: 1 }],
     })
     expect(waited.body.done).toBe(true)
+    const listed = await call(
+      'GET',
+      `/api/jobs?batch_id=${batch.body.batch_id}&order=input`,
+      '/api/jobs',
+    )
+    expect(listed.body.jobs.map((j: { index: number }) => j.index)).toEqual([0, 1])
+    const everyone = await call('GET', '/api/jobs?status=completed&limit=2', '/api/jobs')
+    expect(everyone.body.limit).toBe(2)
+    expect((await call('GET', '/api/jobs?limit=0', '/api/jobs')).status).toBe(400)
     const outputs = await call('GET', `/api/jobs/${job.body.id}/outputs`, '/api/jobs/{id}/outputs')
     expect(outputs.body).toMatchObject({ outputs: [], total: 0 })
     const upload = await call(

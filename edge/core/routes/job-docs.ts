@@ -3,8 +3,8 @@
  * limits; the document shows the defaults (`npm start`'s).
  */
 import { defaultConfig } from '../config'
-import { BatchStatus, BatchSubmitAnswer, JobViewSchema } from './job-view-schema'
-import { batchSubmission, jobSubmission, waitQuery } from './job-schemas'
+import { BatchStatus, BatchSubmitAnswer, JobList, JobViewSchema } from './job-view-schema'
+import { batchSubmission, jobListQuery, jobSubmission, waitQuery } from './job-schemas'
 import type { RouteDoc } from './route-doc'
 
 const config = defaultConfig()
@@ -60,6 +60,18 @@ export const jobDocs = {
       200: { description: 'Counts by status', schema: BatchStatus },
       403: denied,
       404: { description: 'BATCH_NOT_FOUND' },
+    },
+  },
+  list: {
+    summary: 'List jobs',
+    description:
+      "Newest first (`order=input`: oldest first, a batch's in input order), filtered by status, namespace or batch. Without `namespace`, the admin's only.",
+    tag,
+    query: jobListQuery,
+    responses: {
+      200: { description: 'A page of jobs', schema: JobList },
+      400: { description: 'INVALID_REQUEST: a query parameter is wrong' },
+      403: { description: 'FORBIDDEN: add ?namespace= for one your token covers' },
     },
   },
   get: {

@@ -83,7 +83,7 @@ export const jobRoutes = new RouteTable<JobRouteDeps>()
   })
   .get(
     '/api/jobs',
-    { owner: namespaceInQuery('namespace', everyRoom(combineJobs)) },
+    { owner: namespaceInQuery('namespace', everyRoom(combineJobs)), doc: docs.list },
     async (c, { jobs, view }) => {
       const query = parseQuery(c, jobListQuery)
       if (query.namespace !== undefined) await requireRight(c, 'jobs', query.namespace)

@@ -89,3 +89,11 @@ export const BatchStatus = z
 
 /** Submissions answer with the batch, or (with `?wait=`) with its states too. */
 export const BatchSubmitAnswer = z.union([BatchSubmittedWaited, BatchSubmitted])
+
+/** `GET /api/jobs`: a page of jobs and how many match in all. */
+export const JobList = z.strictObject({
+  jobs: z.array(JobViewSchema),
+  total: z.int(),
+  limit: z.int(),
+  offset: z.int(),
+})

@@ -119,7 +119,11 @@ export interface paths {
       path?: never
       cookie?: never
     }
-    get?: never
+    /**
+     * List jobs
+     * @description Newest first (`order=input`: oldest first, a batch's in input order), filtered by status, namespace or batch. Without `namespace`, the admin's only.
+     */
+    get: operations['getJobs']
     put?: never
     /**
      * Submit a job
@@ -1056,6 +1060,65 @@ export interface operations {
       }
       /** @description TOKEN_NOT_FOUND */
       404: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['Error']
+        }
+      }
+      /** @description An error */
+      default: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['Error']
+        }
+      }
+    }
+  }
+  getJobs: {
+    parameters: {
+      query?: {
+        status?: string
+        namespace?: string
+        batch_id?: string
+        order?: string
+        limit?: string
+        offset?: string
+      }
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description A page of jobs */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            jobs: components['schemas']['Job'][]
+            total: number
+            limit: number
+            offset: number
+          }
+        }
+      }
+      /** @description INVALID_REQUEST: a query parameter is wrong */
+      400: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['Error']
+        }
+      }
+      /** @description FORBIDDEN: add ?namespace= for one your token covers */
+      403: {
         headers: {
           [name: string]: unknown
         }
