@@ -3,6 +3,7 @@
  * `npm run dev` runs Vite's dev server with the orchestrator behind its proxy.
  */
 import { copyFileSync, createReadStream, mkdirSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import preact from '@preact/preset-vite'
@@ -64,6 +65,23 @@ function consoleBuild(): Plugin {
   }
 }
 
+/**
+ * Swagger UI for `/docs` comes from its npm package, copied beside the build (no CDN); the page
+ * and its init script are ours, in web/public/docs/.
+ */
+function swaggerUiFiles(): Plugin {
+  const dir = path.dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'))
+  return {
+    name: 'zerverless-swagger-ui-files',
+    writeBundle(options) {
+      const out = path.join(options.dir ?? path.join(root, 'dist/web'), 'docs')
+      mkdirSync(out, { recursive: true })
+      for (const name of ['swagger-ui-bundle.js', 'swagger-ui.css'])
+        copyFileSync(path.join(dir, name), path.join(out, name))
+    },
+  }
+}
+
 export default defineConfig({
   root: 'web',
   base: '/volunteer/',
@@ -90,6 +108,7 @@ export default defineConfig({
     preact(),
     pyodideFiles(),
     consoleBuild(),
+    swaggerUiFiles(),
     VitePWA({
       registerType: 'prompt',
       injectRegister: false,
@@ -121,7 +140,7 @@ export default defineConfig({
       workbox: {
         // The app shell and the light runtimes are precached; Pyodide (~14 MB) is cached on first use.
         globPatterns: ['**/*.{js,css,html,wasm,svg,png,webmanifest}'],
-        globIgnores: ['pyodide/**', 'console/**'],
+        globIgnores: ['pyodide/**', 'console/**', 'docs/**'],
         maximumFileSizeToCacheInBytes: 4 * 1024 * 1024,
         navigateFallback: '/volunteer/index.html',
         navigateFallbackAllowlist: [/^\/volunteer\//],

@@ -10,6 +10,7 @@ import { eventually } from '../helpers/eventually'
 import { describeContractBasics } from './api-contract-basics'
 import { describeContractCron } from './api-contract-cron'
 import { describeContractEdges } from './api-contract-edges'
+import { describeContractOpenApi } from './api-contract-openapi'
 import { describeContractPaths } from './api-contract-paths'
 import type { ContractContext, ContractHost } from './api-contract-context'
 
@@ -50,5 +51,6 @@ export function describeContract(name: string, start: () => Promise<ContractHost
     describeContractPaths(ctx)
     describeContractCron(ctx)
     describeContractEdges(ctx)
+    describeContractOpenApi(ctx)
   })
 }

@@ -26,6 +26,8 @@ import { jobOutputRoutes } from './job-output-routes'
 import { jobRoutes } from './job-routes'
 import { jobViewer } from './job-view'
 import { metricsRoutes } from './metrics-routes'
+import { apiDocumentJson } from '../openapi/api-document'
+import { openApiRoutes } from './openapi-routes'
 import { peerRoutes } from './peer-routes'
 import { federationRoutes } from './federation-routes'
 import type { Federation } from '../federation/federation'
@@ -194,6 +196,9 @@ export function mountApi(
   known.add(volunteerPageRoutes)
   consolePageRoutes.mount(app, { assets: host.assets })
   known.add(consolePageRoutes)
+  // The OpenAPI document and its docs page, likewise from any process (openapi-routes.ts).
+  openApiRoutes.mount(app, { document: apiDocumentJson, assets: host.assets })
+  known.add(openApiRoutes)
   mount(socketRoutes, () => ({
     volunteerSocket: host.volunteerSocket,
     uploadSocket: host.uploadSocket,

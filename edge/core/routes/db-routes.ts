@@ -13,6 +13,7 @@ import { namespaceAt } from '../rooms/owner'
 import { requestSegments } from './path-segments'
 import { parseBody, parseQuery } from './request-body'
 import { RouteTable } from './route-table'
+import { KvEntry, KvKeys, KvMissing, KvStored } from './data-schemas'
 
 const PutBody = z.strictObject({
   value: z.json().optional(),
@@ -46,62 +47,142 @@ export interface DbRouteDeps {
 
 /** A namespace's database lives in its room. */
 const owned = { owner: namespaceAt(2) }
+const tag = 'KV'
+const NS = { ns: 'The namespace' }
+const KEY = { ...NS, key: 'The key (one path segment)' }
 const listing = (c: Context, { kv }: DbRouteDeps) =>
   list(requestSegments(c)[2] ?? '', kv, parseQuery(c, ListQuery), c)
 
 export const dbRoutes = new RouteTable<DbRouteDeps>()
   .use('/api/db/*', guardNamespace('db'))
-  .get('/api/db/:ns', owned, listing)
-  .get('/api/db/:ns/', owned, listing)
-  .get('/api/db/:ns/:key', owned, (c, { kv }) => {
-    const { ns, key } = params(requestSegments(c))
-    const entry = kv.get(ns, key)
-    if (!entry) {
-      return c.json(
-        {
-          key,
-          value: null,
-          exists: false,
-          error: `no key '${key}' in namespace '${ns}'`,
-          code: 'KEY_NOT_FOUND',
+  .get(
+    '/api/db/:ns',
+    {
+      ...owned,
+      doc: {
+        summary: 'List keys',
+        description: 'In order, from `prefix`; page on with the answered `cursor`.',
+        tag,
+        params: NS,
+        query: ListQuery,
+        responses: {
+          200: { description: 'A page of keys', schema: KvKeys },
+          400: { description: 'INVALID_REQUEST' },
+          403: { description: 'FORBIDDEN: the token does not cover the namespace' },
         },
-        404,
-      )
-    }
-    return c.json({
-      key,
-      value: entry.value,
-      exists: true,
-      ...(entry.expires_at !== null && { expires_at: new Date(entry.expires_at).toISOString() }),
-    })
-  })
-  .put('/api/db/:ns/:key', owned, async (c, { kv, durable }) => {
-    const { ns, key } = params(requestSegments(c))
-    const body = await parseBody(c, PutBody)
-    const json = JSON.stringify(body.value ?? null)
-    if (new TextEncoder().encode(json).length > MAX_VALUE_BYTES) {
-      throw new HttpError(
-        413,
-        'VALUE_TOO_LARGE',
-        `value is over ${MAX_VALUE_BYTES} bytes of JSON`,
-        { field: 'value' },
-      )
-    }
-    kv.set(ns, key, json, body.ttl)
-    await durable()
-    return c.json({ status: 'ok', key })
-  })
-  .delete('/api/db/:ns/:key', owned, async (c, { kv, durable }) => {
-    const { ns, key } = params(requestSegments(c))
-    if (!kv.delete(ns, key))
-      throw new HttpError(404, 'KEY_NOT_FOUND', `no key '${key}' in namespace '${ns}'`)
-    await durable()
-    return c.body(null, 204)
-  })
+      },
+    },
+    listing,
+  )
+  .get(
+    '/api/db/:ns/',
+    { ...owned, doc: { hidden: 'GET /api/db/{ns} with a trailing slash' } },
+    listing,
+  )
+  .get(
+    '/api/db/:ns/:key',
+    {
+      ...owned,
+      doc: {
+        summary: 'Read a key',
+        tag,
+        params: KEY,
+        responses: {
+          200: { description: 'The value', schema: KvEntry },
+          403: { description: 'FORBIDDEN: the token does not cover the namespace' },
+          404: { description: 'KEY_NOT_FOUND (with exists: false)', schema: KvMissing },
+        },
+      },
+    },
+    (c, { kv }) => {
+      const { ns, key } = params(requestSegments(c))
+      const entry = kv.get(ns, key)
+      if (!entry) {
+        return c.json(
+          {
+            key,
+            value: null,
+            exists: false,
+            error: `no key '${key}' in namespace '${ns}'`,
+            code: 'KEY_NOT_FOUND',
+          },
+          404,
+        )
+      }
+      return c.json({
+        key,
+        value: entry.value,
+        exists: true,
+        ...(entry.expires_at !== null && { expires_at: new Date(entry.expires_at).toISOString() }),
+      })
+    },
+  )
+  .put(
+    '/api/db/:ns/:key',
+    {
+      ...owned,
+      doc: {
+        summary: 'Write a key',
+        description: '`value` is any JSON; `ttl` in seconds makes it expire.',
+        tag,
+        params: KEY,
+        body: PutBody,
+        responses: {
+          200: { description: 'Stored', schema: KvStored },
+          400: { description: 'INVALID_REQUEST' },
+          403: { description: 'FORBIDDEN: the token does not cover the namespace' },
+          413: { description: 'VALUE_TOO_LARGE' },
+        },
+      },
+    },
+    async (c, { kv, durable }) => {
+      const { ns, key } = params(requestSegments(c))
+      const body = await parseBody(c, PutBody)
+      const json = JSON.stringify(body.value ?? null)
+      if (new TextEncoder().encode(json).length > MAX_VALUE_BYTES) {
+        throw new HttpError(
+          413,
+          'VALUE_TOO_LARGE',
+          `value is over ${MAX_VALUE_BYTES} bytes of JSON`,
+          { field: 'value' },
+        )
+      }
+      kv.set(ns, key, json, body.ttl)
+      await durable()
+      return c.json({ status: 'ok', key })
+    },
+  )
+  .delete(
+    '/api/db/:ns/:key',
+    {
+      ...owned,
+      doc: {
+        summary: 'Delete a key',
+        tag,
+        params: KEY,
+        responses: {
+          204: { description: 'Deleted' },
+          403: { description: 'FORBIDDEN: the token does not cover the namespace' },
+          404: { description: 'KEY_NOT_FOUND' },
+        },
+      },
+    },
+    async (c, { kv, durable }) => {
+      const { ns, key } = params(requestSegments(c))
+      if (!kv.delete(ns, key))
+        throw new HttpError(404, 'KEY_NOT_FOUND', `no key '${key}' in namespace '${ns}'`)
+      await durable()
+      return c.body(null, 204)
+    },
+  )
   // Keys are one path segment: anything deeper is a mistake worth naming.
-  .all('/api/db/:ns/:key/*', owned, () => {
-    throw badRequest('a key must be a single path segment (no "/")', 'key')
-  })
+  .all(
+    '/api/db/:ns/:key/*',
+    { ...owned, doc: { hidden: 'a refusal: keys are one path segment' } },
+    () => {
+      throw badRequest('a key must be a single path segment (no "/")', 'key')
+    },
+  )
 
 /** `/api/db/{ns}/{key}`, each segment decoded once. */
 function params(segments: string[]): { ns: string; key: string } {

@@ -6,7 +6,12 @@ import type { Context } from 'hono'
 import { z } from 'zod'
 import { guardNamespace, requireOperator, requireRight } from '../auth/access'
 import { CID_PATTERN } from '../../../shared/protocol/cid'
-import { NAMESPACE_PATTERN, normalizeRuntime, RUNTIMES } from '../../../shared/protocol/job'
+import {
+  Namespace,
+  NAMESPACE_PATTERN,
+  normalizeRuntime,
+  RUNTIMES,
+} from '../../../shared/protocol/job'
 import type { Deployment } from '../functions/deployment-store'
 import { FunctionService } from '../functions/function-service'
 import { ExecutorField, UntrustedDbField } from '../jobs/executor-policy'
@@ -20,6 +25,7 @@ import { checkDeclared, type SecretService } from '../secrets/secret-service'
 import { joinedPath, requestSegments } from './path-segments'
 import { parseBody, parseQuery } from './request-body'
 import { RouteTable } from './route-table'
+import { DeploymentList, DeploymentOrLogs, DeploymentView } from './function-schemas'
 
 const DeployBody = z
   .strictObject({
@@ -98,12 +104,28 @@ export interface DeployRouteDeps {
 
 /** A user's functions live in the room of their namespace. */
 const owned = { owner: namespaceAt(2) }
+const tag = 'Functions'
+const TARGET = { user: 'The owner (namespace)', path: 'Where it answers, under /{user}/' }
+const DENIED = { description: 'FORBIDDEN: the token does not cover the namespace' }
 
 export const deployRoutes = new RouteTable<DeployRouteDeps>()
   .use('/api/deploy/*', guardNamespace('deploy'))
   .get(
     '/api/deploy',
-    { owner: namespaceInQuery('user', everyRoom(combineList('deployments'))) },
+    {
+      owner: namespaceInQuery('user', everyRoom(combineList('deployments'))),
+      doc: {
+        summary: 'List functions',
+        description: "A user's (`?user=`), or everyone's (admin).",
+        tag,
+        query: z.object({ user: Namespace.optional() }),
+        responses: {
+          200: { description: 'The functions', schema: DeploymentList },
+          400: { description: 'INVALID_REQUEST' },
+          403: DENIED,
+        },
+      },
+    },
     async (c, { functions }) => {
       const user = c.req.query('user')
       if (user !== undefined && !NAMESPACE_PATTERN.test(user))
@@ -114,90 +136,150 @@ export const deployRoutes = new RouteTable<DeployRouteDeps>()
       return c.json({ deployments, total: deployments.length })
     },
   )
-  .post('/api/deploy/:user/*', owned, async (c, deps) => {
-    const { functions, durable } = deps
-    const { user, rest } = target(c)
-    if (rest.endsWith('/rollback') || rest === 'rollback') {
-      const path = FunctionService.normalizePath(
-        user,
-        rest === 'rollback' ? '' : rest.slice(0, -'/rollback'.length),
-      )
-      const deployment = functions.rollback(user, path)
-      await durable()
-      return c.json(view(deployment, functions.code(deployment)))
-    }
-    const path = FunctionService.normalizePath(user, rest)
-    const body = await parseBody(c, DeployBody)
-    checkDeclared(deps.secrets, user, body.secrets)
-    const wasm =
-      body.runtime !== 'wasm'
-        ? null
-        : body.wasm_base64
-          ? (
-              await acceptModule(
-                deps.intake,
-                decodeBase64(body.wasm_base64, 'wasm_base64'),
-                'wasm_base64',
-              )
-            ).cid
-          : (body.wasm_cid as string)
-    if (wasm && !deps.modules.hasModule(wasm))
-      throw new HttpError(
-        404,
-        'WASM_NOT_FOUND',
-        `no module with id ${wasm}; upload it with POST /api/wasm first`,
-        { field: 'wasm_cid' },
-      )
-    const deployment = await functions.deploy(user, path, {
-      runtime: body.runtime,
-      code: body.code ?? '',
-      wasm_cid: wasm,
-      timeout_ms: Math.round((body.timeout_seconds ?? deps.defaultTimeoutSeconds) * 1000),
-      executor: body.executor ?? 'trusted',
-      untrusted_db: body.untrusted_db ?? { read: [], write: [] },
-      secrets: body.secrets ?? [],
-    })
-    await durable()
-    return c.json(view(deployment, functions.code(deployment)), 201)
-  })
-  .post('/api/deploy/:user', owned, (c) =>
-    c.json(
-      {
-        error: 'give a path after the user: POST /api/deploy/{user}/{path}',
-        code: 'INVALID_REQUEST',
-        field: 'path',
+  .post(
+    '/api/deploy/:user/*',
+    {
+      ...owned,
+      doc: {
+        summary: 'Deploy a function (a new version), or roll it back',
+        description:
+          "Deploys at /{user}/{path}; the code must compile and define `handle` (400 with the guest's message and line). `POST /api/deploy/{user}/{path}/rollback` (no body) goes back one version instead.",
+        tag,
+        params: TARGET,
+        body: DeployBody,
+        responses: {
+          200: { description: 'Rolled back', schema: DeploymentView },
+          201: { description: 'Deployed', schema: DeploymentView },
+          400: { description: 'INVALID_REQUEST, or the code does not compile' },
+          403: DENIED,
+          404: { description: 'WASM_NOT_FOUND, or FUNCTION_NOT_FOUND on a rollback' },
+          409: { description: 'NO_PREVIOUS_VERSION on a rollback' },
+        },
       },
-      400,
-    ),
+    },
+    async (c, deps) => {
+      const { functions, durable } = deps
+      const { user, rest } = target(c)
+      if (rest.endsWith('/rollback') || rest === 'rollback') {
+        const path = FunctionService.normalizePath(
+          user,
+          rest === 'rollback' ? '' : rest.slice(0, -'/rollback'.length),
+        )
+        const deployment = functions.rollback(user, path)
+        await durable()
+        return c.json(view(deployment, functions.code(deployment)))
+      }
+      const path = FunctionService.normalizePath(user, rest)
+      const body = await parseBody(c, DeployBody)
+      checkDeclared(deps.secrets, user, body.secrets)
+      const wasm =
+        body.runtime !== 'wasm'
+          ? null
+          : body.wasm_base64
+            ? (
+                await acceptModule(
+                  deps.intake,
+                  decodeBase64(body.wasm_base64, 'wasm_base64'),
+                  'wasm_base64',
+                )
+              ).cid
+            : (body.wasm_cid as string)
+      if (wasm && !deps.modules.hasModule(wasm))
+        throw new HttpError(
+          404,
+          'WASM_NOT_FOUND',
+          `no module with id ${wasm}; upload it with POST /api/wasm first`,
+          { field: 'wasm_cid' },
+        )
+      const deployment = await functions.deploy(user, path, {
+        runtime: body.runtime,
+        code: body.code ?? '',
+        wasm_cid: wasm,
+        timeout_ms: Math.round((body.timeout_seconds ?? deps.defaultTimeoutSeconds) * 1000),
+        executor: body.executor ?? 'trusted',
+        untrusted_db: body.untrusted_db ?? { read: [], write: [] },
+        secrets: body.secrets ?? [],
+      })
+      await durable()
+      return c.json(view(deployment, functions.code(deployment)), 201)
+    },
   )
-  .get('/api/deploy/:user/*', owned, (c, { functions }) => {
-    const { user, rest } = target(c)
-    if (rest === 'logs' || rest.endsWith('/logs')) {
-      const path = FunctionService.normalizePath(
-        user,
-        rest === 'logs' ? '' : rest.slice(0, -'/logs'.length),
-      )
-      functions.get(user, path)
-      const { lines = 100, invocations = 100 } = parseQuery(c, LogsQuery)
-      const tail = functions.logs.tail(user, path, lines)
-      const calls = functions.logs.calls.recent(user, path, invocations)
-      return c.json({ lines: tail, count: tail.length, invocations: calls })
-    }
-    const path = FunctionService.normalizePath(user, rest)
-    const deployment = functions.get(user, path)
-    const versions = functions.store.versions(user, path).map((v) => ({
-      version: v.version,
-      runtime: v.runtime,
-      created_at: new Date(v.created_at).toISOString(),
-    }))
-    return c.json({ ...view(deployment, functions.code(deployment)), versions })
-  })
-  .delete('/api/deploy/:user/*', owned, async (c, { functions, durable }) => {
-    const { user, rest } = target(c)
-    functions.remove(user, FunctionService.normalizePath(user, rest))
-    await durable()
-    return c.body(null, 204)
-  })
+  .post(
+    '/api/deploy/:user',
+    { ...owned, doc: { hidden: 'a refusal: a path must follow the user' } },
+    (c) =>
+      c.json(
+        {
+          error: 'give a path after the user: POST /api/deploy/{user}/{path}',
+          code: 'INVALID_REQUEST',
+          field: 'path',
+        },
+        400,
+      ),
+  )
+  .get(
+    '/api/deploy/:user/*',
+    {
+      ...owned,
+      doc: {
+        summary: 'Read a function and its versions, or its logs',
+        description:
+          '`GET /api/deploy/{user}/{path}/logs` answers its printed lines (`?lines=`) and its calls with status and duration (`?invocations=`) instead.',
+        tag,
+        params: TARGET,
+        query: LogsQuery,
+        responses: {
+          200: { description: 'The function, or its logs', schema: DeploymentOrLogs },
+          403: DENIED,
+          404: { description: 'FUNCTION_NOT_FOUND' },
+        },
+      },
+    },
+    (c, { functions }) => {
+      const { user, rest } = target(c)
+      if (rest === 'logs' || rest.endsWith('/logs')) {
+        const path = FunctionService.normalizePath(
+          user,
+          rest === 'logs' ? '' : rest.slice(0, -'/logs'.length),
+        )
+        functions.get(user, path)
+        const { lines = 100, invocations = 100 } = parseQuery(c, LogsQuery)
+        const tail = functions.logs.tail(user, path, lines)
+        const calls = functions.logs.calls.recent(user, path, invocations)
+        return c.json({ lines: tail, count: tail.length, invocations: calls })
+      }
+      const path = FunctionService.normalizePath(user, rest)
+      const deployment = functions.get(user, path)
+      const versions = functions.store.versions(user, path).map((v) => ({
+        version: v.version,
+        runtime: v.runtime,
+        created_at: new Date(v.created_at).toISOString(),
+      }))
+      return c.json({ ...view(deployment, functions.code(deployment)), versions })
+    },
+  )
+  .delete(
+    '/api/deploy/:user/*',
+    {
+      ...owned,
+      doc: {
+        summary: 'Delete a function (every version)',
+        tag,
+        params: TARGET,
+        responses: {
+          204: { description: 'Deleted' },
+          403: DENIED,
+          404: { description: 'FUNCTION_NOT_FOUND' },
+        },
+      },
+    },
+    async (c, { functions, durable }) => {
+      const { user, rest } = target(c)
+      functions.remove(user, FunctionService.normalizePath(user, rest))
+      await durable()
+      return c.body(null, 204)
+    },
+  )
 
 /** `/api/deploy/{user}/{path…}`, decoded segment by segment; trailing slashes are not part of it. */
 function target(c: Context): { user: string; rest: string } {

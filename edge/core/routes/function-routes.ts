@@ -37,5 +37,55 @@ async function invoke(c: Context, { functions }: FunctionRouteDeps) {
 
 /** Mounted last: anything else under /{user}/ is a function invocation. */
 export const functionRoutes = new RouteTable<FunctionRouteDeps>()
-  .all('/:user', { owner: byUser }, invoke)
-  .all('/:user/*', { owner: byUser }, invoke)
+  .all(
+    '/:user',
+    {
+      owner: byUser,
+      doc: {
+        summary: 'Call a deployed function at its root',
+        description:
+          'The function deployed at the path (or its longest deployed prefix) gets `{method, path, query, headers, body}` and its `{status, headers, body}` is the answer. Public: no token.',
+        tag: 'Functions',
+        access: 'open',
+        body: { contentType: '*/*', description: "The request's body, as `req.body` (text)" },
+        params: { user: 'The owner (namespace)' },
+        responses: {
+          200: {
+            description: "The function's answer: its status, headers and body",
+            contentType: '*/*',
+          },
+          404: { description: 'FUNCTION_NOT_FOUND' },
+          502: { description: 'FUNCTION_ERROR: the function threw or answered wrongly' },
+          503: { description: 'NO_WORKER: no volunteer can run it now' },
+          504: { description: 'FUNCTION_TIMEOUT' },
+        },
+      },
+    },
+    invoke,
+  )
+  .all(
+    '/:user/*',
+    {
+      owner: byUser,
+      doc: {
+        summary: 'Call a deployed function',
+        description:
+          'The function deployed at the path (or its longest deployed prefix) gets `{method, path, query, headers, body}` and its `{status, headers, body}` is the answer. Public: no token.',
+        tag: 'Functions',
+        access: 'open',
+        body: { contentType: '*/*', description: "The request's body, as `req.body` (text)" },
+        params: { user: 'The owner (namespace)', path: 'The path it is deployed at' },
+        responses: {
+          200: {
+            description: "The function's answer: its status, headers and body",
+            contentType: '*/*',
+          },
+          404: { description: 'FUNCTION_NOT_FOUND' },
+          502: { description: 'FUNCTION_ERROR: the function threw or answered wrongly' },
+          503: { description: 'NO_WORKER: no volunteer can run it now' },
+          504: { description: 'FUNCTION_TIMEOUT' },
+        },
+      },
+    },
+    invoke,
+  )

@@ -16,6 +16,7 @@ import { checkStoragePath } from '../storage/storage-path'
 import { joinedPath, requestSegments } from './path-segments'
 import { bodyStream } from './request-body'
 import { RouteTable } from './route-table'
+import { OutputFileView, OutputList } from './data-schemas'
 import { redactStream } from '../secrets/redact-stream'
 
 export interface JobOutputRouteDeps {
@@ -33,32 +34,91 @@ const STREAM_FILES = new Set(['stdout.txt', 'stderr.txt', 'logs.txt'])
 const byJobId = idAt(2)
 
 export const jobOutputRoutes = new RouteTable<JobOutputRouteDeps>()
-  .get('/api/jobs/:id/outputs', { owner: byJobId }, async (c, { jobs, outputs }) => {
-    const found = job(c, jobs)
-    await requireRight(c, 'jobs', found.namespace)
-    const files = outputs.list(found.id).map((f) => ({
-      ...f,
-      created_at: new Date(f.created_at).toISOString(),
-      url: `/api/jobs/${found.id}/outputs/${f.name}`,
-    }))
-    return c.json({ job_id: found.id, outputs: files, total: files.length })
-  })
-  .get('/api/jobs/:id/outputs/*', { owner: byJobId }, async (c, deps) => {
-    const { jobs, outputs } = deps
-    const reader = c.req.query('for')
-    if (reader !== undefined) runnerMayRead(c, deps, reader)
-    const found = job(c, jobs)
-    if (reader === undefined) await requireRight(c, 'jobs', found.namespace)
-    const file = outputs.info(found.id, name(c))
-    if (!file)
-      throw new HttpError(404, 'OUTPUT_NOT_FOUND', `job ${found.id} has no output '${name(c)}'`)
-    return serveBytes(c, file, (range) => outputs.read(found.id, file.name, range))
-  })
+  .get(
+    '/api/jobs/:id/outputs',
+    {
+      owner: byJobId,
+      doc: {
+        summary: "A native job's output files",
+        tag: 'Jobs',
+        params: { id: 'The job id' },
+        responses: {
+          200: { description: 'The files', schema: OutputList },
+          403: { description: "FORBIDDEN: the token does not cover the job's namespace" },
+          404: { description: 'JOB_NOT_FOUND' },
+        },
+      },
+    },
+    async (c, { jobs, outputs }) => {
+      const found = job(c, jobs)
+      await requireRight(c, 'jobs', found.namespace)
+      const files = outputs.list(found.id).map((f) => ({
+        ...f,
+        created_at: new Date(f.created_at).toISOString(),
+        url: `/api/jobs/${found.id}/outputs/${f.name}`,
+      }))
+      return c.json({ job_id: found.id, outputs: files, total: files.length })
+    },
+  )
+  .get(
+    '/api/jobs/:id/outputs/*',
+    {
+      owner: byJobId,
+      doc: {
+        summary: "Download one of a native job's output files",
+        description:
+          'Honours `Range`. A runner reading an input of its own run adds `?for={its job id}`.',
+        tag: 'Jobs',
+        params: { id: 'The job id', path: 'The file name' },
+        responses: {
+          200: { description: 'The file, typed by its name', contentType: '*/*' },
+          403: { description: "FORBIDDEN: the token does not cover the job's namespace" },
+          404: { description: 'JOB_NOT_FOUND or OUTPUT_NOT_FOUND' },
+        },
+      },
+    },
+    async (c, deps) => {
+      const { jobs, outputs } = deps
+      const reader = c.req.query('for')
+      if (reader !== undefined) runnerMayRead(c, deps, reader)
+      const found = job(c, jobs)
+      if (reader === undefined) await requireRight(c, 'jobs', found.namespace)
+      const file = outputs.info(found.id, name(c))
+      if (!file)
+        throw new HttpError(404, 'OUTPUT_NOT_FOUND', `job ${found.id} has no output '${name(c)}'`)
+      return serveBytes(c, file, (range) => outputs.read(found.id, file.name, range))
+    },
+  )
   // Without a file name it is no upload: the API's checks and limit come first, as for any write.
-  .put('/api/jobs/:id/outputs', { owner: byJobId }, upload)
+  .put(
+    '/api/jobs/:id/outputs',
+    { owner: byJobId, doc: { hidden: 'a refusal: an upload names its file after /outputs/' } },
+    upload,
+  )
   // The upload streams to the output store, which enforces its own limit; its credential is the
   // job's own token, checked here rather than by the API's auth.
-  .put('/api/jobs/:id/outputs/*', { owner: byJobId, body: 'stream', ownCredential: true }, upload)
+  .put(
+    '/api/jobs/:id/outputs/*',
+    {
+      owner: byJobId,
+      body: 'stream',
+      ownCredential: true,
+      doc: {
+        summary: "Upload an output file (the job's runner)",
+        description:
+          "With the job's own token as the bearer token: only the runner of its current attempt may.",
+        tag: 'Jobs',
+        params: { id: 'The job id', path: 'The file name' },
+        body: { contentType: 'application/octet-stream', description: 'The file' },
+        responses: {
+          201: { description: 'Stored', schema: OutputFileView },
+          401: { description: "UNAUTHORIZED: not this job's token" },
+          404: { description: 'JOB_NOT_FOUND' },
+        },
+      },
+    },
+    upload,
+  )
 
 async function upload(c: Context, { jobs, outputs, durable }: JobOutputRouteDeps) {
   const found = job(c, jobs)

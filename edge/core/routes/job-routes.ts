@@ -11,6 +11,7 @@ import { checkDeclared, type SecretService } from '../secrets/secret-service'
 import { combineJobs } from '../rooms/combine-answers'
 import { bodyNamespace, everyRoom, idAt, namespaceInQuery } from '../rooms/owner'
 import { acceptModule, decodeBase64, type ModuleIntake } from '../wasm/module-intake'
+import { jobDocs as docs } from './job-docs'
 import { batchSubmission, jobListQuery, jobSubmission, waitQuery } from './job-schemas'
 import type { JobViewer } from './job-view'
 import { parseBody, parseQuery } from './request-body'
@@ -48,7 +49,7 @@ export const jobRoutes = new RouteTable<JobRouteDeps>()
   })
   // The namespace is in the body: a caller who may submit nowhere is refused before it is read.
   // `?wait=` as on GET /api/jobs/{id}: the 201 carries the job as it ended, or as the wait left it.
-  .post('/api/jobs', { owner: bodyNamespace('jobs') }, async (c, deps) => {
+  .post('/api/jobs', { owner: bodyNamespace('jobs'), doc: docs.submit }, async (c, deps) => {
     await requireAnyRight(c, 'jobs')
     const { wait } = parseQuery(c, schemasOf(deps.config).wait)
     const body = await parseBody(c, schemasOf(deps.config).single)
@@ -61,7 +62,7 @@ export const jobRoutes = new RouteTable<JobRouteDeps>()
     const waited = wait ? await deps.jobs.waitFor(job.id, wait * 1000) : undefined
     return c.json(deps.view(waited ?? job), 201)
   })
-  .post('/api/jobs/batch', { owner: bodyNamespace('jobs') }, async (c, deps) => {
+  .post('/api/jobs/batch', { owner: bodyNamespace('jobs'), doc: docs.batch }, async (c, deps) => {
     await requireAnyRight(c, 'jobs')
     const { wait } = parseQuery(c, schemasOf(deps.config).wait)
     const body = await parseBody(c, schemasOf(deps.config).batch)
@@ -82,7 +83,7 @@ export const jobRoutes = new RouteTable<JobRouteDeps>()
   })
   .get(
     '/api/jobs',
-    { owner: namespaceInQuery('namespace', everyRoom(combineJobs)) },
+    { owner: namespaceInQuery('namespace', everyRoom(combineJobs)), doc: docs.list },
     async (c, { jobs, view }) => {
       const query = parseQuery(c, jobListQuery)
       if (query.namespace !== undefined) await requireRight(c, 'jobs', query.namespace)
@@ -108,24 +109,28 @@ export const jobRoutes = new RouteTable<JobRouteDeps>()
       return c.json({ jobs: listed.jobs.map(view), total: listed.total, limit, offset })
     },
   )
-  .get('/api/jobs/batch/:batchId', { owner: idAt(3) }, async (c, { config, jobs }) => {
-    const { wait } = parseQuery(c, schemasOf(config).wait)
-    const batchId = c.req.param('batchId')
-    const [first] = jobs.list({ batchId, limit: 1, offset: 0 }).jobs
-    if (first) await requireRight(c, 'jobs', first.namespace)
-    const counts = await jobs.waitForBatch(batchId, (wait ?? 0) * 1000)
-    const total = Object.values(counts).reduce((a, b) => a + b, 0)
-    if (total === 0) throw new HttpError(404, 'BATCH_NOT_FOUND', `no batch with id ${batchId}`)
-    return c.json({ batch_id: batchId, total, done: batchDone(counts), ...counts })
-  })
-  .get('/api/jobs/:id', { owner: byJobId }, async (c, { config, jobs, view }) => {
+  .get(
+    '/api/jobs/batch/:batchId',
+    { owner: idAt(3), doc: docs.status },
+    async (c, { config, jobs }) => {
+      const { wait } = parseQuery(c, schemasOf(config).wait)
+      const batchId = c.req.param('batchId')
+      const [first] = jobs.list({ batchId, limit: 1, offset: 0 }).jobs
+      if (first) await requireRight(c, 'jobs', first.namespace)
+      const counts = await jobs.waitForBatch(batchId, (wait ?? 0) * 1000)
+      const total = Object.values(counts).reduce((a, b) => a + b, 0)
+      if (total === 0) throw new HttpError(404, 'BATCH_NOT_FOUND', `no batch with id ${batchId}`)
+      return c.json({ batch_id: batchId, total, done: batchDone(counts), ...counts })
+    },
+  )
+  .get('/api/jobs/:id', { owner: byJobId, doc: docs.get }, async (c, { config, jobs, view }) => {
     const { wait } = parseQuery(c, schemasOf(config).wait)
     await requireJob(c, jobs.get(c.req.param('id')))
     const job = await jobs.waitFor(c.req.param('id'), (wait ?? 0) * 1000)
     if (!job) throw notFound(c.req.param('id'))
     return c.json(view(job))
   })
-  .delete('/api/jobs/:id', { owner: byJobId }, async (c, { jobs, view }) => {
+  .delete('/api/jobs/:id', { owner: byJobId, doc: docs.cancel }, async (c, { jobs, view }) => {
     const id = c.req.param('id')
     await requireJob(c, jobs.get(id))
     const outcome = jobs.cancel(id)

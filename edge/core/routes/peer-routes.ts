@@ -4,6 +4,7 @@ import { HOME } from '../rooms/owner'
 import type { RunnerDirectory } from '../services/runner-directory'
 import type { StandaloneServices } from '../services/standalone-services'
 import { RouteTable } from './route-table'
+import { RunnerList } from './operator-schemas'
 
 export interface PeerRouteDeps {
   services: Pick<StandaloneServices, 'list'>
@@ -13,7 +14,18 @@ export interface PeerRouteDeps {
 /** Runners connect to the home room, where the services they run live. */
 export const peerRoutes = new RouteTable<PeerRouteDeps>().get(
   '/api/peers',
-  { owner: HOME },
+  {
+    owner: HOME,
+    doc: {
+      summary: 'Connected runners (admin)',
+      description: "Native peers (zerverless-runner) with their machines' capabilities.",
+      tag: 'Operators',
+      responses: {
+        200: { description: 'The runners', schema: RunnerList },
+        403: { description: 'FORBIDDEN: not the admin token' },
+      },
+    },
+  },
   async (c, { services, runners }) => {
     await requireOperator(c)
     const listed = services.list()

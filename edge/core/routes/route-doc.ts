@@ -33,6 +33,15 @@ export interface RouteDoc {
   /** The schema that parses the JSON body, or what a raw body is. */
   body?: z.ZodType | RawBody
   responses: Record<number, ResponseDoc>
+  /**
+   * `open`: no token is asked for even when auth is on (health, the page, function calls). By
+   * default a route takes the API's bearer token (when auth is on).
+   */
+  access?: 'open'
+  /** A route for every method (`ALL`): the methods it is documented for (default the five). */
+  methods?: ('GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH')[]
+  /** Its name in generated clients, when the one made from method and path reads badly. */
+  operationId?: string
 }
 
 /** A route left out of the document on purpose, and why (an alias, a catch-all 404, a page). */

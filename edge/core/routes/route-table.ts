@@ -42,6 +42,11 @@ export interface DeclaredRoute {
   path: string
 }
 
+/** A declared route with its declaration, for the OpenAPI document (see openapi/). */
+export interface DescribedRoute extends DeclaredRoute {
+  info: RouteInfo
+}
+
 type Entry<D> =
   | { kind: 'route'; method: Method; path: string; info: RouteInfo; handler: RouteHandler<D> }
   | { kind: 'use'; path: string; middleware: RouteMiddleware<D> }
@@ -84,6 +89,13 @@ export class RouteTable<D> {
   routes(): DeclaredRoute[] {
     return this.#entries.flatMap((e) =>
       e.kind === 'route' ? [{ method: e.method, path: e.path }] : [],
+    )
+  }
+
+  /** The routes declared with what they say of themselves (their OpenAPI entries among it). */
+  described(): DescribedRoute[] {
+    return this.#entries.flatMap((e) =>
+      e.kind === 'route' ? [{ method: e.method, path: e.path, info: e.info }] : [],
     )
   }
 

@@ -28,19 +28,48 @@ async function upgrade(
 
 export const socketRoutes = new RouteTable<SocketRouteDeps>()
   // Uploads complete services, which live in the home room.
-  .get('/ws/upload', { owner: HOME }, (c, { uploadSocket }) =>
-    upgrade(
-      c,
-      uploadSocket,
-      'this endpoint takes WebSocket connections for chunked service uploads',
-    ),
+  .get(
+    '/ws/upload',
+    {
+      owner: HOME,
+      doc: {
+        summary: 'WebSocket: chunked upload of a standalone service',
+        description:
+          'Upgrade to a WebSocket; the frames are described in the services documentation.',
+        tag: 'Sockets',
+        access: 'open',
+        responses: {
+          101: { description: 'Switched to the WebSocket protocol' },
+          426: { description: 'UPGRADE_REQUIRED: not a WebSocket upgrade' },
+        },
+      },
+    },
+    (c, { uploadSocket }) =>
+      upgrade(
+        c,
+        uploadSocket,
+        'this endpoint takes WebSocket connections for chunked service uploads',
+      ),
   )
   // Who a volunteer is (and whether it may connect at all) is decided at its hello, from the
   // token it offers here or there: runners send theirs in the hello (volunteers/executor-identity.ts).
   // Runners join the home room, beside the services they run; the host places other volunteers.
   .get(
     '/ws/volunteer',
-    { owner: either((r) => (r.query.get('role') === 'runner' ? HOME : NEW_VOLUNTEER)) },
+    {
+      owner: either((r) => (r.query.get('role') === 'runner' ? HOME : NEW_VOLUNTEER)),
+      doc: {
+        summary: 'WebSocket: volunteers and runners connect here',
+        description:
+          'The volunteer protocol (shared/protocol/frames.ts). `?token=` offers a volunteer token; `?role=runner` for zerverless-runner.',
+        tag: 'Sockets',
+        access: 'open',
+        responses: {
+          101: { description: 'Switched to the WebSocket protocol' },
+          426: { description: 'UPGRADE_REQUIRED: not a WebSocket upgrade' },
+        },
+      },
+    },
     (c, { volunteerSocket }) =>
       upgrade(c, volunteerSocket, 'this endpoint takes WebSocket connections from volunteers'),
   )

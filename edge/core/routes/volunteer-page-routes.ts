@@ -19,10 +19,13 @@ export interface VolunteerPageDeps {
 
 /** Served by whichever process the request reaches (on the edge, the front, from its assets). */
 const anywhere = { owner: ANYWHERE }
+/** Pages, not API: left out of the OpenAPI document. */
+const redirect = { ...anywhere, doc: { hidden: 'a redirect to /volunteer/' } }
+const app = { ...anywhere, doc: { hidden: 'the volunteer web app (HTML, scripts)' } }
 
 export const volunteerPageRoutes = new RouteTable<VolunteerPageDeps>()
-  .get('/volunteer', anywhere, (c) => c.redirect('/volunteer/', 308))
-  .get('/volunteer/*', anywhere, async (c, { assets }) => {
+  .get('/volunteer', redirect, (c) => c.redirect('/volunteer/', 308))
+  .get('/volunteer/*', app, async (c, { assets }) => {
     const path = decodeURIComponent(c.req.path.slice('/volunteer/'.length))
     if (path.split('/').some((part) => part === '..' || part === '.') || path.includes('\\'))
       throw new HttpError(400, 'INVALID_PATH', 'the path may not contain "." or ".." segments')

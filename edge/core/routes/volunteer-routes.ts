@@ -6,6 +6,7 @@ import { combineList } from '../rooms/combine-answers'
 import { everyRoom } from '../rooms/owner'
 import type { VolunteerHub } from '../volunteers/volunteer-hub'
 import { RouteTable } from './route-table'
+import { VolunteerList } from './operator-schemas'
 
 export interface VolunteerRouteDeps {
   hub: Pick<VolunteerHub, 'connected' | 'backoff'>
@@ -14,7 +15,18 @@ export interface VolunteerRouteDeps {
 
 export const volunteerRoutes = new RouteTable<VolunteerRouteDeps>().get(
   '/api/volunteers',
-  { owner: everyRoom(combineList('volunteers')) },
+  {
+    owner: everyRoom(combineList('volunteers')),
+    doc: {
+      summary: 'Connected volunteers (admin)',
+      description: 'What each offers (runtimes, slots), what it is doing, and its standing.',
+      tag: 'Operators',
+      responses: {
+        200: { description: 'The volunteers', schema: VolunteerList },
+        403: { description: 'FORBIDDEN: not the admin token' },
+      },
+    },
+  },
   async (c, { hub, standing }) => {
     await requireOperator(c)
     const now = Date.now()
