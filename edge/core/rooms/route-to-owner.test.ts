@@ -92,8 +92,16 @@ describe('routing each request to the room that owns it', () => {
     for (const path of ['/api/services/standalone', '/api/peers', '/api/tokens', '/health'])
       await app.request(path)
     await app.request('/api/nothing-here', { method: 'POST', body: '{}' })
-    await app.request('/')
+    await app.request('/api/nothing-here')
     expect(roomsAsked()).toEqual([0, 0, 0, 0, 0, 0])
+  })
+
+  it('answers the landing page at the front, asking no room', async () => {
+    const { app, roomsAsked } = front(4)
+    const landing = await app.request('/')
+    expect(landing.status).toBe(200)
+    expect(await landing.json()).toMatchObject({ links: { console: '/console/' } })
+    expect(roomsAsked()).toEqual([])
   })
 
   it('lists jobs across rooms a page at a time, newest first', async () => {
