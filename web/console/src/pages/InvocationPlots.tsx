@@ -38,7 +38,12 @@ function Plot({ label, summary, data, series, yLabel, bars, xRange }: PlotProps)
               ...(bars && { paths: uPlot.paths.bars!({ size: [0.8, 40] }) }),
             })),
           ],
-          axes: [{}, { label: yLabel, size: 56 }],
+          // One-line clock labels, spaced for a phone: uPlot's default adds a second line with the
+          // date at each new minute, and on a narrow chart those overlap their neighbours.
+          axes: [
+            { space: 64, values: clockLabels },
+            { label: yLabel, size: 56 },
+          ],
           scales: {
             x: { time: true, range: () => xRange },
             // Counts and durations start at zero, so bar heights compare.
@@ -65,6 +70,16 @@ function Plot({ label, summary, data, series, yLabel, bars, xRange }: PlotProps)
       <figcaption>{label}</figcaption>
       <div ref={box} role="img" aria-label={`${label}: ${summary}`} data-testid="plot" />
     </figure>
+  )
+}
+
+function clockLabels(_u: uPlot, splits: number[]): string[] {
+  return splits.map((s) =>
+    new Date(s * 1000).toLocaleTimeString([], {
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    }),
   )
 }
 
