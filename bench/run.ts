@@ -8,6 +8,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { browser } from './suites/browser'
 import { core } from './suites/core'
+import { devtools } from './suites/devtools'
 import { edge } from './suites/edge'
 import { federation } from './suites/federation'
 import { functions } from './suites/functions'
@@ -33,6 +34,7 @@ const SUITES: Suite[] = [
   federation,
   secrets,
   gitops,
+  devtools,
 ]
 const wanted = process.argv.slice(2)
 const chosen = wanted.length ? SUITES.filter((s) => wanted.includes(s.name)) : SUITES
