@@ -91,11 +91,7 @@ export function apiClient(options: ApiOptions) {
     rollback: (user: string, path: string) =>
       dataOf(
         `POST /api/deploy/${user}/${path}/rollback`,
-        client.POST('/api/deploy/{user}/{path}', {
-          ...fn(user, `${path}/rollback`),
-          // The rollback shares the deploy's entry, whose body is required; it takes none.
-          body: undefined as never,
-        }),
+        client.POST('/api/deploy/{user}/{path}', fn(user, `${path}/rollback`)),
       ),
     undeploy: (user: string, path: string) =>
       doneOf(

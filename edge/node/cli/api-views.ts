@@ -11,12 +11,10 @@ type Ok<P extends keyof paths, M extends 'get' | 'post' | 'put' | 'delete'> = pa
   ? Json<R[200 & keyof R]> | Json<R[201 & keyof R]>
   : never
 
-/** A request body as the document declares it. */
-export type BodyOf<P extends keyof paths, M extends 'post' | 'put'> = paths[P][M] extends {
-  requestBody: { content: { 'application/json': infer B } }
-}
-  ? B
-  : never
+type RequestOf<O> = O extends { requestBody?: infer R } ? NonNullable<R> : never
+/** A request body as the document declares it (required or not). */
+export type BodyOf<P extends keyof paths, M extends 'post' | 'put'> =
+  RequestOf<paths[P][M]> extends { content: { 'application/json': infer B } } ? B : never
 
 export type JobView = components['schemas']['Job']
 export type BatchCounts = components['schemas']['BatchStatus']

@@ -85,13 +85,7 @@ export const api = {
   function: async (user: string, path: string) =>
     (await dataOf(client().GET('/api/deploy/{user}/{path}', fn(user, path)))) as Deployment,
   rollback: (user: string, path: string) =>
-    dataOf(
-      client().POST('/api/deploy/{user}/{path}', {
-        ...fn(user, path, '/rollback'),
-        // The rollback shares the deploy's entry, whose body is required; it takes none.
-        body: undefined as never,
-      }),
-    ),
+    dataOf(client().POST('/api/deploy/{user}/{path}', fn(user, path, '/rollback'))),
   /** The last 1000 invocations (newest first) and 200 printed lines. */
   functionLogs: async (user: string, path: string) =>
     (await dataOf(
