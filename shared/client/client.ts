@@ -29,6 +29,22 @@ export function createZerverlessClient({ url, token, fetch }: ClientOptions): Ze
     baseUrl: url.replace(/\/+$/, ''),
     ...(token && { headers: { Authorization: `Bearer ${token}` } }),
     ...(fetch && { fetch }),
+    pathSerializer: apiPath,
+  })
+}
+
+/**
+ * A path with its parameters filled in, each encoded, except that `{path}` keeps its slashes: it
+ * is a function's or a file's path under its namespace (`api/greet`), one router wildcard.
+ */
+function apiPath(pathname: string, params: Record<string, unknown>): string {
+  return pathname.replace(/\{([^}]+)\}/g, (match, name: string) => {
+    const value = params[name]
+    if (value === undefined || value === null) return match
+    const text = String(value)
+    return name === 'path'
+      ? text.split('/').map(encodeURIComponent).join('/')
+      : encodeURIComponent(text)
   })
 }
 

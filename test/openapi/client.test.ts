@@ -71,6 +71,31 @@ describe('the typed client against a real orchestrator', () => {
     })
   })
 
+  it('keeps the slashes of a nested {path}, encoding each segment, and rolls back with no body', async () => {
+    const client = createZerverlessClient({ url: server.url, token: ADMIN })
+    const at = { params: { path: { user: 'alice', path: 'api/hello world' } } }
+    const code = (n: number) => `function handle() { return { n: ${n} } }`
+    orThrow(
+      await client.POST('/api/deploy/{user}/{path}', {
+        ...at,
+        body: { runtime: 'js', code: code(1) },
+      }),
+    )
+    const second = orThrow(
+      await client.POST('/api/deploy/{user}/{path}', {
+        ...at,
+        body: { runtime: 'js', code: code(2) },
+      }),
+    )
+    expect(second).toMatchObject({ path: '/api/hello world', version: 2 })
+    const back = orThrow(
+      await client.POST('/api/deploy/{user}/{path}', {
+        params: { path: { user: 'alice', path: 'api/hello world/rollback' } },
+      }),
+    )
+    expect(back).toMatchObject({ path: '/api/hello world', version: 1 })
+  })
+
   it('sends the token: without one, a write is refused', async () => {
     const anonymous = createZerverlessClient({ url: server.url })
     const refused = await anonymous.POST('/api/jobs', { body: { job_type: 'js', code: '1' } })

@@ -149,7 +149,10 @@ function requestBody(body: z.ZodType | RawBody, components: SchemaComponents): J
       description: body.description,
       content: { [body.contentType]: { schema: { type: 'string', format: 'binary' } } },
     }
-  return { required: true, content: json(components.convert(body, 'input')) }
+  // A body the route can do without (`.optional()`: a rollback on the deploy's entry) is not required.
+  const optional = body.safeParse(undefined).success
+  const schema = optional && 'unwrap' in body ? (body as z.ZodOptional<z.ZodType>).unwrap() : body
+  return { required: !optional, content: json(components.convert(schema, 'input')) }
 }
 
 function responseOf(

@@ -146,7 +146,8 @@ export const deployRoutes = new RouteTable<DeployRouteDeps>()
           "Deploys at /{user}/{path}; the code must compile and define `handle` (400 with the guest's message and line). `POST /api/deploy/{user}/{path}/rollback` (no body) goes back one version instead.",
         tag,
         params: TARGET,
-        body: DeployBody,
+        // Optional: a rollback sends none.
+        body: DeployBody.optional(),
         responses: {
           200: { description: 'Rolled back', schema: DeploymentView },
           201: { description: 'Deployed', schema: DeploymentView },

@@ -23,7 +23,13 @@ export const WorkflowViewSchema = z.strictObject({
   updated_at: iso.nullable(),
   description: z.string().nullable().optional(),
   steps: z
-    .array(z.looseObject({ id: z.string(), run: z.record(z.string(), z.unknown()) }))
+    .array(
+      z.looseObject({
+        id: z.string(),
+        run: z.record(z.string(), z.unknown()),
+        needs: z.array(z.string()).optional().describe('the steps it waits for'),
+      }),
+    )
     .optional()
     .describe('the steps as defined'),
   connections: z.array(z.record(z.string(), z.unknown())).optional(),

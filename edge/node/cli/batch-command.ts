@@ -4,7 +4,7 @@
  */
 import { writeFile } from 'node:fs/promises'
 import type { Command } from 'commander'
-import type { BatchCounts, JobView } from './api-schemas'
+import type { BatchCounts, JobView } from './api-views'
 import { action, type Context } from './client-program'
 import { CliError, EXIT } from './cli-error'
 import { seconds } from './cli-values'

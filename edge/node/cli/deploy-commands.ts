@@ -2,7 +2,7 @@
 import { readdir } from 'node:fs/promises'
 import path from 'node:path'
 import type { Command } from 'commander'
-import type { Deployment } from './api-schemas'
+import type { Deployment } from './api-views'
 import { action, type Context } from './client-program'
 import { CliError, EXIT } from './cli-error'
 import { checkJsFunction } from './code-check'

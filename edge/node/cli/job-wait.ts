@@ -1,6 +1,6 @@
 /** Waiting for a job to end in steps the server allows, and the exit code its ending gives. */
 import type { Api } from './api-client'
-import type { JobView } from './api-schemas'
+import type { JobView } from './api-views'
 import { EXIT } from './cli-error'
 
 /** The longest single `?wait=` asked for; the server's own cap (maxWaitSeconds) is 300. */

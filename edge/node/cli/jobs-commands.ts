@@ -1,6 +1,6 @@
 /** `zerverless jobs list|get|cancel|wait`: the jobs already submitted. */
 import type { Command } from 'commander'
-import type { JobView } from './api-schemas'
+import type { JobView } from './api-views'
 import { action, type Context } from './client-program'
 import { count, seconds, wholeNumber } from './cli-values'
 import { describeJob } from './job-print'

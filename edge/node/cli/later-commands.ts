@@ -3,7 +3,7 @@
  * so the human form is a short line or table and `--json` gives the whole answer.
  */
 import type { Command } from 'commander'
-import type { AnyObject } from './api-schemas'
+import type { AnyObject } from './api-views'
 import { action, type Context } from './client-program'
 import { EXIT } from './cli-error'
 import { seconds } from './cli-values'
@@ -11,7 +11,6 @@ import { readDocument } from './document-file'
 import { parseJson } from './program-file'
 import { shown, table } from './output'
 
-const enc = encodeURIComponent
 const field = (o: AnyObject, key: string) => (o[key] === undefined ? null : shown(o[key]))
 const items = (o: AnyObject, key: string) => (Array.isArray(o[key]) ? (o[key] as AnyObject[]) : [])
 const whole = (ctx: Context, o: AnyObject) => ctx.out.print(o, () => JSON.stringify(o, null, 2))
@@ -28,16 +27,14 @@ function addWorkflows(program: Command): void {
     .description('create a workflow from a JSON or YAML document')
     .action(
       action(async (ctx: Context, file: string) =>
-        whole(ctx, await ctx.api.resource('POST', '/api/workflows', await readDocument(file))),
+        whole(ctx, await ctx.api.workflowCreate(await readDocument(file))),
       ),
     )
   wf.command('list')
     .option('--namespace <ns>', "only this namespace's workflows")
     .action(
       action(async (ctx: Context, flags: { namespace?: string }) => {
-        const listed = await ctx.api.resource('GET', '/api/workflows', undefined, {
-          namespace: flags.namespace,
-        })
+        const listed = await ctx.api.workflows(flags.namespace)
         ctx.out.print(listed, () =>
           table(
             ['ID', 'NAME', 'NAMESPACE'],
@@ -51,14 +48,10 @@ function addWorkflows(program: Command): void {
       }),
     )
   wf.command('get <id>').action(
-    action(async (ctx: Context, id: string) =>
-      whole(ctx, await ctx.api.resource('GET', `/api/workflows/${enc(id)}`)),
-    ),
+    action(async (ctx: Context, id: string) => whole(ctx, await ctx.api.workflow(id))),
   )
   wf.command('delete <id>').action(
-    action(async (ctx: Context, id: string) =>
-      whole(ctx, await ctx.api.resource('DELETE', `/api/workflows/${enc(id)}`)),
-    ),
+    action(async (ctx: Context, id: string) => whole(ctx, await ctx.api.workflowDelete(id))),
   )
   wf.command('run <id>')
     .description(
@@ -69,17 +62,18 @@ function addWorkflows(program: Command): void {
     .action(
       action(async (ctx: Context, id: string, flags: { input?: string; wait: number }) => {
         const input = flags.input === undefined ? {} : { input: parseJson(flags.input, '--input') }
-        const started = await ctx.api.resource('POST', `/api/workflows/${enc(id)}/runs`, input)
-        const runId = String(started.id ?? started.run_id ?? '')
+        const started = await ctx.api.workflowStart(id, input)
+        const runId = started.id
         let run = started
         const until = Date.now() + flags.wait * 1000
         while (
           !['succeeded', 'failed', 'cancelled', 'completed'].includes(String(run.status)) &&
           Date.now() < until
         )
-          run = await ctx.api.resource('GET', `/api/workflow-runs/${enc(runId)}`, undefined, {
-            wait: Math.min(60, Math.ceil((until - Date.now()) / 1000)),
-          })
+          run = await ctx.api.workflowRun(
+            runId,
+            Math.min(60, Math.ceil((until - Date.now()) / 1000)),
+          )
         ctx.out.print(run, () => `run ${runId} ${field(run, 'status')}`)
         const status = String(run.status)
         ctx.exitCode =
@@ -91,9 +85,7 @@ function addWorkflows(program: Command): void {
       }),
     )
   wf.command('runs <id>').action(
-    action(async (ctx: Context, id: string) =>
-      whole(ctx, await ctx.api.resource('GET', `/api/workflows/${enc(id)}/runs`)),
-    ),
+    action(async (ctx: Context, id: string) => whole(ctx, await ctx.api.workflowRuns(id))),
   )
 }
 
@@ -104,19 +96,12 @@ function addCron(program: Command): void {
     .description('create or replace a trigger from a JSON or YAML document')
     .action(
       action(async (ctx: Context, ns: string, name: string, file: string) =>
-        whole(
-          ctx,
-          await ctx.api.resource(
-            'PUT',
-            `/api/cron/${enc(ns)}/${enc(name)}`,
-            await readDocument(file),
-          ),
-        ),
+        whole(ctx, await ctx.api.cronPut(ns, name, await readDocument(file))),
       ),
     )
   cron.command('list <namespace>').action(
     action(async (ctx: Context, ns: string) => {
-      const listed = await ctx.api.resource('GET', `/api/cron/${enc(ns)}`)
+      const listed = await ctx.api.crons(ns)
       ctx.out.print(listed, () =>
         table(
           ['NAME', 'SCHEDULE', 'NEXT'],
@@ -133,12 +118,12 @@ function addCron(program: Command): void {
     .command('get <namespace> <name>')
     .action(
       action(async (ctx: Context, ns: string, name: string) =>
-        whole(ctx, await ctx.api.resource('GET', `/api/cron/${enc(ns)}/${enc(name)}`)),
+        whole(ctx, await ctx.api.cron(ns, name)),
       ),
     )
   cron.command('delete <namespace> <name>').action(
     action(async (ctx: Context, ns: string, name: string) => {
-      await ctx.api.remove(`/api/cron/${enc(ns)}/${enc(name)}`)
+      await ctx.api.cronDelete(ns, name)
       ctx.out.print({ deleted: name, namespace: ns }, () => `deleted cron ${ns}/${name}`)
     }),
   )
@@ -148,16 +133,13 @@ function addGitops(program: Command): void {
   const gitops = program
     .command('gitops')
     .description('functions and files deployed from a Git repository')
-  const ns = (flags: { namespace?: string }) => ({ namespace: flags.namespace ?? 'default' })
+  const ns = (flags: { namespace?: string }) => flags.namespace ?? 'default'
   gitops
     .command('add <file>')
     .description('register an application (JSON or YAML: name, namespace, repository, …)')
     .action(
       action(async (ctx: Context, file: string) =>
-        whole(
-          ctx,
-          await ctx.api.resource('POST', '/api/gitops/applications', await readDocument(file)),
-        ),
+        whole(ctx, await ctx.api.gitopsAdd(await readDocument(file))),
       ),
     )
   gitops
@@ -165,9 +147,7 @@ function addGitops(program: Command): void {
     .option('--namespace <ns>', "only this namespace's applications")
     .action(
       action(async (ctx: Context, flags: { namespace?: string }) => {
-        const listed = await ctx.api.resource('GET', '/api/gitops/applications', undefined, {
-          namespace: flags.namespace,
-        })
+        const listed = await ctx.api.gitopsList(flags.namespace)
         ctx.out.print(listed, () =>
           table(
             ['NAME', 'NAMESPACE', 'PHASE'],
@@ -185,15 +165,7 @@ function addGitops(program: Command): void {
     .option('--namespace <ns>', 'its namespace (default: default)')
     .action(
       action(async (ctx: Context, name: string, flags: { namespace?: string }) =>
-        whole(
-          ctx,
-          await ctx.api.resource(
-            'GET',
-            `/api/gitops/applications/${enc(name)}`,
-            undefined,
-            ns(flags),
-          ),
-        ),
+        whole(ctx, await ctx.api.gitopsGet(name, ns(flags))),
       ),
     )
   gitops
@@ -202,13 +174,7 @@ function addGitops(program: Command): void {
     .option('--dry-run', 'say what would change, change nothing')
     .action(
       action(async (ctx: Context, name: string, flags: { namespace?: string; dryRun?: boolean }) =>
-        whole(
-          ctx,
-          await ctx.api.resource('POST', `/api/gitops/applications/${enc(name)}/sync`, undefined, {
-            ...ns(flags),
-            ...(flags.dryRun && { dryRun: 'true' }),
-          }),
-        ),
+        whole(ctx, await ctx.api.gitopsSync(name, ns(flags), flags.dryRun === true)),
       ),
     )
   gitops
@@ -217,13 +183,7 @@ function addGitops(program: Command): void {
     .option('--prune', 'also remove what it deployed')
     .action(
       action(async (ctx: Context, name: string, flags: { namespace?: string; prune?: boolean }) =>
-        whole(
-          ctx,
-          await ctx.api.resource('DELETE', `/api/gitops/applications/${enc(name)}`, undefined, {
-            ...ns(flags),
-            ...(flags.prune && { prune: 'true' }),
-          }),
-        ),
+        whole(ctx, await ctx.api.gitopsDelete(name, ns(flags), flags.prune === true)),
       ),
     )
 }

@@ -1,6 +1,6 @@
 /** `zerverless logs USER/PATH [--follow]`: each call of a function, its status and duration. */
 import type { Command } from 'commander'
-import type { Invocation } from './api-schemas'
+import type { Invocation } from './api-views'
 import { action, type Context } from './client-program'
 import { count, functionAddress, seconds } from './cli-values'
 

@@ -2965,7 +2965,7 @@ export interface operations {
       }
       cookie?: never
     }
-    requestBody: {
+    requestBody?: {
       content: {
         'application/json': {
           runtime: string
@@ -4250,6 +4250,8 @@ export interface operations {
                 run: {
                   [key: string]: unknown
                 }
+                /** @description the steps it waits for */
+                needs?: string[]
               } & {
                 [key: string]: unknown
               })[]
@@ -4365,6 +4367,8 @@ export interface operations {
               run: {
                 [key: string]: unknown
               }
+              /** @description the steps it waits for */
+              needs?: string[]
             } & {
               [key: string]: unknown
             })[]
@@ -4454,6 +4458,8 @@ export interface operations {
               run: {
                 [key: string]: unknown
               }
+              /** @description the steps it waits for */
+              needs?: string[]
             } & {
               [key: string]: unknown
             })[]
@@ -4568,6 +4574,8 @@ export interface operations {
               run: {
                 [key: string]: unknown
               }
+              /** @description the steps it waits for */
+              needs?: string[]
             } & {
               [key: string]: unknown
             })[]

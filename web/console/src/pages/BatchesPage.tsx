@@ -70,7 +70,9 @@ function BatchJobs({ id, namespace }: { id: string; namespace: string }) {
                 <StatusBadge status={job.status} />
               </td>
               <td class="mono">
-                {job.status === 'completed' ? JSON.stringify(job.result) : (job.error ?? '')}
+                {job.status === 'completed'
+                  ? JSON.stringify(job.result)
+                  : (job.error?.message ?? '')}
               </td>
             </tr>
           ))}

@@ -31,10 +31,10 @@ export function FleetPage() {
               {volunteers.data?.volunteers.map((v) => (
                 <tr key={v.id}>
                   <td class="mono" title={v.id}>
-                    {v.agent.name ?? v.id.slice(0, 8)}
+                    {v.agent?.name ?? v.id.slice(0, 8)}
                   </td>
                   <td>
-                    {v.agent.kind}
+                    {v.agent?.kind ?? 'unknown'}
                     {v.trusted ? ', trusted' : ''}
                     {v.state !== 'active' ? ` (${v.state})` : ''}
                   </td>

@@ -132,7 +132,7 @@ export function FunctionDetail({ user, path }: { user: string; path: string }) {
         {logs.data && logs.data.lines.length > 0 && (
           <details>
             <summary>Printed lines ({logs.data.lines.length})</summary>
-            <pre class="code">{logs.data.lines.join('\n')}</pre>
+            <pre class="code">{logs.data.lines.map((l) => l.line).join('\n')}</pre>
           </details>
         )}
       </Section>

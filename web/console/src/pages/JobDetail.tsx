@@ -84,7 +84,8 @@ export function JobDetail({ id }: { id: string }) {
             <>
               <h3>Error</h3>
               <pre class="code error-text" data-testid="job-error">
-                {data.error}
+                {data.error.code}: {data.error.message}
+                {data.error.line ? ` (line ${data.error.line})` : ''}
               </pre>
             </>
           )}

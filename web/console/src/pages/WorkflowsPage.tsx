@@ -26,7 +26,7 @@ function RunView({ workflow, runId }: { workflow: Workflow; runId: string }) {
           <p>
             <StatusBadge status={run.data.status} /> started <Time iso={run.data.created_at} />
           </p>
-          <WorkflowDag steps={workflow.steps} run={run.data.steps ?? []} />
+          <WorkflowDag steps={workflow.steps ?? []} run={run.data.steps ?? []} />
           <ul class="plain">
             {(run.data.steps ?? []).map((step) => (
               <li key={step.id}>
@@ -35,7 +35,11 @@ function RunView({ workflow, runId }: { workflow: Workflow; runId: string }) {
                   {step.attempts} attempt{step.attempts === 1 ? '' : 's'}
                   {step.duration_ms != null ? `, ${step.duration_ms} ms` : ''}
                 </span>
-                {step.error && <pre class="code error-text">{step.error}</pre>}
+                {step.error && (
+                  <pre class="code error-text">
+                    {step.error.code}: {step.error.message}
+                  </pre>
+                )}
                 {step.status === 'completed' && step.result !== null && (
                   <details>
                     <summary>Result</summary>
