@@ -2,7 +2,7 @@
 // package in node_modules; the runner's (runner/dist/) carry all but the few it declares, so that
 // `npm pack` of runner/ is a package that works on its own. `--runner` builds only the runner's
 // (its prepack does that).
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync, rmSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 
@@ -29,6 +29,7 @@ const common = {
 
 const started = Date.now()
 checkRunnerDependencies()
+if (!runnerOnly) removeOldChunks()
 const builds = [
   build({
     ...common,
@@ -56,12 +57,29 @@ if (!runnerOnly)
       },
       outdir: 'dist',
       packages: 'external',
+      // `zerverless <verb>` loads only the client's modules (and packages): the server's are a
+      // chunk that `zerverless serve` imports. Chunks sit beside the entries in dist/node/, so
+      // paths a module takes from import.meta.url mean the same in either.
+      splitting: true,
+      chunkNames: 'node/chunk-[hash]',
     }),
   )
 await Promise.all(builds)
 console.log(
   `built ${runnerOnly ? 'the runner' : 'the orchestrator and the runner'} in ${Date.now() - started} ms`,
 )
+
+/** Chunk names carry a hash of their content: without this, every build would leave its own. */
+function removeOldChunks() {
+  const dir = new URL('dist/node/', `file://${root}`)
+  let names = []
+  try {
+    names = readdirSync(dir)
+  } catch {
+    return // nothing built yet
+  }
+  for (const name of names) if (name.startsWith('chunk-')) rmSync(new URL(name, dir))
+}
 
 /** Fails the build when runner/package.json's dependencies drift from RUNNER_EXTERNAL or the root's pins. */
 function checkRunnerDependencies() {

@@ -4,6 +4,8 @@
  * `GET /openapi.json` against `GET /health` on the same server (what serving the document costs).
  */
 import { execFile } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { startZerverless } from '../lib/processes'
@@ -68,8 +70,11 @@ export const devtools: Suite = {
       const fetchList = await timed(SPAWNS, async () =>
         ok(await fetch(`${server.url}/api/jobs?limit=5`)),
       )
-      const file = path.resolve(import.meta.dirname, '../fixtures/devtools-job.js')
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'zv-bench-'))
+      const file = path.join(dir, 'job.js')
+      writeFileSync(file, JOB.code)
       const cliRun = await timed(SPAWNS, () => cli('run', file, '--json'))
+      rmSync(dir, { recursive: true })
       const fetchRun = await timed(SPAWNS, async () =>
         ok(
           await fetch(`${server.url}/api/jobs?wait=30`, {
