@@ -5,6 +5,7 @@
 import { parentPort } from 'node:worker_threads'
 import type { Runtime } from '../../shared/protocol/job'
 import { CompileCheck } from '../../shared/runtime/compile-check'
+import { loadPythonCompiler } from './python-compiler'
 
 /** What the orchestrator asks: compile `code` as `runtime`. */
 export interface CompileAsk {
@@ -13,7 +14,7 @@ export interface CompileAsk {
   code: string
 }
 
-const check = new CompileCheck()
+const check = new CompileCheck(loadPythonCompiler)
 
 parentPort?.on('message', (ask: CompileAsk) => {
   void check.check(ask.runtime, ask.code).then(

@@ -1,7 +1,8 @@
 /**
- * The Node host's CodeCompiler: the parsers run in one worker_thread of their own (compile-thread.ts),
- * started on the first deploy and replaced when it dies or overruns, so a deploy of hostile code
- * costs the orchestrator a message, never a blocked event loop.
+ * The Node host's CodeCompiler: the parsers run in worker_threads of their own (compile-thread.ts),
+ * started on the first deploy and replaced when they die or overrun, so a deploy of hostile code
+ * costs the orchestrator a message, never a blocked event loop. Python has a thread of its own
+ * that ends after a minute without a Python deploy: Pyodide holds ~150 MB the light parsers do not.
  */
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
@@ -11,8 +12,12 @@ import type { SyntaxProblem } from '../../shared/runtime/compile-check'
 import type { CodeCompiler } from '../core/functions/code-check'
 import type { CompileAsk } from './compile-thread'
 
-/** A compile that takes longer than this (a 1 MiB source takes ~1 s) is refused. */
+/** A compile that takes longer than this (a 1 MiB js source takes ~1 s) is refused. */
 const COMPILE_TIMEOUT_MS = 15_000
+/** Python's first check also loads Pyodide (~1.5 s, longer on a busy machine). */
+const PYTHON_TIMEOUT_MS = 45_000
+/** The Python thread ends after this long without a check. */
+const PYTHON_IDLE_MS = 60_000
 
 interface Pending {
   ask: CompileAsk
@@ -27,23 +32,22 @@ function threadFile(): URL {
   return new URL('../../dist/node/compile-thread.js', import.meta.url)
 }
 
-export class ThreadCompiler {
+/** One compile thread and the checks it holds. */
+class CompileLane {
   #worker: Worker | undefined
   readonly #pending = new Map<number, Pending>()
-  #next = 0
+  #idle: ReturnType<typeof setTimeout> | undefined
 
-  /** The CodeCompiler the orchestrator is given. */
-  readonly compile: CodeCompiler = (runtime, code) => this.#ask(runtime, code)
+  constructor(
+    private readonly timeoutMs: number,
+    /** Ends the thread after this long without a check; undefined keeps it. */
+    private readonly idleMs?: number,
+  ) {}
 
-  #ask(runtime: Runtime, code: string): Promise<SyntaxProblem | undefined> {
-    if (runtime !== 'js' && runtime !== 'lua') return Promise.resolve(undefined)
-    const ask: CompileAsk = { id: ++this.#next, runtime, code }
-    return new Promise((resolve) => this.#send(ask, resolve))
-  }
-
-  #send(ask: CompileAsk, resolve: Pending['resolve']): void {
+  send(ask: CompileAsk, resolve: Pending['resolve']): void {
+    clearTimeout(this.#idle)
     const worker = (this.#worker ??= this.#spawn())
-    const timer = setTimeout(() => this.#overran(ask.id), COMPILE_TIMEOUT_MS)
+    const timer = setTimeout(() => this.#overran(ask.id), this.timeoutMs)
     this.#pending.set(ask.id, { ask, resolve, timer })
     worker.postMessage(ask)
   }
@@ -58,11 +62,11 @@ export class ThreadCompiler {
     const waiting = [...this.#pending.values()]
     this.#pending.clear()
     for (const pending of waiting) clearTimeout(pending.timer)
-    this.#stop('')
+    this.stop('')
     culprit?.resolve({
-      message: `the code took longer than ${COMPILE_TIMEOUT_MS / 1000} s to compile`,
+      message: `the code took longer than ${this.timeoutMs / 1000} s to compile`,
     })
-    for (const pending of waiting) this.#send(pending.ask, pending.resolve)
+    for (const pending of waiting) this.send(pending.ask, pending.resolve)
   }
 
   #spawn(): Worker {
@@ -78,14 +82,17 @@ export class ThreadCompiler {
       this.#pending.delete(id)
       clearTimeout(pending.timer)
       pending.resolve(problem)
+      if (this.idleMs !== undefined && this.#pending.size === 0)
+        this.#idle = setTimeout(() => this.stop(''), this.idleMs).unref()
     })
-    worker.on('error', (err) => this.#stop(`the compile check failed: ${err.message}`))
-    worker.on('exit', (code) => this.#stop(`the compile check stopped (exit code ${code})`))
+    worker.on('error', (err) => this.stop(`the compile check failed: ${err.message}`))
+    worker.on('exit', (code) => this.stop(`the compile check stopped (exit code ${code})`))
     return worker
   }
 
-  /** Ends the thread (a new one starts on the next deploy) and refuses what it still held. */
-  #stop(why: string): void {
+  /** Ends the thread (a new one starts on the next check) and refuses what it still held. */
+  stop(why: string): void {
+    clearTimeout(this.#idle)
     const worker = this.#worker
     this.#worker = undefined
     if (worker) {
@@ -98,9 +105,27 @@ export class ThreadCompiler {
       pending.resolve({ message: why })
     }
   }
+}
 
-  /** Stops the thread; pending checks are refused. */
+export class ThreadCompiler {
+  readonly #light = new CompileLane(COMPILE_TIMEOUT_MS)
+  readonly #python = new CompileLane(PYTHON_TIMEOUT_MS, PYTHON_IDLE_MS)
+  #next = 0
+
+  /** The CodeCompiler the orchestrator is given. */
+  readonly compile: CodeCompiler = (runtime, code) => this.#ask(runtime, code)
+
+  #ask(runtime: Runtime, code: string): Promise<SyntaxProblem | undefined> {
+    if (runtime !== 'js' && runtime !== 'lua' && runtime !== 'python')
+      return Promise.resolve(undefined)
+    const lane = runtime === 'python' ? this.#python : this.#light
+    const ask: CompileAsk = { id: ++this.#next, runtime, code }
+    return new Promise((resolve) => lane.send(ask, resolve))
+  }
+
+  /** Stops the threads; pending checks are refused. */
   close(): void {
-    this.#stop('the orchestrator is stopping')
+    this.#light.stop('the orchestrator is stopping')
+    this.#python.stop('the orchestrator is stopping')
   }
 }

@@ -1,10 +1,10 @@
 /**
  * Compiles guest code without running it, so a deploy can refuse code that would fail every call:
  * JavaScript with QuickJS's compile-only eval, Lua with `luaL_loadbufferx` (Lua's `load()`, never
- * called). Both parsers run inside their wasm sandbox with a capped memory; no guest statement
- * executes, so a host (the orchestrator) may use this in its own thread. Python is not compiled:
- * Pyodide is too heavy to load in an orchestrator for a syntax check (its errors come with the
- * first call). The runtimes load on first use.
+ * called), Python with CPython's `compile()` in Pyodide when the host gives a way to load it (the
+ * Node host does, in a thread of its own that ends when idle: Pyodide is heavy). Each parser runs
+ * inside its wasm sandbox; no guest statement executes, so a host (the orchestrator) may use this
+ * in its own thread. The runtimes load on first use.
  */
 import type { QuickJSWASMModule } from 'quickjs-emscripten-core'
 import type { Runtime } from '../protocol/job'
@@ -19,6 +19,9 @@ export interface SyntaxProblem {
   line?: number
 }
 
+/** Compiles Python source without running it (see `CompileCheck`'s `loadPython`). */
+export type PythonCompiler = (code: string) => SyntaxProblem | undefined
+
 /** What the parsers may allocate: generous for any code a body limit lets through. */
 const CHECK_MEMORY_BYTES = 64 * 1024 * 1024
 /** Bounds the parser's recursion on deeply nested code (it then reports a SyntaxError). */
@@ -32,11 +35,19 @@ type LuaWithNewState = LuaWasm['m'] & { _luaL_newstate(): number }
 export class CompileCheck {
   private js: Promise<BoundedModule> | undefined
   private lua: Promise<LuaWasm> | undefined
+  private python: Promise<PythonCompiler> | undefined
+
+  /** Without `loadPython`, Python is not checked (its errors come with the first call). */
+  constructor(private readonly loadPython?: () => Promise<PythonCompiler>) {}
 
   /** The syntax error in `code`, or undefined when it compiles (or the language is not checked). */
   async check(runtime: Runtime, code: string): Promise<SyntaxProblem | undefined> {
     if (runtime === 'js') return this.checkJs(code)
     if (runtime === 'lua') return this.checkLua(code)
+    if (runtime === 'python' && this.loadPython) {
+      this.python ??= this.loadPython()
+      return (await this.python)(code)
+    }
     return undefined
   }
 

@@ -103,20 +103,26 @@ describe('deploy checks the code before storing it', () => {
     expect(lua.status).toBe(201)
   })
 
-  it('leaves Python to its first call: deployed as sent, a syntax error answered there', async () => {
+  it("refuses Python that does not compile, with CPython's message and line", async () => {
     // Python may leave its response in a top-level `result` instead of defining handle.
     await deployed('chk/py', {
       runtime: 'python',
       code: 'result = {"status": 200, "body": "computed"}',
     })
     expect(await (await call('/chk/py')).text()).toBe('computed')
-    await deployed('chk/pybad', { runtime: 'python', code: 'def handle(req):\n  return (\n' })
-    const res = await call('/chk/pybad')
-    expect(res.status).toBe(502)
-    expect(await res.json()).toMatchObject({
-      code: 'FUNCTION_ERROR',
-      details: { code: 'SYNTAX_ERROR' },
+    const bad = await client.post('/api/deploy/chk/pybad', {
+      runtime: 'python',
+      code: 'def handle(req):\n    return {"body": "hi"\n\nx = 1\n',
     })
+    expect(bad.status).toBe(400)
+    expect(bad.body).toMatchObject({
+      code: 'INVALID_FUNCTION',
+      field: 'code',
+      line: 2,
+      details: { code: 'SYNTAX_ERROR', message: expect.stringMatching(/^SyntaxError: /) },
+    })
+    // Nothing was stored: the path has no function.
+    expect((await client.get('/api/deploy/chk/pybad')).status).toBe(404)
   })
 })
 

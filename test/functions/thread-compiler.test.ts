@@ -25,8 +25,24 @@ describe('ThreadCompiler', () => {
     expect(await compiler.compile('lua', 'if then')).toMatchObject({ line: 1 })
   })
 
-  it('leaves python and wasm alone', async () => {
-    expect(await compiler.compile('python', 'def (')).toBeUndefined()
+  it('compiles python with CPython in a thread of its own, running none of it', async () => {
+    const answers = await Promise.all([
+      compiler.compile('python', 'def handle(req):\n    return {"body": "hi"}\n'),
+      compiler.compile('python', 'def handle(req:\n    pass\n'),
+      // Would loop forever if it ran: a compile only parses.
+      compiler.compile('python', 'while True:\n    pass\n'),
+      compiler.compile('python', 'x = 1\n  y = 2\n'),
+    ])
+    expect(answers[0]).toBeUndefined()
+    expect(answers[1]).toMatchObject({ message: expect.stringMatching(/^SyntaxError: /), line: 1 })
+    expect(answers[2]).toBeUndefined()
+    expect(answers[3]).toMatchObject({
+      message: expect.stringMatching(/^IndentationError: /),
+      line: 2,
+    })
+  })
+
+  it('leaves wasm alone', async () => {
     expect(await compiler.compile('wasm', '')).toBeUndefined()
   })
 })
