@@ -33,18 +33,35 @@ async function freePort(): Promise<number> {
   })
 }
 
-export async function startEdge(
-  options: {
-    rooms?: number
-    stateDir?: string
-    port?: number
-    vars?: Record<string, string>
-    /** Another wrangler.toml (the benchmarks' reference Worker). */
-    config?: string
-    /** Wrangler's own level; `log` lets the rooms' JSON log lines through (default `warn`). */
-    logLevel?: 'warn' | 'log'
-  } = {},
-): Promise<EdgeProcess> {
+interface EdgeOptions {
+  rooms?: number
+  stateDir?: string
+  port?: number
+  vars?: Record<string, string>
+  /** Another wrangler.toml (the benchmarks' reference Worker). */
+  config?: string
+  /** Wrangler's own level; `log` lets the rooms' JSON log lines through (default `warn`). */
+  logLevel?: 'warn' | 'log'
+}
+
+/**
+ * A port found free can be taken by another process (another test's workerd) before wrangler
+ * binds it: then it starts again, on a new free port, or on the same one a moment later when the
+ * caller asked for that port (a restart).
+ */
+export async function startEdge(options: EdgeOptions = {}): Promise<EdgeProcess> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await launchEdge(options)
+    } catch (err) {
+      const taken = err instanceof Error && err.message.includes('Address already in use')
+      if (!taken || attempt === 3) throw err
+      await new Promise((r) => setTimeout(r, 1000))
+    }
+  }
+}
+
+async function launchEdge(options: EdgeOptions): Promise<EdgeProcess> {
   const port = options.port ?? (await freePort())
   // Wrangler's own choice (the first free port from 9229) races when two start at once.
   const inspectorPort = await freePort()
@@ -91,7 +108,10 @@ export async function startEdge(
   }
   const deadline = Date.now() + 60_000
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`wrangler dev exited:\n${output}`)
+    if (child.exitCode !== null) {
+      if (!options.stateDir) removeDir(stateDir)
+      throw new Error(`wrangler dev exited:\n${output}`)
+    }
     if (Date.now() > deadline) {
       await stop()
       throw new Error(`wrangler dev did not answer on ${url}:\n${output}`)
