@@ -5,45 +5,28 @@
 import { spawn } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { cliAt, runCli } from '../helpers/cli-process'
-import {
-  removeDir,
-  startZerverless,
-  tempDir,
-  type ZerverlessProcess,
-} from '../helpers/zerverless-process'
+import { describe, expect, it } from 'vitest'
+import { cliTestServer, runCli } from '../helpers/cli-process'
+import { removeDir, tempDir } from '../helpers/zerverless-process'
 
 const BIN = path.resolve(import.meta.dirname, '../../bin/zerverless.js')
 const RUNTIMES = ['js', 'lua', 'python', 'wasm'] as const
 const EXT = { js: 'js', lua: 'lua', python: 'py', wasm: 'wasm' }
-let server: ZerverlessProcess
-let cli: ReturnType<typeof cliAt>
-const dir = tempDir('zv-cli-init-')
-
-beforeAll(async () => {
-  server = await startZerverless(['--workers', '1'])
-  cli = cliAt(server.url)
-})
-
-afterAll(async () => {
-  await server.stop()
-  removeDir(server.dataDir)
-  removeDir(dir)
-})
+const t = cliTestServer('init')
+const { dir } = t
 
 describe('zerverless init', () => {
   it.each(RUNTIMES)('scaffolds a %s function that deploys and answers', async (runtime) => {
     const target = path.join(dir, `fn-${runtime}`)
-    const made = await cli.json(['init', 'function', target, '--runtime', runtime])
+    const made = await t.cli.json(['init', 'function', target, '--runtime', runtime])
     expect(made.code).toBe(0)
     const handler = path.join(target, `handler.${EXT[runtime]}`)
     expect(existsSync(handler)).toBe(true)
     expect(readFileSync(path.join(target, 'README.md'), 'utf8')).toContain(
       `zerverless deploy handler.${EXT[runtime]} you/fn-${runtime}`,
     )
-    expect((await cli.run(['deploy', handler, `you/fn-${runtime}`])).code).toBe(0)
-    const answer = await cli.run(['invoke', `you/fn-${runtime}`])
+    expect((await t.cli.run(['deploy', handler, `you/fn-${runtime}`])).code).toBe(0)
+    const answer = await t.cli.run(['invoke', `you/fn-${runtime}`])
     expect(answer.code).toBe(0)
     expect(answer.stdout).toMatch(
       runtime === 'wasm' ? /^Hello from WebAssembly!/ : /^Hello, world!/,
@@ -52,13 +35,13 @@ describe('zerverless init', () => {
 
   it.each(RUNTIMES)('scaffolds a %s job that runs once and as a batch', async (runtime) => {
     const target = path.join(dir, `job-${runtime}`)
-    expect((await cli.run(['init', 'job', target, '--runtime', runtime])).code).toBe(0)
+    expect((await t.cli.run(['init', 'job', target, '--runtime', runtime])).code).toBe(0)
     const job = path.join(target, `job.${EXT[runtime]}`)
-    const one = await cli.json(['run', job, '--input', '{"n": 3}'])
+    const one = await t.cli.json(['run', job, '--input', '{"n": 3}'])
     expect(one.code).toBe(0)
     // The wasm example echoes its input; the others square n.
     expect((one.json() as { result: unknown }).result).toEqual(runtime === 'wasm' ? { n: 3 } : 9)
-    const batch = await cli.run(['batch', job, '--inputs', path.join(target, 'inputs.jsonl')])
+    const batch = await t.cli.run(['batch', job, '--inputs', path.join(target, 'inputs.jsonl')])
     expect(batch.code).toBe(0)
     expect(batch.stdout.trim().split('\n')).toHaveLength(3)
   })

@@ -3,16 +3,10 @@
  * process, `--json` parsed, exit codes as documented (0 completed, 1 failed, 2 refused, 124 the
  * wait ran out).
  */
-import { readFileSync, writeFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { cliAt, runCli } from '../helpers/cli-process'
-import {
-  removeDir,
-  startZerverless,
-  tempDir,
-  type ZerverlessProcess,
-} from '../helpers/zerverless-process'
+import { describe, expect, it } from 'vitest'
+import { cliTestServer, runCli } from '../helpers/cli-process'
 
 interface Job {
   id: string
@@ -23,36 +17,20 @@ interface Job {
   index?: number
 }
 
-let server: ZerverlessProcess
-let cli: ReturnType<typeof cliAt>
-const dir = tempDir('zv-cli-jobs-')
-const file = (name: string, text: string) => {
-  writeFileSync(path.join(dir, name), text)
-  return path.join(dir, name)
-}
-
-beforeAll(async () => {
-  server = await startZerverless(['--workers', '1'])
-  cli = cliAt(server.url)
-})
-
-afterAll(async () => {
-  await server.stop()
-  removeDir(server.dataDir)
-  removeDir(dir)
-})
+const t = cliTestServer('jobs')
+const { dir, file } = t
 
 describe('zerverless run', () => {
   it('runs a file by its extension, prints output and result, and exits 0', async () => {
     const lua = file('double.lua', 'print("doubling " .. INPUT.n)\nreturn INPUT.n * 2')
-    const human = await cli.run(['run', lua, '--input', '{"n": 21}'])
+    const human = await t.cli.run(['run', lua, '--input', '{"n": 21}'])
     expect(human.code).toBe(0)
     expect(human.stdout).toContain('doubling 21')
     expect(human.stdout).toContain('result: 42')
 
     const py = file('square.py', 'INPUT["n"] ** 2')
     const input = file('input.json', '{"n": 7}')
-    const machine = await cli.json(['run', py, '--input-file', input, '--namespace', 'alice'])
+    const machine = await t.cli.json(['run', py, '--input-file', input, '--namespace', 'alice'])
     expect(machine.code).toBe(0)
     const job = machine.json() as Job & { namespace: string; job_type: string }
     expect(job).toMatchObject({
@@ -65,7 +43,7 @@ describe('zerverless run', () => {
 
   it('exits 1 with the guest error when the job fails', async () => {
     const js = file('boom.js', 'throw new Error("boom")')
-    const res = await cli.json(['run', js])
+    const res = await t.cli.json(['run', js])
     expect(res.code).toBe(1)
     const job = res.json() as Job
     expect(job.status).toBe('failed')
@@ -73,24 +51,24 @@ describe('zerverless run', () => {
   })
 
   it('runs a wasm module, its input on stdin and its stdout the result', async () => {
-    const res = await cli.json(['run', 'examples/echo.wasm', '--input', '{"hi": 1}'])
+    const res = await t.cli.json(['run', 'examples/echo.wasm', '--input', '{"hi": 1}'])
     expect(res.code).toBe(0)
     expect((res.json() as Job).result).toEqual({ hi: 1 })
   })
 
   it("prints the server's error and code on stderr and exits 2 for bad input", async () => {
     const js = file('ok.js', '1')
-    const res = await cli.run(['run', js, '--namespace', 'not a namespace!'])
+    const res = await t.cli.run(['run', js, '--namespace', 'not a namespace!'])
     expect(res.code).toBe(2)
     expect(res.stdout).toBe('')
     expect(res.stderr).toMatch(/^error: .*namespace.* \(INVALID_REQUEST, HTTP 400\)\n$/)
 
-    const local = await cli.run(['run', file('notes.txt', 'x')])
+    const local = await t.cli.run(['run', file('notes.txt', 'x')])
     expect(local.code).toBe(2)
     expect(local.stderr).toContain('(UNKNOWN_RUNTIME)')
     expect(local.stderr).not.toContain('    at ')
 
-    const input = await cli.run(['run', js, '--input', '[1, 2]'])
+    const input = await t.cli.run(['run', js, '--input', '[1, 2]'])
     expect(input.code).toBe(2)
     expect(input.stderr).toContain('(INVALID_JSON)')
   })
@@ -107,38 +85,38 @@ describe('zerverless jobs', () => {
   it('lists, gets, waits for and cancels jobs', async () => {
     const spin = file('spin.js', 'while (true) {}')
     // The wait runs out while the job still runs: 124.
-    const waited = await cli.json(['run', spin, '--timeout', '120', '--wait', '1'])
+    const waited = await t.cli.json(['run', spin, '--timeout', '120', '--wait', '1'])
     expect(waited.code).toBe(124)
     const { id } = waited.json() as Job
 
-    const listed = await cli.json(['jobs', 'list', '--limit', '100'])
+    const listed = await t.cli.json(['jobs', 'list', '--limit', '100'])
     expect(listed.code).toBe(0)
     const page = listed.json() as { jobs: Job[]; total: number }
     expect(page.jobs.map((j) => j.id)).toContain(id)
     expect(page.total).toBeGreaterThanOrEqual(page.jobs.length)
 
-    const got = await cli.json(['jobs', 'get', id])
+    const got = await t.cli.json(['jobs', 'get', id])
     expect((got.json() as Job).id).toBe(id)
 
-    const cancelled = await cli.json(['jobs', 'cancel', id])
+    const cancelled = await t.cli.json(['jobs', 'cancel', id])
     expect(cancelled.code).toBe(0)
     expect((cancelled.json() as Job).status).toBe('cancelled')
 
-    const after = await cli.json(['jobs', 'wait', id])
+    const after = await t.cli.json(['jobs', 'wait', id])
     expect(after.code).toBe(1)
     expect((after.json() as Job).status).toBe('cancelled')
 
-    const again = await cli.run(['jobs', 'cancel', id])
+    const again = await t.cli.run(['jobs', 'cancel', id])
     expect(again.code).toBe(2)
     expect(again.stderr).toContain('(JOB_FINISHED, HTTP 409)')
 
-    const human = await cli.run(['jobs', 'list', '--status', 'cancelled'])
+    const human = await t.cli.run(['jobs', 'list', '--status', 'cancelled'])
     expect(human.stdout).toMatch(/^ID\s+RUNTIME\s+NAMESPACE\s+STATUS/)
     expect(human.stdout).toContain(id)
   })
 
   it('names an unknown job with the server code', async () => {
-    const res = await cli.run(['jobs', 'get', 'no-such-job'])
+    const res = await t.cli.run(['jobs', 'get', 'no-such-job'])
     expect(res.code).toBe(2)
     expect(res.stderr).toContain('(JOB_NOT_FOUND, HTTP 404)')
   })
@@ -150,7 +128,7 @@ describe('zerverless batch', () => {
     const n = [5, 3, 9, 1, 7, 2]
     const inputs = file('inputs.jsonl', n.map((v) => JSON.stringify({ n: v })).join('\n') + '\n')
     const out = path.join(dir, 'results.jsonl')
-    const res = await cli.json(['batch', js, '--inputs', inputs, '--out', out])
+    const res = await t.cli.json(['batch', js, '--inputs', inputs, '--out', out])
     expect(res.code).toBe(0)
     expect(res.json()).toMatchObject({ total: 6, completed: 6, done: true })
     const lines = readFileSync(out, 'utf8')
@@ -164,7 +142,7 @@ describe('zerverless batch', () => {
   it('prints progress as plain lines off a terminal, results on stdout, and exits 1 if any failed', async () => {
     const lua = file('half.lua', 'if INPUT.n == 2 then error("two") end\nreturn INPUT.n / 2')
     const inputs = file('three.jsonl', '{"n": 1}\n{"n": 2}\n{"n": 4}\n')
-    const res = await cli.run(['batch', lua, '--inputs', inputs])
+    const res = await t.cli.run(['batch', lua, '--inputs', inputs])
     expect(res.code).toBe(1)
     expect(res.stderr).toMatch(/jobs: 3\/3 \(100%\)/)
     const lines = res.stdout
@@ -177,7 +155,7 @@ describe('zerverless batch', () => {
 
   it('names the line of an input that is not JSON', async () => {
     const inputs = file('bad.jsonl', '{"n": 1}\nnot json\n')
-    const res = await cli.run(['batch', file('x.js', '1'), '--inputs', inputs])
+    const res = await t.cli.run(['batch', file('x.js', '1'), '--inputs', inputs])
     expect(res.code).toBe(2)
     expect(res.stderr).toContain('bad.jsonl line 2 is not JSON')
   })

@@ -1,33 +1,9 @@
 /** `zerverless workflows`, `cron` and `gitops` against a real orchestrator: documents from YAML or JSON files. */
-import { writeFileSync } from 'node:fs'
-import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { cliAt } from '../helpers/cli-process'
-import {
-  removeDir,
-  startZerverless,
-  tempDir,
-  type ZerverlessProcess,
-} from '../helpers/zerverless-process'
+import { describe, expect, it } from 'vitest'
+import { cliTestServer } from '../helpers/cli-process'
 
-let server: ZerverlessProcess
-let cli: ReturnType<typeof cliAt>
-const dir = tempDir('zv-cli-later-')
-const file = (name: string, text: string) => {
-  writeFileSync(path.join(dir, name), text)
-  return path.join(dir, name)
-}
-
-beforeAll(async () => {
-  server = await startZerverless(['--workers', '1'])
-  cli = cliAt(server.url)
-})
-
-afterAll(async () => {
-  await server.stop()
-  removeDir(server.dataDir)
-  removeDir(dir)
-})
+const t = cliTestServer('later')
+const { file } = t
 
 describe('zerverless workflows', () => {
   it('creates a workflow from YAML, runs it to the end, and lists it and its runs', async () => {
@@ -44,27 +20,27 @@ describe('zerverless workflows', () => {
         '    foreach: "${steps.split.result}"',
       ].join('\n'),
     )
-    const created = await cli.json(['workflows', 'create', doc])
+    const created = await t.cli.json(['workflows', 'create', doc])
     expect(created.code).toBe(0)
     const { id } = created.json() as { id: string }
-    const run = await cli.json(['workflows', 'run', id, '--input', '{"n": 3}'])
+    const run = await t.cli.json(['workflows', 'run', id, '--input', '{"n": 3}'])
     expect(run.code).toBe(0)
     expect(run.json()).toMatchObject({ status: 'completed', workflow_id: id })
-    const listed = await cli.run(['workflows', 'list', '--namespace', 'alice'])
+    const listed = await t.cli.run(['workflows', 'list', '--namespace', 'alice'])
     expect(listed.stdout).toMatch(new RegExp(`${id}\\s+squares\\s+alice`))
-    const runs = await cli.json(['workflows', 'runs', id])
+    const runs = await t.cli.json(['workflows', 'runs', id])
     expect((runs.json() as { runs: unknown[] }).runs).toHaveLength(1)
   })
 
   it("names what is wrong with a document, in the server's words", async () => {
-    const res = await cli.run([
+    const res = await t.cli.run([
       'workflows',
       'create',
       file('empty.json', '{"name": "x", "steps": []}'),
     ])
     expect(res.code).toBe(2)
     expect(res.stderr).toMatch(/steps.*\(INVALID_REQUEST, HTTP 400\)/)
-    const yaml = await cli.run(['workflows', 'create', file('bad.yaml', 'steps: [unclosed')])
+    const yaml = await t.cli.run(['workflows', 'create', file('bad.yaml', 'steps: [unclosed')])
     expect(yaml.code).toBe(2)
     expect(yaml.stderr).toContain('(INVALID_YAML)')
   })
@@ -76,15 +52,15 @@ describe('zerverless cron', () => {
       'nightly.json',
       '{"schedule": "0 3 * * *", "target": {"job": {"job_type": "lua", "code": "return 6 * 7"}}}',
     )
-    expect((await cli.json(['cron', 'put', 'alice', 'nightly', spec])).json()).toMatchObject({
+    expect((await t.cli.json(['cron', 'put', 'alice', 'nightly', spec])).json()).toMatchObject({
       name: 'nightly',
       namespace: 'alice',
     })
-    const listed = await cli.run(['cron', 'list', 'alice'])
+    const listed = await t.cli.run(['cron', 'list', 'alice'])
     expect(listed.stdout).toMatch(/nightly\s+0 3 \* \* \*\s+\d{4}-/)
-    expect((await cli.json(['cron', 'get', 'alice', 'nightly'])).code).toBe(0)
-    expect((await cli.run(['cron', 'delete', 'alice', 'nightly'])).code).toBe(0)
-    const gone = await cli.run(['cron', 'get', 'alice', 'nightly'])
+    expect((await t.cli.json(['cron', 'get', 'alice', 'nightly'])).code).toBe(0)
+    expect((await t.cli.run(['cron', 'delete', 'alice', 'nightly'])).code).toBe(0)
+    const gone = await t.cli.run(['cron', 'get', 'alice', 'nightly'])
     expect(gone.code).toBe(2)
     expect(gone.stderr).toContain('(CRON_NOT_FOUND, HTTP 404)')
   })
@@ -92,11 +68,11 @@ describe('zerverless cron', () => {
 
 describe('zerverless gitops', () => {
   it('lists no applications, and names an unknown one', async () => {
-    expect((await cli.json(['gitops', 'list'])).json()).toMatchObject({
+    expect((await t.cli.json(['gitops', 'list'])).json()).toMatchObject({
       applications: [],
       total: 0,
     })
-    const missing = await cli.run(['gitops', 'get', 'site', '--namespace', 'dana'])
+    const missing = await t.cli.run(['gitops', 'get', 'site', '--namespace', 'dana'])
     expect(missing.code).toBe(2)
     expect(missing.stderr).toContain('HTTP 404')
   })

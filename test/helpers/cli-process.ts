@@ -1,6 +1,9 @@
 /** Runs the built developer CLI (`zerverless <verb> …`) as a child process, as a user's shell would. */
 import { spawn } from 'node:child_process'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
+import { afterAll, beforeAll } from 'vitest'
+import { removeDir, startZerverless, tempDir, type ZerverlessProcess } from './zerverless-process'
 
 const BIN = path.resolve(import.meta.dirname, '../../bin/zerverless.js')
 
@@ -46,5 +49,54 @@ export function cliAt(url: string, token?: string) {
   return {
     run: (args: string[], options?: CliOptions) => runCli([...base, ...args], options),
     json: (args: string[], options?: CliOptions) => runCli([...base, '--json', ...args], options),
+  }
+}
+
+/** What `cliTestServer` gives a test file: its orchestrator, a CLI aimed at it, a scratch dir. */
+export interface CliTestServer {
+  readonly server: ZerverlessProcess
+  readonly cli: ReturnType<typeof cliAt>
+  readonly dir: string
+  /** Writes `text` to `name` under `dir` (making its folders) and answers the full path. */
+  file(name: string, text: string): string
+}
+
+/**
+ * One orchestrator (one internal worker) for the test file, started before its tests and
+ * stopped after them with its data and the scratch directory removed.
+ */
+export function cliTestServer(name: string): CliTestServer {
+  const dir = tempDir(`zv-cli-${name}-`)
+  let server: ZerverlessProcess | undefined
+  let cli: ReturnType<typeof cliAt> | undefined
+  beforeAll(async () => {
+    server = await startZerverless(['--workers', '1'])
+    cli = cliAt(server.url)
+  })
+  afterAll(async () => {
+    if (server) {
+      await server.stop()
+      removeDir(server.dataDir)
+    }
+    removeDir(dir)
+  })
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('the CLI test server is used before it started')
+    return value
+  }
+  return {
+    get server() {
+      return started(server)
+    },
+    get cli() {
+      return started(cli)
+    },
+    dir,
+    file(name, text) {
+      const at = path.join(dir, name)
+      mkdirSync(path.dirname(at), { recursive: true })
+      writeFileSync(at, text)
+      return at
+    },
   }
 }
