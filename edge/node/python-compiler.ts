@@ -5,7 +5,7 @@
  */
 import { fileURLToPath } from 'node:url'
 import type { PythonCompiler, SyntaxProblem } from '../../shared/runtime/compile-check'
-import { stubNetworkForPyodide } from '../../shared/sandbox/node/realm-lockdown'
+import { blockPyodideSockets } from '../../shared/sandbox/node/realm-lockdown'
 
 /** Answers `[message, line]` for a source that does not compile, None when it does. */
 const CHECK = `
@@ -26,7 +26,7 @@ interface PyCallable {
 
 /** Loads Pyodide (about 1.5 s and 150 MB, once per thread) and answers its compile check. */
 export async function loadPythonCompiler(): Promise<PythonCompiler> {
-  stubNetworkForPyodide()
+  blockPyodideSockets()
   const { loadPyodide } = await import('pyodide')
   const pyodide = await loadPyodide({
     indexURL: fileURLToPath(new URL('.', import.meta.resolve('pyodide'))),

@@ -30,7 +30,7 @@ import {
 } from '../../runtime/realm-guard'
 
 /** Before Pyodide loads: its socket layer gets a WebSocket that refuses to connect or listen. */
-export function stubNetworkForPyodide(): void {
+export function blockPyodideSockets(): void {
   const require = createRequire(import.meta.resolve('pyodide'))
   const path = require.resolve('ws')
   class NoSockets {

@@ -9,7 +9,7 @@ import { parentPort, workerData } from 'node:worker_threads'
 import { PythonRuntime, type LoadPyodide } from '../../runtime/python-runtime'
 import { serveSandbox } from '../sandbox-host'
 import type { ThreadInit, ThreadMessage, ThreadRequest } from '../sandbox-protocol'
-import { lockDownRealm, stubNetworkForPyodide } from './realm-lockdown'
+import { lockDownRealm, blockPyodideSockets } from './realm-lockdown'
 import { loadRuntimes } from './runtimes'
 
 const port = parentPort
@@ -23,7 +23,7 @@ const handle = serveSandbox({
   post,
   runtimes,
   loadPython: async () => {
-    stubNetworkForPyodide()
+    blockPyodideSockets()
     const { loadPyodide } = await import('pyodide')
     const loaded = await PythonRuntime.load(loadPyodide as unknown as LoadPyodide, {
       // Explicit: Pyodide guesses its directory from stack traces, which loaders such as tsx change.
