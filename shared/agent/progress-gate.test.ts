@@ -48,6 +48,19 @@ describe('ProgressGate', () => {
     expect(sent[1]).toEqual({ fraction: 0.9, message: 'last word' })
   })
 
+  it('never sends an older report after a newer one, when its timer is late', () => {
+    // A busy event loop runs the hold timer late: a newer report can come after the interval
+    // while an older one is still held.
+    const { g, sent, at } = gate()
+    g.offer({ fraction: 0.1 })
+    at(100)
+    g.offer({ fraction: 0.5 })
+    at(300)
+    g.offer({ fraction: 1, message: 'done' })
+    g.flush()
+    expect(sent.map((p) => p.fraction)).toEqual([0.1, 1])
+  })
+
   it('forgets what it held once stopped', () => {
     const { g, sent } = gate()
     g.offer({ fraction: 0.1 })

@@ -35,9 +35,7 @@ export class ProgressGate {
 
   /** Sends the report held back, if any (before the job's result, so it is not lost). */
   flush(): void {
-    const held = this.held
-    this.stop()
-    if (held) this.emit(held)
+    if (this.held) this.emit(this.held)
   }
 
   /** Forgets what is held: the job ended and nobody wants its progress. */
@@ -47,7 +45,9 @@ export class ProgressGate {
     this.held = undefined
   }
 
+  /** Sends `progress`, the newest report: whatever is still held is older and goes unsent. */
   private emit(progress: GuestProgress): void {
+    this.stop()
     this.sentAt = this.now()
     this.send(progress)
   }
