@@ -3,7 +3,7 @@
  * the one place an error becomes a line on stderr and an exit code.
  */
 import { Command, CommanderError } from 'commander'
-import { VERSION } from '../../core/config'
+import { VERSION } from '../../../shared/protocol/version'
 import { apiClient, type Api } from './api-client'
 import { CliError, describeError, EXIT } from './cli-error'
 import { output, type Output } from './output'
