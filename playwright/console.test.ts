@@ -5,7 +5,7 @@
  * playwright/output/console/ (git-ignored) to be looked at.
  */
 import { randomUUID } from 'node:crypto'
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -106,6 +106,25 @@ describe('the console', () => {
       .waitFor()
     await page.getByTestId('jobs').locator('[data-status="completed"]').first().waitFor()
     await shot('03-jobs.png')
+  })
+
+  it('runs an uploaded wasm module with its input on stdin', async () => {
+    await page.getByRole('link', { name: 'Submit' }).click()
+    await page.getByLabel('Runtime').selectOption('wasm')
+    await page
+      .getByLabel('Module (a WASI command, .wasm)')
+      .setInputFiles(path.resolve(import.meta.dirname, '../examples/echo.wasm'))
+    await page.getByLabel('Arguments (separated by spaces)').fill('-v fast')
+    await page.getByLabel('Input (JSON, on stdin)').fill('{"echoed": [1, 2]}')
+    await page.getByRole('button', { name: 'Submit job' }).click()
+    await page.waitForURL(/\/console\/jobs\/[\w-]+$/)
+    await page
+      .locator('[data-testid="job-facts"] [data-status="completed"]')
+      .waitFor({ timeout: 60_000 })
+    const id = page.url().split('/').at(-1)!
+    const job = (await asAdmin('GET', `/api/jobs/${id}`)).body
+    expect(job).toMatchObject({ job_type: 'wasm', result: { echoed: [1, 2] } })
+    expect(await page.getByTestId('job-result').textContent()).toContain('echoed')
   })
 
   it('submits a batch and fills its progress bar', async () => {
@@ -221,6 +240,13 @@ describe('the console', () => {
       .getByRole('button', { name: 'docs/notes.txt', exact: true })
       .click()
     await page.getByText('uploaded from the console').waitFor()
+    // Downloaded with the tab's token (auth is on: the token cannot ride in a link).
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download docs/notes.txt' }).click(),
+    ])
+    expect(download.suggestedFilename()).toBe('notes.txt')
+    expect(readFileSync(await download.path(), 'utf8')).toBe('uploaded from the console\n')
     expect(await (await fetch(`${server.url}/static/alice/docs/notes.txt`)).text()).toBe(
       'uploaded from the console\n',
     )

@@ -29,6 +29,10 @@ export async function probeToken(
   }
 }
 
+/** What a job runs: source code, or a wasm module by content id with its argv. */
+type JobSource =
+  { job_type: string; code: string } | { job_type: 'wasm'; wasm_cid: string; args?: string[] }
+
 /** The document's query values are strings. */
 const str = (v: number | undefined) => (v === undefined ? undefined : String(v))
 /** An empty filter is no filter. */
@@ -62,16 +66,33 @@ export const api = {
     return { jobs: page.jobs, next_cursor: next < page.total ? String(next) : null }
   },
   job: (id: string) => dataOf(client().GET('/api/jobs/{id}', { params: { path: { id } } })),
+  /** One of a native job's output files, as bytes. */
+  jobOutput: (id: string, name: string) =>
+    dataOf(
+      client().GET('/api/jobs/{id}/outputs/{path}', {
+        params: { path: { id, path: name } },
+        parseAs: 'blob',
+      }),
+    ),
   cancelJob: (id: string) =>
     dataOf(client().DELETE('/api/jobs/{id}', { params: { path: { id } } })),
-  submitJob: (job: { job_type: string; namespace: string; code: string; input_data?: unknown }) =>
+  /** Stores a WebAssembly module once; jobs name it by the content id answered. */
+  uploadWasm: (module: Blob) =>
+    dataOf(
+      client().POST('/api/wasm', {
+        body: module as unknown as string,
+        bodySerializer: (bytes: unknown) => bytes as Blob,
+        headers: { 'Content-Type': 'application/wasm' },
+      }),
+    ),
+  submitJob: (job: JobSource & { namespace: string; input_data?: unknown }) =>
     dataOf(
       client().POST('/api/jobs', {
         // The page parses the input as JSON; the server says when it is not an object.
         body: { ...job, input_data: job.input_data as Record<string, unknown> | undefined },
       }),
     ),
-  submitBatch: (batch: { job_type: string; namespace: string; code: string; inputs: unknown[] }) =>
+  submitBatch: (batch: JobSource & { namespace: string; inputs: unknown[] }) =>
     dataOf(
       client().POST('/api/jobs/batch', {
         body: { ...batch, inputs: batch.inputs as (Record<string, unknown> | null)[] },
@@ -122,6 +143,13 @@ export const api = {
       client().GET('/api/storage/{ns}/{path}', {
         params: { path: { ns, path } },
         parseAs: 'text',
+      }),
+    ),
+  fileBlob: (ns: string, path: string) =>
+    dataOf(
+      client().GET('/api/storage/{ns}/{path}', {
+        params: { path: { ns, path } },
+        parseAs: 'blob',
       }),
     ),
   filePut: (ns: string, path: string, body: Blob) =>

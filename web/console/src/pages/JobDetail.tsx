@@ -5,6 +5,7 @@
 import { useState } from 'preact/hooks'
 import { api, type ApiError } from '../api'
 import type { Job } from '../api-types'
+import { DownloadButton } from '../download-button'
 import { Link } from '../link'
 import { ErrorNote, Json, ProgressBar, Section, StatusBadge, Time } from '../ui'
 import { useLoad } from '../use-load'
@@ -104,10 +105,12 @@ export function JobDetail({ id }: { id: string }) {
           {data.outputs && data.outputs.length > 0 && (
             <>
               <h3>Output files</h3>
-              <ul>
+              <ul class="plain list" data-testid="job-outputs">
                 {data.outputs.map((file) => (
-                  <li key={file.name}>
-                    <span class="mono">{file.name}</span> ({file.size} bytes)
+                  <li key={file.name} class="row">
+                    <span class="mono">{file.name}</span>
+                    <span class="small muted grow">{file.size} bytes</span>
+                    <DownloadButton name={file.name} fetch={() => api.jobOutput(id, file.name)} />
                   </li>
                 ))}
               </ul>

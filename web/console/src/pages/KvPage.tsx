@@ -2,15 +2,16 @@
 import { useState } from 'preact/hooks'
 import { api, type ApiError } from '../api'
 import { ErrorNote, Json, parseJsonInput, Section } from '../ui'
+import { NamedItems, Pager, useCursors } from '../named-items'
 import { useLoad } from '../use-load'
 
 export function KvPage({ namespace }: { namespace: string }) {
-  const [cursors, setCursors] = useState<string[]>([])
+  const pages = useCursors()
   const [selected, setSelected] = useState<string>()
   const [key, setKey] = useState('')
   const [value, setValue] = useState('')
   const [error, setError] = useState<ApiError | string>()
-  const keys = useLoad(() => api.kvKeys(namespace, cursors.at(-1)), [namespace, cursors])
+  const keys = useLoad(() => api.kvKeys(namespace, pages.cursor), [namespace, pages.cursor])
   const entry = useLoad(
     () => (selected ? api.kvGet(namespace, selected) : Promise.resolve(undefined)),
     [namespace, selected],
@@ -46,35 +47,15 @@ export function KvPage({ namespace }: { namespace: string }) {
     <>
       <Section title={`KV of ${namespace}`}>
         <ErrorNote error={keys.error} />
-        <ul class="plain list" data-testid="kv-keys">
-          {keys.data?.keys.map((name) => (
-            <li key={name} class="row">
-              <button
-                class="link mono grow"
-                aria-pressed={selected === name}
-                onClick={() => setSelected(name)}
-              >
-                {name}
-              </button>
-              <button
-                class="danger small"
-                aria-label={`Delete ${name}`}
-                onClick={() => remove(name)}
-              >
-                Delete
-              </button>
-            </li>
-          ))}
-        </ul>
-        {keys.data?.keys.length === 0 && <p class="muted">No keys.</p>}
-        <div class="row">
-          {cursors.length > 0 && (
-            <button onClick={() => setCursors(cursors.slice(0, -1))}>Previous</button>
-          )}
-          {keys.data?.cursor && (
-            <button onClick={() => setCursors([...cursors, keys.data!.cursor!])}>Next</button>
-          )}
-        </div>
+        <NamedItems
+          names={keys.data?.keys}
+          testId="kv-keys"
+          empty="No keys."
+          selected={selected}
+          onSelect={setSelected}
+          onDelete={remove}
+        />
+        <Pager at={pages} nextCursor={keys.data?.cursor} />
         {selected && (
           <>
             <h3 class="mono">{selected}</h3>

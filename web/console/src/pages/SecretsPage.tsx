@@ -5,6 +5,7 @@
 import { useState } from 'preact/hooks'
 import { api, type ApiError } from '../api'
 import { ErrorNote, Section, Time } from '../ui'
+import { NamedItems } from '../named-items'
 import { useLoad } from '../use-load'
 
 export function SecretsPage({ namespace }: { namespace: string }) {
@@ -12,6 +13,7 @@ export function SecretsPage({ namespace }: { namespace: string }) {
   const [name, setName] = useState('')
   const [value, setValue] = useState('')
   const [error, setError] = useState<ApiError>()
+  const updated = new Map(list.data?.secrets.map((s) => [s.name, s.updated_at]))
 
   const put = async (event: Event) => {
     event.preventDefault()
@@ -29,24 +31,17 @@ export function SecretsPage({ namespace }: { namespace: string }) {
     <>
       <Section title={`Secrets of ${namespace}`}>
         <ErrorNote error={list.error} />
-        <ul class="plain list" data-testid="secrets">
-          {list.data?.secrets.map((secret) => (
-            <li key={secret.name} class="row">
-              <span class="mono grow">{secret.name}</span>
-              <span class="small muted">
-                updated <Time iso={secret.updated_at} />
-              </span>
-              <button
-                class="danger small"
-                aria-label={`Delete ${secret.name}`}
-                onClick={() => api.secretDelete(namespace, secret.name).then(list.reload, setError)}
-              >
-                Delete
-              </button>
-            </li>
-          ))}
-        </ul>
-        {list.data?.secrets.length === 0 && <p class="muted">No secrets.</p>}
+        <NamedItems
+          names={list.data?.secrets.map((secret) => secret.name)}
+          testId="secrets"
+          empty="No secrets."
+          onDelete={(name) => api.secretDelete(namespace, name).then(list.reload, setError)}
+          extra={(name) => (
+            <span class="small muted">
+              updated <Time iso={updated.get(name)} />
+            </span>
+          )}
+        />
       </Section>
       <Section title="Put a secret">
         <form class="stack" onSubmit={put}>

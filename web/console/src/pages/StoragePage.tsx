@@ -5,6 +5,8 @@
 import { useState } from 'preact/hooks'
 import { api, type ApiError } from '../api'
 import { ErrorNote, Section } from '../ui'
+import { DownloadButton } from '../download-button'
+import { NamedItems, Pager, useCursors } from '../named-items'
 import { useLoad } from '../use-load'
 
 /** Only the start of a long file is shown: a huge text node makes the page crawl. */
@@ -12,15 +14,15 @@ const PREVIEW_BYTES = 256 * 1024
 
 export function StoragePage({ namespace }: { namespace: string }) {
   const [prefix, setPrefix] = useState('')
-  const [cursors, setCursors] = useState<string[]>([])
+  const pages = useCursors()
   const [selected, setSelected] = useState<string>()
   const [target, setTarget] = useState('')
   const [file, setFile] = useState<File>()
   const [error, setError] = useState<ApiError | string>()
   const [busy, setBusy] = useState(false)
   const files = useLoad(
-    () => api.files(namespace, prefix, cursors.at(-1)),
-    [namespace, prefix, cursors],
+    () => api.files(namespace, prefix, pages.cursor),
+    [namespace, prefix, pages.cursor],
   )
   const preview = useLoad(
     () => (selected ? api.fileText(namespace, selected) : Promise.resolve(undefined)),
@@ -60,41 +62,22 @@ export function StoragePage({ namespace }: { namespace: string }) {
           Prefix{' '}
           <input
             value={prefix}
-            onChange={(e) => (setPrefix(e.currentTarget.value), setCursors([]))}
+            onChange={(e) => (setPrefix(e.currentTarget.value), pages.reset())}
           />
         </label>
         <ErrorNote error={files.error} />
-        <ul class="plain list" data-testid="files">
-          {files.data?.files.map((path) => (
-            <li key={path} class="row">
-              <button
-                class="link mono grow"
-                aria-pressed={selected === path}
-                onClick={() => setSelected(path)}
-              >
-                {path}
-              </button>
-              <button
-                class="danger small"
-                aria-label={`Delete ${path}`}
-                onClick={() => remove(path)}
-              >
-                Delete
-              </button>
-            </li>
-          ))}
-        </ul>
-        {files.data?.files.length === 0 && (
-          <p class="muted">No files{prefix ? ` under ${prefix}` : ''}.</p>
-        )}
-        <div class="row">
-          {cursors.length > 0 && (
-            <button onClick={() => setCursors(cursors.slice(0, -1))}>Previous</button>
+        <NamedItems
+          names={files.data?.files}
+          testId="files"
+          empty={`No files${prefix ? ` under ${prefix}` : ''}.`}
+          selected={selected}
+          onSelect={setSelected}
+          onDelete={remove}
+          extra={(path) => (
+            <DownloadButton name={path} fetch={() => api.fileBlob(namespace, path)} />
           )}
-          {files.data?.cursor && (
-            <button onClick={() => setCursors([...cursors, files.data!.cursor!])}>Next</button>
-          )}
-        </div>
+        />
+        <Pager at={pages} nextCursor={files.data?.cursor} />
         {selected && (
           <>
             <h3 class="mono">{selected}</h3>

@@ -1,6 +1,7 @@
 /**
- * Submit a job (runtime, code, input) or, with one input per line, a batch of them; the console
- * then shows the job or the batch's progress.
+ * Submit a job (runtime, code or a wasm module, input) or, with one input per line, a batch of
+ * them; the console then shows the job or the batch's progress. A wasm module is uploaded once
+ * (POST /api/wasm) and named by its content id, so a batch sends it once.
  */
 import { useState } from 'preact/hooks'
 import { api } from '../api'
@@ -8,7 +9,7 @@ import { navigate } from '../router'
 import { rememberBatch } from '../session'
 import { ErrorNote, parseJsonInput, Section } from '../ui'
 
-const RUNTIMES = ['js', 'lua', 'python']
+const RUNTIMES = ['js', 'lua', 'python', 'wasm']
 const EXAMPLES: Record<string, string> = {
   js: 'console.log("hello from js")\nINPUT.n * 2',
   lua: 'print("hello from lua")\nreturn INPUT.n * 2',
@@ -19,6 +20,8 @@ export function SubmitPage({ namespace }: { namespace: string }) {
   const [runtime, setRuntime] = useState('js')
   const [code, setCode] = useState(EXAMPLES.js!)
   const [input, setInput] = useState('{"n": 21}')
+  const [module, setModule] = useState<File>()
+  const [args, setArgs] = useState('')
   const [batch, setBatch] = useState(false)
   const [error, setError] = useState<string>()
   const [busy, setBusy] = useState(false)
@@ -26,8 +29,17 @@ export function SubmitPage({ namespace }: { namespace: string }) {
   const submit = async (event: Event) => {
     event.preventDefault()
     setError(undefined)
+    if (runtime === 'wasm' && !module) return setError('Choose a .wasm module to run')
     try {
       setBusy(true)
+      const source =
+        runtime === 'wasm' && module
+          ? {
+              job_type: 'wasm' as const,
+              wasm_cid: (await api.uploadWasm(module)).cid,
+              args: args.split(/\s+/).filter(Boolean),
+            }
+          : { job_type: runtime, code }
       if (batch) {
         const inputs = []
         for (const [i, line] of input.split('\n').entries()) {
@@ -36,16 +48,15 @@ export function SubmitPage({ namespace }: { namespace: string }) {
           if (parsed.error) return setError(parsed.error)
           inputs.push(parsed.value)
         }
-        const submitted = await api.submitBatch({ job_type: runtime, namespace, code, inputs })
+        const submitted = await api.submitBatch({ ...source, namespace, inputs })
         rememberBatch(submitted.batch_id)
         navigate(`/batches/${submitted.batch_id}`)
       } else {
         const parsed = parseJsonInput(input, 'Input')
         if (parsed.error) return setError(parsed.error)
         const job = await api.submitJob({
-          job_type: runtime,
+          ...source,
           namespace,
-          code,
           ...(parsed.value !== undefined && { input_data: parsed.value }),
         })
         navigate(`/jobs/${job.id}`)
@@ -66,7 +77,9 @@ export function SubmitPage({ namespace }: { namespace: string }) {
           value={runtime}
           onChange={(e) => {
             const next = e.currentTarget.value
-            if (code === EXAMPLES[runtime]) setCode(EXAMPLES[next] ?? '')
+            // An untouched example follows the runtime; the user's own code stays.
+            const example = EXAMPLES[next]
+            if (example && Object.values(EXAMPLES).includes(code)) setCode(example)
             setRuntime(next)
           }}
         >
@@ -74,15 +87,36 @@ export function SubmitPage({ namespace }: { namespace: string }) {
             <option key={r}>{r}</option>
           ))}
         </select>
-        <label for="code">Code</label>
-        <textarea
-          id="code"
-          rows={8}
-          class="mono"
-          spellcheck={false}
-          value={code}
-          onInput={(e) => setCode(e.currentTarget.value)}
-        />
+        {runtime === 'wasm' ? (
+          <>
+            <label for="module">Module (a WASI command, .wasm)</label>
+            <input
+              id="module"
+              type="file"
+              accept=".wasm,application/wasm"
+              onChange={(e) => setModule(e.currentTarget.files?.[0])}
+            />
+            <label for="args">Arguments (separated by spaces)</label>
+            <input
+              id="args"
+              class="mono"
+              value={args}
+              onInput={(e) => setArgs(e.currentTarget.value)}
+            />
+          </>
+        ) : (
+          <>
+            <label for="code">Code</label>
+            <textarea
+              id="code"
+              rows={8}
+              class="mono"
+              spellcheck={false}
+              value={code}
+              onInput={(e) => setCode(e.currentTarget.value)}
+            />
+          </>
+        )}
         <label class="check">
           <input
             type="checkbox"
@@ -91,7 +125,11 @@ export function SubmitPage({ namespace }: { namespace: string }) {
           />{' '}
           A batch: one JSON input per line
         </label>
-        <label for="input">{batch ? 'Inputs (JSON lines)' : 'Input (JSON, as INPUT)'}</label>
+        <label for="input">
+          {batch
+            ? 'Inputs (JSON lines)'
+            : `Input (JSON, ${runtime === 'wasm' ? 'on stdin' : 'as INPUT'})`}
+        </label>
         <textarea
           id="input"
           rows={batch ? 6 : 3}
