@@ -2,6 +2,7 @@ import { render } from 'preact'
 import { App } from './app/App'
 import { registerServiceWorker, type ServiceWorkerControl } from './pwa/service-worker'
 import { BrowserVolunteer } from './volunteer/browser-volunteer'
+import '../base.css'
 import './styles.css'
 
 const root = document.getElementById('app') as HTMLElement
