@@ -1,5 +1,6 @@
 // npm run dev: the orchestrator (rebuilt from source first) on 127.0.0.1:8000 with no internal
-// workers, and Vite's dev server in front of it for the PWA: open http://127.0.0.1:5173/volunteer/
+// workers, and Vite's dev servers in front of it, with hot reload: the PWA on
+// http://127.0.0.1:5173/volunteer/ and the console on http://127.0.0.1:5174/console/
 import { spawn } from 'node:child_process'
 
 const port = process.env.PORT ?? '8000'
@@ -21,9 +22,12 @@ build.on('exit', (code) => {
     return
   }
   run(process.execPath, ['bin/zerverless.js', '--port', port, '--workers', '0'])
-  run(process.execPath, ['node_modules/vite/bin/vite.js', '--host', '127.0.0.1'], {
-    ZERVERLESS_URL: `http://127.0.0.1:${port}`,
-  })
+  const vite = (...args) =>
+    run(process.execPath, ['node_modules/vite/bin/vite.js', '--host', '127.0.0.1', ...args], {
+      ZERVERLESS_URL: `http://127.0.0.1:${port}`,
+    })
+  vite('--port', '5173')
+  vite('-c', 'web/console/vite.config.ts', '--port', '5174')
 })
 for (const signal of ['SIGINT', 'SIGTERM'])
   process.on(signal, () => {
