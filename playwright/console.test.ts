@@ -5,14 +5,16 @@
  * playwright/output/console/ (git-ignored) to be looked at.
  */
 import { randomUUID } from 'node:crypto'
-import { mkdirSync, readFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startRunner, stopRunner } from '../test/helpers/runner-process'
 import {
   eventually,
   removeDir,
   startZerverless,
+  tempDir,
   type ZerverlessProcess,
 } from '../test/helpers/zerverless-process'
 import { launchBrowser, type Browser } from './fixtures'
@@ -320,6 +322,49 @@ describe('the console with a scoped token', () => {
       await tab.getByRole('alert').filter({ hasText: 'FORBIDDEN' }).first().waitFor()
     } finally {
       await tab.close()
+    }
+  })
+})
+
+describe("a native job's output files", () => {
+  it('downloads one from the job page', async () => {
+    const open = await startZerverless(['--workers', '0'])
+    const runner = await startRunner(open.url, ['--no-sandbox'])
+    const scripts = tempDir('zv-console-native-')
+    try {
+      const script = path.join(scripts, 'report.sh')
+      writeFileSync(script, '#!/bin/bash\necho "report from the runner"\n', { mode: 0o755 })
+      const post = (route: string, body: unknown) =>
+        fetch(open.url + route, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        }).then((res) => res.json() as Promise<Record<string, any>>)
+      const { service } = await post('/api/services/standalone/from-local', {
+        service_name: 'report',
+        namespace: 'default',
+        peer_id: runner.peerId,
+        executable_path: script,
+      })
+      const { job } = await post(`/api/services/standalone/${service.id}/run`, {})
+      const tab = await browser.context.newPage()
+      await tab.goto(`${open.url}/console/jobs/${job.id}`)
+      await tab
+        .locator('[data-testid="job-facts"] [data-status="completed"]')
+        .waitFor({ timeout: 60_000 })
+      const [download] = await Promise.all([
+        tab.waitForEvent('download'),
+        tab.getByTestId('job-outputs').getByRole('button', { name: 'Download stdout.txt' }).click(),
+      ])
+      expect(download.suggestedFilename()).toBe('stdout.txt')
+      expect(readFileSync(await download.path(), 'utf8')).toBe('report from the runner\n')
+      await tab.screenshot({ path: path.join(SHOTS, '15-native-outputs.png'), fullPage: true })
+      await tab.close()
+    } finally {
+      await stopRunner(runner)
+      await open.stop()
+      removeDir(open.dataDir)
+      removeDir(scripts)
     }
   })
 })
