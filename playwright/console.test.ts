@@ -269,11 +269,38 @@ describe('the console', () => {
       target: { function: '/alice/hello' },
     })
     expect(cron.status).toBe(201)
+    // Every second, so it has runs to show, then moved to a yearly tick so they stop; a job
+    // target, so a run links to its job.
+    const target = { job: { job_type: 'js', code: '"tick"' } }
+    const often = await asAdmin('PUT', '/api/cron/alice/often', { schedule: '* * * * * *', target })
+    expect(often.status).toBe(201)
+    const runsOf = async () =>
+      (await asAdmin('GET', '/api/cron/alice/often')).body.runs as {
+        status: string
+        job_id: string
+      }[]
+    await eventually(async () => (await runsOf()).length >= 2 || undefined, 20_000)
+    expect(
+      (await asAdmin('PUT', '/api/cron/alice/often', { schedule: '0 0 1 1 *', target })).status,
+    ).toBe(200)
+    const runs = await eventually(async () => {
+      const now = await runsOf()
+      return now.every((run) => run.status === 'completed') ? now : undefined
+    }, 20_000)
+
     await page.getByRole('link', { name: 'Cron' }).click()
     const row = page.getByRole('row').filter({ hasText: 'nightly' })
     await row.getByRole('cell').filter({ hasText: '0 3 * * *' }).waitFor()
-    expect(await row.locator('time').getAttribute('datetime')).toBe(cron.body.next_run)
+    expect(await row.locator('time').first().getAttribute('datetime')).toBe(cron.body.next_run)
+    await row.getByText('not run yet').waitFor()
+    const ran = page.getByRole('row').filter({ hasText: 'often' }).getByTestId('cron-runs')
+    await ran.locator('[data-status="completed"]').first().waitFor()
+    await ran.getByText(`${runs.length - 1} before`).click()
+    expect(await ran.locator('[data-status="completed"]').count()).toBe(runs.length)
     await shot('11-cron.png')
+    await ran.getByRole('link', { name: 'its job' }).first().click()
+    await page.waitForURL(`${server.url}/console/jobs/${encodeURIComponent(runs[0]!.job_id)}`)
+    expect(await page.getByTestId('job-result').textContent()).toContain('tick')
   })
 
   it('fits a phone: no sideways scrolling of the page, the navigation wraps', async () => {

@@ -35,3 +35,6 @@ export interface WorkflowStep {
   id: string
   needs?: string[]
 }
+
+/** One run of a cron trigger, newest first in its trigger's `runs`. */
+export type CronRun = Ok<'/api/cron/{ns}', 'get'>['crons'][number]['runs'][number]
