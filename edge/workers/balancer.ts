@@ -4,7 +4,7 @@
  * where pending work per volunteer is highest (the emptiest room when none has work). When a room
  * has work but no idle volunteer, rooms with idle volunteers and no work are asked to release
  * some, which reconnect and are placed here again. It only holds soft state: after an eviction
- * the next reports rebuild it.
+ * the next reports rebuild it (a room that needs a volunteer repeats its report until it has one).
  */
 import { DurableObject } from 'cloudflare:workers'
 import type { WorkSpec } from '../core/placement/work'
@@ -116,6 +116,9 @@ export class Balancer extends DurableObject<Env> implements BalancerRpc {
         volunteers: donor.volunteers - released,
         idle: donor.idle - released,
       })
+      // The donor had nobody to give (a placed volunteer that never came, one busy since): its
+      // report puts that right, and the need is looked at again once this move cooled down.
+      if (released === 0) this.#retryIn(MOVE_COOLDOWN_MS)
     }
   }
 

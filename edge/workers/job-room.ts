@@ -23,7 +23,7 @@ import { uploadAccess } from '../core/auth/upload-access'
 import type { TokenGrant } from '../core/auth/authenticator'
 import type { WorkSpec } from '../core/placement/work'
 import type { JobRoomRpc, RoomLoad } from './room-rpc'
-import { isMovable, roomLoad } from './room-load'
+import { isMovable, isNeedy, roomLoad } from './room-load'
 import { SecretBox } from '../core/secrets/secret-box'
 
 /** How often a room with running work looks at deadlines it has no exact alarm for. */
@@ -34,6 +34,12 @@ const TOKEN_CACHE_MS = 10_000
 const REPORT_MS = 200
 /** A report the balancer did not take is sent again after this long. */
 const REPORT_RETRY_MS = 1_000
+/**
+ * A room with work waiting and no volunteer free says so again this often, also when nothing
+ * changed: the balancer may have lost it (evicted, soft state) or be waiting on a room that
+ * believed wrongly, and only a report makes it look again.
+ */
+const NEEDY_REPORT_MS = 2_000
 
 interface Live {
   orchestrator: Orchestrator
@@ -141,6 +147,9 @@ export class JobRoom extends DurableObject<Env> implements JobRoomRpc {
       this.#gone(ws)
       released++
     }
+    // The balancer now counts `released` fewer here; what really is here goes to it next, even
+    // unchanged (it believed in volunteers this room did not have, or it would not have asked).
+    this.#lastReport = ''
     this.#afterWork(live)
     return released
   }
@@ -329,6 +338,7 @@ export class JobRoom extends DurableObject<Env> implements JobRoomRpc {
     if (scheduler.invocations.size > 0) candidates.push(now + BUSY_TICK_MS)
     if (hub.size > 0)
       candidates.push(now + Math.min(config.heartbeatIntervalMs, config.helloTimeoutMs))
+    if (isNeedy(this.#load(live))) candidates.push(now + NEEDY_REPORT_MS)
     if (candidates.length > 0) {
       const at = Math.max(now + 10, Math.min(...candidates))
       if (this.#alarmAt === undefined || at < this.#alarmAt || this.#alarmAt < now) {
@@ -344,8 +354,12 @@ export class JobRoom extends DurableObject<Env> implements JobRoomRpc {
   }
 
   #lastReport = ''
+  #lastReportAt = 0
 
-  /** Tells the balancer this room's load when it changed, coalesced over REPORT_MS. */
+  /**
+   * Tells the balancer this room's load when it changed, coalesced over REPORT_MS; a needy room's
+   * load also when it did not, every NEEDY_REPORT_MS.
+   */
   #scheduleReport(): void {
     if (this.#reportTimer) return
     this.#reportTimer = setTimeout(() => {
@@ -354,8 +368,11 @@ export class JobRoom extends DurableObject<Env> implements JobRoomRpc {
       if (!live) return
       const load = this.#load(live)
       const key = JSON.stringify(load)
-      if (key === this.#lastReport) return
+      const now = Date.now()
+      const due = isNeedy(load) && now - this.#lastReportAt >= NEEDY_REPORT_MS
+      if (key === this.#lastReport && !due) return
       this.#lastReport = key
+      this.#lastReportAt = now
       const balancer = this.env.BALANCER.get(this.env.BALANCER.idFromName('balancer'))
       void balancer.report(load).catch(() => {
         // Not heard: said again soon, not only at the next change (which may never come).

@@ -32,3 +32,8 @@ export function roomLoad(room: number, { hub, scheduler }: Orchestrator): RoomLo
     pending: scheduler.pending.size + scheduler.native.size,
   }
 }
+
+/** Work waits and no volunteer here is free to take it: the room needs one from elsewhere. */
+export function isNeedy(load: RoomLoad): boolean {
+  return load.pending > 0 && load.idle === 0
+}

@@ -6,6 +6,7 @@
 import { chmodSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import WebSocket from 'ws'
 import { roomOf } from '../../edge/workers/room-routing'
 import { api } from '../helpers/api'
 import { startEdge, type EdgeProcess } from '../helpers/edge-process'
@@ -83,6 +84,35 @@ describe('job rooms on the edge', () => {
     )
     expect(jobs.map((j) => j.status)).toEqual(Array(ROOMS).fill('completed'))
     expect(jobs.map((j) => j.result)).toEqual(namespaces)
+  }, 90_000)
+
+  it('learns that volunteers it sent to a room never came, and moves a real one to the work', async () => {
+    const edge = (started.edge = await startEdge({ rooms: ROOMS }))
+    started.workers.push(startWorker(edge.wsUrl, 1))
+    await idle(edge.url, 1)
+    const client = api(edge.url)
+    const inRoom = (room: number) => {
+      for (let i = 0; ; i++) if (roomOf(`edge-ns-${i}`, ROOMS) === room) return `edge-ns-${i}`
+    }
+    // The volunteer starts in room 0; work in room 1 moves it there.
+    const moved = await client.run({ job_type: 'js', code: '1', namespace: inRoom(1) }, 30)
+    expect(moved.status).toBe('completed')
+    await new Promise((r) => setTimeout(r, 1000))
+    // Sockets that close before their hello: the balancer counts each as an idle volunteer of the
+    // room it placed it in (two of them in room 0), and room 0's load never changed.
+    for (let i = 0; i < 4; i++) {
+      const socket = new WebSocket(edge.wsUrl)
+      await new Promise((resolve, reject) => {
+        socket.once('open', resolve)
+        socket.once('error', reject)
+      })
+      socket.close()
+      await new Promise((resolve) => socket.once('close', resolve))
+    }
+    await new Promise((r) => setTimeout(r, 500))
+    // Work in room 3: room 0 looks like the best donor, but has nobody to give.
+    const job = await client.run({ job_type: 'js', code: '"ran"', namespace: inRoom(3) }, 30)
+    expect(job).toMatchObject({ status: 'completed', result: 'ran' })
   }, 90_000)
 
   it('loses no job when the orchestrator restarts in the middle of work', async () => {
