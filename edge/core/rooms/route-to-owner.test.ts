@@ -179,10 +179,17 @@ describe('routing each request to the room that owns it', () => {
 
   it('places volunteers where the host says, and runners in the home room', async () => {
     const { app, roomsAsked } = front(4)
-    await app.request('/ws/volunteer')
-    await app.request('/ws/volunteer?role=runner')
-    await app.request('/ws/upload')
+    const upgrade = { headers: { upgrade: 'websocket' } }
+    await app.request('/ws/volunteer', upgrade)
+    await app.request('/ws/volunteer?role=runner', upgrade)
+    await app.request('/ws/upload', upgrade)
     expect(roomsAsked()).toEqual([3, 0, 0])
+  })
+
+  it('places no volunteer for a request that is no upgrade: the home room answers its 426', async () => {
+    const { app, roomsAsked } = front(4)
+    await app.request('/ws/volunteer')
+    expect(roomsAsked()).toEqual([0])
   })
 
   it('gives every room the same request id, and keeps a sane one the caller sent', async () => {

@@ -45,6 +45,10 @@ export function routeToOwner(rooms: Rooms, auth: Authenticator): MiddlewareHandl
         return answer(id === undefined ? rooms.home() : rooms.id(id), request, next)
       }
       case 'new-volunteer':
+        // Only a real upgrade is placed: the balancer counts a placed volunteer before it arrives,
+        // and a plain GET would count one that never will (the home room answers it its 426).
+        if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket')
+          return answer(rooms.home(), request, next)
         return answer(await rooms.volunteer(), request, next)
       case 'body-namespace':
         return byBodyNamespace(c, rooms, auth, owner.right, request, next)
