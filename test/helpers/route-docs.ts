@@ -121,6 +121,28 @@ export async function documentedCall(
 }
 
 /** A token from the admin of an app with auth on, for `rights` on `namespaces` only. */
+/**
+ * `documentedCall` on one route table against a test app, as a caller with `token` (none when
+ * undefined).
+ */
+export function documentedCaller(table: Table) {
+  return (
+    on: { fetch: Fetch },
+    method: string,
+    url: string,
+    body?: unknown,
+    token?: string,
+  ): Promise<{ status: number; body: unknown }> =>
+    documentedCall(
+      table,
+      on.fetch,
+      method,
+      url,
+      body,
+      token === undefined ? {} : { authorization: `Bearer ${token}` },
+    )
+}
+
 export async function mintToken(
   fetch: Fetch,
   adminToken: string,

@@ -6,20 +6,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cronRoutes } from '../../edge/core/routes/cron-routes'
 import { eventually } from '../helpers/eventually'
-import { documentedCall, mintToken } from '../helpers/route-docs'
+import { documentedCaller, mintToken } from '../helpers/route-docs'
 import { createTestApp, idleVolunteers, type TestApp } from '../helpers/test-app'
 
 let app: TestApp
 let locked: TestApp
-const call = (on: TestApp, method: string, url: string, body?: unknown, token?: string) =>
-  documentedCall(
-    cronRoutes,
-    on.fetch,
-    method,
-    url,
-    body,
-    token === undefined ? {} : { authorization: `Bearer ${token}` },
-  )
+const call = documentedCaller(cronRoutes)
 
 beforeAll(async () => {
   ;[app, locked] = await Promise.all([

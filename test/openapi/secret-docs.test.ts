@@ -5,21 +5,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { secretRoutes } from '../../edge/core/routes/secret-routes'
-import { documentedCall, mintToken } from '../helpers/route-docs'
+import { documentedCaller, mintToken } from '../helpers/route-docs'
 import { createTestApp, type TestApp } from '../helpers/test-app'
 
 let app: TestApp
 let locked: TestApp
 let noKey: TestApp
-const call = (on: TestApp, method: string, url: string, body?: unknown, token?: string) =>
-  documentedCall(
-    secretRoutes,
-    on.fetch,
-    method,
-    url,
-    body,
-    token === undefined ? {} : { authorization: `Bearer ${token}` },
-  )
+const call = documentedCaller(secretRoutes)
 
 beforeAll(async () => {
   ;[app, locked, noKey] = await Promise.all([

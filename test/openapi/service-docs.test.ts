@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { serviceRoutes } from '../../edge/core/routes/service-routes'
 import { fetcherOf } from '../helpers/api'
 import { gitRepo } from '../helpers/git-repo'
-import { documentedCall, mintToken } from '../helpers/route-docs'
+import { documentedCall, documentedCaller, mintToken } from '../helpers/route-docs'
 import { startServiceHost, type ServiceHost } from '../helpers/service-host'
 import { createTestApp, type TestApp } from '../helpers/test-app'
 import { removeDir, tempDir } from '../helpers/temp-dir'
@@ -21,15 +21,7 @@ const BASE = '/api/services/standalone'
 
 const call = (method: string, url: string, body?: unknown, headers = {}) =>
   documentedCall(serviceRoutes, fetcherOf(h.server.url), method, url, body, headers)
-const inProcess = (on: TestApp, method: string, url: string, body?: unknown, token?: string) =>
-  documentedCall(
-    serviceRoutes,
-    on.fetch,
-    method,
-    url,
-    body,
-    token === undefined ? {} : { authorization: `Bearer ${token}` },
-  )
+const inProcess = documentedCaller(serviceRoutes)
 const idOf = (res: { body: unknown }) => (res.body as { service: { id: number } }).service.id
 
 beforeAll(async () => {

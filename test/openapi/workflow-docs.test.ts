@@ -5,20 +5,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { workflowRoutes } from '../../edge/core/routes/workflow-routes'
-import { documentedCall, mintToken } from '../helpers/route-docs'
+import { documentedCaller, mintToken } from '../helpers/route-docs'
 import { createTestApp, idleVolunteers, type TestApp } from '../helpers/test-app'
 
 let app: TestApp
 let locked: TestApp
-const call = (on: TestApp, method: string, url: string, body?: unknown, token?: string) =>
-  documentedCall(
-    workflowRoutes,
-    on.fetch,
-    method,
-    url,
-    body,
-    token === undefined ? {} : { authorization: `Bearer ${token}` },
-  )
+const call = documentedCaller(workflowRoutes)
 const idOf = (res: { body: unknown }) => (res.body as { id: string }).id
 
 beforeAll(async () => {
