@@ -35,31 +35,36 @@ async function invoke(c: Context, { functions }: FunctionRouteDeps) {
   return functions.invoke(user, `/${rest.join('/')}`, c.req.raw, url, body)
 }
 
+/** What both routes of a call say in the OpenAPI document; `params` name what their path holds. */
+function invokeDoc(summary: string, params: Record<string, string>) {
+  return {
+    summary,
+    description:
+      'The function deployed at the path (or its longest deployed prefix) gets `{method, path, query, headers, body}` and its `{status, headers, body}` is the answer. Public: no token.',
+    tag: 'Functions',
+    access: 'open' as const,
+    body: { contentType: '*/*', description: "The request's body, as `req.body` (text)" },
+    params,
+    responses: {
+      200: {
+        description: "The function's answer: its status, headers and body",
+        contentType: '*/*',
+      },
+      404: { description: 'FUNCTION_NOT_FOUND' },
+      502: { description: 'FUNCTION_ERROR: the function threw or answered wrongly' },
+      503: { description: 'NO_WORKER: no volunteer can run it now' },
+      504: { description: 'FUNCTION_TIMEOUT' },
+    },
+  }
+}
+
 /** Mounted last: anything else under /{user}/ is a function invocation. */
 export const functionRoutes = new RouteTable<FunctionRouteDeps>()
   .all(
     '/:user',
     {
       owner: byUser,
-      doc: {
-        summary: 'Call a deployed function at its root',
-        description:
-          'The function deployed at the path (or its longest deployed prefix) gets `{method, path, query, headers, body}` and its `{status, headers, body}` is the answer. Public: no token.',
-        tag: 'Functions',
-        access: 'open',
-        body: { contentType: '*/*', description: "The request's body, as `req.body` (text)" },
-        params: { user: 'The owner (namespace)' },
-        responses: {
-          200: {
-            description: "The function's answer: its status, headers and body",
-            contentType: '*/*',
-          },
-          404: { description: 'FUNCTION_NOT_FOUND' },
-          502: { description: 'FUNCTION_ERROR: the function threw or answered wrongly' },
-          503: { description: 'NO_WORKER: no volunteer can run it now' },
-          504: { description: 'FUNCTION_TIMEOUT' },
-        },
-      },
+      doc: invokeDoc('Call a deployed function at its root', { user: 'The owner (namespace)' }),
     },
     invoke,
   )
@@ -67,25 +72,10 @@ export const functionRoutes = new RouteTable<FunctionRouteDeps>()
     '/:user/*',
     {
       owner: byUser,
-      doc: {
-        summary: 'Call a deployed function',
-        description:
-          'The function deployed at the path (or its longest deployed prefix) gets `{method, path, query, headers, body}` and its `{status, headers, body}` is the answer. Public: no token.',
-        tag: 'Functions',
-        access: 'open',
-        body: { contentType: '*/*', description: "The request's body, as `req.body` (text)" },
-        params: { user: 'The owner (namespace)', path: 'The path it is deployed at' },
-        responses: {
-          200: {
-            description: "The function's answer: its status, headers and body",
-            contentType: '*/*',
-          },
-          404: { description: 'FUNCTION_NOT_FOUND' },
-          502: { description: 'FUNCTION_ERROR: the function threw or answered wrongly' },
-          503: { description: 'NO_WORKER: no volunteer can run it now' },
-          504: { description: 'FUNCTION_TIMEOUT' },
-        },
-      },
+      doc: invokeDoc('Call a deployed function', {
+        user: 'The owner (namespace)',
+        path: 'The path it is deployed at',
+      }),
     },
     invoke,
   )
