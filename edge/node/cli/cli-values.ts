@@ -1,4 +1,5 @@
 /** Parsers for the CLI's option values: bad ones are INVALID_ARGUMENT errors naming the flag. */
+import type { Command } from 'commander'
 import { CliError } from './cli-error'
 
 /** A positive number of seconds (`--timeout`, `--wait`). */
@@ -50,4 +51,15 @@ export function wholeNumber(flag: string) {
       throw new CliError('INVALID_ARGUMENT', `${flag} must be a whole number; got '${text}'`)
     return Number(text)
   }
+}
+
+/** What a cursor-paged listing's options give its action. */
+export type PageFlags = { prefix?: string; limit: number; cursor?: string }
+
+/** `--prefix`, `--limit` and `--cursor` of a cursor-paged listing (`kv list`, `storage ls`). */
+export function pageOptions(command: Command, what: string): Command {
+  return command
+    .option('--prefix <prefix>', `only ${what} starting with this`)
+    .option('--limit <n>', 'at most this many', count('--limit', 1000), 100)
+    .option('--cursor <cursor>', 'the cursor the last page gave')
 }

@@ -2,7 +2,7 @@
 import type { Command } from 'commander'
 import { action, type Context } from './client-program'
 import { CliError } from './cli-error'
-import { count, seconds } from './cli-values'
+import { pageOptions, seconds, type PageFlags } from './cli-values'
 import { shown, table } from './output'
 
 export function addKvCommands(program: Command): void {
@@ -34,31 +34,25 @@ export function addKvCommands(program: Command): void {
         },
       ),
     )
-  kv.command('list <namespace>')
-    .description('keys in order; --cursor continues where the last page ended')
-    .option('--prefix <prefix>', 'only keys starting with this')
-    .option('--limit <n>', 'at most this many', count('--limit', 1000), 100)
-    .option('--cursor <cursor>', 'the cursor the last page gave')
-    .action(
-      action(
-        async (
-          ctx: Context,
-          ns: string,
-          flags: { prefix?: string; limit: number; cursor?: string },
-        ) => {
-          const page = await ctx.api.kvList(ns, flags)
-          ctx.out.print(page, () =>
-            [
-              table(
-                ['KEY'],
-                page.keys.map((k) => [k]),
-              ),
-              ...(page.cursor ? [`more: --cursor ${page.cursor}`] : []),
-            ].join('\n'),
-          )
-        },
-      ),
-    )
+  pageOptions(
+    kv
+      .command('list <namespace>')
+      .description('keys in order; --cursor continues where the last page ended'),
+    'keys',
+  ).action(
+    action(async (ctx: Context, ns: string, flags: PageFlags) => {
+      const page = await ctx.api.kvList(ns, flags)
+      ctx.out.print(page, () =>
+        [
+          table(
+            ['KEY'],
+            page.keys.map((k) => [k]),
+          ),
+          ...(page.cursor ? [`more: --cursor ${page.cursor}`] : []),
+        ].join('\n'),
+      )
+    }),
+  )
   kv.command('delete <namespace> <key>')
     .description('remove a key')
     .action(

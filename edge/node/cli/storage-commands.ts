@@ -6,7 +6,7 @@ import { Readable, Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { Command } from 'commander'
 import { action, type Context } from './client-program'
-import { count } from './cli-values'
+import { pageOptions, type PageFlags } from './cli-values'
 import { fileError } from './program-file'
 import { bytes, noProgress, progressBar, type Progress } from './progress-bar'
 import { table } from './output'
@@ -26,33 +26,26 @@ export function addStorageCommands(program: Command): void {
     .command('get <namespace> <remote> [file]')
     .description("download REMOTE to FILE (default its file name; '-' for stdout)")
     .action(action(get))
-  storage
-    .command('ls <namespace>')
-    .description('list files; --cursor continues where the last page ended')
-    .option('--prefix <prefix>', 'only paths starting with this')
-    .option('--limit <n>', 'at most this many', count('--limit', 1000), 100)
-    .option('--cursor <cursor>', 'the cursor the last page gave')
-    .action(
-      action(
-        async (
-          ctx: Context,
-          ns: string,
-          flags: { prefix?: string; limit: number; cursor?: string },
-        ) => {
-          const page = await ctx.api.storageList(ns, flags)
-          const hidden = new Set(page.private ?? [])
-          ctx.out.print(page, () =>
-            [
-              table(
-                ['PATH', 'VISIBILITY'],
-                page.files.map((f) => [f, hidden.has(f) ? 'private' : 'public']),
-              ),
-              ...(page.cursor ? [`more: --cursor ${page.cursor}`] : []),
-            ].join('\n'),
-          )
-        },
-      ),
-    )
+  pageOptions(
+    storage
+      .command('ls <namespace>')
+      .description('list files; --cursor continues where the last page ended'),
+    'paths',
+  ).action(
+    action(async (ctx: Context, ns: string, flags: PageFlags) => {
+      const page = await ctx.api.storageList(ns, flags)
+      const hidden = new Set(page.private ?? [])
+      ctx.out.print(page, () =>
+        [
+          table(
+            ['PATH', 'VISIBILITY'],
+            page.files.map((f) => [f, hidden.has(f) ? 'private' : 'public']),
+          ),
+          ...(page.cursor ? [`more: --cursor ${page.cursor}`] : []),
+        ].join('\n'),
+      )
+    }),
+  )
   storage
     .command('rm <namespace> <remote>')
     .description('delete a file')
