@@ -1,4 +1,4 @@
-/** Small pieces every page uses: error notes, status badges, progress bars, JSON, times. */
+/** Small pieces every page uses: error notes, status badges, progress bars, JSON, times, tables. */
 import type { ComponentChildren } from 'preact'
 import type { ApiError } from './api'
 
@@ -82,4 +82,31 @@ export function parseJsonInput(text: string, field: string): { value?: unknown; 
   } catch (err) {
     return { error: `${field} is not valid JSON: ${(err as Error).message}` }
   }
+}
+
+/** A column heading: `wide` ones hide on a phone, `hidden` ones are read out only. */
+export type Column = string | { label: string; wide?: boolean; hidden?: boolean }
+
+/** A table with its column headings, scrolling sideways inside its card on a phone. */
+export function Table(props: { columns: Column[]; testId?: string; children: ComponentChildren }) {
+  return (
+    <div class="table-wrap">
+      <table>
+        <thead>
+          <tr>
+            {props.columns.map((column) => {
+              const { label, wide, hidden } =
+                typeof column === 'string' ? { label: column } : column
+              return (
+                <th key={label} scope="col" class={wide ? 'wide-only' : undefined}>
+                  {hidden ? <span class="visually-hidden">{label}</span> : label}
+                </th>
+              )
+            })}
+          </tr>
+        </thead>
+        <tbody data-testid={props.testId}>{props.children}</tbody>
+      </table>
+    </div>
+  )
 }

@@ -8,7 +8,7 @@ import type { Batch } from '../api-types'
 import { Link } from '../link'
 import { navigate } from '../router'
 import { rememberedBatches } from '../session'
-import { ErrorNote, ProgressBar, Section, StatusBadge } from '../ui'
+import { ErrorNote, ProgressBar, Section, StatusBadge, Table } from '../ui'
 import { useLoad } from '../use-load'
 
 const fractionDone = (b: Batch) => (b.total ? (b.completed + b.failed + b.cancelled) / b.total : 0)
@@ -47,39 +47,27 @@ function BatchJobs({ id, namespace }: { id: string; namespace: string }) {
     .filter((job) => job.batch_id === id)
     .sort((a, b) => (a.index ?? 0) - (b.index ?? 0))
   return (
-    <div class="table-wrap">
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">Input</th>
-            <th scope="col">Job</th>
-            <th scope="col">Status</th>
-            <th scope="col">Result</th>
+    <>
+      <Table columns={['Input', 'Job', 'Status', 'Result']}>
+        {mine.map((job) => (
+          <tr key={job.id}>
+            <td>#{job.index ?? '?'}</td>
+            <td>
+              <Link to={`/jobs/${job.id}`} class="mono">
+                {job.id.slice(0, 8)}
+              </Link>
+            </td>
+            <td>
+              <StatusBadge status={job.status} />
+            </td>
+            <td class="mono">
+              {job.status === 'completed' ? JSON.stringify(job.result) : (job.error?.message ?? '')}
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {mine.map((job) => (
-            <tr key={job.id}>
-              <td>#{job.index ?? '?'}</td>
-              <td>
-                <Link to={`/jobs/${job.id}`} class="mono">
-                  {job.id.slice(0, 8)}
-                </Link>
-              </td>
-              <td>
-                <StatusBadge status={job.status} />
-              </td>
-              <td class="mono">
-                {job.status === 'completed'
-                  ? JSON.stringify(job.result)
-                  : (job.error?.message ?? '')}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </Table>
       <ErrorNote error={jobs.error} />
-    </div>
+    </>
   )
 }
 

@@ -6,7 +6,7 @@ import { api, type ApiError } from '../api'
 import type { CronRun } from '../api-types'
 import { useState } from 'preact/hooks'
 import { Link } from '../link'
-import { ErrorNote, Section, StatusBadge, Time } from '../ui'
+import { ErrorNote, Section, StatusBadge, Table, Time } from '../ui'
 import { useLoad } from '../use-load'
 
 /** `{"function": "/alice/hello"}` as `function /alice/hello`. */
@@ -65,48 +65,41 @@ export function CronPage({ namespace }: { namespace: string }) {
   return (
     <Section title={`Cron triggers of ${namespace}`}>
       <ErrorNote error={list.error ?? error} />
-      <div class="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Schedule</th>
-              <th scope="col">Target</th>
-              <th scope="col">Next run</th>
-              <th scope="col">Last runs</th>
-              <th scope="col">
-                <span class="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.data?.crons.map((cron) => (
-              <tr key={cron.name}>
-                <td class="mono">{cron.name}</td>
-                <td>
-                  <code>{cron.schedule}</code> <span class="small muted">{cron.timezone}</span>
-                </td>
-                <td class="mono small">{describeTarget(cron.target)}</td>
-                <td>
-                  <Time iso={cron.next_run} />
-                </td>
-                <td>
-                  <Runs runs={cron.runs} />
-                </td>
-                <td>
-                  <button
-                    class="danger small"
-                    aria-label={`Delete ${cron.name}`}
-                    onClick={() => api.cronDelete(namespace, cron.name).then(list.reload, setError)}
-                  >
-                    Delete
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <Table
+        columns={[
+          'Name',
+          'Schedule',
+          'Target',
+          'Next run',
+          'Last runs',
+          { label: 'Actions', hidden: true },
+        ]}
+      >
+        {list.data?.crons.map((cron) => (
+          <tr key={cron.name}>
+            <td class="mono">{cron.name}</td>
+            <td>
+              <code>{cron.schedule}</code> <span class="small muted">{cron.timezone}</span>
+            </td>
+            <td class="mono small">{describeTarget(cron.target)}</td>
+            <td>
+              <Time iso={cron.next_run} />
+            </td>
+            <td>
+              <Runs runs={cron.runs} />
+            </td>
+            <td>
+              <button
+                class="danger small"
+                aria-label={`Delete ${cron.name}`}
+                onClick={() => api.cronDelete(namespace, cron.name).then(list.reload, setError)}
+              >
+                Delete
+              </button>
+            </td>
+          </tr>
+        ))}
+      </Table>
       {list.data?.crons.length === 0 && (
         <p class="muted">
           No triggers: create one with PUT /api/cron/{namespace}/{'{name}'}.

@@ -3,7 +3,7 @@
  * record, and runner peers with their machines' capabilities. Both lists are for operators.
  */
 import { api } from '../api'
-import { ErrorNote, Json, Section, Time } from '../ui'
+import { ErrorNote, Json, Section, Table, Time } from '../ui'
 import { useLoad } from '../use-load'
 
 export function FleetPage() {
@@ -13,55 +13,49 @@ export function FleetPage() {
     <>
       <Section title="Volunteers">
         <ErrorNote error={volunteers.error} />
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Volunteer</th>
-                <th scope="col">Kind</th>
-                <th scope="col">Runtimes</th>
-                <th scope="col">Load</th>
-                <th scope="col">Done / failed</th>
-                <th scope="col" class="wide-only">
-                  Since
-                </th>
-              </tr>
-            </thead>
-            <tbody data-testid="volunteers">
-              {volunteers.data?.volunteers.map((v) => (
-                <tr key={v.id}>
-                  <td class="mono" title={v.id}>
-                    {v.agent?.name ?? v.id.slice(0, 8)}
-                  </td>
-                  <td>
-                    {v.agent?.kind ?? 'unknown'}
-                    {v.trusted ? ', trusted' : ''}
-                    {v.state !== 'active' ? ` (${v.state})` : ''}
-                  </td>
-                  <td>
-                    {v.runtimes.join(', ')}
-                    {v.namespaces && <div class="small muted">only {v.namespaces.join(', ')}</div>}
-                  </td>
-                  <td>
-                    <meter
-                      min={0}
-                      max={Math.max(1, v.concurrency)}
-                      value={v.running}
-                      aria-label="running of slots"
-                    />{' '}
-                    {v.running}/{v.concurrency}
-                  </td>
-                  <td>
-                    {v.completed} / {v.failed}
-                  </td>
-                  <td class="wide-only">
-                    <Time iso={v.connected_at} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table
+          columns={[
+            'Volunteer',
+            'Kind',
+            'Runtimes',
+            'Load',
+            'Done / failed',
+            { label: 'Since', wide: true },
+          ]}
+          testId="volunteers"
+        >
+          {volunteers.data?.volunteers.map((v) => (
+            <tr key={v.id}>
+              <td class="mono" title={v.id}>
+                {v.agent?.name ?? v.id.slice(0, 8)}
+              </td>
+              <td>
+                {v.agent?.kind ?? 'unknown'}
+                {v.trusted ? ', trusted' : ''}
+                {v.state !== 'active' ? ` (${v.state})` : ''}
+              </td>
+              <td>
+                {v.runtimes.join(', ')}
+                {v.namespaces && <div class="small muted">only {v.namespaces.join(', ')}</div>}
+              </td>
+              <td>
+                <meter
+                  min={0}
+                  max={Math.max(1, v.concurrency)}
+                  value={v.running}
+                  aria-label="running of slots"
+                />{' '}
+                {v.running}/{v.concurrency}
+              </td>
+              <td>
+                {v.completed} / {v.failed}
+              </td>
+              <td class="wide-only">
+                <Time iso={v.connected_at} />
+              </td>
+            </tr>
+          ))}
+        </Table>
         {volunteers.data?.volunteers.length === 0 && (
           <p class="muted">
             No volunteers connected: open /volunteer/ in a tab, or run zerverless --worker.

@@ -5,7 +5,7 @@
 import { useMemo, useState } from 'preact/hooks'
 import { api, type ApiError } from '../api'
 import { invocationSeries } from '../invocation-series'
-import { ErrorNote, Section, Time } from '../ui'
+import { ErrorNote, Section, Table, Time } from '../ui'
 import { useLoad } from '../use-load'
 import { InvocationPlots } from './InvocationPlots'
 
@@ -53,34 +53,20 @@ export function FunctionDetail({ user, path }: { user: string; path: string }) {
               <span data-testid="current-version">Current version v{data.version}</span>,{' '}
               {data.runtime}, timeout {data.timeout_seconds} s. Call it at <code>{data.url}</code>.
             </p>
-            <div class="table-wrap">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Version</th>
-                    <th scope="col">Runtime</th>
-                    <th scope="col">Deployed</th>
-                  </tr>
-                </thead>
-                <tbody data-testid="versions">
-                  {versions.map((v) => (
-                    <tr
-                      key={v.version}
-                      aria-current={v.version === data.version ? 'true' : undefined}
-                    >
-                      <td>
-                        v{v.version}
-                        {v.version === data.version && <strong> (current)</strong>}
-                      </td>
-                      <td>{v.runtime}</td>
-                      <td>
-                        <Time iso={v.created_at} />
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <Table columns={['Version', 'Runtime', 'Deployed']} testId="versions">
+              {versions.map((v) => (
+                <tr key={v.version} aria-current={v.version === data.version ? 'true' : undefined}>
+                  <td>
+                    v{v.version}
+                    {v.version === data.version && <strong> (current)</strong>}
+                  </td>
+                  <td>{v.runtime}</td>
+                  <td>
+                    <Time iso={v.created_at} />
+                  </td>
+                </tr>
+              ))}
+            </Table>
             {data.code !== undefined && (
               <details>
                 <summary>Code of v{data.version}</summary>
@@ -97,38 +83,26 @@ export function FunctionDetail({ user, path }: { user: string; path: string }) {
         ) : (
           <InvocationPlots series={series} />
         )}
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Time</th>
-                <th scope="col">Status</th>
-                <th scope="col">Duration</th>
-                <th scope="col" class="wide-only">
-                  Version
-                </th>
-                <th scope="col">Error</th>
-              </tr>
-            </thead>
-            <tbody data-testid="invocations">
-              {invocations.slice(0, 100).map((call, i) => (
-                <tr key={`${call.time}-${i}`}>
-                  <td>
-                    <Time iso={call.time} />
-                  </td>
-                  <td class={call.status >= 400 ? 'bad' : 'good'}>{call.status}</td>
-                  <td>{call.duration_ms} ms</td>
-                  <td class="wide-only">v{call.version}</td>
-                  <td class="small">
-                    {call.error
-                      ? `${call.error.code}: ${call.error.message}${call.error.line ? ` (line ${call.error.line})` : ''}`
-                      : ''}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table
+          columns={['Time', 'Status', 'Duration', { label: 'Version', wide: true }, 'Error']}
+          testId="invocations"
+        >
+          {invocations.slice(0, 100).map((call, i) => (
+            <tr key={`${call.time}-${i}`}>
+              <td>
+                <Time iso={call.time} />
+              </td>
+              <td class={call.status >= 400 ? 'bad' : 'good'}>{call.status}</td>
+              <td>{call.duration_ms} ms</td>
+              <td class="wide-only">v{call.version}</td>
+              <td class="small">
+                {call.error
+                  ? `${call.error.code}: ${call.error.message}${call.error.line ? ` (line ${call.error.line})` : ''}`
+                  : ''}
+              </td>
+            </tr>
+          ))}
+        </Table>
         {logs.data && logs.data.lines.length > 0 && (
           <details>
             <summary>Printed lines ({logs.data.lines.length})</summary>

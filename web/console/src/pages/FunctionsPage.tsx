@@ -1,7 +1,7 @@
 /** The namespace's deployed functions: path, runtime, current version, when deployed. */
 import { api } from '../api'
 import { Link } from '../link'
-import { ErrorNote, Section, Time } from '../ui'
+import { ErrorNote, Section, Table, Time } from '../ui'
 import { useLoad } from '../use-load'
 
 export function FunctionsPage({ namespace }: { namespace: string }) {
@@ -10,34 +10,22 @@ export function FunctionsPage({ namespace }: { namespace: string }) {
   return (
     <Section title={`Functions of ${namespace}`}>
       <ErrorNote error={list.error} />
-      <div class="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">URL</th>
-              <th scope="col">Runtime</th>
-              <th scope="col">Version</th>
-              <th scope="col">Updated</th>
-            </tr>
-          </thead>
-          <tbody data-testid="functions">
-            {deployments.map((d) => (
-              <tr key={d.url}>
-                <td>
-                  <Link to={`/functions/${d.user}${d.path === '/' ? '' : d.path}`} class="mono">
-                    {d.url}
-                  </Link>
-                </td>
-                <td>{d.runtime}</td>
-                <td>v{d.version}</td>
-                <td>
-                  <Time iso={d.updated_at} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <Table columns={['URL', 'Runtime', 'Version', 'Updated']} testId="functions">
+        {deployments.map((d) => (
+          <tr key={d.url}>
+            <td>
+              <Link to={`/functions/${d.user}${d.path === '/' ? '' : d.path}`} class="mono">
+                {d.url}
+              </Link>
+            </td>
+            <td>{d.runtime}</td>
+            <td>v{d.version}</td>
+            <td>
+              <Time iso={d.updated_at} />
+            </td>
+          </tr>
+        ))}
+      </Table>
       {list.data && deployments.length === 0 && (
         <p class="muted">
           No functions yet: <code>zerverless deploy handler.js {namespace}/hello</code>, or{' '}

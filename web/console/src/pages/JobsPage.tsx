@@ -7,7 +7,7 @@ import { api } from '../api'
 import type { JobPage } from '../api-types'
 import { Link } from '../link'
 import { navigate } from '../router'
-import { ErrorNote, Section, StatusBadge, Time } from '../ui'
+import { ErrorNote, Section, StatusBadge, Table, Time } from '../ui'
 import { useLoad } from '../use-load'
 
 const STATUSES = ['', 'pending', 'running', 'completed', 'failed', 'cancelled']
@@ -45,48 +45,36 @@ export function JobsPage({ namespace }: { namespace: string }) {
           </label>
         </form>
         <ErrorNote error={page.error} />
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Job</th>
-                <th scope="col">Runtime</th>
-                <th scope="col">Status</th>
-                <th scope="col" class="wide-only">
-                  Created
-                </th>
-                <th scope="col">Took</th>
-              </tr>
-            </thead>
-            <tbody data-testid="jobs">
-              {page.data?.jobs.map((job) => (
-                <tr key={job.id}>
-                  <td>
-                    <Link to={`/jobs/${job.id}`} class="mono">
-                      {job.id.slice(0, 8)}
+        <Table
+          columns={['Job', 'Runtime', 'Status', { label: 'Created', wide: true }, 'Took']}
+          testId="jobs"
+        >
+          {page.data?.jobs.map((job) => (
+            <tr key={job.id}>
+              <td>
+                <Link to={`/jobs/${job.id}`} class="mono">
+                  {job.id.slice(0, 8)}
+                </Link>
+                {job.batch_id && (
+                  <>
+                    {' '}
+                    <Link to={`/batches/${job.batch_id}`} class="small muted">
+                      batch #{job.index ?? '?'}
                     </Link>
-                    {job.batch_id && (
-                      <>
-                        {' '}
-                        <Link to={`/batches/${job.batch_id}`} class="small muted">
-                          batch #{job.index ?? '?'}
-                        </Link>
-                      </>
-                    )}
-                  </td>
-                  <td>{job.job_type}</td>
-                  <td>
-                    <StatusBadge status={job.status} />
-                  </td>
-                  <td class="wide-only">
-                    <Time iso={job.created_at} />
-                  </td>
-                  <td>{job.duration_ms === null ? '—' : `${job.duration_ms} ms`}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+                  </>
+                )}
+              </td>
+              <td>{job.job_type}</td>
+              <td>
+                <StatusBadge status={job.status} />
+              </td>
+              <td class="wide-only">
+                <Time iso={job.created_at} />
+              </td>
+              <td>{job.duration_ms === null ? '—' : `${job.duration_ms} ms`}</td>
+            </tr>
+          ))}
+        </Table>
         {page.data && page.data.jobs.length === 0 && <p class="muted">No jobs here yet.</p>}
         <div class="row">
           {cursors.length > 0 && (
