@@ -4,23 +4,12 @@
  * stop together. The real script, wrangler, workerd and worker.
  */
 import { spawn } from 'node:child_process'
-import { createServer } from 'node:net'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { removeDir, tempDir } from '../helpers/temp-dir'
+import { freePort } from '../helpers/free-port'
 
 const ROOT = path.resolve(import.meta.dirname, '../..')
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
-}
 
 const alive = (pid: number) => {
   try {

@@ -3,9 +3,9 @@
  * in a fresh directory, and stops it by PID (SIGINT to wrangler's CLI also stops workerd).
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { createServer } from 'node:net'
 import path from 'node:path'
 import { removeDir, tempDir } from './zerverless-process'
+import { freePort } from './free-port'
 
 const ROOT = path.resolve(import.meta.dirname, '../..')
 const WRANGLER = path.join(ROOT, 'node_modules/wrangler/wrangler-dist/cli.js')
@@ -20,17 +20,6 @@ export interface EdgeProcess {
   stop(): Promise<void>
   /** Stops and removes the state directory. */
   dispose(): Promise<void>
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
 }
 
 interface EdgeOptions {

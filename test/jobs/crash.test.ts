@@ -5,12 +5,12 @@
  * counts agree with the rows, and SQLite's integrity check passes.
  */
 import Database from 'better-sqlite3'
-import net from 'node:net'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { api } from '../helpers/api'
 import { ScriptedVolunteer, type Frame } from '../helpers/scripted-volunteer'
 import { startWorker, type WorkerProcess } from '../helpers/worker-process'
+import { freePort } from '../helpers/free-port'
 import {
   eventually,
   removeDir,
@@ -30,15 +30,6 @@ afterEach(async () => {
   for (const server of servers.splice(0)) await server.kill()
   for (const dir of dirs.splice(0)) removeDir(dir)
 })
-
-/** A port free right now, so a restart can listen where the workers will look for it again. */
-async function freePort(): Promise<number> {
-  const probe = net.createServer()
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
-  const { port } = probe.address() as net.AddressInfo
-  await new Promise((resolve) => probe.close(resolve))
-  return port
-}
 
 /** Every job frame any recorder got, as `job_id#attempt`. */
 const dispatched: string[] = []
